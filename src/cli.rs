@@ -1,0 +1,230 @@
+//! The command line (INTERFACE.md): `fundsim run`, `fundsim check`.
+//!
+//! Parses flags with clap and drives the pipeline: scenario -> engine ->
+//! output. `src/main.rs` only calls `main` and maps errors to exit status.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::engine;
+use crate::error::Error;
+use crate::output::{self, Manifest, manifest::sha256_hex};
+use crate::scenario::{self, InputError, InputErrors, Loaded, Origin};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "fundsim",
+    version,
+    about = "Monte Carlo engine for tech-finance policy: venture funds, guidance funds, S funds and loan programmes"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Simulate a scenario and write CSVs and a manifest to the output directory.
+    Run {
+        scenario: PathBuf,
+        /// Output directory [default: output/<scenario file stem>/]
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Number of Monte Carlo paths (overrides simulation.paths)
+        #[arg(long)]
+        paths: Option<u64>,
+        /// Random seed (overrides simulation.seed)
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Worker threads; 0 or absent: all cores. Never changes a result.
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        /// Override a scenario key: --set vehicles.fund.carry=0.25
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
+        /// Skip charts (accepted for forward compatibility; charts are not drawn yet)
+        #[arg(long)]
+        no_charts: bool,
+        /// Do not write paths.csv (for very large runs)
+        #[arg(long)]
+        no_paths: bool,
+        /// No progress bar
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Validate a scenario and print it resolved (defaults and overrides applied); run nothing.
+    Check {
+        scenario: PathBuf,
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
+    },
+}
+
+/// Entry point used by the binary: parse `args`, run, return the exit status.
+pub fn main<I, T>(args: I) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { 2 } else { 0 };
+        }
+    };
+    match run(cli) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            e.exit_status()
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> Result<(), Error> {
+    match cli.command {
+        Command::Check { scenario, sets } => {
+            let loaded = scenario::load(&scenario, &sets)?;
+            print!("{}", loaded.resolved);
+            eprintln!(
+                "{}: valid ({} vehicle(s)).",
+                scenario.display(),
+                loaded.scenario.vehicles.len()
+            );
+            Ok(())
+        }
+        Command::Run {
+            scenario,
+            out,
+            paths,
+            seed,
+            threads,
+            sets,
+            no_charts: _,
+            no_paths,
+            quiet,
+        } => {
+            let mut loaded = scenario::load(&scenario, &sets)?;
+            apply_flags(&mut loaded, &scenario, paths, seed)?;
+            let out = out.unwrap_or_else(|| default_out(&scenario));
+            if out.exists() && !out.is_dir() {
+                return Err(Error::Usage(format!(
+                    "--out {} exists and is not a directory",
+                    out.display()
+                )));
+            }
+            simulate_and_write(&loaded, &scenario, &out, threads, &sets, no_paths, quiet)
+        }
+    }
+}
+
+fn apply_flags(
+    loaded: &mut Loaded,
+    file: &Path,
+    paths: Option<u64>,
+    seed: Option<u64>,
+) -> Result<(), Error> {
+    if let Some(p) = paths {
+        if p == 0 || p > 1_000_000_000 {
+            return Err(InputErrors {
+                file: file.display().to_string(),
+                errors: vec![InputError {
+                    key: "--paths".into(),
+                    value: p.to_string(),
+                    rule: "must be a whole number within [1, 1000000000]".into(),
+                    origin: Origin::Flag,
+                }],
+            }
+            .into());
+        }
+        loaded.scenario.paths = p;
+    }
+    if let Some(s) = seed {
+        loaded.scenario.seed = s;
+    }
+    Ok(())
+}
+
+/// `output/<scenario file stem>/`
+pub fn default_out(scenario: &Path) -> PathBuf {
+    let stem = scenario
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "run".into());
+    PathBuf::from("output").join(stem)
+}
+
+fn simulate_and_write(
+    loaded: &Loaded,
+    file: &Path,
+    out: &Path,
+    threads: usize,
+    sets: &[String],
+    no_paths: bool,
+    quiet: bool,
+) -> Result<(), Error> {
+    let scn = &loaded.scenario;
+    let bar = if !quiet && std::io::stderr().is_terminal() {
+        let bar = ProgressBar::new(scn.paths);
+        bar.set_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} paths  {per_sec}  ETA {eta}")
+                .expect("progress template"),
+        );
+        Some(bar)
+    } else {
+        None
+    };
+    let threads_used = if threads == 0 {
+        rayon::current_num_threads()
+    } else {
+        threads
+    };
+    let started = Instant::now();
+    let progress = |n: u64| {
+        if let Some(b) = &bar {
+            b.set_position(n);
+        }
+    };
+    let results = engine::run(scn, scn.paths, threads_used, &progress);
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let wall = started.elapsed().as_secs_f64();
+    let manifest = Manifest {
+        fundsim_version: env!("CARGO_PKG_VERSION").into(),
+        scenario_name: scn.name.clone(),
+        scenario_file: file.display().to_string(),
+        scenario_sha256: sha256_hex(&loaded.source),
+        sets: sets.to_vec(),
+        seed: scn.seed,
+        paths: scn.paths,
+        threads: threads_used,
+        steps_per_year: scn.steps_per_year,
+        years: scn.years,
+        generator: "rand_pcg::Pcg64Mcg keyed by SplitMix64(seed, path, component)".into(),
+        wall_seconds: wall,
+        scenario: loaded.source.clone(),
+        resolved_scenario: loaded.resolved.clone(),
+    };
+    output::write_run(out, scn, &results, &manifest, !no_paths).map_err(|source| Error::Io {
+        path: out.to_path_buf(),
+        source,
+    })?;
+    if !quiet {
+        eprintln!(
+            "{}: {} paths in {:.2} s ({:.0} paths/s, {} threads) -> {}",
+            scn.name,
+            scn.paths,
+            wall,
+            scn.paths as f64 / wall,
+            threads_used,
+            out.display()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,233 @@
+//! The parallel Monte Carlo engine: paths in parallel on rayon, per-path
+//! metric rows collected in path order into an ndarray matrix.
+//!
+//! Fourth stage of the pipeline (scenario -> model/vehicles -> **engine** ->
+//! stats -> output). Paths are cut into fixed blocks of `BLOCK` rows that
+//! write straight into their slice of the result matrix, so row order never
+//! depends on scheduling. Per-step series go into quantile sketches and
+//! deal outcomes into counters; both hold integer counts only, so merging
+//! them in any order gives identical results. Nothing here depends on the
+//! thread count: every random number comes from a stream keyed by (seed,
+//! path, component).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use ndarray::Array2;
+use rayon::prelude::*;
+
+use crate::model::market::MarketPath;
+use crate::rng::{MARKET, stream};
+use crate::scenario::Scenario;
+use crate::stats::sketch::QuantileSketch;
+use crate::vehicles::venture_fund::DealCounts;
+use crate::vehicles::{MetricKind, PathContext, Workspace};
+
+/// Paths per block of work.
+pub const BLOCK: usize = 64;
+
+/// Relative accuracy of the per-step quantile sketches.
+pub const SKETCH_ALPHA: f64 = 0.005;
+
+/// One column of the result matrix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    /// Vehicle name, or `total`.
+    pub vehicle: String,
+    pub metric: String,
+    pub kind: MetricKind,
+}
+
+/// One per-step series of one vehicle, summarised by sketches.
+#[derive(Debug, Clone)]
+pub struct Series {
+    pub vehicle: String,
+    pub metric: String,
+    /// One sketch per step.
+    pub steps: Vec<QuantileSketch>,
+}
+
+/// What a run produces before it is summarised and written.
+#[derive(Debug, Clone)]
+pub struct Results {
+    pub columns: Vec<Column>,
+    /// paths × columns, row i is path i.
+    pub matrix: Array2<f64>,
+    pub series: Vec<Series>,
+    /// Deal outcome counts per vehicle (name, kind, counts).
+    pub deals: Vec<(String, DealCounts)>,
+}
+
+/// The layout of a scenario's row and series, computed once.
+struct Layout {
+    columns: Vec<Column>,
+    /// First column of each vehicle.
+    offsets: Vec<usize>,
+    /// Columns of the vehicles' `fiscal_cost`, summed into the last column.
+    fiscal: Vec<usize>,
+    /// First series of each vehicle.
+    series_offsets: Vec<usize>,
+    series_names: Vec<(String, String)>,
+}
+
+impl Layout {
+    fn new(scn: &Scenario) -> Layout {
+        let mut columns = Vec::new();
+        let mut offsets = Vec::new();
+        let mut fiscal = Vec::new();
+        let mut series_offsets = Vec::new();
+        let mut series_names = Vec::new();
+        for v in &scn.vehicles {
+            offsets.push(columns.len());
+            if let Some(c) = v.fiscal_cost_column() {
+                fiscal.push(columns.len() + c);
+            }
+            for m in v.metrics() {
+                columns.push(Column {
+                    vehicle: v.name.clone(),
+                    metric: m.name.to_string(),
+                    kind: m.kind,
+                });
+            }
+            series_offsets.push(series_names.len());
+            for s in v.series() {
+                series_names.push((v.name.clone(), s.to_string()));
+            }
+        }
+        columns.push(Column {
+            vehicle: "total".into(),
+            metric: "fiscal_cost".into(),
+            kind: MetricKind::Loss,
+        });
+        Layout {
+            columns,
+            offsets,
+            fiscal,
+            series_offsets,
+            series_names,
+        }
+    }
+}
+
+/// Per-worker state: reusable buffers plus integer-count accumulators.
+struct Worker {
+    market: MarketPath,
+    workspaces: Vec<Workspace>,
+    series_buf: Vec<f64>,
+    sketches: Vec<QuantileSketch>,
+    deals: Vec<DealCounts>,
+}
+
+impl Worker {
+    fn new(scn: &Scenario, layout: &Layout) -> Worker {
+        let h = scn.horizon_steps();
+        Worker {
+            market: MarketPath {
+                z: Vec::with_capacity(h),
+                regime: Vec::with_capacity(h),
+            },
+            workspaces: scn.vehicles.iter().map(|v| v.workspace(h)).collect(),
+            series_buf: vec![0.0; layout.series_names.len() * h],
+            sketches: vec![QuantileSketch::new(SKETCH_ALPHA); layout.series_names.len() * h],
+            deals: vec![DealCounts::default(); scn.vehicles.len()],
+        }
+    }
+
+    fn merge(mut self, other: Worker) -> Worker {
+        for (a, b) in self.sketches.iter_mut().zip(&other.sketches) {
+            a.merge(b);
+        }
+        for (a, b) in self.deals.iter_mut().zip(&other.deals) {
+            a.merge(b);
+        }
+        self
+    }
+
+    /// Simulate path `path`, writing its metrics into `row`.
+    fn path(&mut self, scn: &Scenario, layout: &Layout, path: u64, row: &mut [f64]) {
+        let h = scn.horizon_steps();
+        self.market.simulate(
+            &scn.market,
+            h,
+            scn.steps_per_year,
+            &mut stream(scn.seed, path, MARKET),
+        );
+        let ctx = PathContext {
+            seed: scn.seed,
+            path,
+            market: &self.market,
+            model: &scn.company_model,
+        };
+        for (i, v) in scn.vehicles.iter().enumerate() {
+            let cols = layout.offsets[i]..layout.offsets[i] + v.metrics().len();
+            let s0 = layout.series_offsets[i] * h;
+            let series = &mut self.series_buf[s0..s0 + v.series().len() * h];
+            v.simulate(
+                &ctx,
+                &mut self.workspaces[i],
+                &mut row[cols],
+                series,
+                &mut self.deals[i],
+            );
+        }
+        // Fixed order of summation: vehicles in scenario order.
+        let total: f64 = layout.fiscal.iter().map(|&c| row[c]).sum();
+        *row.last_mut().expect("row has the total column") = total;
+        for (sketch, &x) in self.sketches.iter_mut().zip(&self.series_buf) {
+            sketch.add(x);
+        }
+    }
+}
+
+/// Simulate `paths` paths of the scenario on `threads` threads (0: all
+/// cores). `progress` is called with the number of paths finished so far
+/// (from worker threads, roughly every block).
+pub fn run(scn: &Scenario, paths: u64, threads: usize, progress: &(dyn Fn(u64) + Sync)) -> Results {
+    let layout = Layout::new(scn);
+    let ncols = layout.columns.len();
+    let mut data = vec![0.0f64; paths as usize * ncols];
+    let done = AtomicU64::new(0);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("thread pool");
+    let worker = pool.install(|| {
+        data.par_chunks_mut(BLOCK * ncols)
+            .enumerate()
+            .fold(
+                || Worker::new(scn, &layout),
+                |mut w, (block, rows)| {
+                    for (i, row) in rows.chunks_mut(ncols).enumerate() {
+                        w.path(scn, &layout, (block * BLOCK + i) as u64, row);
+                    }
+                    let n = (rows.len() / ncols) as u64;
+                    progress(done.fetch_add(n, Ordering::Relaxed) + n);
+                    w
+                },
+            )
+            .reduce(|| Worker::new(scn, &layout), Worker::merge)
+    });
+    let h = scn.horizon_steps();
+    let mut sketches = worker.sketches.into_iter();
+    let series = layout
+        .series_names
+        .iter()
+        .map(|(vehicle, metric)| Series {
+            vehicle: vehicle.clone(),
+            metric: metric.clone(),
+            steps: sketches.by_ref().take(h).collect(),
+        })
+        .collect();
+    let deals = scn
+        .vehicles
+        .iter()
+        .map(|v| v.name.clone())
+        .zip(worker.deals)
+        .collect();
+    let matrix = Array2::from_shape_vec((paths as usize, ncols), data).expect("matrix shape");
+    Results {
+        columns: layout.columns,
+        matrix,
+        series,
+        deals,
+    }
+}

@@ -1,0 +1,6 @@
+//! Cash-flow finance: the IRR of a per-step cash-flow series and the
+//! distribution waterfall that splits a fund's proceeds between LPs and GP.
+//! Vehicles produce cash flows; this layer turns them into returns.
+
+pub mod irr;
+pub mod waterfall;

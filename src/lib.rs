@@ -1,0 +1,32 @@
+//! fundsim: a Monte Carlo engine for tech-finance policy.
+//!
+//! The pipeline, one folder or file per stage:
+//!
+//! ```text
+//! scenario/  TOML -> raw types -> validated Scenario (all errors collected)
+//! rng.rs     one portable random stream per (seed, path, component)
+//! model/     the economy (factor, regimes, policy) and the company life cycle
+//! vehicles/  venture fund (and, later, guidance fund, S fund, loan programme)
+//! finance/   IRR and the distribution waterfall
+//! engine.rs  parallel paths -> per-path metric rows, series sketches, deal counts
+//! stats/     summaries, risk measures, quantile sketches
+//! output/    CSV files and the manifest, written atomically
+//! cli.rs     the command line
+//! ```
+//!
+//! The model is specified in `docs/MODEL.md`.
+
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod engine;
+pub mod error;
+pub mod finance;
+pub mod model;
+pub mod output;
+pub mod rng;
+pub mod scenario;
+pub mod stats;
+pub mod vehicles;
+
+pub use error::Error;

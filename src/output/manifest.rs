@@ -1,0 +1,53 @@
+//! `manifest.json`: what is needed to reproduce a run (fundsim version, the
+//! scenario file verbatim and its SHA-256, every `--set`, seed, paths,
+//! threads) and its wall time.
+
+use std::io;
+use std::path::Path;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Manifest {
+    pub fundsim_version: String,
+    pub scenario_name: String,
+    pub scenario_file: String,
+    pub scenario_sha256: String,
+    pub sets: Vec<String>,
+    pub seed: u64,
+    pub paths: u64,
+    pub threads: usize,
+    pub steps_per_year: u32,
+    pub years: u32,
+    pub generator: String,
+    pub wall_seconds: f64,
+    pub scenario: String,
+    pub resolved_scenario: String,
+}
+
+/// Hex SHA-256 of a text.
+pub fn sha256_hex(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+impl Manifest {
+    pub fn write(&self, path: &Path) -> io::Result<()> {
+        let text = serde_json::to_string_pretty(self).map_err(io::Error::other)?;
+        std::fs::write(path, text + "\n")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sha256_of_abc_is_the_fips_180_value() {
+        assert_eq!(
+            super::sha256_hex("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}

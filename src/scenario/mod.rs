@@ -1,0 +1,348 @@
+//! Scenario files: read, override, validate (first stage of the pipeline).
+//!
+//! `load` reads a TOML file, applies `--set KEY=VALUE` overrides to the TOML
+//! document, deserialises it into the raw types of `raw` (collecting every
+//! unknown key), and validates the result into a `Scenario` (collecting
+//! every broken rule). All problems come back together as `InputErrors`,
+//! each with its key path, its line and column in the file (or `--set`),
+//! the value and the rule.
+
+pub mod error;
+pub mod raw;
+pub mod validate;
+
+use std::path::Path;
+
+use serde::de::DeserializeOwned;
+use toml_edit::{DocumentMut, Item, Table};
+
+use crate::model::company::{CompanyModel, StageParams};
+use crate::model::market::Market;
+use crate::model::policy::Policy;
+use crate::vehicles::Vehicle;
+pub use error::{InputError, InputErrors, Origin};
+use raw::{RawScenario, RawVentureFund};
+use validate::{RawVehicle, Validator};
+
+/// A checked scenario, ready to simulate.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    pub paths: u64,
+    pub seed: u64,
+    pub years: u32,
+    pub steps_per_year: u32,
+    pub market: Market,
+    pub policy: Policy,
+    pub stages: [StageParams; 4],
+    pub company_model: CompanyModel,
+    pub vehicles: Vec<Vehicle>,
+}
+
+impl Scenario {
+    /// Number of simulated steps: years × steps per year.
+    pub fn horizon_steps(&self) -> usize {
+        self.years as usize * self.steps_per_year as usize
+    }
+}
+
+/// A loaded scenario with what the manifest records about it.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub scenario: Scenario,
+    /// The file verbatim.
+    pub source: String,
+    /// The resolved scenario (file plus overrides) as TOML.
+    pub resolved: String,
+}
+
+/// Read, override and validate a scenario file.
+pub fn load(path: &Path, sets: &[String]) -> Result<Loaded, InputErrors> {
+    let file = path.display().to_string();
+    let fail = |errors: Vec<InputError>| InputErrors {
+        file: file.clone(),
+        errors,
+    };
+    let source = std::fs::read_to_string(path).map_err(|e| {
+        fail(vec![InputError {
+            key: "(file)".into(),
+            value: String::new(),
+            rule: format!("cannot be read: {e}"),
+            origin: Origin::Flag,
+        }])
+    })?;
+    load_str(&source, &file, sets)
+}
+
+/// As `load`, from the file's text (`file` names it in messages).
+pub fn load_str(source: &str, file: &str, sets: &[String]) -> Result<Loaded, InputErrors> {
+    let fail = |errors: Vec<InputError>| InputErrors {
+        file: file.to_string(),
+        errors,
+    };
+    let spans = match toml_edit::Document::parse(source.to_string()) {
+        Ok(d) => d,
+        Err(e) => {
+            let line = e.span().map(|s| line_col(source, s.start));
+            return Err(fail(vec![InputError {
+                key: "(file)".into(),
+                value: String::new(),
+                rule: format!("is not valid TOML: {}", e.message().trim()),
+                origin: Origin::File { line },
+            }]));
+        }
+    };
+    let mut doc: DocumentMut = spans.clone().into_mut();
+    let mut errors = Vec::new();
+    let mut set_keys = Vec::new();
+    for s in sets {
+        match apply_set(&mut doc, s) {
+            Ok(key) => set_keys.push(key),
+            Err(e) => errors.push(e),
+        }
+    }
+    let locate = |key: &str| -> Origin {
+        let plain = strip_indices(key);
+        if set_keys
+            .iter()
+            .any(|s: &String| plain == *s || plain.starts_with(&format!("{s}.")))
+        {
+            return Origin::Set;
+        }
+        Origin::File {
+            line: lookup_span(spans.as_table(), &plain).map(|off| line_col(source, off)),
+        }
+    };
+    let (raw, mut found): (Option<RawScenario>, Vec<InputError>) =
+        deserialize_collecting(toml_edit::de::Deserializer::from(doc), "", &locate);
+    errors.append(&mut found);
+    let Some(raw) = raw else {
+        return Err(fail(errors));
+    };
+
+    // Each vehicle by its kind.
+    let mut vehicles = Vec::new();
+    for (name, value) in &raw.vehicles {
+        let prefix = format!("vehicles.{name}");
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            errors.push(InputError {
+                key: prefix.clone(),
+                value: format!("{name:?}"),
+                rule: "vehicle names may only use letters, digits, '_' and '-' (they name CSV columns)".into(),
+                origin: locate(&prefix),
+            });
+            continue;
+        }
+        let kind = value.get("kind").and_then(|k| k.as_str()).unwrap_or("");
+        match kind {
+            "venture_fund" => {
+                let (f, mut e) =
+                    deserialize_collecting::<RawVentureFund, _>(value.clone(), &prefix, &locate);
+                errors.append(&mut e);
+                if let Some(f) = f {
+                    vehicles.push((name.clone(), RawVehicle::VentureFund(f)));
+                }
+            }
+            _ => errors.push(InputError {
+                key: format!("{prefix}.kind"),
+                value: value.get("kind").map(|k| k.to_string()).unwrap_or_default(),
+                rule: "must be one of \"venture_fund\"".into(),
+                origin: locate(&format!("{prefix}.kind")),
+            }),
+        }
+    }
+
+    let resolved = resolve(&raw, &vehicles);
+    let mut v = Validator::new(&locate);
+    let scenario = validate::scenario(&raw, &mut v, vehicles);
+    errors.append(&mut v.errors);
+    match scenario {
+        Some(scenario) if errors.is_empty() => Ok(Loaded {
+            scenario,
+            source: source.to_string(),
+            resolved,
+        }),
+        _ => Err(fail(errors)),
+    }
+}
+
+/// The scenario with every default filled in, as TOML (for `check` and
+/// the manifest).
+fn resolve(raw: &RawScenario, vehicles: &[(String, RawVehicle)]) -> String {
+    let mut full = raw.clone();
+    for i in 0..4 {
+        let d = raw::RawStage::defaults_for(i);
+        let s = full.stages.get_mut(i);
+        for (x, dflt) in s.fields_mut().into_iter().zip(d.fields()) {
+            if x.is_none() {
+                *x = dflt;
+            }
+        }
+    }
+    full.vehicles = vehicles
+        .iter()
+        .filter_map(|(name, v)| {
+            let value = match v {
+                RawVehicle::VentureFund(f) => toml::Value::try_from(f).ok()?,
+            };
+            Some((name.clone(), value))
+        })
+        .collect();
+    toml::to_string(&full).unwrap_or_default()
+}
+
+/// Deserialise `T`, collecting every unknown key (as an error each) and
+/// the first type error with its key path.
+fn deserialize_collecting<'de, T, D>(
+    de: D,
+    prefix: &str,
+    locate: &dyn Fn(&str) -> Origin,
+) -> (Option<T>, Vec<InputError>)
+where
+    T: DeserializeOwned,
+    D: serde::Deserializer<'de>,
+{
+    let join = |p: &str| match (prefix.is_empty(), p.is_empty()) {
+        (true, _) => p.to_string(),
+        (false, true) => prefix.to_string(),
+        (false, false) => format!("{prefix}.{p}"),
+    };
+    let mut unknown = Vec::new();
+    let result: Result<T, _> = {
+        let mut track = |p: serde_ignored::Path<'_>| unknown.push(p.to_string());
+        let ignoring = serde_ignored::Deserializer::new(de, &mut track);
+        serde_path_to_error::deserialize(ignoring)
+    };
+    let mut errors: Vec<InputError> = unknown
+        .iter()
+        .map(|p| {
+            let key = join(p);
+            InputError {
+                origin: locate(&key),
+                key,
+                value: String::new(),
+                rule: "is not a known key".into(),
+            }
+        })
+        .collect();
+    match result {
+        Ok(t) => (Some(t), errors),
+        Err(e) => {
+            let key = join(
+                &e.path()
+                    .to_string()
+                    .trim_start_matches('.')
+                    .replace("?", ""),
+            );
+            let message = e.into_inner().to_string();
+            let message = message.lines().last().unwrap_or("").trim().to_string();
+            errors.push(InputError {
+                origin: locate(&key),
+                key,
+                value: String::new(),
+                rule: format!("has the wrong type: {message}"),
+            });
+            (None, errors)
+        }
+    }
+}
+
+/// Apply one `--set KEY=VALUE` to the document; returns the key.
+fn apply_set(doc: &mut DocumentMut, set: &str) -> Result<String, InputError> {
+    let bad = |key: &str, value: &str, rule: String| InputError {
+        key: key.to_string(),
+        value: value.to_string(),
+        rule,
+        origin: Origin::Set,
+    };
+    let Some((key, value)) = set.split_once('=') else {
+        return Err(bad(
+            set,
+            "",
+            "must be KEY=VALUE, e.g. simulation.paths=2000".into(),
+        ));
+    };
+    let key = key.trim();
+    let value_text = value.trim();
+    let parts: Vec<&str> = key.split('.').collect();
+    if parts.iter().any(|p| p.is_empty()) {
+        return Err(bad(key, value_text, "is not a dotted key path".into()));
+    }
+    // A TOML value; a bare word that is not TOML is taken as a string.
+    let value: toml_edit::Value = value_text
+        .parse()
+        .unwrap_or_else(|_| toml_edit::Value::from(value_text.to_string()));
+    let mut table: &mut Table = doc.as_table_mut();
+    for (i, part) in parts[..parts.len() - 1].iter().enumerate() {
+        let entry = table.entry(part).or_insert_with(|| {
+            let mut t = Table::new();
+            t.set_implicit(true);
+            Item::Table(t)
+        });
+        if let Some(inline) = entry.as_inline_table().cloned() {
+            *entry = Item::Table(inline.into_table());
+        }
+        table = match entry.as_table_mut() {
+            Some(t) => t,
+            None => {
+                let at = parts[..=i].join(".");
+                return Err(bad(
+                    key,
+                    value_text,
+                    format!("cannot be set: `{at}` is a value, not a table"),
+                ));
+            }
+        };
+    }
+    table.insert(parts[parts.len() - 1], Item::Value(value));
+    Ok(key.to_string())
+}
+
+/// `a.b[2].c` -> `a.b.c`
+fn strip_indices(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    let mut depth = 0;
+    for c in key.chars() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Byte offset of the value (or table) at a dotted key path, when the file
+/// has it; the nearest enclosing key otherwise.
+fn lookup_span(root: &Table, key: &str) -> Option<usize> {
+    let mut item: Option<&Item> = None;
+    let mut best = None;
+    let mut table_like: Option<&dyn toml_edit::TableLike> = Some(root);
+    for part in key.split('.') {
+        let t = table_like?;
+        let (k, it) = t.get_key_value(part)?;
+        best = k.span().or_else(|| it.span()).map(|s| s.start).or(best);
+        item = Some(it);
+        table_like = it.as_table_like();
+    }
+    item.and_then(|it| it.span()).map(|s| s.start).or(best)
+}
+
+/// 1-based line and column of a byte offset.
+fn line_col(source: &str, offset: usize) -> (usize, usize) {
+    let before = &source[..offset.min(source.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
+    (line, col)
+}

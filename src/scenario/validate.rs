@@ -1,0 +1,442 @@
+//! Validation: raw scenario types -> checked `Scenario`.
+//!
+//! Every rule is checked and every broken one is collected with its key
+//! path; nothing downstream re-checks input. Constructors here fail,
+//! sampling in `model` and `vehicles` does not.
+
+use std::fmt::Display;
+
+use crate::model::company::{CompanyModel, STAGES, StageParams};
+use crate::model::market::{Market, Regimes};
+use crate::model::policy::Policy;
+use crate::rng::vehicle_key;
+use crate::scenario::Scenario;
+use crate::scenario::error::{InputError, Origin};
+use crate::scenario::raw::{RawMarket, RawPolicy, RawScenario, RawStage, RawVentureFund};
+use crate::vehicles::venture_fund::{VentureFund, VentureFundSpec};
+use crate::vehicles::{Vehicle, VehicleKind};
+
+/// Tolerance for probabilities that must add up to 1.
+const SUM_TOL: f64 = 1e-9;
+
+/// Collects broken rules with their key paths.
+pub struct Validator<'a> {
+    pub errors: Vec<InputError>,
+    locate: &'a dyn Fn(&str) -> Origin,
+}
+
+impl<'a> Validator<'a> {
+    pub fn new(locate: &'a dyn Fn(&str) -> Origin) -> Self {
+        Validator {
+            errors: Vec::new(),
+            locate,
+        }
+    }
+
+    pub fn fail(&mut self, key: &str, value: impl Display, rule: impl Into<String>) {
+        let origin = (self.locate)(key);
+        self.errors.push(InputError {
+            key: key.to_string(),
+            value: value.to_string(),
+            rule: rule.into(),
+            origin,
+        });
+    }
+
+    /// A finite number within [lo, hi].
+    pub fn within(&mut self, key: &str, x: f64, lo: f64, hi: f64) -> f64 {
+        if !(x.is_finite() && x >= lo && x <= hi) {
+            self.fail(key, x, format!("must be within [{lo}, {hi}]"));
+        }
+        x
+    }
+
+    /// A probability or share: within [0, 1].
+    pub fn unit(&mut self, key: &str, x: f64) -> f64 {
+        self.within(key, x, 0.0, 1.0)
+    }
+
+    pub fn nonnegative(&mut self, key: &str, x: f64) -> f64 {
+        if !(x.is_finite() && x >= 0.0) {
+            self.fail(key, x, "must be a finite number >= 0");
+        }
+        x
+    }
+
+    pub fn positive(&mut self, key: &str, x: f64) -> f64 {
+        if !(x.is_finite() && x > 0.0) {
+            self.fail(key, x, "must be a finite number > 0");
+        }
+        x
+    }
+
+    pub fn finite(&mut self, key: &str, x: f64) -> f64 {
+        if !x.is_finite() {
+            self.fail(key, x, "must be a finite number");
+        }
+        x
+    }
+
+    pub fn integer(&mut self, key: &str, x: i64, lo: i64, hi: i64) -> i64 {
+        if x < lo || x > hi {
+            self.fail(
+                key,
+                x,
+                format!("must be a whole number within [{lo}, {hi}]"),
+            );
+            return lo;
+        }
+        x
+    }
+
+    /// Probabilities (each in [0, 1]) that add up to 1.
+    pub fn distribution(&mut self, key: &str, p: &[f64]) {
+        let mut ok = true;
+        for (i, &x) in p.iter().enumerate() {
+            if !(x.is_finite() && (0.0..=1.0).contains(&x)) {
+                self.fail(&format!("{key}[{i}]"), x, "must be within [0, 1]");
+                ok = false;
+            }
+        }
+        let sum: f64 = p.iter().sum();
+        if ok && (sum - 1.0).abs() > SUM_TOL {
+            self.fail(
+                key,
+                fmt_list(p),
+                format!("must add up to 1 (adds up to {sum})"),
+            );
+        }
+    }
+}
+
+pub fn fmt_list(x: &[f64]) -> String {
+    let items: Vec<String> = x.iter().map(|v| v.to_string()).collect();
+    format!("[{}]", items.join(", "))
+}
+
+/// Validate everything but the vehicles, then each vehicle.
+pub fn scenario(
+    raw: &RawScenario,
+    v: &mut Validator<'_>,
+    vehicles: Vec<(String, RawVehicle)>,
+) -> Option<Scenario> {
+    let sim = &raw.simulation;
+    let paths = v.integer("simulation.paths", sim.paths, 1, 1_000_000_000) as u64;
+    let seed = v.integer("simulation.seed", sim.seed, 0, i64::MAX) as u64;
+    let years = v.integer("simulation.years", sim.years, 1, 100) as u32;
+    let k = sim.steps_per_year;
+    if ![1, 2, 4, 12].contains(&k) {
+        v.fail("simulation.steps_per_year", k, "must be 1, 2, 4 or 12");
+    }
+    let k = if [1, 2, 4, 12].contains(&k) {
+        k as u32
+    } else {
+        4
+    };
+    let market = market(&raw.market, v);
+    let policy = policy(&raw.policy, v);
+    let stages: [StageParams; 4] = std::array::from_fn(|i| stage(i, &raw.stages.get(i), v));
+    if raw.name.trim().is_empty() {
+        v.fail(
+            "name",
+            "\"\"",
+            "must not be empty (it titles charts and the report)",
+        );
+    }
+    if vehicles.is_empty() && raw.vehicles.is_empty() {
+        v.fail(
+            "vehicles",
+            "",
+            "at least one vehicle is needed, e.g. [vehicles.fund] with kind = \"venture_fund\"",
+        );
+    }
+    let mut built = Vec::new();
+    for (name, rv) in vehicles {
+        let prefix = format!("vehicles.{name}");
+        match rv {
+            RawVehicle::VentureFund(f) => {
+                let spec = venture_fund_spec(&prefix, &f, v);
+                built.push((name, spec));
+            }
+        }
+    }
+    if !v.errors.is_empty() {
+        return None;
+    }
+    let company_model = CompanyModel::new(&market, &policy, stages.clone(), k);
+    let (lockup, sales) = (policy.lockup_steps(k), policy.selldown_sales(k));
+    let vehicles = built
+        .into_iter()
+        .map(|(name, spec)| {
+            let key = vehicle_key(&name);
+            Vehicle {
+                name,
+                kind: VehicleKind::VentureFund(VentureFund::new(spec, key, k, lockup, sales)),
+            }
+        })
+        .collect();
+    Some(Scenario {
+        name: raw.name.clone(),
+        description: raw.description.clone(),
+        paths,
+        seed,
+        years,
+        steps_per_year: k,
+        market,
+        policy,
+        stages,
+        company_model,
+        vehicles,
+    })
+}
+
+/// A vehicle table read by its `kind`.
+pub enum RawVehicle {
+    VentureFund(RawVentureFund),
+}
+
+fn market(m: &RawMarket, v: &mut Validator<'_>) -> Market {
+    let factor_correlation = v.within(
+        "market.factor_correlation",
+        m.factor_correlation,
+        0.0,
+        0.999,
+    );
+    let value_correlation = v.unit("market.value_correlation", m.value_correlation);
+    let factor_persistence = v.within(
+        "market.factor_persistence",
+        m.factor_persistence,
+        -0.999,
+        0.999,
+    );
+    let public_vol = v.within("market.public_vol", m.public_vol, 0.0, 5.0);
+    let r = &m.regimes;
+    let n = r.states.len();
+    if n == 0 {
+        v.fail(
+            "market.regimes.states",
+            "[]",
+            "must name at least one state",
+        );
+    }
+    if n > 255 {
+        v.fail("market.regimes.states", n, "at most 255 states");
+    }
+    for (i, s) in r.states.iter().enumerate() {
+        if r.states[..i].contains(s) {
+            v.fail(
+                "market.regimes.states",
+                format!("{s:?}"),
+                "state names must be unique",
+            );
+        }
+    }
+    let check_len = |v: &mut Validator<'_>, key: &str, len: usize| {
+        if len != n {
+            v.fail(
+                key,
+                format!("{len} entries"),
+                format!("must have one entry per state ({n})"),
+            );
+        }
+    };
+    check_len(v, "market.regimes.initial", r.initial.len());
+    if r.initial.len() == n {
+        v.distribution("market.regimes.initial", &r.initial);
+    }
+    check_len(v, "market.regimes.transition", r.transition.len());
+    for (i, row) in r.transition.iter().enumerate() {
+        let key = format!("market.regimes.transition[{i}]");
+        if row.len() != n {
+            v.fail(
+                &key,
+                fmt_list(row),
+                format!("each row must have one entry per state ({n})"),
+            );
+        } else {
+            v.distribution(&key, row);
+        }
+    }
+    for (key, xs) in [
+        ("market.regimes.ipo_multiplier", &r.ipo_multiplier),
+        (
+            "market.regimes.acquisition_multiplier",
+            &r.acquisition_multiplier,
+        ),
+        (
+            "market.regimes.valuation_multiplier",
+            &r.valuation_multiplier,
+        ),
+    ] {
+        check_len(v, key, xs.len());
+        for (i, &x) in xs.iter().enumerate() {
+            v.nonnegative(&format!("{key}[{i}]"), x);
+        }
+    }
+    Market {
+        factor_correlation,
+        value_correlation,
+        factor_persistence,
+        public_vol,
+        regimes: Regimes {
+            states: r.states.clone(),
+            initial: r.initial.clone(),
+            transition: r.transition.clone(),
+            ipo_multiplier: r.ipo_multiplier.clone(),
+            acquisition_multiplier: r.acquisition_multiplier.clone(),
+            valuation_multiplier: r.valuation_multiplier.clone(),
+        },
+    }
+}
+
+fn policy(p: &RawPolicy, v: &mut Validator<'_>) -> Policy {
+    Policy {
+        ipo_registration_multiplier: v.within(
+            "policy.ipo_registration_multiplier",
+            p.ipo_registration_multiplier,
+            0.0,
+            100.0,
+        ),
+        lockup_years: v.within("policy.lockup_years", p.lockup_years, 0.0, 20.0),
+        selldown_years: v.within("policy.selldown_years", p.selldown_years, 0.0, 20.0),
+    }
+}
+
+fn stage(i: usize, raw: &RawStage, v: &mut Validator<'_>) -> StageParams {
+    let d = RawStage::defaults_for(i);
+    let name = STAGES[i];
+    let get = |x: Option<f64>, dflt: Option<f64>| x.or(dflt).unwrap_or(f64::NAN);
+    let key = |k: &str| format!("stages.{name}.{k}");
+    let p = StageParams {
+        failure_rate: v.unit(&key("failure_rate"), get(raw.failure_rate, d.failure_rate)),
+        ipo_rate: v.unit(&key("ipo_rate"), get(raw.ipo_rate, d.ipo_rate)),
+        acquisition_rate: v.unit(
+            &key("acquisition_rate"),
+            get(raw.acquisition_rate, d.acquisition_rate),
+        ),
+        next_round_rate: v.unit(
+            &key("next_round_rate"),
+            get(raw.next_round_rate, d.next_round_rate),
+        ),
+        entry_valuation: v.positive(
+            &key("entry_valuation"),
+            get(raw.entry_valuation, d.entry_valuation),
+        ),
+        entry_valuation_sigma: v.within(
+            &key("entry_valuation_sigma"),
+            get(raw.entry_valuation_sigma, d.entry_valuation_sigma),
+            0.0,
+            5.0,
+        ),
+        step_up: v.positive(&key("step_up"), get(raw.step_up, d.step_up)),
+        step_up_sigma: v.within(
+            &key("step_up_sigma"),
+            get(raw.step_up_sigma, d.step_up_sigma),
+            0.0,
+            5.0,
+        ),
+        dilution: v.within(&key("dilution"), get(raw.dilution, d.dilution), 0.0, 0.99),
+        value_drift: v.within(
+            &key("value_drift"),
+            get(raw.value_drift, d.value_drift),
+            -5.0,
+            5.0,
+        ),
+        value_vol: v.within(&key("value_vol"), get(raw.value_vol, d.value_vol), 0.0, 5.0),
+        acquisition_multiple: v.nonnegative(
+            &key("acquisition_multiple"),
+            get(raw.acquisition_multiple, d.acquisition_multiple),
+        ),
+        liquidation_recovery: v.unit(
+            &key("liquidation_recovery"),
+            get(raw.liquidation_recovery, d.liquidation_recovery),
+        ),
+    };
+    if p.ipo_rate + p.acquisition_rate > 1.0 {
+        v.fail(
+            &key("acquisition_rate"),
+            p.acquisition_rate,
+            format!(
+                "ipo_rate + acquisition_rate must not exceed 1 (ipo_rate is {})",
+                p.ipo_rate
+            ),
+        );
+    }
+    p
+}
+
+/// Venture fund keys (MODEL.md 4.1); also used for sub-funds and targets.
+pub fn venture_fund_spec(
+    prefix: &str,
+    f: &RawVentureFund,
+    v: &mut Validator<'_>,
+) -> VentureFundSpec {
+    let key = |k: &str| format!("{prefix}.{k}");
+    let mix = [
+        f.stage_mix.seed,
+        f.stage_mix.early,
+        f.stage_mix.growth,
+        f.stage_mix.late,
+    ];
+    let mix_ok = mix.iter().all(|x| x.is_finite() && (0.0..=1.0).contains(x));
+    if !mix_ok || (mix.iter().sum::<f64>() - 1.0).abs() > SUM_TOL {
+        v.fail(
+            &key("stage_mix"),
+            format!(
+                "{{ seed = {}, early = {}, growth = {}, late = {} }}",
+                mix[0], mix[1], mix[2], mix[3]
+            ),
+            "stage shares must each be within [0, 1] and add up to 1",
+        );
+    }
+    if f.waterfall != "european" {
+        v.fail(
+            &key("waterfall"),
+            format!("{:?}", f.waterfall),
+            "must be \"european\" (whole-fund); the deal-by-deal \"american\" waterfall is not built yet",
+        );
+    }
+    let spec = VentureFundSpec {
+        commitment: v.positive(&key("commitment"), f.commitment),
+        deals: v.integer(&key("deals"), f.deals, 1, 10_000) as u32,
+        investment_period_years: v.within(
+            &key("investment_period_years"),
+            f.investment_period_years,
+            0.0,
+            50.0,
+        ),
+        stage_mix: mix,
+        reserve_ratio: v.within(&key("reserve_ratio"), f.reserve_ratio, 0.0, 0.95),
+        management_fee: v.within(&key("management_fee"), f.management_fee, 0.0, 0.2),
+        term_years: v.within(&key("term_years"), f.term_years, 0.0, 50.0),
+        extension_years: v.within(&key("extension_years"), f.extension_years, 0.0, 20.0),
+        terminal_haircut: v.within(&key("terminal_haircut"), f.terminal_haircut, 0.0, 2.0),
+        hurdle: v.within(&key("hurdle"), f.hurdle, 0.0, 1.0),
+        catch_up: v.unit(&key("catch_up"), f.catch_up),
+        carry: v.within(&key("carry"), f.carry, 0.0, 0.99),
+    };
+    if spec.term_years < spec.investment_period_years {
+        v.fail(
+            &key("term_years"),
+            spec.term_years,
+            format!(
+                "must be at least investment_period_years ({})",
+                spec.investment_period_years
+            ),
+        );
+    }
+    if spec.term_years <= 0.0 {
+        v.fail(&key("term_years"), spec.term_years, "must be > 0");
+    }
+    if spec.management_fee * spec.term_years >= 0.9 {
+        v.fail(
+            &key("management_fee"),
+            spec.management_fee,
+            format!(
+                "management_fee x term_years must stay below 0.9 so capital is left to invest (it is {})",
+                spec.management_fee * spec.term_years
+            ),
+        );
+    }
+    spec
+}

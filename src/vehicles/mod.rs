@@ -1,0 +1,182 @@
+//! The vehicles policy acts on (MODEL.md section 4), behind one enum.
+//!
+//! Third stage of the pipeline: for each Monte Carlo path the engine draws
+//! the economy, then asks each vehicle to simulate itself on it and write
+//! its per-path metrics into the path's row, its per-step series into a
+//! buffer and its deal outcomes into counters. Static dispatch: a `match`
+//! on `VehicleKind`, no trait objects.
+
+pub mod venture_fund;
+
+use crate::finance::irr::irr_annual;
+use crate::model::company::CompanyModel;
+use crate::model::market::MarketPath;
+use venture_fund::{DealCounts, FundWorkspace, VentureFund};
+
+/// How a metric is summarised beyond the common statistics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricKind {
+    /// A return, multiple, amount or count.
+    Plain,
+    /// A loss or cost: also gets VaR and expected shortfall in `risk.csv`.
+    Loss,
+}
+
+/// A per-path metric a vehicle reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Metric {
+    pub name: &'static str,
+    pub kind: MetricKind,
+}
+
+const fn plain(name: &'static str) -> Metric {
+    Metric {
+        name,
+        kind: MetricKind::Plain,
+    }
+}
+
+/// Metrics of `venture_fund`, in column order (MODEL.md 4.1).
+pub const VENTURE_FUND_METRICS: [Metric; 15] = [
+    plain("tvpi"),
+    plain("dpi"),
+    plain("rvpi"),
+    plain("irr"),
+    plain("gross_multiple"),
+    plain("invested"),
+    plain("paid_in"),
+    plain("distributed"),
+    plain("residual"),
+    plain("fees"),
+    plain("carry"),
+    plain("deals_failed"),
+    plain("deals_ipo"),
+    plain("deals_acquired"),
+    plain("deals_private"),
+];
+
+/// Per-step series of `venture_fund`: cumulative net cash flow to LPs (the
+/// J-curve) and reported NAV.
+pub const VENTURE_FUND_SERIES: [&str; 2] = ["cum_net_cash_flow", "nav"];
+
+/// A named vehicle of the scenario.
+#[derive(Debug, Clone)]
+pub struct Vehicle {
+    pub name: String,
+    pub kind: VehicleKind,
+}
+
+#[derive(Debug, Clone)]
+pub enum VehicleKind {
+    VentureFund(VentureFund),
+}
+
+/// Per-thread reusable buffers of one vehicle.
+#[derive(Debug, Clone)]
+pub enum Workspace {
+    VentureFund {
+        fund: FundWorkspace,
+        flows: Vec<f64>,
+    },
+}
+
+/// Everything a vehicle needs to simulate one path.
+pub struct PathContext<'a> {
+    pub seed: u64,
+    pub path: u64,
+    pub market: &'a MarketPath,
+    pub model: &'a CompanyModel,
+}
+
+impl Vehicle {
+    pub fn kind_name(&self) -> &'static str {
+        match self.kind {
+            VehicleKind::VentureFund(_) => "venture_fund",
+        }
+    }
+
+    pub fn metrics(&self) -> &'static [Metric] {
+        match self.kind {
+            VehicleKind::VentureFund(_) => &VENTURE_FUND_METRICS,
+        }
+    }
+
+    pub fn series(&self) -> &'static [&'static str] {
+        match self.kind {
+            VehicleKind::VentureFund(_) => &VENTURE_FUND_SERIES,
+        }
+    }
+
+    /// Column of `fiscal_cost` among this vehicle's metrics, if it has one.
+    pub fn fiscal_cost_column(&self) -> Option<usize> {
+        self.metrics().iter().position(|m| m.name == "fiscal_cost")
+    }
+
+    pub fn workspace(&self, horizon_steps: usize) -> Workspace {
+        match &self.kind {
+            VehicleKind::VentureFund(f) => Workspace::VentureFund {
+                fund: f.workspace(horizon_steps),
+                flows: vec![0.0; horizon_steps],
+            },
+        }
+    }
+
+    /// Simulate one path: write `metrics().len()` values into `row` and
+    /// `series().len()` × horizon values into `series` (series-major).
+    pub fn simulate(
+        &self,
+        ctx: &PathContext<'_>,
+        ws: &mut Workspace,
+        row: &mut [f64],
+        series: &mut [f64],
+        deals: &mut DealCounts,
+    ) {
+        match (&self.kind, ws) {
+            (VehicleKind::VentureFund(f), Workspace::VentureFund { fund, flows }) => {
+                let o = f.simulate(ctx.seed, ctx.path, ctx.market, ctx.model, 0, fund, deals);
+                let horizon = ctx.market.z.len();
+                let mut cum = 0.0;
+                for t in 0..horizon {
+                    flows[t] = fund.distributions[t] - fund.calls[t];
+                    cum += flows[t];
+                    series[t] = cum;
+                    series[horizon + t] = fund.nav[t];
+                }
+                // The residual (LPs' share of what is still held at the
+                // horizon, at marks) counts as a final inflow for the IRR.
+                if let Some(last) = flows.last_mut() {
+                    *last += o.residual;
+                }
+                let per_paid_in = |x: f64| {
+                    if o.paid_in > 0.0 {
+                        x / o.paid_in
+                    } else {
+                        f64::NAN
+                    }
+                };
+                let values = [
+                    per_paid_in(o.distributed + o.residual),
+                    per_paid_in(o.distributed),
+                    per_paid_in(o.residual),
+                    irr_annual(flows, ctx.model.steps_per_year).unwrap_or(f64::NAN),
+                    if o.invested > 0.0 {
+                        o.gross_proceeds / o.invested
+                    } else {
+                        f64::NAN
+                    },
+                    o.invested,
+                    o.paid_in,
+                    o.distributed,
+                    o.residual,
+                    o.fees,
+                    o.carry,
+                    o.deals_failed as f64,
+                    o.deals_ipo as f64,
+                    o.deals_acquired as f64,
+                    o.deals_private as f64,
+                ];
+                row.copy_from_slice(&values);
+            }
+        }
+    }
+}

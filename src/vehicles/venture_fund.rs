@@ -1,0 +1,439 @@
+//! `venture_fund`: a VC fund (MODEL.md 4.1). Also the building block of the
+//! guidance fund's sub-funds and the S fund's targets.
+//!
+//! Per path the fund places `deals` initial investments spread evenly over
+//! the investment period, follows on pro rata from its reserve while the
+//! reserve lasts (else it is diluted), charges management fees, calls
+//! exactly what it needs from LPs, distributes proceeds through the European
+//! waterfall as they come, and sells what it still holds at the end of its
+//! term plus extension. Cash flows are dated at the end of their step.
+
+use crate::finance::waterfall::{EuropeanWaterfall, WaterfallTerms};
+use crate::model::company::{Company, CompanyModel, Event, Status};
+use crate::model::market::MarketPath;
+use crate::rng::{company_component, stream};
+
+/// Validated `[vehicles.<name>]` of kind `venture_fund`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VentureFundSpec {
+    pub commitment: f64,
+    pub deals: u32,
+    pub investment_period_years: f64,
+    /// Probability of entering at each stage (seed, early, growth, late).
+    pub stage_mix: [f64; 4],
+    pub reserve_ratio: f64,
+    pub management_fee: f64,
+    pub term_years: f64,
+    pub extension_years: f64,
+    pub terminal_haircut: f64,
+    pub hurdle: f64,
+    pub catch_up: f64,
+    pub carry: f64,
+}
+
+/// Deal-multiple bucket labels (`deals.csv`, kind `multiple`).
+pub const MULTIPLE_BUCKETS: [&str; 6] = ["lt1x", "1x-3x", "3x-5x", "5x-10x", "10x-20x", "ge20x"];
+/// Exit-route labels (`deals.csv`, kind `route`).
+pub const ROUTES: [&str; 4] = ["failed", "acquired", "ipo", "private"];
+
+const BUCKET_EDGES: [f64; 5] = [1.0, 3.0, 5.0, 10.0, 20.0];
+
+/// Deal-level counts, summed over paths (integers, so any grouping of
+/// paths gives the same totals).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DealCounts {
+    pub multiple: [u64; 6],
+    pub route: [u64; 4],
+}
+
+impl DealCounts {
+    pub fn merge(&mut self, other: &DealCounts) {
+        for (a, b) in self.multiple.iter_mut().zip(other.multiple) {
+            *a += b;
+        }
+        for (a, b) in self.route.iter_mut().zip(other.route) {
+            *a += b;
+        }
+    }
+
+    fn record(&mut self, multiple: f64, route: Route) {
+        let bucket = BUCKET_EDGES
+            .iter()
+            .take_while(|&&edge| multiple >= edge)
+            .count();
+        self.multiple[bucket] += 1;
+        self.route[route as usize] += 1;
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    Failed = 0,
+    Acquired = 1,
+    Ipo = 2,
+    Private = 3,
+}
+
+/// One initial investment and its follow-ons.
+#[derive(Debug, Clone)]
+struct Deal {
+    company: Company,
+    /// Share of the company held (of the listed shares once listed).
+    ownership: f64,
+    cost: f64,
+    proceeds: f64,
+    /// Step of the IPO, when listed.
+    ipo_step: u32,
+    /// Listed shares still to sell, as a share of the company.
+    unsold: f64,
+    /// Shares sold per sale, as a share of the company.
+    per_sale: f64,
+    open: bool,
+}
+
+/// Reusable per-thread buffers for one fund's paths.
+#[derive(Debug, Clone)]
+pub struct FundWorkspace {
+    deals: Vec<Deal>,
+    waterfall: EuropeanWaterfall,
+    /// Per absolute step: capital called from LPs.
+    pub calls: Vec<f64>,
+    /// Per absolute step: distributions to LPs (after carry).
+    pub distributions: Vec<f64>,
+    /// Per absolute step, end of step: reported NAV of the fund's holdings.
+    pub nav: Vec<f64>,
+    /// Per absolute step, end of step: true value of the holdings.
+    pub true_nav: Vec<f64>,
+}
+
+/// What one path of one fund came to (totals over its life).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct FundOutcome {
+    pub paid_in: f64,
+    /// Distributions to LPs actually paid.
+    pub distributed: f64,
+    /// LPs' share of holdings still held at the horizon, valued at marks
+    /// through the waterfall (zero when the fund ended within the horizon).
+    pub residual: f64,
+    pub fees: f64,
+    pub carry: f64,
+    /// Invested in companies (initial and follow-on).
+    pub invested: f64,
+    /// Proceeds from companies, residual marks included.
+    pub gross_proceeds: f64,
+    pub deals_failed: u32,
+    pub deals_ipo: u32,
+    pub deals_acquired: u32,
+    pub deals_private: u32,
+}
+
+/// A venture fund ready to simulate: the spec and its step schedule.
+#[derive(Debug, Clone)]
+pub struct VentureFund {
+    pub spec: VentureFundSpec,
+    /// Stream identity of the fund's companies.
+    pub key: u64,
+    steps_per_year: u32,
+    investment_steps: u32,
+    term_steps: u32,
+    life_steps: u32,
+    initial_ticket: f64,
+    reserve_budget: f64,
+    lockup_steps: u32,
+    sales: u32,
+}
+
+impl VentureFund {
+    pub fn new(
+        spec: VentureFundSpec,
+        key: u64,
+        steps_per_year: u32,
+        lockup_steps: u32,
+        sales: u32,
+    ) -> Self {
+        let k = steps_per_year as f64;
+        let investment_steps = ((spec.investment_period_years * k).round() as u32).max(1);
+        let term_steps = ((spec.term_years * k).round() as u32).max(investment_steps);
+        let life_steps = term_steps + (spec.extension_years * k).round() as u32;
+        // Capital kept for fees: the fee rate over the whole term on the full
+        // commitment, an upper bound on what fees can come to (fees after the
+        // investment period are charged on cost, which never exceeds the
+        // commitment, and none are charged in the extension). So calls never
+        // exceed the commitment.
+        let investable = spec.commitment * (1.0 - spec.management_fee * spec.term_years);
+        let reserve_budget = investable * spec.reserve_ratio;
+        let initial_ticket = (investable - reserve_budget) / spec.deals as f64;
+        VentureFund {
+            spec,
+            key,
+            steps_per_year,
+            investment_steps,
+            term_steps,
+            life_steps,
+            initial_ticket,
+            reserve_budget,
+            lockup_steps,
+            sales,
+        }
+    }
+
+    /// Steps from the fund's start to its final liquidation.
+    pub fn life_steps(&self) -> u32 {
+        self.life_steps
+    }
+
+    /// Fund-age step at which deal `i` is made.
+    fn entry_step(&self, i: u32) -> u32 {
+        (i as u64 * self.investment_steps as u64 / self.spec.deals as u64) as u32
+    }
+
+    pub fn workspace(&self, horizon_steps: usize) -> FundWorkspace {
+        FundWorkspace {
+            deals: Vec::with_capacity(self.spec.deals as usize),
+            waterfall: EuropeanWaterfall::new(WaterfallTerms {
+                hurdle: self.spec.hurdle,
+                catch_up: self.spec.catch_up,
+                carry: self.spec.carry,
+                steps_per_year: self.steps_per_year,
+            }),
+            calls: vec![0.0; horizon_steps],
+            distributions: vec![0.0; horizon_steps],
+            nav: vec![0.0; horizon_steps],
+            true_nav: vec![0.0; horizon_steps],
+        }
+    }
+
+    /// Simulate one path of the fund starting at absolute step `start`
+    /// (0 for a stand-alone fund). Fills the workspace's per-step series over
+    /// the whole horizon and adds each deal's outcome to `deal_counts`.
+    pub fn simulate(
+        &self,
+        seed: u64,
+        path: u64,
+        market: &MarketPath,
+        model: &CompanyModel,
+        start: usize,
+        ws: &mut FundWorkspace,
+        deal_counts: &mut DealCounts,
+    ) -> FundOutcome {
+        let horizon = market.z.len();
+        for v in [
+            &mut ws.calls,
+            &mut ws.distributions,
+            &mut ws.nav,
+            &mut ws.true_nav,
+        ] {
+            v.clear();
+            v.resize(horizon, 0.0);
+        }
+        ws.deals.clear();
+        ws.waterfall.reset();
+        let spec = &self.spec;
+        let k = self.steps_per_year as f64;
+        let end = (start + self.life_steps as usize).min(horizon);
+        let mut out = FundOutcome::default();
+        let mut reserve = self.reserve_budget;
+        let mut next_deal = 0u32;
+
+        for t in start..end {
+            let age = (t - start) as u32;
+            let last = t + 1 == end;
+            let liquidation = age + 1 == self.life_steps;
+            let (z, regime) = (market.z[t], market.regime[t] as usize);
+            let mut calls = 0.0;
+            let mut proceeds = 0.0;
+
+            // Existing holdings move first; deals made this step start next step.
+            for deal in ws.deals.iter_mut().filter(|d| d.open) {
+                let threshold = model.stages[deal.company.stage as usize].failure_threshold;
+                match deal.company.step(model, z, regime, threshold) {
+                    Event::None => {}
+                    Event::Failed => {
+                        let recovery =
+                            model.stages[deal.company.stage as usize].liquidation_recovery;
+                        let cash = recovery * deal.cost;
+                        deal.proceeds += cash;
+                        proceeds += cash;
+                        deal.open = false;
+                        deal_counts.record(deal.proceeds / deal.cost, Route::Failed);
+                        out.deals_failed += 1;
+                    }
+                    Event::Acquired { price } => {
+                        let cash = deal.ownership * price;
+                        deal.proceeds += cash;
+                        proceeds += cash;
+                        deal.open = false;
+                        deal_counts.record(deal.proceeds / deal.cost, Route::Acquired);
+                        out.deals_acquired += 1;
+                    }
+                    Event::Ipo { .. } => {
+                        deal.ipo_step = age;
+                        deal.unsold = deal.ownership;
+                        deal.per_sale = deal.ownership / self.sales as f64;
+                    }
+                    Event::Round {
+                        post_money,
+                        dilution,
+                    } => {
+                        // Pro-rata follow-on while the term runs and the
+                        // reserve lasts; what is not funded is diluted.
+                        let want = if age < self.term_steps {
+                            deal.ownership * dilution * post_money
+                        } else {
+                            0.0
+                        };
+                        let invest = want.min(reserve);
+                        reserve -= invest;
+                        calls += invest;
+                        deal.cost += invest;
+                        out.invested += invest;
+                        deal.ownership = deal.ownership * (1.0 - dilution) + invest / post_money;
+                    }
+                }
+                // Sell listed shares on the sell-down schedule.
+                if deal.company.status == Status::Listed && deal.open {
+                    let since = age - deal.ipo_step;
+                    if since >= self.lockup_steps && deal.unsold > 0.0 {
+                        let sale = if since + 1 >= self.lockup_steps + self.sales {
+                            deal.unsold
+                        } else {
+                            deal.per_sale
+                        };
+                        let cash = sale * deal.company.value;
+                        deal.unsold -= sale;
+                        deal.proceeds += cash;
+                        proceeds += cash;
+                        if deal.unsold <= 0.0 {
+                            deal.open = false;
+                            deal_counts.record(deal.proceeds / deal.cost, Route::Ipo);
+                            out.deals_ipo += 1;
+                        }
+                    }
+                }
+            }
+
+            // New initial investments.
+            while next_deal < spec.deals && self.entry_step(next_deal) == age {
+                let stage = pick_stage(&spec.stage_mix, next_deal, seed, path, self.key);
+                let rng = stream(seed, path, company_component(self.key, next_deal as u64));
+                let company = Company::enter(model, stage, rng);
+                let ownership = (self.initial_ticket / company.value).min(1.0);
+                ws.deals.push(Deal {
+                    company,
+                    ownership,
+                    cost: self.initial_ticket,
+                    proceeds: 0.0,
+                    ipo_step: 0,
+                    unsold: 0.0,
+                    per_sale: 0.0,
+                    open: true,
+                });
+                calls += self.initial_ticket;
+                out.invested += self.initial_ticket;
+                next_deal += 1;
+            }
+
+            // Management fee: on commitment during the investment period,
+            // then on the cost of unrealised holdings until the term ends.
+            let fee = if age < self.investment_steps {
+                spec.management_fee * spec.commitment / k
+            } else if age < self.term_steps {
+                let open_cost: f64 = ws.deals.iter().filter(|d| d.open).map(|d| d.cost).sum();
+                spec.management_fee * open_cost / k
+            } else {
+                0.0
+            };
+            calls += fee;
+            out.fees += fee;
+
+            // Final liquidation at the end of the extension: sell everything.
+            // At a horizon that cuts the fund's life short, value what is
+            // left at its marks instead (a residual, not a distribution).
+            let mut residual = 0.0;
+            if liquidation || last {
+                for deal in ws.deals.iter_mut().filter(|d| d.open) {
+                    let (value, route) = match deal.company.status {
+                        Status::Listed => (deal.unsold * deal.company.value, Route::Ipo),
+                        _ if liquidation => (
+                            deal.ownership * spec.terminal_haircut * deal.company.value,
+                            Route::Private,
+                        ),
+                        _ => (deal.ownership * deal.company.mark, Route::Private),
+                    };
+                    deal.proceeds += value;
+                    deal.open = false;
+                    deal_counts.record(deal.proceeds / deal.cost, route);
+                    match route {
+                        Route::Ipo => out.deals_ipo += 1,
+                        _ => out.deals_private += 1,
+                    }
+                    if liquidation {
+                        proceeds += value;
+                    } else {
+                        residual += value;
+                    }
+                }
+            }
+
+            // Cash flows of the step through the waterfall.
+            let wf = &mut ws.waterfall;
+            wf.accrue_step();
+            wf.contribute(calls);
+            let split = wf.distribute(proceeds);
+            let mut to_lp = split.lp;
+            let mut res_lp = 0.0;
+            if residual > 0.0 {
+                res_lp = wf.distribute(residual).lp;
+            }
+            if liquidation || last {
+                let back = wf.clawback();
+                if liquidation {
+                    to_lp += back
+                } else {
+                    res_lp += back
+                }
+            }
+            ws.calls[t] = calls;
+            ws.distributions[t] = to_lp;
+            out.paid_in += calls;
+            out.distributed += to_lp;
+            out.residual += res_lp;
+            out.gross_proceeds += proceeds + residual;
+
+            let (mut nav, mut true_nav) = (0.0, 0.0);
+            for d in ws.deals.iter().filter(|d| d.open) {
+                let held = if d.company.status == Status::Listed {
+                    d.unsold
+                } else {
+                    d.ownership
+                };
+                nav += held * d.company.mark;
+                true_nav += held * d.company.value;
+            }
+            ws.nav[t] = nav;
+            ws.true_nav[t] = true_nav;
+        }
+        out.carry = ws.waterfall.gp_total();
+        out
+    }
+}
+
+/// Entry stage of deal `i`, from its own stream so the stage mix does not
+/// consume draws of the company's life.
+fn pick_stage(mix: &[f64; 4], i: u32, seed: u64, path: u64, key: u64) -> u8 {
+    use rand::RngExt;
+    let mut rng = stream(
+        seed,
+        path,
+        company_component(key ^ 0x5354_4147_4500_0000, i as u64),
+    );
+    let u: f64 = rng.random();
+    let mut acc = 0.0;
+    for (s, &p) in mix.iter().enumerate() {
+        acc += p;
+        if u < acc {
+            return s as u8;
+        }
+    }
+    mix.iter().rposition(|&p| p > 0.0).unwrap_or(0) as u8
+}
