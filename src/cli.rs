@@ -198,6 +198,7 @@ fn simulate_and_write(
     let manifest = Manifest {
         fundsim_version: env!("CARGO_PKG_VERSION").into(),
         scenario_name: scn.name.clone(),
+        scenario_description: scn.description.clone(),
         scenario_file: file.display().to_string(),
         scenario_sha256: sha256_hex(&loaded.source),
         sets: sets.to_vec(),

@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 pub struct Manifest {
     pub fundsim_version: String,
     pub scenario_name: String,
+    pub scenario_description: String,
     pub scenario_file: String,
     pub scenario_sha256: String,
     pub sets: Vec<String>,
