@@ -8,16 +8,14 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use fundsim::finance::irr::irr_annual;
 use fundsim::model::company::Company;
 use fundsim::model::market::MarketPath;
-use fundsim::rng::{MARKET, company_component, stream, vehicle_key};
+use fundsim::rng::{MARKET, company_component, path_key, stream, vehicle_key};
 use fundsim::scenario::{Scenario, load};
 use fundsim::vehicles::PathContext;
 use fundsim::vehicles::venture_fund::DealCounts;
 
 fn shipped() -> Scenario {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/venture_fund.toml");
-    load(std::path::Path::new(path), &[])
-        .expect("shipped scenario")
-        .scenario
+    load(std::path::Path::new(path), &[]).expect("shipped scenario").scenario
 }
 
 fn company_step(c: &mut Criterion) {
@@ -25,18 +23,19 @@ fn company_step(c: &mut Criterion) {
     let model = &scn.company_model;
     let key = vehicle_key("bench");
     const N: u64 = 1000;
-    let mut companies: Vec<Company> = (0..N)
-        .map(|i| Company::enter(model, 1, stream(1, 0, company_component(key, i))))
-        .collect();
-    let threshold = model.stages[1].failure_threshold;
+    let mut companies: Vec<Company> =
+        (0..N).map(|i| Company::enter(model, 1, stream(1, 0, company_component(key, i)))).collect();
+    let p_fail = model.stage_failure(0.1)[1];
+    let mut t = 0usize;
     let mut g = c.benchmark_group("company");
     g.throughput(Throughput::Elements(N));
     g.bench_function("step_1000_private", |b| {
         b.iter(|| {
+            t += 1;
             for co in companies.iter_mut() {
                 // Keep them private so every iteration measures the same work.
                 co.status = fundsim::model::company::Status::Private;
-                black_box(co.step(model, 0.1, 1, threshold));
+                black_box(co.step(model, t, 0.1, 1, p_fail));
                 co.value = co.value.clamp(1.0, 1e6);
             }
         })
@@ -59,18 +58,8 @@ fn fund_path(c: &mut Criterion) {
     g.bench_function("one_path_25_deals_15y_quarterly", |b| {
         b.iter(|| {
             path += 1;
-            market.simulate(
-                &scn.market,
-                h,
-                scn.steps_per_year,
-                &mut stream(scn.seed, path, MARKET),
-            );
-            let ctx = PathContext {
-                seed: scn.seed,
-                path,
-                market: &market,
-                model: &scn.company_model,
-            };
+            market.simulate(&scn.market, h, scn.steps_per_year, &mut stream(scn.seed, path, MARKET));
+            let ctx = PathContext { seed: scn.seed, path, market: &market, model: &scn.company_model };
             v.simulate(&ctx, &mut ws, &mut row, &mut series, &mut deals);
             black_box(&row);
         })
@@ -90,9 +79,7 @@ fn irr(c: &mut Criterion) {
         .collect();
     let mut g = c.benchmark_group("irr");
     g.throughput(Throughput::Elements(1));
-    g.bench_function("fund_series_60_steps", |b| {
-        b.iter(|| black_box(irr_annual(black_box(&flows), 4)))
-    });
+    g.bench_function("fund_series_60_steps", |b| b.iter(|| black_box(irr_annual(black_box(&flows), 4))));
     let simple: Vec<f64> = (0..60)
         .map(|t| {
             if t == 0 {
@@ -104,9 +91,7 @@ fn irr(c: &mut Criterion) {
             }
         })
         .collect();
-    g.bench_function("one_sign_change_60_steps", |b| {
-        b.iter(|| black_box(irr_annual(black_box(&simple), 4)))
-    });
+    g.bench_function("one_sign_change_60_steps", |b| b.iter(|| black_box(irr_annual(black_box(&simple), 4))));
     g.finish();
 }
 

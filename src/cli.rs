@@ -91,44 +91,22 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::Check { scenario, sets } => {
             let loaded = scenario::load(&scenario, &sets)?;
             print!("{}", loaded.resolved);
-            eprintln!(
-                "{}: valid ({} vehicle(s)).",
-                scenario.display(),
-                loaded.scenario.vehicles.len()
-            );
+            eprintln!("{}: valid ({} vehicle(s)).", scenario.display(), loaded.scenario.vehicles.len());
             Ok(())
         }
-        Command::Run {
-            scenario,
-            out,
-            paths,
-            seed,
-            threads,
-            sets,
-            no_charts: _,
-            no_paths,
-            quiet,
-        } => {
+        Command::Run { scenario, out, paths, seed, threads, sets, no_charts: _, no_paths, quiet } => {
             let mut loaded = scenario::load(&scenario, &sets)?;
             apply_flags(&mut loaded, &scenario, paths, seed)?;
             let out = out.unwrap_or_else(|| default_out(&scenario));
             if out.exists() && !out.is_dir() {
-                return Err(Error::Usage(format!(
-                    "--out {} exists and is not a directory",
-                    out.display()
-                )));
+                return Err(Error::Usage(format!("--out {} exists and is not a directory", out.display())));
             }
             simulate_and_write(&loaded, &scenario, &out, threads, &sets, no_paths, quiet)
         }
     }
 }
 
-fn apply_flags(
-    loaded: &mut Loaded,
-    file: &Path,
-    paths: Option<u64>,
-    seed: Option<u64>,
-) -> Result<(), Error> {
+fn apply_flags(loaded: &mut Loaded, file: &Path, paths: Option<u64>, seed: Option<u64>) -> Result<(), Error> {
     if let Some(p) = paths {
         if p == 0 || p > 1_000_000_000 {
             return Err(InputErrors {
@@ -152,10 +130,7 @@ fn apply_flags(
 
 /// `output/<scenario file stem>/`
 pub fn default_out(scenario: &Path) -> PathBuf {
-    let stem = scenario
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "run".into());
+    let stem = scenario.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "run".into());
     PathBuf::from("output").join(stem)
 }
 
@@ -179,11 +154,7 @@ fn simulate_and_write(
     } else {
         None
     };
-    let threads_used = if threads == 0 {
-        rayon::current_num_threads()
-    } else {
-        threads
-    };
+    let threads_used = if threads == 0 { rayon::current_num_threads() } else { threads };
     let started = Instant::now();
     let progress = |n: u64| {
         if let Some(b) = &bar {
@@ -212,10 +183,8 @@ fn simulate_and_write(
         scenario: loaded.source.clone(),
         resolved_scenario: loaded.resolved.clone(),
     };
-    output::write_run(out, scn, &results, &manifest, !no_paths).map_err(|source| Error::Io {
-        path: out.to_path_buf(),
-        source,
-    })?;
+    output::write_run(out, scn, &results, &manifest, !no_paths)
+        .map_err(|source| Error::Io { path: out.to_path_buf(), source })?;
     if !quiet {
         eprintln!(
             "{}: {} paths in {:.2} s ({:.0} paths/s, {} threads) -> {}",

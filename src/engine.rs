@@ -16,7 +16,7 @@ use ndarray::Array2;
 use rayon::prelude::*;
 
 use crate::model::market::MarketPath;
-use crate::rng::{MARKET, stream};
+use crate::rng::{MARKET, path_key, stream};
 use crate::scenario::Scenario;
 use crate::stats::sketch::QuantileSketch;
 use crate::vehicles::venture_fund::DealCounts;
@@ -82,29 +82,15 @@ impl Layout {
                 fiscal.push(columns.len() + c);
             }
             for m in v.metrics() {
-                columns.push(Column {
-                    vehicle: v.name.clone(),
-                    metric: m.name.to_string(),
-                    kind: m.kind,
-                });
+                columns.push(Column { vehicle: v.name.clone(), metric: m.name.to_string(), kind: m.kind });
             }
             series_offsets.push(series_names.len());
             for s in v.series() {
                 series_names.push((v.name.clone(), s.to_string()));
             }
         }
-        columns.push(Column {
-            vehicle: "total".into(),
-            metric: "fiscal_cost".into(),
-            kind: MetricKind::Loss,
-        });
-        Layout {
-            columns,
-            offsets,
-            fiscal,
-            series_offsets,
-            series_names,
-        }
+        columns.push(Column { vehicle: "total".into(), metric: "fiscal_cost".into(), kind: MetricKind::Loss });
+        Layout { columns, offsets, fiscal, series_offsets, series_names }
     }
 }
 
@@ -121,10 +107,7 @@ impl Worker {
     fn new(scn: &Scenario, layout: &Layout) -> Worker {
         let h = scn.horizon_steps();
         Worker {
-            market: MarketPath {
-                z: Vec::with_capacity(h),
-                regime: Vec::with_capacity(h),
-            },
+            market: MarketPath { z: Vec::with_capacity(h), regime: Vec::with_capacity(h) },
             workspaces: scn.vehicles.iter().map(|v| v.workspace(h)).collect(),
             series_buf: vec![0.0; layout.series_names.len() * h],
             sketches: vec![QuantileSketch::new(SKETCH_ALPHA); layout.series_names.len() * h],
@@ -145,29 +128,13 @@ impl Worker {
     /// Simulate path `path`, writing its metrics into `row`.
     fn path(&mut self, scn: &Scenario, layout: &Layout, path: u64, row: &mut [f64]) {
         let h = scn.horizon_steps();
-        self.market.simulate(
-            &scn.market,
-            h,
-            scn.steps_per_year,
-            &mut stream(scn.seed, path, MARKET),
-        );
-        let ctx = PathContext {
-            seed: scn.seed,
-            path,
-            market: &self.market,
-            model: &scn.company_model,
-        };
+        self.market.simulate(&scn.market, h, scn.steps_per_year, &mut stream(scn.seed, path, MARKET));
+        let ctx = PathContext { path_key: path_key(scn.seed, path), market: &self.market, model: &scn.company_model };
         for (i, v) in scn.vehicles.iter().enumerate() {
             let cols = layout.offsets[i]..layout.offsets[i] + v.metrics().len();
             let s0 = layout.series_offsets[i] * h;
             let series = &mut self.series_buf[s0..s0 + v.series().len() * h];
-            v.simulate(
-                &ctx,
-                &mut self.workspaces[i],
-                &mut row[cols],
-                series,
-                &mut self.deals[i],
-            );
+            v.simulate(&ctx, &mut self.workspaces[i], &mut row[cols], series, &mut self.deals[i]);
         }
         // Fixed order of summation: vehicles in scenario order.
         let total: f64 = layout.fiscal.iter().map(|&c| row[c]).sum();
@@ -186,10 +153,7 @@ pub fn run(scn: &Scenario, paths: u64, threads: usize, progress: &(dyn Fn(u64) +
     let ncols = layout.columns.len();
     let mut data = vec![0.0f64; paths as usize * ncols];
     let done = AtomicU64::new(0);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .expect("thread pool");
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("thread pool");
     let worker = pool.install(|| {
         data.par_chunks_mut(BLOCK * ncols)
             .enumerate()
@@ -217,17 +181,7 @@ pub fn run(scn: &Scenario, paths: u64, threads: usize, progress: &(dyn Fn(u64) +
             steps: sketches.by_ref().take(h).collect(),
         })
         .collect();
-    let deals = scn
-        .vehicles
-        .iter()
-        .map(|v| v.name.clone())
-        .zip(worker.deals)
-        .collect();
+    let deals = scn.vehicles.iter().map(|v| v.name.clone()).zip(worker.deals).collect();
     let matrix = Array2::from_shape_vec((paths as usize, ncols), data).expect("matrix shape");
-    Results {
-        columns: layout.columns,
-        matrix,
-        series,
-        deals,
-    }
+    Results { columns: layout.columns, matrix, series, deals }
 }

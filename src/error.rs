@@ -14,10 +14,7 @@ pub enum Error {
     Usage(String),
     /// Anything else (writing output, say): exit status 1.
     #[error("cannot write {}: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
 }
 
 impl Error {

@@ -2,18 +2,14 @@
 //! worked by hand, and Vasicek's large-portfolio default distribution.
 
 use fundsim::engine;
-use fundsim::model::company::Company;
+use fundsim::model::company::{Company, Event};
 use fundsim::model::market::MarketPath;
 use fundsim::model::normal::{cdf, inverse_cdf};
-use fundsim::rng::{MARKET, company_component, stream, vehicle_key};
+use fundsim::rng::{MARKET, company_component, component_key, path_key, stream, vehicle_key};
 use fundsim::scenario::load_str;
 
 fn column(r: &engine::Results, name: &str) -> Vec<f64> {
-    let j = r
-        .columns
-        .iter()
-        .position(|c| format!("{}.{}", c.vehicle, c.metric) == name)
-        .unwrap();
+    let j = r.columns.iter().position(|c| format!("{}.{}", c.vehicle, c.metric) == name).unwrap();
     r.matrix.column(j).to_vec()
 }
 
@@ -58,9 +54,7 @@ carry = 0.2
 
 #[test]
 fn deterministic_fund_matches_the_hand_computation() {
-    let scn = load_str(DETERMINISTIC, "deterministic.toml", &[])
-        .unwrap()
-        .scenario;
+    let scn = load_str(DETERMINISTIC, "deterministic.toml", &[]).unwrap().scenario;
     let r = engine::run(&scn, scn.paths, 2, &|_| {});
     // Waterfall by hand: 100 called at step 0; the preferred return accrues
     // for the 9 steps to the sale: owed = 100 x 1.08^9 = 199.900462.
@@ -75,25 +69,13 @@ fn deterministic_fund_matches_the_hand_computation() {
     for p in 0..scn.paths as usize {
         let get = |n: &str| column(&r, n)[p];
         assert!((get("fund.paid_in") - 100.0).abs() < 1e-9);
-        assert!(
-            (get("fund.gross_multiple") - 3.0).abs() < 1e-9,
-            "{}",
-            get("fund.gross_multiple")
-        );
-        assert!(
-            (get("fund.distributed") - lp).abs() < 1e-9,
-            "{}",
-            get("fund.distributed")
-        );
+        assert!((get("fund.gross_multiple") - 3.0).abs() < 1e-9, "{}", get("fund.gross_multiple"));
+        assert!((get("fund.distributed") - lp).abs() < 1e-9, "{}", get("fund.distributed"));
         assert!((get("fund.carry") - 40.0).abs() < 1e-9);
         assert!((get("fund.tvpi") - 2.6).abs() < 1e-12);
         assert!((get("fund.dpi") - 2.6).abs() < 1e-12);
         assert_eq!(get("fund.rvpi"), 0.0);
-        assert!(
-            (get("fund.irr") - irr).abs() < 1e-10,
-            "{} vs {irr}",
-            get("fund.irr")
-        );
+        assert!((get("fund.irr") - irr).abs() < 1e-10, "{} vs {irr}", get("fund.irr"));
         assert_eq!(get("fund.deals_private"), 1.0);
     }
     assert!(owed > 199.9 && owed < 199.91);
@@ -103,13 +85,7 @@ fn deterministic_fund_matches_the_hand_computation() {
 fn deterministic_fund_with_a_hurdle_the_fund_misses_pays_no_carry() {
     // With a hurdle of 15 %: owed = 100 x 1.15^9 = 351.787 > 300, so LPs
     // take all 300 and the GP nothing; IRR = 3^(1/9) - 1.
-    let scn = load_str(
-        DETERMINISTIC,
-        "d.toml",
-        &["vehicles.fund.hurdle=0.15".into()],
-    )
-    .unwrap()
-    .scenario;
+    let scn = load_str(DETERMINISTIC, "d.toml", &["vehicles.fund.hurdle=0.15".into()]).unwrap().scenario;
     let r = engine::run(&scn, 64, 1, &|_| {});
     for p in 0..64 {
         assert!((column(&r, "fund.tvpi")[p] - 3.0).abs() < 1e-12);
@@ -174,12 +150,11 @@ fn one_year_default_fractions_follow_vasicek() {
     for p in 0..paths {
         market.simulate(&scn.market, 1, 1, &mut stream(scn.seed, p, MARKET));
         let mut failed = 0u64;
+        let pk = path_key(scn.seed, p);
+        let p_fail = model.stage_failure(market.z[0])[0];
         for i in 0..n {
-            let mut c = Company::enter(model, 0, stream(scn.seed, p, company_component(key, i)));
-            let threshold = model.stages[0].failure_threshold;
-            if c.step(model, market.z[0], market.regime[0] as usize, threshold)
-                == fundsim::model::company::Event::Failed
-            {
+            let mut c = Company::enter(model, 0, component_key(pk, company_component(key, i)));
+            if c.step(model, 0, market.z[0], market.regime[0] as usize, p_fail) == Event::Failed {
                 failed += 1;
             }
         }
@@ -191,9 +166,7 @@ fn one_year_default_fractions_follow_vasicek() {
     let mut d: f64 = 0.0;
     for (i, &x) in fractions.iter().enumerate() {
         let f = vasicek(x);
-        d = d
-            .max((f - i as f64 / m).abs())
-            .max(((i + 1) as f64 / m - f).abs());
+        d = d.max((f - i as f64 / m).abs()).max(((i + 1) as f64 / m - f).abs());
     }
     let critical = 1.95 / m.sqrt();
     assert!(d < critical, "KS statistic {d} >= {critical}");

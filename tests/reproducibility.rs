@@ -20,13 +20,7 @@ fn outputs_are_byte_identical_at_one_and_two_threads() {
     // 300 paths: not a multiple of the 64-path block, so a partial block runs too.
     run(d, "t1", &["--threads", "1", "--paths", "300"]);
     run(d, "t2", &["--threads", "2", "--paths", "300"]);
-    for f in [
-        "paths.csv",
-        "summary.csv",
-        "risk.csv",
-        "timeseries.csv",
-        "deals.csv",
-    ] {
+    for f in ["paths.csv", "summary.csv", "risk.csv", "timeseries.csv", "deals.csv"] {
         let a = std::fs::read(d.join("t1").join(f)).unwrap();
         let b = std::fs::read(d.join("t2").join(f)).unwrap();
         assert!(!a.is_empty());
@@ -64,26 +58,10 @@ fn fee_and_carry_levers_leave_company_fates_unchanged_path_by_path() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     run(d, "base", &["--paths", "200"]);
-    run(
-        d,
-        "lever",
-        &[
-            "--paths",
-            "200",
-            "--set",
-            "vehicles.fund.carry=0.3",
-            "--set",
-            "vehicles.fund.hurdle=0.0",
-        ],
-    );
+    run(d, "lever", &["--paths", "200", "--set", "vehicles.fund.carry=0.3", "--set", "vehicles.fund.hurdle=0.0"]);
     let (h, a) = csv(&d.join("base/paths.csv"));
     let (_, b) = csv(&d.join("lever/paths.csv"));
-    let cols: Vec<usize> = h
-        .iter()
-        .enumerate()
-        .filter(|(_, n)| n.contains(".deals_"))
-        .map(|(i, _)| i)
-        .collect();
+    let cols: Vec<usize> = h.iter().enumerate().filter(|(_, n)| n.contains(".deals_")).map(|(i, _)| i).collect();
     assert_eq!(cols.len(), 4);
     let carry = h.iter().position(|n| n == "fund.carry").unwrap();
     let mut carry_differs = 0;
@@ -103,15 +81,9 @@ fn run_writes_every_output_with_the_interface_headers() {
     run(d, "out", &["--paths", "100"]);
     let out = d.join("out");
     let (h, rows) = csv(&out.join("summary.csv"));
-    assert_eq!(
-        h.join(","),
-        "vehicle,metric,mean,sd,se,min,p01,p05,p10,p25,p50,p75,p90,p95,p99,max,undefined_share"
-    );
+    assert_eq!(h.join(","), "vehicle,metric,mean,sd,se,min,p01,p05,p10,p25,p50,p75,p90,p95,p99,max,undefined_share");
     assert!(rows.iter().any(|r| r[0] == "fund" && r[1] == "irr"));
-    assert!(
-        rows.iter()
-            .any(|r| r[0] == "total" && r[1] == "fiscal_cost")
-    );
+    assert!(rows.iter().any(|r| r[0] == "total" && r[1] == "fiscal_cost"));
     let (h, _) = csv(&out.join("paths.csv"));
     assert_eq!(h[0], "path");
     assert_eq!(h.last().unwrap(), "total.fiscal_cost");
@@ -121,17 +93,10 @@ fn run_writes_every_output_with_the_interface_headers() {
     let labels: Vec<&str> = rows.iter().map(|r| r[2].as_str()).collect();
     assert_eq!(
         labels,
-        [
-            "lt1x", "1x-3x", "3x-5x", "5x-10x", "10x-20x", "ge20x", "failed", "acquired", "ipo",
-            "private"
-        ]
+        ["lt1x", "1x-3x", "3x-5x", "5x-10x", "10x-20x", "ge20x", "failed", "acquired", "ipo", "private"]
     );
     // Every initial investment is counted once in each kind: 100 paths x 20 deals.
-    let total: u64 = rows
-        .iter()
-        .filter(|r| r[1] == "multiple")
-        .map(|r| r[3].parse::<u64>().unwrap())
-        .sum();
+    let total: u64 = rows.iter().filter(|r| r[1] == "multiple").map(|r| r[3].parse::<u64>().unwrap()).sum();
     assert_eq!(total, 2000);
     let (h, rows) = csv(&out.join("timeseries.csv"));
     assert_eq!(h.join(","), "vehicle,metric,step,year,p05,p25,p50,p75,p95");
@@ -142,9 +107,7 @@ fn run_writes_every_output_with_the_interface_headers() {
     assert_eq!(m["scenario"].as_str().unwrap(), SMALL_FUND);
     assert_eq!(m["scenario_sha256"].as_str().unwrap().len(), 64);
     // No temporary directories left behind.
-    let names: Vec<String> = std::fs::read_dir(d)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .collect();
+    let names: Vec<String> =
+        std::fs::read_dir(d).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     assert!(names.iter().all(|n| !n.starts_with('.')), "{names:?}");
 }

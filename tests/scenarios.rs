@@ -15,17 +15,10 @@ fn defaults_toml_states_exactly_the_built_in_defaults() {
     let dir = tempfile::tempdir().unwrap();
     let documented = fundsim(root(), &["check", "scenarios/defaults.toml"]);
     assert_eq!(documented.status.code(), Some(0), "{}", stderr(&documented));
-    let minimal = scenario(
-        dir.path(),
-        "min.toml",
-        "[vehicles.fund]\nkind = \"venture_fund\"\n",
-    );
+    let minimal = scenario(dir.path(), "min.toml", "[vehicles.fund]\nkind = \"venture_fund\"\n");
     let built_in = fundsim(dir.path(), &["check", minimal.to_str().unwrap()]);
     assert_eq!(built_in.status.code(), Some(0));
-    assert_eq!(
-        String::from_utf8_lossy(&documented.stdout),
-        String::from_utf8_lossy(&built_in.stdout)
-    );
+    assert_eq!(String::from_utf8_lossy(&documented.stdout), String::from_utf8_lossy(&built_in.stdout));
 }
 
 #[test]
@@ -42,9 +35,7 @@ fn every_shipped_scenario_is_valid() {
 /// Share per label from deals.csv.
 fn shares(out: &Path) -> std::collections::HashMap<String, f64> {
     let (_, rows) = csv(&out.join("deals.csv"));
-    rows.iter()
-        .map(|r| (r[2].clone(), r[4].parse().unwrap()))
-        .collect()
+    rows.iter().map(|r| (r[2].clone(), r[4].parse().unwrap())).collect()
 }
 
 #[test]
@@ -69,9 +60,8 @@ fn venture_fund_deal_outcomes_match_the_published_calibration_targets() {
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let s = shares(&dir.path().join("o"));
-    let within = |name: &str, x: f64, lo: f64, hi: f64| {
-        assert!(x >= lo && x <= hi, "{name} = {x}, expected [{lo}, {hi}]")
-    };
+    let within =
+        |name: &str, x: f64, lo: f64, hi: f64| assert!(x >= lo && x <= hi, "{name} = {x}, expected [{lo}, {hi}]");
     within("< 1x", s["lt1x"], 0.50, 0.65);
     within("1-5x", s["1x-3x"] + s["3x-5x"], 0.20, 0.30);
     within("5-10x", s["5x-10x"], 0.04, 0.08);
@@ -90,41 +80,21 @@ fn venture_fund_cash_flows_add_up_in_every_path() {
     let out = dir.path().join("o");
     let o = fundsim(
         root(),
-        &[
-            "run",
-            "scenarios/venture_fund.toml",
-            "--paths",
-            "500",
-            "--out",
-            out.to_str().unwrap(),
-            "--quiet",
-        ],
+        &["run", "scenarios/venture_fund.toml", "--paths", "500", "--out", out.to_str().unwrap(), "--quiet"],
     );
     assert_eq!(o.status.code(), Some(0));
     let (h, rows) = csv(&out.join("paths.csv"));
-    let col = |n: &str| {
-        h.iter()
-            .position(|x| x == n)
-            .unwrap_or_else(|| panic!("{n}"))
-    };
+    let col = |n: &str| h.iter().position(|x| x == n).unwrap_or_else(|| panic!("{n}"));
     let get = |r: &Vec<String>, n: &str| r[col(n)].parse::<f64>().unwrap();
     for r in &rows {
         let gross = get(r, "fund.gross_multiple") * get(r, "fund.invested");
         let split = get(r, "fund.distributed") + get(r, "fund.residual") + get(r, "fund.carry");
-        assert!(
-            (gross - split).abs() <= 1e-9 * gross.max(1.0),
-            "{gross} vs {split}"
-        );
+        assert!((gross - split).abs() <= 1e-9 * gross.max(1.0), "{gross} vs {split}");
         let paid = get(r, "fund.invested") + get(r, "fund.fees");
         assert!((get(r, "fund.paid_in") - paid).abs() < 1e-9 * paid);
-        assert!(
-            get(r, "fund.paid_in") <= 100.0 + 1e-9,
-            "calls never exceed the commitment"
-        );
-        let deals: f64 = ["failed", "ipo", "acquired", "private"]
-            .iter()
-            .map(|k| get(r, &format!("fund.deals_{k}")))
-            .sum();
+        assert!(get(r, "fund.paid_in") <= 100.0 + 1e-9, "calls never exceed the commitment");
+        let deals: f64 =
+            ["failed", "ipo", "acquired", "private"].iter().map(|k| get(r, &format!("fund.deals_{k}"))).sum();
         assert_eq!(deals, 25.0);
         assert!((get(r, "fund.tvpi") - get(r, "fund.dpi") - get(r, "fund.rvpi")).abs() < 1e-12);
     }

@@ -172,16 +172,10 @@ pub fn irr_per_step(flows: &[f64]) -> Irr {
     }
     let eps = ZERO_REL * max;
     let significant = |v: &f64| v.abs() >= eps;
-    let (Some(first), Some(last)) = (
-        flows.iter().position(significant),
-        flows.iter().rposition(significant),
-    ) else {
+    let (Some(first), Some(last)) = (flows.iter().position(significant), flows.iter().rposition(significant)) else {
         return Irr::NoSignChange;
     };
-    let p = Poly {
-        c: &flows[first..=last],
-        eps,
-    };
+    let p = Poly { c: &flows[first..=last], eps };
 
     let mut changes = 0usize;
     let mut prev = 0.0;
@@ -278,11 +272,7 @@ fn expand(p: Poly<'_>, u0: f64, f0: f64, dir: f64) -> Option<f64> {
             return Some(u);
         }
         if !same_sign(f, f0) {
-            return Some(if dir > 0.0 {
-                refine(p, u_in, f_in, u, f)
-            } else {
-                refine(p, u, f, u_in, f_in)
-            });
+            return Some(if dir > 0.0 { refine(p, u_in, f_in, u, f) } else { refine(p, u, f, u_in, f_in) });
         }
         u_in = u;
         f_in = f;
@@ -305,11 +295,7 @@ fn refine(p: Poly<'_>, mut a: f64, mut fa: f64, mut b: f64, fb: f64) -> f64 {
             break;
         }
         let secant = a - ga * (b - a) / (gb - ga);
-        let c = if w > 0.5 * width_before || !(secant > a && secant < b) {
-            a + 0.5 * w
-        } else {
-            secant
-        };
+        let c = if w > 0.5 * width_before || !(secant > a && secant < b) { a + 0.5 * w } else { secant };
         if c <= a || c >= b {
             break; // floating-point resolution reached
         }
@@ -405,11 +391,7 @@ fn grid_scan(p: Poly<'_>, s_lo: f64, s_hi: f64) -> Irr {
     for i in 0..=GRID_CELLS + 1 {
         // i == GRID_CELLS + 1 is the end behaviour at x -> inf.
         let (u, f) = if i <= GRID_CELLS {
-            let u = if i == GRID_CELLS {
-                GRID_HI
-            } else {
-                GRID_LO + step * i as f64
-            };
+            let u = if i == GRID_CELLS { GRID_HI } else { GRID_LO + step * i as f64 };
             (u, p.eval(u))
         } else {
             (f64::INFINITY, s_hi)
@@ -478,9 +460,7 @@ pub fn annualise(r_step: f64, steps_per_year: u32) -> f64 {
 
 /// irr_per_step then annualise; None when undefined.
 pub fn irr_annual(flows: &[f64], steps_per_year: u32) -> Option<f64> {
-    irr_per_step(flows)
-        .value()
-        .map(|r| annualise(r, steps_per_year))
+    irr_per_step(flows).value().map(|r| annualise(r, steps_per_year))
 }
 
 #[cfg(test)]
@@ -592,10 +572,7 @@ mod tests {
         // < 0, so P < 0 for every x: no rate makes the NPV zero.
         assert_eq!(irr_per_step(&[-100.0, 150.0, -100.0]), Irr::NoRoot);
         // Same, each flow repeated with zeros between (x -> x^2 substitution).
-        assert_eq!(
-            irr_per_step(&[-100.0, 0.0, 150.0, 0.0, -100.0]),
-            Irr::NoRoot
-        );
+        assert_eq!(irr_per_step(&[-100.0, 0.0, 150.0, 0.0, -100.0]), Irr::NoRoot);
         assert_eq!(irr_per_step(&[-1.0, f64::NAN]), Irr::NoRoot);
         assert_eq!(irr_per_step(&[-1.0, f64::INFINITY]), Irr::NoRoot);
     }

@@ -83,10 +83,7 @@ impl EuropeanWaterfall {
     pub fn new(terms: WaterfallTerms) -> Self {
         debug_assert!(terms.hurdle > -1.0, "hurdle must exceed -100 %");
         debug_assert!((0.0..1.0).contains(&terms.carry), "carry must be in [0, 1)");
-        debug_assert!(
-            (0.0..=1.0).contains(&terms.catch_up),
-            "catch_up must be in [0, 1]"
-        );
+        debug_assert!((0.0..=1.0).contains(&terms.catch_up), "catch_up must be in [0, 1]");
         let k = f64::from(terms.steps_per_year.max(1));
         Self {
             terms,
@@ -128,9 +125,7 @@ impl EuropeanWaterfall {
         if proceeds.is_nan() || proceeds <= 0.0 {
             return Split::default();
         }
-        let WaterfallTerms {
-            catch_up, carry, ..
-        } = self.terms;
+        let WaterfallTerms { catch_up, carry, .. } = self.terms;
         let mut rem = proceeds;
         let mut gp = 0.0;
 
@@ -163,10 +158,7 @@ impl EuropeanWaterfall {
             self.lp_total += rem - g;
         }
 
-        Split {
-            lp: proceeds - gp,
-            gp,
-        }
+        Split { lp: proceeds - gp, gp }
     }
 
     /// At fund end: move excess carry (and, if needed, LP capital shortfall)
@@ -218,12 +210,7 @@ mod tests {
     }
 
     fn terms(hurdle: f64, catch_up: f64, carry: f64) -> WaterfallTerms {
-        WaterfallTerms {
-            hurdle,
-            catch_up,
-            carry,
-            steps_per_year: 1,
-        }
+        WaterfallTerms { hurdle, catch_up, carry, steps_per_year: 1 }
     }
 
     /// Contribute 100 at t = 0, then accrue through t = 2 (k = 1, 8 %).
@@ -388,12 +375,7 @@ mod tests {
     #[test]
     fn reset_and_quarterly_growth() {
         // k = 4, hurdle 8 %: four accruals give exactly 8 % on the balance.
-        let t = WaterfallTerms {
-            hurdle: 0.08,
-            catch_up: 1.0,
-            carry: 0.2,
-            steps_per_year: 4,
-        };
+        let t = WaterfallTerms { hurdle: 0.08, catch_up: 1.0, carry: 0.2, steps_per_year: 4 };
         let mut w = EuropeanWaterfall::new(t);
         w.accrue_step();
         w.contribute(100.0);
@@ -424,33 +406,19 @@ mod tests {
 
     fn step_strategy() -> impl Strategy<Value = Step> {
         (0.0f64..100.0, 0.0f64..300.0, 0u8..4).prop_map(|(c, d, mode)| match mode {
-            0 => Step {
-                contrib: c,
-                dist: 0.0,
-            },
-            1 => Step {
-                contrib: 0.0,
-                dist: d,
-            },
-            2 => Step {
-                contrib: c,
-                dist: d,
-            },
-            _ => Step {
-                contrib: 0.0,
-                dist: 0.0,
-            },
+            0 => Step { contrib: c, dist: 0.0 },
+            1 => Step { contrib: 0.0, dist: d },
+            2 => Step { contrib: c, dist: d },
+            _ => Step { contrib: 0.0, dist: 0.0 },
         })
     }
 
     fn terms_strategy() -> impl Strategy<Value = WaterfallTerms> {
-        (0.0f64..0.2, 0.0f64..=1.0, 0.0f64..0.4, 1u32..=12).prop_map(|(h, cu, c, k)| {
-            WaterfallTerms {
-                hurdle: h,
-                catch_up: cu,
-                carry: c,
-                steps_per_year: k,
-            }
+        (0.0f64..0.2, 0.0f64..=1.0, 0.0f64..0.4, 1u32..=12).prop_map(|(h, cu, c, k)| WaterfallTerms {
+            hurdle: h,
+            catch_up: cu,
+            carry: c,
+            steps_per_year: k,
         })
     }
 

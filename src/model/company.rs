@@ -2,26 +2,36 @@
 //! every borrower is a `Company` stepped through time by `CompanyModel`.
 //!
 //! Each step a private company (1) fails when its one-factor Gaussian-copula
-//! latent falls below the stage threshold, else (2) exits by IPO or
+//! latent X = sqrt(ρ) Z + sqrt(1-ρ) ε falls below the threshold Φ⁻¹(q), else (2) exits by IPO or
 //! acquisition with the stage hazards scaled by the regime and policy, else
 //! (3) raises a round with the stage's round rate, and (4) its true value
 //! drifts. Its mark only changes at rounds and exits, so reported NAV is
 //! stale against true value. A listed company's price follows a lognormal
 //! walk until its holders have sold.
 //!
-//! Draw alignment: a private company draws exactly five numbers per step
-//! (ε, exit uniform, round uniform, step-up normal, value normal) whatever
-//! happens, and a listed one draws one. A company's fate therefore depends
-//! only on its own stream and the market path, never on a lever that does
-//! not change its behaviour (common random numbers, MODEL.md section 5).
+//! The failure test is done in uniform space: with U = Φ(ε) uniform,
+//! X < Φ⁻¹(q) exactly when U < Φ((Φ⁻¹(q) - sqrt(ρ) Z) / sqrt(1-ρ)), the
+//! failure probability conditional on the factor, which the caller computes
+//! once per step for all companies that share a threshold. This is the
+//! same event with the same probability, one uniform instead of a normal.
+//!
+//! Draws: every step of a company has its own stream keyed by (seed, path,
+//! company, step) (see `rng`), read in a fixed order: failure uniform, exit
+//! uniform, round uniform, step-up normal, value normal. A company's fate
+//! depends only on those and the market path, never on a lever that does
+//! not change its behaviour (common random numbers, MODEL.md section 5);
+//! `step_lean`, for holders that never look at value (loans without
+//! warrants), reads only the first three and gets the same failures,
+//! exits and rounds.
 
 use rand::RngExt;
 use rand_distr::StandardNormal;
 
 use crate::model::market::Market;
+use crate::model::normal::cdf;
 use crate::model::normal::{inverse_cdf, per_step_probability};
 use crate::model::policy::Policy;
-use crate::rng::Stream;
+use crate::rng::step_stream;
 
 /// Company stages in order of maturity.
 pub const STAGES: [&str; 4] = ["seed", "early", "growth", "late"];
@@ -86,12 +96,7 @@ pub struct CompanyModel {
 }
 
 impl CompanyModel {
-    pub fn new(
-        market: &Market,
-        policy: &Policy,
-        params: [StageParams; 4],
-        steps_per_year: u32,
-    ) -> Self {
+    pub fn new(market: &Market, policy: &Policy, params: [StageParams; 4], steps_per_year: u32) -> Self {
         let k = steps_per_year;
         let dt = 1.0 / k as f64;
         let regimes = &market.regimes;
@@ -101,11 +106,8 @@ impl CompanyModel {
                 .iter()
                 .map(|m| (p.ipo_rate * m * policy.ipo_registration_multiplier).min(1.0))
                 .collect();
-            let acq: Vec<f64> = regimes
-                .acquisition_multiplier
-                .iter()
-                .map(|m| (p.acquisition_rate * m).min(1.0))
-                .collect();
+            let acq: Vec<f64> =
+                regimes.acquisition_multiplier.iter().map(|m| (p.acquisition_rate * m).min(1.0)).collect();
             let (ipo, acquisition) = ipo
                 .iter()
                 .zip(&acq)
@@ -113,11 +115,7 @@ impl CompanyModel {
                     let (i, a) = (per_step_probability(i, k), per_step_probability(a, k));
                     // Two competing exits cannot exceed certainty together.
                     let total = i + a;
-                    if total > 1.0 {
-                        (i / total, a / total)
-                    } else {
-                        (i, a)
-                    }
+                    if total > 1.0 { (i / total, a / total) } else { (i, a) }
                 })
                 .unzip();
             StageStep {
@@ -154,6 +152,25 @@ impl CompanyModel {
     /// whose PD overrides their stage's failure rate).
     pub fn threshold_for(&self, pd: f64) -> f64 {
         inverse_cdf(per_step_probability(pd, self.steps_per_year))
+    }
+
+    /// Per-step failure probability given the common factor `z`:
+    /// P(sqrt(ρ) Z + sqrt(1-ρ) ε < c | Z = z) = Φ((c - sqrt(ρ) z) / sqrt(1-ρ)).
+    #[inline]
+    pub fn conditional_failure(&self, threshold: f64, z: f64) -> f64 {
+        if threshold == f64::NEG_INFINITY {
+            0.0
+        } else if threshold == f64::INFINITY {
+            1.0
+        } else {
+            cdf((threshold - self.factor_loading * z) / self.idio_loading)
+        }
+    }
+
+    /// `conditional_failure` for the four stages' own thresholds.
+    #[inline]
+    pub fn stage_failure(&self, z: f64) -> [f64; 4] {
+        std::array::from_fn(|i| self.conditional_failure(self.stages[i].failure_threshold, z))
     }
 }
 
@@ -195,24 +212,22 @@ pub struct Company {
     pub value: f64,
     pub mark: f64,
     pub status: Status,
-    pub rng: Stream,
+    /// Key of the company's random streams (see `rng`).
+    pub key: u64,
 }
+
+/// Step index of the entry draw (no simulated step has it).
+const ENTRY: u64 = u64::MAX;
 
 impl Company {
     /// A new private company at `stage`, valued by a lognormal draw around
     /// the stage's entry valuation (median `entry_valuation`, log sd
-    /// `entry_valuation_sigma`). This is the first draw of its stream.
-    pub fn enter(model: &CompanyModel, stage: u8, mut rng: Stream) -> Company {
+    /// `entry_valuation_sigma`), from its own entry stream.
+    pub fn enter(model: &CompanyModel, stage: u8, key: u64) -> Company {
         let s = &model.stages[stage as usize];
-        let n: f64 = rng.sample(StandardNormal);
+        let n: f64 = step_stream(key, ENTRY).sample(StandardNormal);
         let value = (s.entry_log_valuation + s.entry_valuation_sigma * n).exp();
-        Company {
-            stage,
-            value,
-            mark: value,
-            status: Status::Private,
-            rng,
-        }
+        Company { stage, value, mark: value, status: Status::Private, key }
     }
 
     /// Reported value of 100 % of the equity: the last-round mark while
@@ -222,21 +237,16 @@ impl Company {
         self.mark
     }
 
-    /// Advance one step in factor `z` and regime `regime`. `failure_threshold`
-    /// is Φ⁻¹ of the per-step failure probability (the stage's, or a
-    /// borrower's PD override).
+    /// Advance through step `t` in factor `z` and regime `regime`;
+    /// `failure` is the company's per-step failure probability conditional
+    /// on `z` (see `CompanyModel::conditional_failure`).
     #[inline]
-    pub fn step(
-        &mut self,
-        model: &CompanyModel,
-        z: f64,
-        regime: usize,
-        failure_threshold: f64,
-    ) -> Event {
+    pub fn step(&mut self, model: &CompanyModel, t: usize, z: f64, regime: usize, failure: f64) -> Event {
         match self.status {
-            Status::Private => self.step_private(model, z, regime, failure_threshold),
+            Status::Private => self.step_private(model, t, z, regime, failure, true),
             Status::Listed => {
-                let e: f64 = self.rng.sample(StandardNormal);
+                let mut rng = step_stream(self.key, t as u64);
+                let e: f64 = rng.sample(StandardNormal);
                 let shock = model.value_factor_loading * z + model.value_idio_loading * e;
                 self.value *= (model.public_log_drift + model.public_vol * shock).exp();
                 self.mark = self.value;
@@ -246,28 +256,39 @@ impl Company {
         }
     }
 
+    /// As `step` for a private company, without moving its value: the same
+    /// failures, exits and rounds (the value draws come last in the step's
+    /// stream), for holders that never look at value.
+    #[inline]
+    pub fn step_lean(&mut self, model: &CompanyModel, t: usize, regime: usize, failure: f64) -> Event {
+        match self.status {
+            Status::Private => self.step_private(model, t, 0.0, regime, failure, false),
+            _ => Event::None,
+        }
+    }
+
     #[inline]
     fn step_private(
         &mut self,
         model: &CompanyModel,
+        t: usize,
         z: f64,
         regime: usize,
-        failure_threshold: f64,
+        failure: f64,
+        values: bool,
     ) -> Event {
-        let eps: f64 = self.rng.sample(StandardNormal);
-        let u_exit: f64 = self.rng.random();
-        let u_round: f64 = self.rng.random();
-        let n_step: f64 = self.rng.sample(StandardNormal);
-        let n_value: f64 = self.rng.sample(StandardNormal);
+        let mut rng = step_stream(self.key, t as u64);
         let s = &model.stages[self.stage as usize];
 
-        // 1. Failure: X = sqrt(ρ) Z + sqrt(1-ρ) ε < Φ⁻¹(q).
-        if model.factor_loading * z + model.idio_loading * eps < failure_threshold {
+        // 1. Failure: U < P(X < Φ⁻¹(q) | Z).
+        let u_fail: f64 = rng.random();
+        if u_fail < failure {
             self.status = Status::Failed;
             self.mark = 0.0;
             return Event::Failed;
         }
         // 2. Exit by IPO or acquisition.
+        let u_exit: f64 = rng.random();
         let p_ipo = s.ipo[regime];
         if u_exit < p_ipo {
             let price = self.value * model.valuation_multiplier[regime];
@@ -284,20 +305,29 @@ impl Company {
             return Event::Acquired { price };
         }
         // 3. Next round, then 4. value drift.
+        let u_round: f64 = rng.random();
         let mut event = Event::None;
         if u_round < s.round {
-            self.value *= (s.log_step_up + s.step_up_sigma * n_step).exp();
-            self.mark = self.value;
-            event = Event::Round {
-                post_money: self.value,
-                dilution: s.dilution,
-            };
+            let dilution = s.dilution;
+            if values {
+                let n_step: f64 = rng.sample(StandardNormal);
+                self.value *= (s.log_step_up + s.step_up_sigma * n_step).exp();
+                self.mark = self.value;
+            }
+            event = Event::Round { post_money: self.value, dilution };
             if (self.stage as usize) < STAGES.len() - 1 {
                 self.stage += 1;
             }
+        } else if values {
+            // Keep the value normal in the same place whether or not a round
+            // happened.
+            let _: f64 = rng.sample(StandardNormal);
         }
-        let shock = model.value_factor_loading * z + model.value_idio_loading * n_value;
-        self.value *= (s.log_drift + s.vol * shock).exp();
+        if values {
+            let n_value: f64 = rng.sample(StandardNormal);
+            let shock = model.value_factor_loading * z + model.value_idio_loading * n_value;
+            self.value *= (s.log_drift + s.vol * shock).exp();
+        }
         event
     }
 }

@@ -70,13 +70,7 @@ impl MarketPath {
     /// buffers. The regime is drawn from `initial` for the first year and
     /// moves at the start of every later year; Z follows
     /// Z_t = φ Z_{t-1} + sqrt(1-φ²) e_t with Z_0 = e_0 (stationary start).
-    pub fn simulate(
-        &mut self,
-        market: &Market,
-        steps: usize,
-        steps_per_year: u32,
-        rng: &mut Stream,
-    ) {
+    pub fn simulate(&mut self, market: &Market, steps: usize, steps_per_year: u32, rng: &mut Stream) {
         self.z.clear();
         self.regime.clear();
         let phi = market.factor_persistence;
@@ -89,11 +83,7 @@ impl MarketPath {
                 state = pick(&regimes.transition[state as usize], rng.random::<f64>());
             }
             let e: f64 = rng.sample(StandardNormal);
-            z = if t == 0 {
-                e
-            } else {
-                phi * z + innovation_scale * e
-            };
+            z = if t == 0 { e } else { phi * z + innovation_scale * e };
             self.z.push(z);
             self.regime.push(state);
         }
@@ -114,11 +104,7 @@ mod tests {
             regimes: Regimes {
                 states: vec!["closed".into(), "normal".into(), "hot".into()],
                 initial: vec![0.2, 0.6, 0.2],
-                transition: vec![
-                    vec![0.6, 0.4, 0.0],
-                    vec![0.15, 0.7, 0.15],
-                    vec![0.0, 0.4, 0.6],
-                ],
+                transition: vec![vec![0.6, 0.4, 0.0], vec![0.15, 0.7, 0.15], vec![0.0, 0.4, 0.6]],
                 ipo_multiplier: vec![0.2, 1.0, 2.0],
                 acquisition_multiplier: vec![0.7, 1.0, 1.2],
                 valuation_multiplier: vec![0.8, 1.0, 1.3],

@@ -29,10 +29,7 @@ pub struct Manifest {
 
 /// Hex SHA-256 of a text.
 pub fn sha256_hex(text: &str) -> String {
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl Manifest {
@@ -46,9 +43,6 @@ impl Manifest {
 mod tests {
     #[test]
     fn sha256_of_abc_is_the_fips_180_value() {
-        assert_eq!(
-            super::sha256_hex("abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
+        assert_eq!(super::sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     }
 }

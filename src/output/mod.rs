@@ -49,19 +49,14 @@ fn sibling(out: &Path, what: &str) -> io::Result<PathBuf> {
         _ => PathBuf::from("."),
     };
     fs::create_dir_all(&parent)?;
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "output".into());
+    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "output".into());
     for i in 0..1000 {
         let p = parent.join(format!(".{name}.{what}-{}-{i}", std::process::id()));
         if !p.exists() {
             return Ok(p);
         }
     }
-    Err(io::Error::other(
-        "cannot find a free temporary directory name",
-    ))
+    Err(io::Error::other("cannot find a free temporary directory name"))
 }
 
 /// Move `tmp` to `out`, replacing `out` if it exists.

@@ -19,11 +19,7 @@ pub const SERIES_QUANTILES: [f64; 5] = [0.05, 0.25, 0.50, 0.75, 0.95];
 
 /// A number as a CSV cell: empty when undefined.
 pub fn cell(x: f64) -> String {
-    if x.is_finite() {
-        x.to_string()
-    } else {
-        String::new()
-    }
+    if x.is_finite() { x.to_string() } else { String::new() }
 }
 
 fn writer(path: &Path) -> io::Result<csv::Writer<std::fs::File>> {
@@ -41,11 +37,7 @@ fn io_err(e: csv::Error) -> io::Error {
 pub fn write_paths(path: &Path, r: &Results) -> io::Result<()> {
     let mut w = writer(path)?;
     let mut header = vec!["path".to_string()];
-    header.extend(
-        r.columns
-            .iter()
-            .map(|c| format!("{}.{}", c.vehicle, c.metric)),
-    );
+    header.extend(r.columns.iter().map(|c| format!("{}.{}", c.vehicle, c.metric)));
     w.write_record(&header).map_err(io_err)?;
     let mut rec = Vec::with_capacity(header.len());
     for (i, row) in r.matrix.rows().into_iter().enumerate() {
@@ -86,14 +78,7 @@ pub fn write_summary(path: &Path, r: &Results) -> io::Result<()> {
         column.clear();
         column.extend(r.matrix.column(j).iter().copied());
         let s = summarize(&column, &mut scratch);
-        let mut rec = vec![
-            c.vehicle.clone(),
-            c.metric.clone(),
-            cell(s.mean),
-            cell(s.sd),
-            cell(s.se),
-            cell(s.min),
-        ];
+        let mut rec = vec![c.vehicle.clone(), c.metric.clone(), cell(s.mean), cell(s.sd), cell(s.se), cell(s.min)];
         rec.extend(s.quantiles.iter().map(|&q| cell(q)));
         rec.push(cell(s.max));
         rec.push(cell(s.undefined_share));
@@ -114,12 +99,7 @@ pub fn write_risk(path: &Path, r: &Results) -> io::Result<()> {
     w.write_record(&header).map_err(io_err)?;
     let mut scratch = Vec::new();
     let mut column = Vec::with_capacity(r.matrix.nrows());
-    for (j, c) in r
-        .columns
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| c.kind == MetricKind::Loss)
-    {
+    for (j, c) in r.columns.iter().enumerate().filter(|(_, c)| c.kind == MetricKind::Loss) {
         column.clear();
         column.extend(r.matrix.column(j).iter().copied());
         let m = risk_measures(&column, &mut scratch);
@@ -135,24 +115,12 @@ pub fn write_risk(path: &Path, r: &Results) -> io::Result<()> {
 
 pub fn write_timeseries(path: &Path, scn: &Scenario, r: &Results) -> io::Result<()> {
     let mut w = writer(path)?;
-    w.write_record([
-        "vehicle", "metric", "step", "year", "p05", "p25", "p50", "p75", "p95",
-    ])
-    .map_err(io_err)?;
+    w.write_record(["vehicle", "metric", "step", "year", "p05", "p25", "p50", "p75", "p95"]).map_err(io_err)?;
     let k = scn.steps_per_year as f64;
     for s in &r.series {
         for (t, sketch) in s.steps.iter().enumerate() {
-            let mut rec = vec![
-                s.vehicle.clone(),
-                s.metric.clone(),
-                t.to_string(),
-                ((t + 1) as f64 / k).to_string(),
-            ];
-            rec.extend(
-                SERIES_QUANTILES
-                    .iter()
-                    .map(|&q| cell(sketch.quantile(q).unwrap_or(f64::NAN))),
-            );
+            let mut rec = vec![s.vehicle.clone(), s.metric.clone(), t.to_string(), ((t + 1) as f64 / k).to_string()];
+            rec.extend(SERIES_QUANTILES.iter().map(|&q| cell(sketch.quantile(q).unwrap_or(f64::NAN))));
             w.write_record(&rec).map_err(io_err)?;
         }
     }
@@ -161,25 +129,18 @@ pub fn write_timeseries(path: &Path, scn: &Scenario, r: &Results) -> io::Result<
 
 pub fn write_deals(path: &Path, scn: &Scenario, r: &Results) -> io::Result<()> {
     let mut w = writer(path)?;
-    w.write_record(["vehicle", "kind", "label", "count", "share"])
-        .map_err(io_err)?;
+    w.write_record(["vehicle", "kind", "label", "count", "share"]).map_err(io_err)?;
     for ((name, counts), v) in r.deals.iter().zip(&scn.vehicles) {
         if v.kind_name() != "venture_fund" {
             continue;
         }
-        for (kind, labels, values) in [
-            ("multiple", &MULTIPLE_BUCKETS[..], &counts.multiple[..]),
-            ("route", &ROUTES[..], &counts.route[..]),
-        ] {
+        for (kind, labels, values) in
+            [("multiple", &MULTIPLE_BUCKETS[..], &counts.multiple[..]), ("route", &ROUTES[..], &counts.route[..])]
+        {
             let total: u64 = values.iter().sum();
             for (label, &n) in labels.iter().zip(values) {
-                let share = if total > 0 {
-                    n as f64 / total as f64
-                } else {
-                    f64::NAN
-                };
-                w.write_record([name.as_str(), kind, label, &n.to_string(), &cell(share)])
-                    .map_err(io_err)?;
+                let share = if total > 0 { n as f64 / total as f64 } else { f64::NAN };
+                w.write_record([name.as_str(), kind, label, &n.to_string(), &cell(share)]).map_err(io_err)?;
             }
         }
     }

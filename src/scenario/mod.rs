@@ -60,10 +60,7 @@ pub struct Loaded {
 /// Read, override and validate a scenario file.
 pub fn load(path: &Path, sets: &[String]) -> Result<Loaded, InputErrors> {
     let file = path.display().to_string();
-    let fail = |errors: Vec<InputError>| InputErrors {
-        file: file.clone(),
-        errors,
-    };
+    let fail = |errors: Vec<InputError>| InputErrors { file: file.clone(), errors };
     let source = std::fs::read_to_string(path).map_err(|e| {
         fail(vec![InputError {
             key: "(file)".into(),
@@ -77,10 +74,7 @@ pub fn load(path: &Path, sets: &[String]) -> Result<Loaded, InputErrors> {
 
 /// As `load`, from the file's text (`file` names it in messages).
 pub fn load_str(source: &str, file: &str, sets: &[String]) -> Result<Loaded, InputErrors> {
-    let fail = |errors: Vec<InputError>| InputErrors {
-        file: file.to_string(),
-        errors,
-    };
+    let fail = |errors: Vec<InputError>| InputErrors { file: file.to_string(), errors };
     let spans = match toml_edit::Document::parse(source.to_string()) {
         Ok(d) => d,
         Err(e) => {
@@ -104,15 +98,10 @@ pub fn load_str(source: &str, file: &str, sets: &[String]) -> Result<Loaded, Inp
     }
     let locate = |key: &str| -> Origin {
         let plain = strip_indices(key);
-        if set_keys
-            .iter()
-            .any(|s: &String| plain == *s || plain.starts_with(&format!("{s}.")))
-        {
+        if set_keys.iter().any(|s: &String| plain == *s || plain.starts_with(&format!("{s}."))) {
             return Origin::Set;
         }
-        Origin::File {
-            line: lookup_span(spans.as_table(), &plain).map(|off| line_col(source, off)),
-        }
+        Origin::File { line: lookup_span(spans.as_table(), &plain).map(|off| line_col(source, off)) }
     };
     let (raw, mut found): (Option<RawScenario>, Vec<InputError>) =
         deserialize_collecting(toml_edit::de::Deserializer::from(doc), "", &locate);
@@ -125,11 +114,7 @@ pub fn load_str(source: &str, file: &str, sets: &[String]) -> Result<Loaded, Inp
     let mut vehicles = Vec::new();
     for (name, value) in &raw.vehicles {
         let prefix = format!("vehicles.{name}");
-        if name.is_empty()
-            || !name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        {
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
             errors.push(InputError {
                 key: prefix.clone(),
                 value: format!("{name:?}"),
@@ -141,8 +126,7 @@ pub fn load_str(source: &str, file: &str, sets: &[String]) -> Result<Loaded, Inp
         let kind = value.get("kind").and_then(|k| k.as_str()).unwrap_or("");
         match kind {
             "venture_fund" => {
-                let (f, mut e) =
-                    deserialize_collecting::<RawVentureFund, _>(value.clone(), &prefix, &locate);
+                let (f, mut e) = deserialize_collecting::<RawVentureFund, _>(value.clone(), &prefix, &locate);
                 errors.append(&mut e);
                 if let Some(f) = f {
                     vehicles.push((name.clone(), RawVehicle::VentureFund(f)));
@@ -162,11 +146,7 @@ pub fn load_str(source: &str, file: &str, sets: &[String]) -> Result<Loaded, Inp
     let scenario = validate::scenario(&raw, &mut v, vehicles);
     errors.append(&mut v.errors);
     match scenario {
-        Some(scenario) if errors.is_empty() => Ok(Loaded {
-            scenario,
-            source: source.to_string(),
-            resolved,
-        }),
+        Some(scenario) if errors.is_empty() => Ok(Loaded { scenario, source: source.to_string(), resolved }),
         _ => Err(fail(errors)),
     }
 }
@@ -222,23 +202,13 @@ where
         .iter()
         .map(|p| {
             let key = join(p);
-            InputError {
-                origin: locate(&key),
-                key,
-                value: String::new(),
-                rule: "is not a known key".into(),
-            }
+            InputError { origin: locate(&key), key, value: String::new(), rule: "is not a known key".into() }
         })
         .collect();
     match result {
         Ok(t) => (Some(t), errors),
         Err(e) => {
-            let key = join(
-                &e.path()
-                    .to_string()
-                    .trim_start_matches('.')
-                    .replace("?", ""),
-            );
+            let key = join(&e.path().to_string().trim_start_matches('.').replace("?", ""));
             let message = e.into_inner().to_string();
             let message = message.lines().last().unwrap_or("").trim().to_string();
             errors.push(InputError {
@@ -261,11 +231,7 @@ fn apply_set(doc: &mut DocumentMut, set: &str) -> Result<String, InputError> {
         origin: Origin::Set,
     };
     let Some((key, value)) = set.split_once('=') else {
-        return Err(bad(
-            set,
-            "",
-            "must be KEY=VALUE, e.g. simulation.paths=2000".into(),
-        ));
+        return Err(bad(set, "", "must be KEY=VALUE, e.g. simulation.paths=2000".into()));
     };
     let key = key.trim();
     let value_text = value.trim();
@@ -274,9 +240,7 @@ fn apply_set(doc: &mut DocumentMut, set: &str) -> Result<String, InputError> {
         return Err(bad(key, value_text, "is not a dotted key path".into()));
     }
     // A TOML value; a bare word that is not TOML is taken as a string.
-    let value: toml_edit::Value = value_text
-        .parse()
-        .unwrap_or_else(|_| toml_edit::Value::from(value_text.to_string()));
+    let value: toml_edit::Value = value_text.parse().unwrap_or_else(|_| toml_edit::Value::from(value_text.to_string()));
     let mut table: &mut Table = doc.as_table_mut();
     for (i, part) in parts[..parts.len() - 1].iter().enumerate() {
         let entry = table.entry(part).or_insert_with(|| {
@@ -291,11 +255,7 @@ fn apply_set(doc: &mut DocumentMut, set: &str) -> Result<String, InputError> {
             Some(t) => t,
             None => {
                 let at = parts[..=i].join(".");
-                return Err(bad(
-                    key,
-                    value_text,
-                    format!("cannot be set: `{at}` is a value, not a table"),
-                ));
+                return Err(bad(key, value_text, format!("cannot be set: `{at}` is a value, not a table")));
             }
         };
     }
@@ -338,11 +298,6 @@ fn lookup_span(root: &Table, key: &str) -> Option<usize> {
 fn line_col(source: &str, offset: usize) -> (usize, usize) {
     let before = &source[..offset.min(source.len())];
     let line = before.matches('\n').count() + 1;
-    let col = before
-        .rsplit('\n')
-        .next()
-        .map(|l| l.chars().count())
-        .unwrap_or(0)
-        + 1;
+    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
     (line, col)
 }

@@ -51,12 +51,7 @@ pub struct RawSimulation {
 
 impl Default for RawSimulation {
     fn default() -> Self {
-        RawSimulation {
-            paths: 10_000,
-            seed: 20_231_101,
-            years: 15,
-            steps_per_year: 4,
-        }
+        RawSimulation { paths: 10_000, seed: 20_231_101, years: 15, steps_per_year: 4 }
     }
 }
 
@@ -98,11 +93,7 @@ impl Default for RawRegimes {
         RawRegimes {
             states: vec!["closed".into(), "normal".into(), "hot".into()],
             initial: vec![0.2, 0.6, 0.2],
-            transition: vec![
-                vec![0.6, 0.4, 0.0],
-                vec![0.15, 0.7, 0.15],
-                vec![0.0, 0.4, 0.6],
-            ],
+            transition: vec![vec![0.6, 0.4, 0.0], vec![0.15, 0.7, 0.15], vec![0.0, 0.4, 0.6]],
             ipo_multiplier: vec![0.2, 1.0, 2.0],
             acquisition_multiplier: vec![0.7, 1.0, 1.2],
             valuation_multiplier: vec![0.8, 1.0, 1.3],
@@ -120,11 +111,7 @@ pub struct RawPolicy {
 
 impl Default for RawPolicy {
     fn default() -> Self {
-        RawPolicy {
-            ipo_registration_multiplier: 1.0,
-            lockup_years: 1.0,
-            selldown_years: 1.0,
-        }
+        RawPolicy { ipo_registration_multiplier: 1.0, lockup_years: 1.0, selldown_years: 1.0 }
     }
 }
 
@@ -210,12 +197,7 @@ pub struct RawStageMix {
 
 impl Default for RawStageMix {
     fn default() -> Self {
-        RawStageMix {
-            seed: 0.3,
-            early: 0.5,
-            growth: 0.2,
-            late: 0.0,
-        }
+        RawStageMix { seed: 0.3, early: 0.5, growth: 0.2, late: 0.0 }
     }
 }
 

@@ -27,20 +27,12 @@ pub struct Validator<'a> {
 
 impl<'a> Validator<'a> {
     pub fn new(locate: &'a dyn Fn(&str) -> Origin) -> Self {
-        Validator {
-            errors: Vec::new(),
-            locate,
-        }
+        Validator { errors: Vec::new(), locate }
     }
 
     pub fn fail(&mut self, key: &str, value: impl Display, rule: impl Into<String>) {
         let origin = (self.locate)(key);
-        self.errors.push(InputError {
-            key: key.to_string(),
-            value: value.to_string(),
-            rule: rule.into(),
-            origin,
-        });
+        self.errors.push(InputError { key: key.to_string(), value: value.to_string(), rule: rule.into(), origin });
     }
 
     /// A finite number within [lo, hi].
@@ -79,11 +71,7 @@ impl<'a> Validator<'a> {
 
     pub fn integer(&mut self, key: &str, x: i64, lo: i64, hi: i64) -> i64 {
         if x < lo || x > hi {
-            self.fail(
-                key,
-                x,
-                format!("must be a whole number within [{lo}, {hi}]"),
-            );
+            self.fail(key, x, format!("must be a whole number within [{lo}, {hi}]"));
             return lo;
         }
         x
@@ -100,11 +88,7 @@ impl<'a> Validator<'a> {
         }
         let sum: f64 = p.iter().sum();
         if ok && (sum - 1.0).abs() > SUM_TOL {
-            self.fail(
-                key,
-                fmt_list(p),
-                format!("must add up to 1 (adds up to {sum})"),
-            );
+            self.fail(key, fmt_list(p), format!("must add up to 1 (adds up to {sum})"));
         }
     }
 }
@@ -115,11 +99,7 @@ pub fn fmt_list(x: &[f64]) -> String {
 }
 
 /// Validate everything but the vehicles, then each vehicle.
-pub fn scenario(
-    raw: &RawScenario,
-    v: &mut Validator<'_>,
-    vehicles: Vec<(String, RawVehicle)>,
-) -> Option<Scenario> {
+pub fn scenario(raw: &RawScenario, v: &mut Validator<'_>, vehicles: Vec<(String, RawVehicle)>) -> Option<Scenario> {
     let sim = &raw.simulation;
     let paths = v.integer("simulation.paths", sim.paths, 1, 1_000_000_000) as u64;
     let seed = v.integer("simulation.seed", sim.seed, 0, i64::MAX) as u64;
@@ -128,27 +108,15 @@ pub fn scenario(
     if ![1, 2, 4, 12].contains(&k) {
         v.fail("simulation.steps_per_year", k, "must be 1, 2, 4 or 12");
     }
-    let k = if [1, 2, 4, 12].contains(&k) {
-        k as u32
-    } else {
-        4
-    };
+    let k = if [1, 2, 4, 12].contains(&k) { k as u32 } else { 4 };
     let market = market(&raw.market, v);
     let policy = policy(&raw.policy, v);
     let stages: [StageParams; 4] = std::array::from_fn(|i| stage(i, &raw.stages.get(i), v));
     if raw.name.trim().is_empty() {
-        v.fail(
-            "name",
-            "\"\"",
-            "must not be empty (it titles charts and the report)",
-        );
+        v.fail("name", "\"\"", "must not be empty (it titles charts and the report)");
     }
     if vehicles.is_empty() && raw.vehicles.is_empty() {
-        v.fail(
-            "vehicles",
-            "",
-            "at least one vehicle is needed, e.g. [vehicles.fund] with kind = \"venture_fund\"",
-        );
+        v.fail("vehicles", "", "at least one vehicle is needed, e.g. [vehicles.fund] with kind = \"venture_fund\"");
     }
     let mut built = Vec::new();
     for (name, rv) in vehicles {
@@ -169,10 +137,7 @@ pub fn scenario(
         .into_iter()
         .map(|(name, spec)| {
             let key = vehicle_key(&name);
-            Vehicle {
-                name,
-                kind: VehicleKind::VentureFund(VentureFund::new(spec, key, k, lockup, sales)),
-            }
+            Vehicle { name, kind: VehicleKind::VentureFund(VentureFund::new(spec, key, k, lockup, sales)) }
         })
         .collect();
     Some(Scenario {
@@ -196,48 +161,26 @@ pub enum RawVehicle {
 }
 
 fn market(m: &RawMarket, v: &mut Validator<'_>) -> Market {
-    let factor_correlation = v.within(
-        "market.factor_correlation",
-        m.factor_correlation,
-        0.0,
-        0.999,
-    );
+    let factor_correlation = v.within("market.factor_correlation", m.factor_correlation, 0.0, 0.999);
     let value_correlation = v.unit("market.value_correlation", m.value_correlation);
-    let factor_persistence = v.within(
-        "market.factor_persistence",
-        m.factor_persistence,
-        -0.999,
-        0.999,
-    );
+    let factor_persistence = v.within("market.factor_persistence", m.factor_persistence, -0.999, 0.999);
     let public_vol = v.within("market.public_vol", m.public_vol, 0.0, 5.0);
     let r = &m.regimes;
     let n = r.states.len();
     if n == 0 {
-        v.fail(
-            "market.regimes.states",
-            "[]",
-            "must name at least one state",
-        );
+        v.fail("market.regimes.states", "[]", "must name at least one state");
     }
     if n > 255 {
         v.fail("market.regimes.states", n, "at most 255 states");
     }
     for (i, s) in r.states.iter().enumerate() {
         if r.states[..i].contains(s) {
-            v.fail(
-                "market.regimes.states",
-                format!("{s:?}"),
-                "state names must be unique",
-            );
+            v.fail("market.regimes.states", format!("{s:?}"), "state names must be unique");
         }
     }
     let check_len = |v: &mut Validator<'_>, key: &str, len: usize| {
         if len != n {
-            v.fail(
-                key,
-                format!("{len} entries"),
-                format!("must have one entry per state ({n})"),
-            );
+            v.fail(key, format!("{len} entries"), format!("must have one entry per state ({n})"));
         }
     };
     check_len(v, "market.regimes.initial", r.initial.len());
@@ -248,25 +191,15 @@ fn market(m: &RawMarket, v: &mut Validator<'_>) -> Market {
     for (i, row) in r.transition.iter().enumerate() {
         let key = format!("market.regimes.transition[{i}]");
         if row.len() != n {
-            v.fail(
-                &key,
-                fmt_list(row),
-                format!("each row must have one entry per state ({n})"),
-            );
+            v.fail(&key, fmt_list(row), format!("each row must have one entry per state ({n})"));
         } else {
             v.distribution(&key, row);
         }
     }
     for (key, xs) in [
         ("market.regimes.ipo_multiplier", &r.ipo_multiplier),
-        (
-            "market.regimes.acquisition_multiplier",
-            &r.acquisition_multiplier,
-        ),
-        (
-            "market.regimes.valuation_multiplier",
-            &r.valuation_multiplier,
-        ),
+        ("market.regimes.acquisition_multiplier", &r.acquisition_multiplier),
+        ("market.regimes.valuation_multiplier", &r.valuation_multiplier),
     ] {
         check_len(v, key, xs.len());
         for (i, &x) in xs.iter().enumerate() {
@@ -310,18 +243,9 @@ fn stage(i: usize, raw: &RawStage, v: &mut Validator<'_>) -> StageParams {
     let p = StageParams {
         failure_rate: v.unit(&key("failure_rate"), get(raw.failure_rate, d.failure_rate)),
         ipo_rate: v.unit(&key("ipo_rate"), get(raw.ipo_rate, d.ipo_rate)),
-        acquisition_rate: v.unit(
-            &key("acquisition_rate"),
-            get(raw.acquisition_rate, d.acquisition_rate),
-        ),
-        next_round_rate: v.unit(
-            &key("next_round_rate"),
-            get(raw.next_round_rate, d.next_round_rate),
-        ),
-        entry_valuation: v.positive(
-            &key("entry_valuation"),
-            get(raw.entry_valuation, d.entry_valuation),
-        ),
+        acquisition_rate: v.unit(&key("acquisition_rate"), get(raw.acquisition_rate, d.acquisition_rate)),
+        next_round_rate: v.unit(&key("next_round_rate"), get(raw.next_round_rate, d.next_round_rate)),
+        entry_valuation: v.positive(&key("entry_valuation"), get(raw.entry_valuation, d.entry_valuation)),
         entry_valuation_sigma: v.within(
             &key("entry_valuation_sigma"),
             get(raw.entry_valuation_sigma, d.entry_valuation_sigma),
@@ -329,63 +253,34 @@ fn stage(i: usize, raw: &RawStage, v: &mut Validator<'_>) -> StageParams {
             5.0,
         ),
         step_up: v.positive(&key("step_up"), get(raw.step_up, d.step_up)),
-        step_up_sigma: v.within(
-            &key("step_up_sigma"),
-            get(raw.step_up_sigma, d.step_up_sigma),
-            0.0,
-            5.0,
-        ),
+        step_up_sigma: v.within(&key("step_up_sigma"), get(raw.step_up_sigma, d.step_up_sigma), 0.0, 5.0),
         dilution: v.within(&key("dilution"), get(raw.dilution, d.dilution), 0.0, 0.99),
-        value_drift: v.within(
-            &key("value_drift"),
-            get(raw.value_drift, d.value_drift),
-            -5.0,
-            5.0,
-        ),
+        value_drift: v.within(&key("value_drift"), get(raw.value_drift, d.value_drift), -5.0, 5.0),
         value_vol: v.within(&key("value_vol"), get(raw.value_vol, d.value_vol), 0.0, 5.0),
-        acquisition_multiple: v.nonnegative(
-            &key("acquisition_multiple"),
-            get(raw.acquisition_multiple, d.acquisition_multiple),
-        ),
-        liquidation_recovery: v.unit(
-            &key("liquidation_recovery"),
-            get(raw.liquidation_recovery, d.liquidation_recovery),
-        ),
+        acquisition_multiple: v
+            .nonnegative(&key("acquisition_multiple"), get(raw.acquisition_multiple, d.acquisition_multiple)),
+        liquidation_recovery: v
+            .unit(&key("liquidation_recovery"), get(raw.liquidation_recovery, d.liquidation_recovery)),
     };
     if p.ipo_rate + p.acquisition_rate > 1.0 {
         v.fail(
             &key("acquisition_rate"),
             p.acquisition_rate,
-            format!(
-                "ipo_rate + acquisition_rate must not exceed 1 (ipo_rate is {})",
-                p.ipo_rate
-            ),
+            format!("ipo_rate + acquisition_rate must not exceed 1 (ipo_rate is {})", p.ipo_rate),
         );
     }
     p
 }
 
 /// Venture fund keys (MODEL.md 4.1); also used for sub-funds and targets.
-pub fn venture_fund_spec(
-    prefix: &str,
-    f: &RawVentureFund,
-    v: &mut Validator<'_>,
-) -> VentureFundSpec {
+pub fn venture_fund_spec(prefix: &str, f: &RawVentureFund, v: &mut Validator<'_>) -> VentureFundSpec {
     let key = |k: &str| format!("{prefix}.{k}");
-    let mix = [
-        f.stage_mix.seed,
-        f.stage_mix.early,
-        f.stage_mix.growth,
-        f.stage_mix.late,
-    ];
+    let mix = [f.stage_mix.seed, f.stage_mix.early, f.stage_mix.growth, f.stage_mix.late];
     let mix_ok = mix.iter().all(|x| x.is_finite() && (0.0..=1.0).contains(x));
     if !mix_ok || (mix.iter().sum::<f64>() - 1.0).abs() > SUM_TOL {
         v.fail(
             &key("stage_mix"),
-            format!(
-                "{{ seed = {}, early = {}, growth = {}, late = {} }}",
-                mix[0], mix[1], mix[2], mix[3]
-            ),
+            format!("{{ seed = {}, early = {}, growth = {}, late = {} }}", mix[0], mix[1], mix[2], mix[3]),
             "stage shares must each be within [0, 1] and add up to 1",
         );
     }
@@ -399,12 +294,7 @@ pub fn venture_fund_spec(
     let spec = VentureFundSpec {
         commitment: v.positive(&key("commitment"), f.commitment),
         deals: v.integer(&key("deals"), f.deals, 1, 10_000) as u32,
-        investment_period_years: v.within(
-            &key("investment_period_years"),
-            f.investment_period_years,
-            0.0,
-            50.0,
-        ),
+        investment_period_years: v.within(&key("investment_period_years"), f.investment_period_years, 0.0, 50.0),
         stage_mix: mix,
         reserve_ratio: v.within(&key("reserve_ratio"), f.reserve_ratio, 0.0, 0.95),
         management_fee: v.within(&key("management_fee"), f.management_fee, 0.0, 0.2),
@@ -419,10 +309,7 @@ pub fn venture_fund_spec(
         v.fail(
             &key("term_years"),
             spec.term_years,
-            format!(
-                "must be at least investment_period_years ({})",
-                spec.investment_period_years
-            ),
+            format!("must be at least investment_period_years ({})", spec.investment_period_years),
         );
     }
     if spec.term_years <= 0.0 {

@@ -57,10 +57,7 @@ pub fn risk_measures(losses: &[f64], scratch: &mut Vec<f64>) -> RiskMeasures {
     scratch.clear();
     scratch.extend(losses.iter().copied().filter(|v| !v.is_nan()));
     scratch.sort_unstable_by(f64::total_cmp);
-    let mut out = RiskMeasures {
-        var: [f64::NAN; 3],
-        es: [f64::NAN; 3],
-    };
+    let mut out = RiskMeasures { var: [f64::NAN; 3], es: [f64::NAN; 3] };
     for (j, &a) in LEVELS.iter().enumerate() {
         let (var, es) = var_es_sorted(scratch, a);
         out.var[j] = var;
@@ -97,11 +94,7 @@ pub fn var_es_sorted(sorted: &[f64], a: f64) -> (f64, f64) {
 /// `x` rounded to the nearest integer if within a relative 1e-12 of it.
 fn snap_to_integer(x: f64) -> f64 {
     let r = x.round();
-    if (x - r).abs() <= 1e-12 * x.abs().max(1.0) {
-        r
-    } else {
-        x
-    }
+    if (x - r).abs() <= 1e-12 * x.abs().max(1.0) { r } else { x }
 }
 
 #[cfg(test)]
@@ -121,9 +114,7 @@ mod tests {
     fn shuffled(mut v: Vec<f64>, seed: u64) -> Vec<f64> {
         let mut s = seed;
         for i in (1..v.len()).rev() {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             let j = ((s >> 33) as usize) % (i + 1);
             v.swap(i, j);
         }
@@ -211,10 +202,7 @@ mod tests {
         v.extend([f64::NAN; 17]);
         let v = shuffled(v, 4);
         let mut s = vec![1.0; 3];
-        assert_eq!(
-            risk_measures(&v, &mut s),
-            risk_measures(&ints(100), &mut Vec::new())
-        );
+        assert_eq!(risk_measures(&v, &mut s), risk_measures(&ints(100), &mut Vec::new()));
         assert_eq!(s.len(), 100);
     }
 

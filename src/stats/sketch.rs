@@ -219,11 +219,7 @@ impl QuantileSketch {
         }
         let pos = q.clamp(0.0, 1.0) * (count - 1) as f64;
         let r = pos.round();
-        let pos = if (pos - r).abs() <= 1e-12 * pos.max(1.0) {
-            r
-        } else {
-            pos
-        };
+        let pos = if (pos - r).abs() <= 1e-12 * pos.max(1.0) { r } else { pos };
         let rank = (pos.floor() as u64).min(count - 1);
 
         if rank < self.neg_count {
@@ -285,9 +281,7 @@ mod tests {
                 } else if u < 0.08 {
                     sign * 1e-14 * g.unit()
                 } else if u < 0.5 {
-                    sign * 10f64
-                        .powf(-11.0 + (max_exp + 11.0) * g.unit())
-                        .min(f64::MAX)
+                    sign * 10f64.powf(-11.0 + (max_exp + 11.0) * g.unit()).min(f64::MAX)
                 } else {
                     sign * (1.0 + 99.0 * g.unit())
                 }
@@ -312,10 +306,7 @@ mod tests {
         // every rank for small n; otherwise a stride plus both ends (each
         // quantile call walks the stores, which is slow in debug builds)
         let stride = (n / 400).max(1);
-        let ranks = (0..n)
-            .step_by(stride)
-            .chain(0..n.min(20))
-            .chain(n.saturating_sub(20)..n);
+        let ranks = (0..n).step_by(stride).chain(0..n.min(20)).chain(n.saturating_sub(20)..n);
         for r in ranks {
             // q hitting rank r exactly (and checked via the same snapping)
             let q = r as f64 / (n - 1) as f64;
@@ -354,18 +345,7 @@ mod tests {
         check_accuracy(&narrow, 1e-4);
         check_accuracy(&narrow, DEFAULT_ALPHA);
         // extremes of the finite range
-        check_accuracy(
-            &[
-                f64::MAX,
-                -f64::MAX,
-                1e-12,
-                -1e-12,
-                f64::MIN_POSITIVE,
-                1.0,
-                -1.0,
-            ],
-            DEFAULT_ALPHA,
-        );
+        check_accuracy(&[f64::MAX, -f64::MAX, 1e-12, -1e-12, f64::MIN_POSITIVE, 1.0, -1.0], DEFAULT_ALPHA);
     }
 
     #[test]

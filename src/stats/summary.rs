@@ -55,11 +55,7 @@ pub fn summarize(values: &[f64], scratch: &mut Vec<f64>) -> Summary {
     scratch.clear();
     scratch.extend(values.iter().copied().filter(|v| !v.is_nan()));
     let defined = scratch.len();
-    let undefined_share = if n == 0 {
-        f64::NAN
-    } else {
-        (n - defined) as f64 / n as f64
-    };
+    let undefined_share = if n == 0 { f64::NAN } else { (n - defined) as f64 / n as f64 };
     if defined == 0 {
         return Summary {
             n,
@@ -87,17 +83,7 @@ pub fn summarize(values: &[f64], scratch: &mut Vec<f64>) -> Summary {
 
     scratch.sort_unstable_by(f64::total_cmp);
     let quantiles = QUANTILES.map(|p| quantile_sorted(scratch, p));
-    Summary {
-        n,
-        defined,
-        mean,
-        sd,
-        se,
-        min: scratch[0],
-        quantiles,
-        max: scratch[defined - 1],
-        undefined_share,
-    }
+    Summary { n, defined, mean, sd, se, min: scratch[0], quantiles, max: scratch[defined - 1], undefined_share }
 }
 
 /// Type-7 (R default, NumPy `linear`) quantile of an ascending, NaN-free
@@ -106,10 +92,7 @@ pub fn summarize(values: &[f64], scratch: &mut Vec<f64>) -> Summary {
 /// With `h = (n - 1) p`, `j = floor(h)`: `x[j] + (h - j) (x[j+1] - x[j])`
 /// (0-based). `p` is clamped to `[0, 1]`; a NaN `p` gives NaN.
 pub fn quantile_sorted(sorted: &[f64], p: f64) -> f64 {
-    debug_assert!(
-        p.is_nan() || (0.0..=1.0).contains(&p),
-        "p = {p} outside [0, 1]"
-    );
+    debug_assert!(p.is_nan() || (0.0..=1.0).contains(&p), "p = {p} outside [0, 1]");
     if sorted.is_empty() || p.is_nan() {
         return f64::NAN;
     }
@@ -193,10 +176,7 @@ mod tests {
         assert_eq!(quantile_sorted(&[1.0, 3.0, 7.0], 1.0), 7.0);
         assert!(quantile_sorted(&[], 0.5).is_nan());
         assert!(quantile_sorted(&[1.0], f64::NAN).is_nan());
-        assert_eq!(
-            quantile_sorted(&[f64::INFINITY, f64::INFINITY], 0.5),
-            f64::INFINITY
-        );
+        assert_eq!(quantile_sorted(&[f64::INFINITY, f64::INFINITY], 0.5), f64::INFINITY);
     }
 
     #[test]
@@ -217,10 +197,7 @@ mod tests {
         let r = summarize(&[f64::NAN; 3], &mut Vec::new());
         assert_eq!((r.n, r.defined), (3, 0));
         assert_eq!(r.undefined_share, 1.0);
-        for x in [r.mean, r.sd, r.se, r.min, r.max]
-            .iter()
-            .chain(&r.quantiles)
-        {
+        for x in [r.mean, r.sd, r.se, r.min, r.max].iter().chain(&r.quantiles) {
             assert!(x.is_nan());
         }
         let r = summarize(&[], &mut Vec::new());

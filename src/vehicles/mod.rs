@@ -30,10 +30,7 @@ pub struct Metric {
 }
 
 const fn plain(name: &'static str) -> Metric {
-    Metric {
-        name,
-        kind: MetricKind::Plain,
-    }
+    Metric { name, kind: MetricKind::Plain }
 }
 
 /// Metrics of `venture_fund`, in column order (MODEL.md 4.1).
@@ -74,16 +71,13 @@ pub enum VehicleKind {
 /// Per-thread reusable buffers of one vehicle.
 #[derive(Debug, Clone)]
 pub enum Workspace {
-    VentureFund {
-        fund: FundWorkspace,
-        flows: Vec<f64>,
-    },
+    VentureFund { fund: FundWorkspace, flows: Vec<f64> },
 }
 
 /// Everything a vehicle needs to simulate one path.
 pub struct PathContext<'a> {
-    pub seed: u64,
-    pub path: u64,
+    /// `rng::path_key(seed, path)`.
+    pub path_key: u64,
     pub market: &'a MarketPath,
     pub model: &'a CompanyModel,
 }
@@ -114,10 +108,9 @@ impl Vehicle {
 
     pub fn workspace(&self, horizon_steps: usize) -> Workspace {
         match &self.kind {
-            VehicleKind::VentureFund(f) => Workspace::VentureFund {
-                fund: f.workspace(horizon_steps),
-                flows: vec![0.0; horizon_steps],
-            },
+            VehicleKind::VentureFund(f) => {
+                Workspace::VentureFund { fund: f.workspace(horizon_steps), flows: vec![0.0; horizon_steps] }
+            }
         }
     }
 
@@ -133,7 +126,7 @@ impl Vehicle {
     ) {
         match (&self.kind, ws) {
             (VehicleKind::VentureFund(f), Workspace::VentureFund { fund, flows }) => {
-                let o = f.simulate(ctx.seed, ctx.path, ctx.market, ctx.model, 0, fund, deals);
+                let o = f.simulate(ctx.path_key, ctx.market, ctx.model, 0, fund, deals);
                 let horizon = ctx.market.z.len();
                 let mut cum = 0.0;
                 for t in 0..horizon {
@@ -148,22 +141,14 @@ impl Vehicle {
                     *last += o.residual;
                 }
                 let per_paid_in = |x: f64| {
-                    if o.paid_in > 0.0 {
-                        x / o.paid_in
-                    } else {
-                        f64::NAN
-                    }
+                    if o.paid_in > 0.0 { x / o.paid_in } else { f64::NAN }
                 };
                 let values = [
                     per_paid_in(o.distributed + o.residual),
                     per_paid_in(o.distributed),
                     per_paid_in(o.residual),
                     irr_annual(flows, ctx.model.steps_per_year).unwrap_or(f64::NAN),
-                    if o.invested > 0.0 {
-                        o.gross_proceeds / o.invested
-                    } else {
-                        f64::NAN
-                    },
+                    if o.invested > 0.0 { o.gross_proceeds / o.invested } else { f64::NAN },
                     o.invested,
                     o.paid_in,
                     o.distributed,

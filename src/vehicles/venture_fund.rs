@@ -11,7 +11,7 @@
 use crate::finance::waterfall::{EuropeanWaterfall, WaterfallTerms};
 use crate::model::company::{Company, CompanyModel, Event, Status};
 use crate::model::market::MarketPath;
-use crate::rng::{company_component, stream};
+use crate::rng::{company_component, component_key};
 
 /// Validated `[vehicles.<name>]` of kind `venture_fund`.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,10 +57,7 @@ impl DealCounts {
     }
 
     fn record(&mut self, multiple: f64, route: Route) {
-        let bucket = BUCKET_EDGES
-            .iter()
-            .take_while(|&&edge| multiple >= edge)
-            .count();
+        let bucket = BUCKET_EDGES.iter().take_while(|&&edge| multiple >= edge).count();
         self.multiple[bucket] += 1;
         self.route[route as usize] += 1;
     }
@@ -144,13 +141,7 @@ pub struct VentureFund {
 }
 
 impl VentureFund {
-    pub fn new(
-        spec: VentureFundSpec,
-        key: u64,
-        steps_per_year: u32,
-        lockup_steps: u32,
-        sales: u32,
-    ) -> Self {
+    pub fn new(spec: VentureFundSpec, key: u64, steps_per_year: u32, lockup_steps: u32, sales: u32) -> Self {
         let k = steps_per_year as f64;
         let investment_steps = ((spec.investment_period_years * k).round() as u32).max(1);
         let term_steps = ((spec.term_years * k).round() as u32).max(investment_steps);
@@ -208,8 +199,7 @@ impl VentureFund {
     /// the whole horizon and adds each deal's outcome to `deal_counts`.
     pub fn simulate(
         &self,
-        seed: u64,
-        path: u64,
+        path_key: u64,
         market: &MarketPath,
         model: &CompanyModel,
         start: usize,
@@ -217,12 +207,7 @@ impl VentureFund {
         deal_counts: &mut DealCounts,
     ) -> FundOutcome {
         let horizon = market.z.len();
-        for v in [
-            &mut ws.calls,
-            &mut ws.distributions,
-            &mut ws.nav,
-            &mut ws.true_nav,
-        ] {
+        for v in [&mut ws.calls, &mut ws.distributions, &mut ws.nav, &mut ws.true_nav] {
             v.clear();
             v.resize(horizon, 0.0);
         }
@@ -242,15 +227,15 @@ impl VentureFund {
             let (z, regime) = (market.z[t], market.regime[t] as usize);
             let mut calls = 0.0;
             let mut proceeds = 0.0;
+            let failure = model.stage_failure(z);
 
             // Existing holdings move first; deals made this step start next step.
             for deal in ws.deals.iter_mut().filter(|d| d.open) {
-                let threshold = model.stages[deal.company.stage as usize].failure_threshold;
-                match deal.company.step(model, z, regime, threshold) {
+                let p_fail = failure[deal.company.stage as usize];
+                match deal.company.step(model, t, z, regime, p_fail) {
                     Event::None => {}
                     Event::Failed => {
-                        let recovery =
-                            model.stages[deal.company.stage as usize].liquidation_recovery;
+                        let recovery = model.stages[deal.company.stage as usize].liquidation_recovery;
                         let cash = recovery * deal.cost;
                         deal.proceeds += cash;
                         proceeds += cash;
@@ -271,17 +256,10 @@ impl VentureFund {
                         deal.unsold = deal.ownership;
                         deal.per_sale = deal.ownership / self.sales as f64;
                     }
-                    Event::Round {
-                        post_money,
-                        dilution,
-                    } => {
+                    Event::Round { post_money, dilution } => {
                         // Pro-rata follow-on while the term runs and the
                         // reserve lasts; what is not funded is diluted.
-                        let want = if age < self.term_steps {
-                            deal.ownership * dilution * post_money
-                        } else {
-                            0.0
-                        };
+                        let want = if age < self.term_steps { deal.ownership * dilution * post_money } else { 0.0 };
                         let invest = want.min(reserve);
                         reserve -= invest;
                         calls += invest;
@@ -294,11 +272,8 @@ impl VentureFund {
                 if deal.company.status == Status::Listed && deal.open {
                     let since = age - deal.ipo_step;
                     if since >= self.lockup_steps && deal.unsold > 0.0 {
-                        let sale = if since + 1 >= self.lockup_steps + self.sales {
-                            deal.unsold
-                        } else {
-                            deal.per_sale
-                        };
+                        let sale =
+                            if since + 1 >= self.lockup_steps + self.sales { deal.unsold } else { deal.per_sale };
                         let cash = sale * deal.company.value;
                         deal.unsold -= sale;
                         deal.proceeds += cash;
@@ -314,9 +289,9 @@ impl VentureFund {
 
             // New initial investments.
             while next_deal < spec.deals && self.entry_step(next_deal) == age {
-                let stage = pick_stage(&spec.stage_mix, next_deal, seed, path, self.key);
-                let rng = stream(seed, path, company_component(self.key, next_deal as u64));
-                let company = Company::enter(model, stage, rng);
+                let stage = pick_stage(&spec.stage_mix, next_deal, path_key, self.key);
+                let key = component_key(path_key, company_component(self.key, next_deal as u64));
+                let company = Company::enter(model, stage, key);
                 let ownership = (self.initial_ticket / company.value).min(1.0);
                 ws.deals.push(Deal {
                     company,
@@ -354,10 +329,9 @@ impl VentureFund {
                 for deal in ws.deals.iter_mut().filter(|d| d.open) {
                     let (value, route) = match deal.company.status {
                         Status::Listed => (deal.unsold * deal.company.value, Route::Ipo),
-                        _ if liquidation => (
-                            deal.ownership * spec.terminal_haircut * deal.company.value,
-                            Route::Private,
-                        ),
+                        _ if liquidation => {
+                            (deal.ownership * spec.terminal_haircut * deal.company.value, Route::Private)
+                        }
                         _ => (deal.ownership * deal.company.mark, Route::Private),
                     };
                     deal.proceeds += value;
@@ -387,11 +361,7 @@ impl VentureFund {
             }
             if liquidation || last {
                 let back = wf.clawback();
-                if liquidation {
-                    to_lp += back
-                } else {
-                    res_lp += back
-                }
+                if liquidation { to_lp += back } else { res_lp += back }
             }
             ws.calls[t] = calls;
             ws.distributions[t] = to_lp;
@@ -402,11 +372,7 @@ impl VentureFund {
 
             let (mut nav, mut true_nav) = (0.0, 0.0);
             for d in ws.deals.iter().filter(|d| d.open) {
-                let held = if d.company.status == Status::Listed {
-                    d.unsold
-                } else {
-                    d.ownership
-                };
+                let held = if d.company.status == Status::Listed { d.unsold } else { d.ownership };
                 nav += held * d.company.mark;
                 true_nav += held * d.company.value;
             }
@@ -420,14 +386,10 @@ impl VentureFund {
 
 /// Entry stage of deal `i`, from its own stream so the stage mix does not
 /// consume draws of the company's life.
-fn pick_stage(mix: &[f64; 4], i: u32, seed: u64, path: u64, key: u64) -> u8 {
+fn pick_stage(mix: &[f64; 4], i: u32, path_key: u64, key: u64) -> u8 {
     use rand::RngExt;
-    let mut rng = stream(
-        seed,
-        path,
-        company_component(key ^ 0x5354_4147_4500_0000, i as u64),
-    );
-    let u: f64 = rng.random();
+    let component = company_component(key ^ 0x5354_4147_4500_0000, i as u64);
+    let u: f64 = crate::rng::Stream::from_key(component_key(path_key, component)).random();
     let mut acc = 0.0;
     for (s, &p) in mix.iter().enumerate() {
         acc += p;

@@ -12,11 +12,7 @@ pub fn bin() -> Command {
 
 /// Run `fundsim` with `args` in `dir`.
 pub fn fundsim(dir: &Path, args: &[&str]) -> Output {
-    bin()
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("run fundsim")
+    bin().current_dir(dir).args(args).output().expect("run fundsim")
 }
 
 pub fn stderr(o: &Output) -> String {
@@ -52,9 +48,6 @@ pub fn read(p: &Path) -> String {
 pub fn csv(p: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     let mut r = csv::Reader::from_path(p).unwrap();
     let header = r.headers().unwrap().iter().map(String::from).collect();
-    let rows = r
-        .records()
-        .map(|rec| rec.unwrap().iter().map(String::from).collect())
-        .collect();
+    let rows = r.records().map(|rec| rec.unwrap().iter().map(String::from).collect()).collect();
     (header, rows)
 }
