@@ -212,6 +212,8 @@ pub struct Company {
     pub value: f64,
     pub mark: f64,
     pub status: Status,
+    /// True value when it entered (for warrants).
+    pub entry_value: f64,
     /// Key of the company's random streams (see `rng`).
     pub key: u64,
 }
@@ -227,7 +229,25 @@ impl Company {
         let s = &model.stages[stage as usize];
         let n: f64 = step_stream(key, ENTRY).sample(StandardNormal);
         let value = (s.entry_log_valuation + s.entry_valuation_sigma * n).exp();
-        Company { stage, value, mark: value, status: Status::Private, key }
+        Company { stage, value, mark: value, status: Status::Private, entry_value: value, key }
+    }
+
+    /// A new private company whose value is never looked at (a borrower
+    /// without warrants): no entry draw, value 1.
+    pub fn enter_lean(stage: u8, key: u64) -> Company {
+        Company { stage, value: 1.0, mark: 1.0, status: Status::Private, entry_value: 1.0, key }
+    }
+
+    /// Only the failure test of a private company's step `t` (its first
+    /// draw): for a holder for whom nothing else in the step matters.
+    #[inline]
+    pub fn fails(&mut self, t: usize, failure: f64) -> bool {
+        let u: f64 = step_stream(self.key, t as u64).random();
+        if u < failure {
+            self.status = Status::Failed;
+            self.mark = 0.0;
+        }
+        u < failure
     }
 
     /// Reported value of 100 % of the equity: the last-round mark while

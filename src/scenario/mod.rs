@@ -9,7 +9,9 @@
 
 pub mod error;
 pub mod raw;
+pub mod raw_vehicles;
 pub mod validate;
+pub mod validate_vehicles;
 
 use std::path::Path;
 
@@ -21,7 +23,7 @@ use crate::model::market::Market;
 use crate::model::policy::Policy;
 use crate::vehicles::Vehicle;
 pub use error::{InputError, InputErrors, Origin};
-use raw::{RawScenario, RawVentureFund};
+use raw::{RawLoanProgram, RawScenario, RawVentureFund};
 use validate::{RawVehicle, Validator};
 
 /// A checked scenario, ready to simulate.
@@ -132,10 +134,17 @@ pub fn load_str(source: &str, file: &str, sets: &[String]) -> Result<Loaded, Inp
                     vehicles.push((name.clone(), RawVehicle::VentureFund(f)));
                 }
             }
+            "loan_program" => {
+                let (l, mut e) = deserialize_collecting::<RawLoanProgram, _>(value.clone(), &prefix, &locate);
+                errors.append(&mut e);
+                if let Some(l) = l {
+                    vehicles.push((name.clone(), RawVehicle::LoanProgram(l)));
+                }
+            }
             _ => errors.push(InputError {
                 key: format!("{prefix}.kind"),
                 value: value.get("kind").map(|k| k.to_string()).unwrap_or_default(),
-                rule: "must be one of \"venture_fund\"".into(),
+                rule: "must be one of \"venture_fund\", \"loan_program\"".into(),
                 origin: locate(&format!("{prefix}.kind")),
             }),
         }
@@ -169,6 +178,7 @@ fn resolve(raw: &RawScenario, vehicles: &[(String, RawVehicle)]) -> String {
         .filter_map(|(name, v)| {
             let value = match v {
                 RawVehicle::VentureFund(f) => toml::Value::try_from(f).ok()?,
+                RawVehicle::LoanProgram(l) => toml::Value::try_from(l).ok()?,
             };
             Some((name.clone(), value))
         })

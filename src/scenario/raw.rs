@@ -10,6 +10,8 @@
 //! `scenarios/defaults.toml` and `docs/MODEL.md`), except `vehicles`.
 
 use indexmap::IndexMap;
+
+pub use super::raw_vehicles::*;
 use serde::{Deserialize, Serialize};
 
 /// The whole scenario file.
@@ -142,63 +144,6 @@ pub struct RawStage {
     pub value_vol: Option<f64>,
     pub acquisition_multiple: Option<f64>,
     pub liquidation_recovery: Option<f64>,
-}
-
-/// `[vehicles.<name>]` with `kind = "venture_fund"` (MODEL.md 4.1).
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(default)]
-pub struct RawVentureFund {
-    pub kind: String,
-    pub commitment: f64,
-    pub deals: i64,
-    pub investment_period_years: f64,
-    pub stage_mix: RawStageMix,
-    pub reserve_ratio: f64,
-    pub management_fee: f64,
-    pub term_years: f64,
-    pub extension_years: f64,
-    pub terminal_haircut: f64,
-    pub waterfall: String,
-    pub hurdle: f64,
-    pub catch_up: f64,
-    pub carry: f64,
-}
-
-impl Default for RawVentureFund {
-    fn default() -> Self {
-        RawVentureFund {
-            kind: "venture_fund".into(),
-            commitment: 100.0,
-            deals: 25,
-            investment_period_years: 4.0,
-            stage_mix: RawStageMix::default(),
-            reserve_ratio: 0.3,
-            management_fee: 0.02,
-            term_years: 10.0,
-            extension_years: 2.0,
-            terminal_haircut: 0.7,
-            waterfall: "european".into(),
-            hurdle: 0.08,
-            catch_up: 1.0,
-            carry: 0.2,
-        }
-    }
-}
-
-/// Probability of each entry stage.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(default)]
-pub struct RawStageMix {
-    pub seed: f64,
-    pub early: f64,
-    pub growth: f64,
-    pub late: f64,
-}
-
-impl Default for RawStageMix {
-    fn default() -> Self {
-        RawStageMix { seed: 0.3, early: 0.5, growth: 0.2, late: 0.0 }
-    }
 }
 
 impl RawStage {

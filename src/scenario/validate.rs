@@ -12,12 +12,14 @@ use crate::model::policy::Policy;
 use crate::rng::vehicle_key;
 use crate::scenario::Scenario;
 use crate::scenario::error::{InputError, Origin};
-use crate::scenario::raw::{RawMarket, RawPolicy, RawScenario, RawStage, RawVentureFund};
+use crate::scenario::raw::{RawLoanProgram, RawMarket, RawPolicy, RawScenario, RawStage, RawVentureFund};
+use crate::scenario::validate_vehicles::{loan_program_spec, venture_fund_spec};
+use crate::vehicles::loan_program::{LoanProgram, LoanProgramSpec};
 use crate::vehicles::venture_fund::{VentureFund, VentureFundSpec};
 use crate::vehicles::{Vehicle, VehicleKind};
 
 /// Tolerance for probabilities that must add up to 1.
-const SUM_TOL: f64 = 1e-9;
+pub const SUM_TOL: f64 = 1e-9;
 
 /// Collects broken rules with their key paths.
 pub struct Validator<'a> {
@@ -121,12 +123,11 @@ pub fn scenario(raw: &RawScenario, v: &mut Validator<'_>, vehicles: Vec<(String,
     let mut built = Vec::new();
     for (name, rv) in vehicles {
         let prefix = format!("vehicles.{name}");
-        match rv {
-            RawVehicle::VentureFund(f) => {
-                let spec = venture_fund_spec(&prefix, &f, v);
-                built.push((name, spec));
-            }
-        }
+        let spec = match rv {
+            RawVehicle::VentureFund(f) => Spec::VentureFund(venture_fund_spec(&prefix, &f, v)),
+            RawVehicle::LoanProgram(l) => Spec::LoanProgram(loan_program_spec(&prefix, &l, years, v)),
+        };
+        built.push((name, spec));
     }
     if !v.errors.is_empty() {
         return None;
@@ -137,7 +138,11 @@ pub fn scenario(raw: &RawScenario, v: &mut Validator<'_>, vehicles: Vec<(String,
         .into_iter()
         .map(|(name, spec)| {
             let key = vehicle_key(&name);
-            Vehicle { name, kind: VehicleKind::VentureFund(VentureFund::new(spec, key, k, lockup, sales)) }
+            let kind = match spec {
+                Spec::VentureFund(s) => VehicleKind::VentureFund(VentureFund::new(s, key, k, lockup, sales)),
+                Spec::LoanProgram(s) => VehicleKind::LoanProgram(LoanProgram::new(s, key, &company_model)),
+            };
+            Vehicle { name, kind }
         })
         .collect();
     Some(Scenario {
@@ -158,6 +163,13 @@ pub fn scenario(raw: &RawScenario, v: &mut Validator<'_>, vehicles: Vec<(String,
 /// A vehicle table read by its `kind`.
 pub enum RawVehicle {
     VentureFund(RawVentureFund),
+    LoanProgram(RawLoanProgram),
+}
+
+/// A validated vehicle spec, before the scenario-wide tables exist.
+enum Spec {
+    VentureFund(VentureFundSpec),
+    LoanProgram(LoanProgramSpec),
 }
 
 fn market(m: &RawMarket, v: &mut Validator<'_>) -> Market {
@@ -270,60 +282,4 @@ fn stage(i: usize, raw: &RawStage, v: &mut Validator<'_>) -> StageParams {
         );
     }
     p
-}
-
-/// Venture fund keys (MODEL.md 4.1); also used for sub-funds and targets.
-pub fn venture_fund_spec(prefix: &str, f: &RawVentureFund, v: &mut Validator<'_>) -> VentureFundSpec {
-    let key = |k: &str| format!("{prefix}.{k}");
-    let mix = [f.stage_mix.seed, f.stage_mix.early, f.stage_mix.growth, f.stage_mix.late];
-    let mix_ok = mix.iter().all(|x| x.is_finite() && (0.0..=1.0).contains(x));
-    if !mix_ok || (mix.iter().sum::<f64>() - 1.0).abs() > SUM_TOL {
-        v.fail(
-            &key("stage_mix"),
-            format!("{{ seed = {}, early = {}, growth = {}, late = {} }}", mix[0], mix[1], mix[2], mix[3]),
-            "stage shares must each be within [0, 1] and add up to 1",
-        );
-    }
-    if f.waterfall != "european" {
-        v.fail(
-            &key("waterfall"),
-            format!("{:?}", f.waterfall),
-            "must be \"european\" (whole-fund); the deal-by-deal \"american\" waterfall is not built yet",
-        );
-    }
-    let spec = VentureFundSpec {
-        commitment: v.positive(&key("commitment"), f.commitment),
-        deals: v.integer(&key("deals"), f.deals, 1, 10_000) as u32,
-        investment_period_years: v.within(&key("investment_period_years"), f.investment_period_years, 0.0, 50.0),
-        stage_mix: mix,
-        reserve_ratio: v.within(&key("reserve_ratio"), f.reserve_ratio, 0.0, 0.95),
-        management_fee: v.within(&key("management_fee"), f.management_fee, 0.0, 0.2),
-        term_years: v.within(&key("term_years"), f.term_years, 0.0, 50.0),
-        extension_years: v.within(&key("extension_years"), f.extension_years, 0.0, 20.0),
-        terminal_haircut: v.within(&key("terminal_haircut"), f.terminal_haircut, 0.0, 2.0),
-        hurdle: v.within(&key("hurdle"), f.hurdle, 0.0, 1.0),
-        catch_up: v.unit(&key("catch_up"), f.catch_up),
-        carry: v.within(&key("carry"), f.carry, 0.0, 0.99),
-    };
-    if spec.term_years < spec.investment_period_years {
-        v.fail(
-            &key("term_years"),
-            spec.term_years,
-            format!("must be at least investment_period_years ({})", spec.investment_period_years),
-        );
-    }
-    if spec.term_years <= 0.0 {
-        v.fail(&key("term_years"), spec.term_years, "must be > 0");
-    }
-    if spec.management_fee * spec.term_years >= 0.9 {
-        v.fail(
-            &key("management_fee"),
-            spec.management_fee,
-            format!(
-                "management_fee x term_years must stay below 0.9 so capital is left to invest (it is {})",
-                spec.management_fee * spec.term_years
-            ),
-        );
-    }
-    spec
 }

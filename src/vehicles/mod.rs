@@ -6,11 +6,13 @@
 //! buffer and its deal outcomes into counters. Static dispatch: a `match`
 //! on `VehicleKind`, no trait objects.
 
+pub mod loan_program;
 pub mod venture_fund;
 
 use crate::finance::irr::irr_annual;
 use crate::model::company::CompanyModel;
 use crate::model::market::MarketPath;
+use loan_program::{LoanProgram, LoanWorkspace};
 use venture_fund::{DealCounts, FundWorkspace, VentureFund};
 
 /// How a metric is summarised beyond the common statistics.
@@ -52,6 +54,38 @@ pub const VENTURE_FUND_METRICS: [Metric; 15] = [
     plain("deals_private"),
 ];
 
+const fn loss(name: &'static str) -> Metric {
+    Metric { name, kind: MetricKind::Loss }
+}
+
+/// Metrics of `loan_program`, in column order (MODEL.md 4.4).
+pub const LOAN_PROGRAM_METRICS: [Metric; 21] = [
+    plain("defaults"),
+    loss("default_rate"),
+    plain("npl_ratio"),
+    loss("gross_loss"),
+    loss("guarantor_loss"),
+    loss("insurer_loss"),
+    loss("compensation_paid"),
+    loss("bank_net_loss"),
+    plain("interest_income"),
+    plain("funding_cost"),
+    plain("warrant_gain"),
+    plain("bank_return"),
+    plain("guarantor_net"),
+    plain("insurer_net"),
+    plain("reguarantee_cost"),
+    plain("subsidy_cost"),
+    plain("reward_cost"),
+    loss("fiscal_cost"),
+    plain("pool_exhausted"),
+    plain("npl_breach"),
+    plain("credit_per_fiscal_yuan"),
+];
+
+/// Per-step series of `loan_program`: cumulative gross loss and fiscal cost.
+pub const LOAN_PROGRAM_SERIES: [&str; 2] = ["cum_gross_loss", "cum_fiscal_cost"];
+
 /// Per-step series of `venture_fund`: cumulative net cash flow to LPs (the
 /// J-curve) and reported NAV.
 pub const VENTURE_FUND_SERIES: [&str; 2] = ["cum_net_cash_flow", "nav"];
@@ -66,12 +100,14 @@ pub struct Vehicle {
 #[derive(Debug, Clone)]
 pub enum VehicleKind {
     VentureFund(VentureFund),
+    LoanProgram(LoanProgram),
 }
 
 /// Per-thread reusable buffers of one vehicle.
 #[derive(Debug, Clone)]
 pub enum Workspace {
     VentureFund { fund: FundWorkspace, flows: Vec<f64> },
+    LoanProgram(LoanWorkspace),
 }
 
 /// Everything a vehicle needs to simulate one path.
@@ -86,18 +122,21 @@ impl Vehicle {
     pub fn kind_name(&self) -> &'static str {
         match self.kind {
             VehicleKind::VentureFund(_) => "venture_fund",
+            VehicleKind::LoanProgram(_) => "loan_program",
         }
     }
 
     pub fn metrics(&self) -> &'static [Metric] {
         match self.kind {
             VehicleKind::VentureFund(_) => &VENTURE_FUND_METRICS,
+            VehicleKind::LoanProgram(_) => &LOAN_PROGRAM_METRICS,
         }
     }
 
     pub fn series(&self) -> &'static [&'static str] {
         match self.kind {
             VehicleKind::VentureFund(_) => &VENTURE_FUND_SERIES,
+            VehicleKind::LoanProgram(_) => &LOAN_PROGRAM_SERIES,
         }
     }
 
@@ -111,6 +150,7 @@ impl Vehicle {
             VehicleKind::VentureFund(f) => {
                 Workspace::VentureFund { fund: f.workspace(horizon_steps), flows: vec![0.0; horizon_steps] }
             }
+            VehicleKind::LoanProgram(_) => Workspace::LoanProgram(LoanWorkspace::default()),
         }
     }
 
@@ -162,6 +202,13 @@ impl Vehicle {
                 ];
                 row.copy_from_slice(&values);
             }
+            (VehicleKind::LoanProgram(l), Workspace::LoanProgram(lw)) => {
+                let horizon = ctx.market.z.len();
+                let (cum_loss, cum_fiscal) = series.split_at_mut(horizon);
+                let o = l.simulate(ctx.path_key, ctx.market, ctx.model, lw, cum_loss, cum_fiscal);
+                row.copy_from_slice(&l.metrics(&o));
+            }
+            _ => unreachable!("a vehicle always gets its own workspace"),
         }
     }
 }

@@ -1,0 +1,388 @@
+//! `loan_program`: investment-loan linkage and the credit policy levers
+//! (MODEL.md 4.4; 投貸聯動, 政銀擔, 政銀保).
+//!
+//! `loans` bullet loans of `loan_size` go at time 0 to borrower companies
+//! of the company model (same common factor and regimes as every other
+//! vehicle). A borrower that fails before maturity defaults; its loss is
+//! allocated, in order of default (by step, then by loan), to the
+//! guarantor, the insurer, the risk-compensation pool and the bank. A
+//! borrower that exits by IPO or acquisition can no longer fail and repays
+//! at maturity; with warrants, the bank's investment arm gains on the exit.
+//!
+//! Loans without warrants never look at borrower values, so they step their
+//! borrowers with `Company::step_lean` and, in a loan's last step, read only
+//! the failure draw: the same failures and exits as the full company model
+//! (see `model::company`), for a fraction of the work.
+
+use rand::RngExt;
+use rand_distr::{Beta, Distribution};
+
+use crate::model::company::{Company, CompanyModel, Event, Status};
+use crate::model::market::MarketPath;
+use crate::rng::{Stream, company_component, component_key};
+
+/// Government-bank-guarantor risk sharing (政銀擔).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Guarantee {
+    /// Share of each loss the guarantor pays.
+    pub share: f64,
+    /// Guarantee fee per year on principal, paid by the borrower.
+    pub fee: f64,
+    /// Share of the fee the government pays (貼保).
+    pub fee_subsidy: f64,
+    /// Share of the guarantor's payments borne by the government
+    /// re-guarantee.
+    pub reguarantee_share: f64,
+}
+
+/// Government-bank-insurer risk sharing (政銀保, 小額貸款保證保險).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Insurance {
+    pub share: f64,
+    /// Premium per year on principal, paid by the borrower.
+    pub premium: f64,
+    /// Government reward to the bank, as a share of the amount lent.
+    pub bank_reward: f64,
+    /// Government reward to the insurer, as a share of the amount insured.
+    pub insurer_reward: f64,
+}
+
+/// Risk-compensation pool (風險補償資金池).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RiskCompensation {
+    /// Share of the bank's remaining loss the pool pays.
+    pub ratio: f64,
+    /// Money in the pool; `None`: it never runs dry.
+    pub pool_size: Option<f64>,
+    /// Cap on one loan's compensation, as a share of its principal.
+    pub per_loan_cap: Option<f64>,
+}
+
+/// Validated `[vehicles.<name>.policy]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoanPolicy {
+    pub guarantee: Option<Guarantee>,
+    pub insurance: Option<Insurance>,
+    pub risk_compensation: Option<RiskCompensation>,
+    /// Percentage points a year of interest paid by the government (貼息).
+    pub interest_subsidy: f64,
+    pub subsidy_pd_elasticity: f64,
+    /// NPL ratio above which `npl_breach` is 1 (不良容忍度).
+    pub npl_tolerance: f64,
+}
+
+/// Validated `[vehicles.<name>]` of kind `loan_program`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoanProgramSpec {
+    pub loans: u32,
+    pub loan_size: f64,
+    pub borrower_stage: u8,
+    pub term_years: f64,
+    pub interest_rate: f64,
+    pub funding_cost: f64,
+    /// Annual PD overriding the borrower stage's failure rate.
+    pub pd: Option<f64>,
+    pub first_loan_share: f64,
+    pub first_loan_pd_multiplier: f64,
+    pub lgd: f64,
+    pub ip_pledge_share: f64,
+    pub ip_recovery: f64,
+    pub ip_recovery_sd: f64,
+    pub warrant_coverage: f64,
+    pub policy: LoanPolicy,
+}
+
+impl LoanProgramSpec {
+    /// The annual PD of a borrower at `stage` (first-time or not), after
+    /// the first-loan multiplier and the interest subsidy's PD elasticity:
+    /// PD x (1 - e x subsidy / rate), within [0, 1].
+    pub fn annual_pd(&self, model: &CompanyModel, stage: usize, first: bool) -> f64 {
+        let base = self.pd.unwrap_or(model.params[stage].failure_rate);
+        let multiplier = if first { self.first_loan_pd_multiplier } else { 1.0 };
+        let p = &self.policy;
+        let relief = if self.interest_rate > 0.0 {
+            (1.0 - p.subsidy_pd_elasticity * p.interest_subsidy / self.interest_rate).max(0.0)
+        } else {
+            1.0
+        };
+        (base * multiplier * relief).clamp(0.0, 1.0)
+    }
+}
+
+/// Salt separating a loan's attribute stream (first-time borrower, IP
+/// pledge, recovery) from its borrower's company streams.
+const ATTRIBUTES: u64 = 0x4C4F_414E_4154_5452;
+
+/// A loan programme ready to simulate.
+#[derive(Debug, Clone)]
+pub struct LoanProgram {
+    pub spec: LoanProgramSpec,
+    pub key: u64,
+    steps_per_year: u32,
+    term_steps: usize,
+    /// Φ⁻¹ of the per-step PD, by [first-time borrower][stage].
+    thresholds: [[f64; 4]; 2],
+    /// IP-pledge recovery distribution.
+    recovery: Option<Beta<f64>>,
+}
+
+#[derive(Debug, Clone)]
+struct Loan {
+    company: Company,
+    first: bool,
+    ip: bool,
+    performing: bool,
+    attributes: Stream,
+}
+
+/// Reusable per-thread buffers.
+#[derive(Debug, Clone, Default)]
+pub struct LoanWorkspace {
+    loans: Vec<Loan>,
+}
+
+/// Totals of one path.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct LoanOutcome {
+    pub defaults: u32,
+    pub lent: f64,
+    pub npl_ratio: f64,
+    pub gross_loss: f64,
+    pub guarantor_loss: f64,
+    pub insurer_loss: f64,
+    pub compensation_paid: f64,
+    pub bank_net_loss: f64,
+    pub interest_income: f64,
+    pub funding_cost: f64,
+    pub warrant_gain: f64,
+    pub bank_reward: f64,
+    pub reguarantee_cost: f64,
+    pub subsidy_cost: f64,
+    pub reward_cost: f64,
+    /// Guarantee fees and insurance premiums paid by borrowers.
+    pub guarantee_fees: f64,
+    pub premiums: f64,
+    pub insurer_reward: f64,
+    pub pool_exhausted: bool,
+}
+
+impl LoanOutcome {
+    pub fn fiscal_cost(&self) -> f64 {
+        self.compensation_paid + self.reguarantee_cost + self.subsidy_cost + self.reward_cost
+    }
+}
+
+impl LoanProgram {
+    pub fn new(spec: LoanProgramSpec, key: u64, model: &CompanyModel) -> LoanProgram {
+        let k = model.steps_per_year;
+        let thresholds = [false, true]
+            .map(|first| std::array::from_fn(|stage| model.threshold_for(spec.annual_pd(model, stage, first))));
+        let recovery = (spec.ip_pledge_share > 0.0).then(|| {
+            // Beta with mean m and sd s: a + b = m(1-m)/s² - 1 (validated > 0).
+            let (m, s) = (spec.ip_recovery, spec.ip_recovery_sd);
+            let total = m * (1.0 - m) / (s * s) - 1.0;
+            Beta::new(m * total, (1.0 - m) * total).expect("recovery Beta validated")
+        });
+        let term_steps = ((spec.term_years * k as f64).round() as usize).max(1);
+        LoanProgram { spec, key, steps_per_year: k, term_steps, thresholds, recovery }
+    }
+
+    /// Steps from origination to maturity.
+    pub fn term_steps(&self) -> usize {
+        self.term_steps
+    }
+
+    /// Simulate one path; writes the per-step cumulative gross loss and
+    /// fiscal cost into `cum_loss` and `cum_fiscal` (horizon long).
+    pub fn simulate(
+        &self,
+        path_key: u64,
+        market: &MarketPath,
+        model: &CompanyModel,
+        ws: &mut LoanWorkspace,
+        cum_loss: &mut [f64],
+        cum_fiscal: &mut [f64],
+    ) -> LoanOutcome {
+        let spec = &self.spec;
+        let policy = &spec.policy;
+        let horizon = market.z.len();
+        let k = self.steps_per_year as f64;
+        let size = spec.loan_size;
+        let warrants = spec.warrant_coverage > 0.0;
+        let term = self.term_steps.min(horizon);
+        let steps = if warrants { horizon } else { term };
+        let draw_attributes = spec.first_loan_share > 0.0 || spec.ip_pledge_share > 0.0;
+
+        ws.loans.clear();
+        for i in 0..spec.loans as u64 {
+            let key = component_key(path_key, company_component(self.key, i));
+            let mut attributes = Stream::from_key(component_key(path_key, company_component(self.key ^ ATTRIBUTES, i)));
+            let (mut first, mut ip) = (false, false);
+            if draw_attributes {
+                first = attributes.random::<f64>() < spec.first_loan_share;
+                ip = attributes.random::<f64>() < spec.ip_pledge_share;
+            }
+            let company = if warrants {
+                Company::enter(model, spec.borrower_stage, key)
+            } else {
+                Company::enter_lean(spec.borrower_stage, key)
+            };
+            ws.loans.push(Loan { company, first, ip, performing: true, attributes });
+        }
+
+        let mut o = LoanOutcome { lent: spec.loans as f64 * size, ..LoanOutcome::default() };
+        // Rewards for microloan guarantee insurance are paid on the amounts
+        // lent and insured, when the loans are made.
+        if let Some(ins) = &policy.insurance {
+            o.bank_reward = ins.bank_reward * o.lent;
+            o.insurer_reward = ins.insurer_reward * o.lent;
+            o.reward_cost = o.bank_reward + o.insurer_reward;
+        }
+        let mut pool_left = policy.risk_compensation.as_ref().and_then(|r| r.pool_size).unwrap_or(f64::INFINITY);
+        let per_step_income = spec.interest_rate / k * size;
+        let per_step_funding = spec.funding_cost / k * size;
+        let per_step_subsidy =
+            (policy.interest_subsidy + policy.guarantee.as_ref().map_or(0.0, |g| g.fee * g.fee_subsidy)) / k * size;
+        let (mut year_start_performing, mut year_defaulted) = (o.lent, 0.0);
+        // Loan-steps with interest paid and with funding outstanding, counted
+        // exactly and priced once at the end.
+        let (mut paying_steps, mut funded_steps) = (0u64, 0u64);
+
+        for t in 0..steps {
+            let (z, regime) = (market.z[t], market.regime[t] as usize);
+            let failure: [[f64; 4]; 2] = self.thresholds.map(|row| row.map(|c| model.conditional_failure(c, z)));
+            let in_term = t < term;
+            let fail_only = !warrants && t + 1 == term;
+            for loan in ws.loans.iter_mut() {
+                if !(loan.performing || warrants) {
+                    continue;
+                }
+                let c = &mut loan.company;
+                let p_fail = failure[loan.first as usize][c.stage as usize];
+                let event = match c.status {
+                    Status::Failed | Status::Acquired => Event::None,
+                    _ if warrants => c.step(model, t, z, regime, p_fail),
+                    Status::Private if fail_only => {
+                        if c.fails(t, p_fail) {
+                            Event::Failed
+                        } else {
+                            Event::None
+                        }
+                    }
+                    _ => c.step_lean(model, t, regime, p_fail),
+                };
+                funded_steps += loan.performing as u64;
+                match event {
+                    Event::Failed if loan.performing => {
+                        loan.performing = false;
+                        o.defaults += 1;
+                        year_defaulted += size;
+                        let loss = match &self.recovery {
+                            Some(beta) if loan.ip => size * (1.0 - beta.sample(&mut loan.attributes)),
+                            _ => size * spec.lgd,
+                        };
+                        self.allocate(loss, &mut pool_left, &mut o);
+                    }
+                    Event::Ipo { price } | Event::Acquired { price } if warrants => {
+                        // The claim pays on exits within the horizon.
+                        o.warrant_gain += spec.warrant_coverage * size * (price / c.entry_value - 1.0).max(0.0);
+                    }
+                    _ => {}
+                }
+                paying_steps += loan.performing as u64;
+            }
+            if in_term {
+                // Annual NPL formation: principal defaulted in the year over
+                // principal performing at its start; the worst year counts.
+                let year_end = (t + 1) % self.steps_per_year as usize == 0 || t + 1 == term;
+                if year_end {
+                    if year_start_performing > 0.0 {
+                        o.npl_ratio = o.npl_ratio.max(year_defaulted / year_start_performing);
+                    }
+                    year_start_performing -= year_defaulted;
+                    year_defaulted = 0.0;
+                }
+                if t + 1 == term {
+                    // Maturity: performing loans repay in full.
+                    for loan in ws.loans.iter_mut() {
+                        loan.performing = false;
+                    }
+                }
+            }
+            o.subsidy_cost = paying_steps as f64 * per_step_subsidy;
+            cum_loss[t] = o.gross_loss;
+            cum_fiscal[t] = o.fiscal_cost();
+        }
+        o.interest_income = paying_steps as f64 * per_step_income;
+        o.funding_cost = funded_steps as f64 * per_step_funding;
+        o.guarantee_fees = paying_steps as f64 * policy.guarantee.as_ref().map_or(0.0, |g| g.fee) / k * size;
+        o.premiums = paying_steps as f64 * policy.insurance.as_ref().map_or(0.0, |i| i.premium) / k * size;
+        for t in steps..horizon {
+            cum_loss[t] = o.gross_loss;
+            cum_fiscal[t] = o.fiscal_cost();
+        }
+        o
+    }
+
+    /// Split one defaulted loan's loss, in the order of MODEL.md 4.4:
+    /// guarantee, insurance, risk-compensation pool, bank.
+    fn allocate(&self, loss: f64, pool_left: &mut f64, o: &mut LoanOutcome) {
+        let policy = &self.spec.policy;
+        o.gross_loss += loss;
+        let guaranteed = policy.guarantee.as_ref().map_or(0.0, |g| {
+            o.reguarantee_cost += g.share * loss * g.reguarantee_share;
+            g.share * loss
+        });
+        let insured = policy.insurance.as_ref().map_or(0.0, |i| i.share * loss);
+        o.guarantor_loss += guaranteed;
+        o.insurer_loss += insured;
+        let remaining = (loss - guaranteed - insured).max(0.0);
+        let compensation = policy.risk_compensation.as_ref().map_or(0.0, |r| {
+            let mut claim = r.ratio * remaining;
+            if let Some(cap) = r.per_loan_cap {
+                claim = claim.min(cap * self.spec.loan_size);
+            }
+            let paid = claim.min(*pool_left);
+            if paid < claim {
+                o.pool_exhausted = true;
+            }
+            *pool_left -= paid;
+            paid
+        });
+        o.compensation_paid += compensation;
+        o.bank_net_loss += remaining - compensation;
+    }
+
+    /// The metric row (order of `vehicles::LOAN_PROGRAM_METRICS`).
+    pub fn metrics(&self, o: &LoanOutcome) -> [f64; 21] {
+        let fiscal = o.fiscal_cost();
+        let bank_return =
+            (o.interest_income + o.warrant_gain + o.bank_reward - o.funding_cost - o.bank_net_loss) / o.lent;
+        [
+            o.defaults as f64,
+            o.defaults as f64 / self.spec.loans as f64,
+            o.npl_ratio,
+            o.gross_loss,
+            o.guarantor_loss,
+            o.insurer_loss,
+            o.compensation_paid,
+            o.bank_net_loss,
+            o.interest_income,
+            o.funding_cost,
+            o.warrant_gain,
+            bank_return,
+            // The guarantor keeps its fees and pays its share of losses, less
+            // what the government re-guarantee bears; the insurer keeps
+            // premiums and its reward and pays its share.
+            o.guarantee_fees - o.guarantor_loss + o.reguarantee_cost,
+            o.premiums + o.insurer_reward - o.insurer_loss,
+            o.reguarantee_cost,
+            o.subsidy_cost,
+            o.reward_cost,
+            fiscal,
+            o.pool_exhausted as u8 as f64,
+            (o.npl_ratio > self.spec.policy.npl_tolerance) as u8 as f64,
+            if fiscal > 0.0 { o.lent / fiscal } else { f64::NAN },
+        ]
+    }
+}
