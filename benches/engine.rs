@@ -8,7 +8,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use fundsim::finance::irr::irr_annual;
 use fundsim::model::company::Company;
 use fundsim::model::market::MarketPath;
-use fundsim::rng::{MARKET, company_component, path_key, stream, vehicle_key};
+use fundsim::rng::{MARKET, company_key, path_key, stream, vehicle_key};
 use fundsim::scenario::{Scenario, load};
 use fundsim::vehicles::PathContext;
 use fundsim::vehicles::venture_fund::DealCounts;
@@ -23,8 +23,7 @@ fn company_step(c: &mut Criterion) {
     let model = &scn.company_model;
     let key = vehicle_key("bench");
     const N: u64 = 1000;
-    let mut companies: Vec<Company> =
-        (0..N).map(|i| Company::enter(model, 1, stream(1, 0, company_component(key, i)))).collect();
+    let mut companies: Vec<Company> = (0..N).map(|i| Company::enter(model, 1, company_key(0, key, i))).collect();
     let p_fail = model.stage_failure(0.1)[1];
     let mut t = 0usize;
     let mut g = c.benchmark_group("company");
@@ -36,7 +35,7 @@ fn company_step(c: &mut Criterion) {
                 // Keep them private so every iteration measures the same work.
                 co.status = fundsim::model::company::Status::Private;
                 black_box(co.step(model, t, 0.1, 1, p_fail));
-                co.value = co.value.clamp(1.0, 1e6);
+                co.log_value = co.log_value.clamp(0.0, 14.0);
             }
         })
     });

@@ -56,6 +56,23 @@ pub enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Measure throughput and thread scaling (no outputs but the table).
+    Bench {
+        /// Scenarios to measure [default: scenarios/bench_loans.toml and scenarios/bench_fund.toml]
+        scenarios: Vec<PathBuf>,
+        /// Thread counts, comma separated [default: 1 and all cores]
+        #[arg(long, value_delimiter = ',')]
+        threads: Vec<usize>,
+        /// Paths per run (overrides simulation.paths)
+        #[arg(long)]
+        paths: Option<u64>,
+        /// Runs per point; the fastest is reported
+        #[arg(long, default_value_t = 3)]
+        repeats: usize,
+        /// Where to write the table as CSV
+        #[arg(long, default_value = "output/bench/bench.csv")]
+        csv: PathBuf,
+    },
     /// Validate a scenario and print it resolved (defaults and overrides applied); run nothing.
     Check {
         scenario: PathBuf,
@@ -92,6 +109,31 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             let loaded = scenario::load(&scenario, &sets)?;
             print!("{}", loaded.resolved);
             eprintln!("{}: valid ({} vehicle(s)).", scenario.display(), loaded.scenario.vehicles.len());
+            Ok(())
+        }
+        Command::Bench { scenarios, threads, paths, repeats, csv } => {
+            let scenarios = if scenarios.is_empty() {
+                vec![PathBuf::from("scenarios/bench_loans.toml"), PathBuf::from("scenarios/bench_fund.toml")]
+            } else {
+                scenarios
+            };
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+            let mut threads = if threads.is_empty() { vec![1, cores] } else { threads };
+            threads.dedup();
+            if let Some(bad) = threads.iter().find(|&&t| t == 0 || t > 4096) {
+                return Err(Error::Usage(format!("--threads {bad}: each thread count must be within [1, 4096]")));
+            }
+            let mut rows = Vec::new();
+            for file in &scenarios {
+                let mut loaded = scenario::load(file, &[])?;
+                apply_flags(&mut loaded, file, paths, None)?;
+                let name = file.file_stem().map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned());
+                let scn = &loaded.scenario;
+                rows.extend(crate::bench::measure(&name, scn, scn.paths, &threads, repeats));
+            }
+            crate::bench::print(&rows, &mut std::io::stdout())
+                .map_err(|source| Error::Io { path: "stdout".into(), source })?;
+            crate::bench::write_csv(&rows, &csv).map_err(|source| Error::Io { path: csv.clone(), source })?;
             Ok(())
         }
         Command::Run { scenario, out, paths, seed, threads, sets, no_charts: _, no_paths, quiet } => {

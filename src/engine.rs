@@ -55,6 +55,8 @@ pub struct Results {
     pub series: Vec<Series>,
     /// Deal outcome counts per vehicle (name, kind, counts).
     pub deals: Vec<(String, DealCounts)>,
+    /// Company-steps and loan-steps simulated, all vehicles.
+    pub work: u64,
 }
 
 /// The layout of a scenario's row and series, computed once.
@@ -101,6 +103,7 @@ struct Worker {
     series_buf: Vec<f64>,
     sketches: Vec<QuantileSketch>,
     deals: Vec<DealCounts>,
+    work: u64,
 }
 
 impl Worker {
@@ -112,6 +115,7 @@ impl Worker {
             series_buf: vec![0.0; layout.series_names.len() * h],
             sketches: vec![QuantileSketch::new(SKETCH_ALPHA); layout.series_names.len() * h],
             deals: vec![DealCounts::default(); scn.vehicles.len()],
+            work: 0,
         }
     }
 
@@ -122,6 +126,7 @@ impl Worker {
         for (a, b) in self.deals.iter_mut().zip(&other.deals) {
             a.merge(b);
         }
+        self.work += other.work;
         self
     }
 
@@ -134,7 +139,7 @@ impl Worker {
             let cols = layout.offsets[i]..layout.offsets[i] + v.metrics().len();
             let s0 = layout.series_offsets[i] * h;
             let series = &mut self.series_buf[s0..s0 + v.series().len() * h];
-            v.simulate(&ctx, &mut self.workspaces[i], &mut row[cols], series, &mut self.deals[i]);
+            self.work += v.simulate(&ctx, &mut self.workspaces[i], &mut row[cols], series, &mut self.deals[i]);
         }
         // Fixed order of summation: vehicles in scenario order.
         let total: f64 = layout.fiscal.iter().map(|&c| row[c]).sum();
@@ -181,7 +186,8 @@ pub fn run(scn: &Scenario, paths: u64, threads: usize, progress: &(dyn Fn(u64) +
             steps: sketches.by_ref().take(h).collect(),
         })
         .collect();
+    let work = worker.work;
     let deals = scn.vehicles.iter().map(|v| v.name.clone()).zip(worker.deals).collect();
     let matrix = Array2::from_shape_vec((paths as usize, ncols), data).expect("matrix shape");
-    Results { columns: layout.columns, matrix, series, deals }
+    Results { columns: layout.columns, matrix, series, deals, work }
 }

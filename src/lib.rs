@@ -11,6 +11,7 @@
 //! engine.rs  parallel paths -> per-path metric rows, series sketches, deal counts
 //! stats/     summaries, risk measures, quantile sketches
 //! output/    CSV files and the manifest, written atomically
+//! bench.rs   `fundsim bench`: throughput and thread scaling
 //! cli.rs     the command line
 //! ```
 //!
@@ -18,6 +19,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod bench;
 pub mod cli;
 pub mod engine;
 pub mod error;

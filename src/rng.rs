@@ -95,29 +95,33 @@ pub fn stream(seed: u64, path: u64, component: u64) -> Stream {
     Stream::from_key(component_key(path_key(seed, path), component))
 }
 
-/// The stream of one step of the component with key `key`.
+/// The stream of one step of the component with (mixed) key `key`: the
+/// SplitMix64 sequence started at key ^ step x an odd constant. Its first
+/// draw costs one mix; starts of different steps are scattered over the
+/// 2^64 states, so their short sequences do not meet.
 #[inline]
 pub fn step_stream(key: u64, step: u64) -> Stream {
-    Stream::from_key(mix64(key ^ step.wrapping_mul(0xD1B5_4A32_D192_ED03)))
+    Stream::from_key(key ^ step.wrapping_mul(0xD1B5_4A32_D192_ED03))
 }
 
-/// A stable 64-bit identity for a vehicle, from its name in the scenario
-/// (FNV-1a). Company components are derived from it, so adding or
-/// reordering other vehicles does not change a vehicle's random numbers.
+/// A stable, well-mixed 64-bit identity for a vehicle, from its name in
+/// the scenario (FNV-1a, then mixed). Company keys are derived from it, so
+/// adding or reordering other vehicles does not change a vehicle's random
+/// numbers.
 pub fn vehicle_key(name: &str) -> u64 {
     let mut h: u64 = 0xCBF2_9CE4_8422_2325;
     for b in name.bytes() {
         h ^= b as u64;
         h = h.wrapping_mul(0x0000_0100_0000_01B3);
     }
-    // Keep the market component (0) out of reach.
-    h | 1 << 63
+    splitmix64(h)
 }
 
-/// Component id of company `index` of the vehicle with key `vehicle`.
+/// Key of company `index` of the vehicle with key `vehicle` in the path
+/// with key `path_key`: one mix, as SplitMix64 mixes its counter.
 #[inline]
-pub fn company_component(vehicle: u64, index: u64) -> u64 {
-    splitmix64(vehicle) ^ index.wrapping_mul(GOLDEN)
+pub fn company_key(path_key: u64, vehicle: u64, index: u64) -> u64 {
+    mix64(path_key ^ vehicle ^ index.wrapping_mul(GOLDEN))
 }
 
 #[cfg(test)]
@@ -163,8 +167,11 @@ mod tests {
     }
 
     #[test]
-    fn vehicle_keys_differ_and_avoid_market() {
+    fn vehicle_and_company_keys_differ() {
         assert_ne!(vehicle_key("fund"), vehicle_key("loans"));
-        assert_ne!(vehicle_key("fund"), MARKET);
+        let (pk, v) = (path_key(1, 2), vehicle_key("fund"));
+        assert_ne!(company_key(pk, v, 0), company_key(pk, v, 1));
+        assert_ne!(company_key(pk, v, 0), company_key(path_key(1, 3), v, 0));
+        assert_ne!(company_key(pk, v, 0), company_key(pk, vehicle_key("loans"), 0));
     }
 }

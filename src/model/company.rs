@@ -16,15 +16,19 @@
 //! same event with the same probability, one uniform instead of a normal.
 //!
 //! Draws: every step of a company has its own stream keyed by (seed, path,
-//! company, step) (see `rng`), read in a fixed order: failure uniform, exit
-//! uniform, round uniform, step-up normal, value normal. A company's fate
+//! company, step) (see `rng`), read in a fixed order: the first 64-bit
+//! draw gives the failure uniform (high 32 bits) and the exit uniform (low
+//! 32 bits), the second the round uniform (high 32 bits), then the step-up
+//! normal (only in a round) and the value normal. 32-bit uniforms resolve
+//! probabilities to 2.3e-10, far below any Monte Carlo error here, for
+//! two fewer draws a step. A company's fate
 //! depends only on those and the market path, never on a lever that does
 //! not change its behaviour (common random numbers, MODEL.md section 5);
 //! `step_lean`, for holders that never look at value (loans without
 //! warrants), reads only the first three and gets the same failures,
 //! exits and rounds.
 
-use rand::RngExt;
+use rand::{Rng, RngExt};
 use rand_distr::StandardNormal;
 
 use crate::model::market::Market;
@@ -204,12 +208,14 @@ pub enum Event {
     },
 }
 
-/// One company: its stage, true value V, last-round mark M and status. The
-/// price of a listed company is kept in `value` (and `mark`).
+/// One company: its stage, true value V (kept as ln V, so a step's drift is
+/// an addition; `value()` exponentiates when a holder looks), last-round
+/// mark M and status. The price of a listed company is kept the same way
+/// (and in `mark`).
 #[derive(Debug, Clone)]
 pub struct Company {
     pub stage: u8,
-    pub value: f64,
+    pub log_value: f64,
     pub mark: f64,
     pub status: Status,
     /// True value when it entered (for warrants).
@@ -217,6 +223,20 @@ pub struct Company {
     /// Key of the company's random streams (see `rng`).
     pub key: u64,
 }
+
+/// A uniform in [0, 1) from the high 32 bits of a draw.
+#[inline]
+fn high_uniform(x: u64) -> f64 {
+    (x >> 32) as f64 * TWO_POW_MINUS_32
+}
+
+/// A uniform in [0, 1) from the low 32 bits of a draw.
+#[inline]
+fn low_uniform(x: u64) -> f64 {
+    (x & 0xFFFF_FFFF) as f64 * TWO_POW_MINUS_32
+}
+
+const TWO_POW_MINUS_32: f64 = 1.0 / 4_294_967_296.0;
 
 /// Step index of the entry draw (no simulated step has it).
 const ENTRY: u64 = u64::MAX;
@@ -228,26 +248,33 @@ impl Company {
     pub fn enter(model: &CompanyModel, stage: u8, key: u64) -> Company {
         let s = &model.stages[stage as usize];
         let n: f64 = step_stream(key, ENTRY).sample(StandardNormal);
-        let value = (s.entry_log_valuation + s.entry_valuation_sigma * n).exp();
-        Company { stage, value, mark: value, status: Status::Private, entry_value: value, key }
+        let log_value = s.entry_log_valuation + s.entry_valuation_sigma * n;
+        let value = log_value.exp();
+        Company { stage, log_value, mark: value, status: Status::Private, entry_value: value, key }
     }
 
     /// A new private company whose value is never looked at (a borrower
     /// without warrants): no entry draw, value 1.
     pub fn enter_lean(stage: u8, key: u64) -> Company {
-        Company { stage, value: 1.0, mark: 1.0, status: Status::Private, entry_value: 1.0, key }
+        Company { stage, log_value: 0.0, mark: 1.0, status: Status::Private, entry_value: 1.0, key }
     }
 
     /// Only the failure test of a private company's step `t` (its first
     /// draw): for a holder for whom nothing else in the step matters.
     #[inline]
     pub fn fails(&mut self, t: usize, failure: f64) -> bool {
-        let u: f64 = step_stream(self.key, t as u64).random();
+        let u = high_uniform(step_stream(self.key, t as u64).next_u64());
         if u < failure {
             self.status = Status::Failed;
             self.mark = 0.0;
         }
         u < failure
+    }
+
+    /// True value V of 100 % of the equity (the price once listed).
+    #[inline]
+    pub fn value(&self) -> f64 {
+        self.log_value.exp()
     }
 
     /// Reported value of 100 % of the equity: the last-round mark while
@@ -268,8 +295,8 @@ impl Company {
                 let mut rng = step_stream(self.key, t as u64);
                 let e: f64 = rng.sample(StandardNormal);
                 let shock = model.value_factor_loading * z + model.value_idio_loading * e;
-                self.value *= (model.public_log_drift + model.public_vol * shock).exp();
-                self.mark = self.value;
+                self.log_value += model.public_log_drift + model.public_vol * shock;
+                self.mark = self.log_value.exp();
                 Event::None
             }
             Status::Failed | Status::Acquired => Event::None,
@@ -301,52 +328,51 @@ impl Company {
         let s = &model.stages[self.stage as usize];
 
         // 1. Failure: U < P(X < Φ⁻¹(q) | Z).
-        let u_fail: f64 = rng.random();
+        let first = rng.next_u64();
+        let u_fail = high_uniform(first);
         if u_fail < failure {
             self.status = Status::Failed;
             self.mark = 0.0;
             return Event::Failed;
         }
         // 2. Exit by IPO or acquisition.
-        let u_exit: f64 = rng.random();
+        let u_exit = low_uniform(first);
         let p_ipo = s.ipo[regime];
         if u_exit < p_ipo {
-            let price = self.value * model.valuation_multiplier[regime];
+            let price = self.value() * model.valuation_multiplier[regime];
             self.status = Status::Listed;
-            self.value = price;
+            self.log_value = price.ln();
             self.mark = price;
             return Event::Ipo { price };
         }
         if u_exit < p_ipo + s.acquisition[regime] {
-            let price = self.value * s.acquisition_multiple * model.valuation_multiplier[regime];
+            let price = self.value() * s.acquisition_multiple * model.valuation_multiplier[regime];
             self.status = Status::Acquired;
-            self.value = price;
+            self.log_value = price.ln();
             self.mark = price;
             return Event::Acquired { price };
         }
-        // 3. Next round, then 4. value drift.
-        let u_round: f64 = rng.random();
+        // 3. Next round, then 4. value drift. The step-up normal is read
+        // only when there is a round; the draws before it (and so every
+        // failure, exit and round) are the same either way.
+        let u_round = high_uniform(rng.next_u64());
         let mut event = Event::None;
         if u_round < s.round {
             let dilution = s.dilution;
             if values {
                 let n_step: f64 = rng.sample(StandardNormal);
-                self.value *= (s.log_step_up + s.step_up_sigma * n_step).exp();
-                self.mark = self.value;
+                self.log_value += s.log_step_up + s.step_up_sigma * n_step;
+                self.mark = self.log_value.exp();
             }
-            event = Event::Round { post_money: self.value, dilution };
+            event = Event::Round { post_money: self.mark, dilution };
             if (self.stage as usize) < STAGES.len() - 1 {
                 self.stage += 1;
             }
-        } else if values {
-            // Keep the value normal in the same place whether or not a round
-            // happened.
-            let _: f64 = rng.sample(StandardNormal);
         }
         if values {
             let n_value: f64 = rng.sample(StandardNormal);
             let shock = model.value_factor_loading * z + model.value_idio_loading * n_value;
-            self.value *= (s.log_drift + s.vol * shock).exp();
+            self.log_value += s.log_drift + s.vol * shock;
         }
         event
     }

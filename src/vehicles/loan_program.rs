@@ -19,7 +19,7 @@ use rand_distr::{Beta, Distribution};
 
 use crate::model::company::{Company, CompanyModel, Event, Status};
 use crate::model::market::MarketPath;
-use crate::rng::{Stream, company_component, component_key};
+use crate::rng::{Stream, company_key};
 
 /// Government-bank-guarantor risk sharing (政銀擔).
 #[derive(Debug, Clone, PartialEq)]
@@ -126,19 +126,22 @@ pub struct LoanProgram {
     recovery: Option<Beta<f64>>,
 }
 
-#[derive(Debug, Clone)]
-struct Loan {
-    company: Company,
-    first: bool,
-    ip: bool,
-    performing: bool,
-    attributes: Stream,
+/// One default: the step, the loan and its loss before allocation.
+#[derive(Debug, Clone, Copy)]
+struct Default {
+    step: u32,
+    loss: f64,
 }
 
 /// Reusable per-thread buffers.
 #[derive(Debug, Clone, Default)]
 pub struct LoanWorkspace {
-    loans: Vec<Loan>,
+    /// Defaults of the path, in loan order, then stably sorted by step.
+    defaults: Vec<Default>,
+    /// Per step: failure probability given the factor, [first][stage].
+    failure: Vec<[[f64; 4]; 2]>,
+    /// Per step: loans paying interest (performing at the end of the step).
+    paying: Vec<u64>,
 }
 
 /// Totals of one path.
@@ -164,6 +167,8 @@ pub struct LoanOutcome {
     pub premiums: f64,
     pub insurer_reward: f64,
     pub pool_exhausted: bool,
+    /// Loan-steps simulated (the unit of work of `fundsim bench`).
+    pub loan_steps: u64,
 }
 
 impl LoanOutcome {
@@ -194,6 +199,13 @@ impl LoanProgram {
 
     /// Simulate one path; writes the per-step cumulative gross loss and
     /// fiscal cost into `cum_loss` and `cum_fiscal` (horizon long).
+    ///
+    /// Loans are independent given the market path except through the
+    /// pool, which pays in order of default. So each loan is followed
+    /// through all its steps in turn (its state stays in registers; nothing
+    /// per loan is stored), its default, if any, is recorded, and the
+    /// recorded defaults are then sorted by step (stably, so by loan within
+    /// a step) and allocated in that order.
     pub fn simulate(
         &self,
         path_key: u64,
@@ -213,75 +225,69 @@ impl LoanProgram {
         let steps = if warrants { horizon } else { term };
         let draw_attributes = spec.first_loan_share > 0.0 || spec.ip_pledge_share > 0.0;
 
-        ws.loans.clear();
+        ws.failure.clear();
+        ws.failure.extend(
+            market.z[..steps].iter().map(|&z| self.thresholds.map(|row| row.map(|c| model.conditional_failure(c, z)))),
+        );
+        ws.paying.clear();
+        ws.paying.resize(term, 0);
+        ws.defaults.clear();
+        let mut o = LoanOutcome { lent: spec.loans as f64 * size, ..LoanOutcome::default() };
+        let mut funded_steps = 0u64;
+
         for i in 0..spec.loans as u64 {
-            let key = component_key(path_key, company_component(self.key, i));
-            let mut attributes = Stream::from_key(component_key(path_key, company_component(self.key ^ ATTRIBUTES, i)));
+            let key = company_key(path_key, self.key, i);
             let (mut first, mut ip) = (false, false);
+            let mut attributes = Stream::from_key(0);
             if draw_attributes {
+                attributes = Stream::from_key(company_key(path_key, self.key ^ ATTRIBUTES, i));
                 first = attributes.random::<f64>() < spec.first_loan_share;
                 ip = attributes.random::<f64>() < spec.ip_pledge_share;
             }
-            let company = if warrants {
+            let mut c = if warrants {
                 Company::enter(model, spec.borrower_stage, key)
             } else {
                 Company::enter_lean(spec.borrower_stage, key)
             };
-            ws.loans.push(Loan { company, first, ip, performing: true, attributes });
-        }
-
-        let mut o = LoanOutcome { lent: spec.loans as f64 * size, ..LoanOutcome::default() };
-        // Rewards for microloan guarantee insurance are paid on the amounts
-        // lent and insured, when the loans are made.
-        if let Some(ins) = &policy.insurance {
-            o.bank_reward = ins.bank_reward * o.lent;
-            o.insurer_reward = ins.insurer_reward * o.lent;
-            o.reward_cost = o.bank_reward + o.insurer_reward;
-        }
-        let mut pool_left = policy.risk_compensation.as_ref().and_then(|r| r.pool_size).unwrap_or(f64::INFINITY);
-        let per_step_income = spec.interest_rate / k * size;
-        let per_step_funding = spec.funding_cost / k * size;
-        let per_step_subsidy =
-            (policy.interest_subsidy + policy.guarantee.as_ref().map_or(0.0, |g| g.fee * g.fee_subsidy)) / k * size;
-        let (mut year_start_performing, mut year_defaulted) = (o.lent, 0.0);
-        // Loan-steps with interest paid and with funding outstanding, counted
-        // exactly and priced once at the end.
-        let (mut paying_steps, mut funded_steps) = (0u64, 0u64);
-
-        for t in 0..steps {
-            let (z, regime) = (market.z[t], market.regime[t] as usize);
-            let failure: [[f64; 4]; 2] = self.thresholds.map(|row| row.map(|c| model.conditional_failure(c, z)));
-            let in_term = t < term;
-            let fail_only = !warrants && t + 1 == term;
-            for loan in ws.loans.iter_mut() {
-                if !(loan.performing || warrants) {
-                    continue;
+            let mut performing = true;
+            for t in 0..steps {
+                if !(performing || warrants) {
+                    break;
                 }
-                let c = &mut loan.company;
-                let p_fail = failure[loan.first as usize][c.stage as usize];
+                if !warrants && c.status != Status::Private {
+                    // An exited borrower can no longer fail: it pays until
+                    // maturity, with nothing left to simulate.
+                    funded_steps += (term - t) as u64;
+                    for p in &mut ws.paying[t..term] {
+                        *p += 1;
+                    }
+                    break;
+                }
+                o.loan_steps += 1;
+                let p_fail = ws.failure[t][first as usize][c.stage as usize];
                 let event = match c.status {
                     Status::Failed | Status::Acquired => Event::None,
-                    _ if warrants => c.step(model, t, z, regime, p_fail),
-                    Status::Private if fail_only => {
+                    _ if warrants => c.step(model, t, market.z[t], market.regime[t] as usize, p_fail),
+                    // In a loan's last step only its failure matters.
+                    _ if t + 1 == term => {
                         if c.fails(t, p_fail) {
                             Event::Failed
                         } else {
                             Event::None
                         }
                     }
-                    _ => c.step_lean(model, t, regime, p_fail),
+                    _ => c.step_lean(model, t, market.regime[t] as usize, p_fail),
                 };
-                funded_steps += loan.performing as u64;
+                funded_steps += performing as u64;
                 match event {
-                    Event::Failed if loan.performing => {
-                        loan.performing = false;
+                    Event::Failed if performing => {
+                        performing = false;
                         o.defaults += 1;
-                        year_defaulted += size;
                         let loss = match &self.recovery {
-                            Some(beta) if loan.ip => size * (1.0 - beta.sample(&mut loan.attributes)),
+                            Some(beta) if ip => size * (1.0 - beta.sample(&mut attributes)),
                             _ => size * spec.lgd,
                         };
-                        self.allocate(loss, &mut pool_left, &mut o);
+                        ws.defaults.push(Default { step: t as u32, loss });
                     }
                     Event::Ipo { price } | Event::Acquired { price } if warrants => {
                         // The claim pays on exits within the horizon.
@@ -289,38 +295,57 @@ impl LoanProgram {
                     }
                     _ => {}
                 }
-                paying_steps += loan.performing as u64;
+                if performing && t < term {
+                    ws.paying[t] += 1;
+                }
+                if t + 1 == term {
+                    // Maturity: a performing loan repays in full.
+                    performing = false;
+                }
             }
-            if in_term {
+        }
+
+        // Rewards for microloan guarantee insurance are paid on the amounts
+        // lent and insured, when the loans are made.
+        if let Some(ins) = &policy.insurance {
+            o.bank_reward = ins.bank_reward * o.lent;
+            o.insurer_reward = ins.insurer_reward * o.lent;
+            o.reward_cost = o.bank_reward + o.insurer_reward;
+        }
+        let per_step_subsidy =
+            (policy.interest_subsidy + policy.guarantee.as_ref().map_or(0.0, |g| g.fee * g.fee_subsidy)) / k * size;
+
+        // Allocate losses in order of default and build the series.
+        ws.defaults.sort_by_key(|d| d.step);
+        let mut pool_left = policy.risk_compensation.as_ref().and_then(|r| r.pool_size).unwrap_or(f64::INFINITY);
+        let (mut next, mut paying_steps) = (0, 0u64);
+        let (mut year_start_performing, mut year_defaulted) = (o.lent, 0.0);
+        for t in 0..horizon {
+            while next < ws.defaults.len() && ws.defaults[next].step as usize == t {
+                self.allocate(ws.defaults[next].loss, &mut pool_left, &mut o);
+                year_defaulted += size;
+                next += 1;
+            }
+            if t < term {
+                paying_steps += ws.paying[t];
                 // Annual NPL formation: principal defaulted in the year over
                 // principal performing at its start; the worst year counts.
-                let year_end = (t + 1) % self.steps_per_year as usize == 0 || t + 1 == term;
-                if year_end {
+                if (t + 1) % self.steps_per_year as usize == 0 || t + 1 == term {
                     if year_start_performing > 0.0 {
                         o.npl_ratio = o.npl_ratio.max(year_defaulted / year_start_performing);
                     }
                     year_start_performing -= year_defaulted;
                     year_defaulted = 0.0;
                 }
-                if t + 1 == term {
-                    // Maturity: performing loans repay in full.
-                    for loan in ws.loans.iter_mut() {
-                        loan.performing = false;
-                    }
-                }
             }
             o.subsidy_cost = paying_steps as f64 * per_step_subsidy;
             cum_loss[t] = o.gross_loss;
             cum_fiscal[t] = o.fiscal_cost();
         }
-        o.interest_income = paying_steps as f64 * per_step_income;
-        o.funding_cost = funded_steps as f64 * per_step_funding;
+        o.interest_income = paying_steps as f64 * spec.interest_rate / k * size;
+        o.funding_cost = funded_steps as f64 * spec.funding_cost / k * size;
         o.guarantee_fees = paying_steps as f64 * policy.guarantee.as_ref().map_or(0.0, |g| g.fee) / k * size;
         o.premiums = paying_steps as f64 * policy.insurance.as_ref().map_or(0.0, |i| i.premium) / k * size;
-        for t in steps..horizon {
-            cum_loss[t] = o.gross_loss;
-            cum_fiscal[t] = o.fiscal_cost();
-        }
         o
     }
 

@@ -156,6 +156,7 @@ impl Vehicle {
 
     /// Simulate one path: write `metrics().len()` values into `row` and
     /// `series().len()` × horizon values into `series` (series-major).
+    /// Returns the company-steps (or loan-steps) simulated.
     pub fn simulate(
         &self,
         ctx: &PathContext<'_>,
@@ -163,7 +164,7 @@ impl Vehicle {
         row: &mut [f64],
         series: &mut [f64],
         deals: &mut DealCounts,
-    ) {
+    ) -> u64 {
         match (&self.kind, ws) {
             (VehicleKind::VentureFund(f), Workspace::VentureFund { fund, flows }) => {
                 let o = f.simulate(ctx.path_key, ctx.market, ctx.model, 0, fund, deals);
@@ -201,12 +202,14 @@ impl Vehicle {
                     o.deals_private as f64,
                 ];
                 row.copy_from_slice(&values);
+                o.company_steps
             }
             (VehicleKind::LoanProgram(l), Workspace::LoanProgram(lw)) => {
                 let horizon = ctx.market.z.len();
                 let (cum_loss, cum_fiscal) = series.split_at_mut(horizon);
                 let o = l.simulate(ctx.path_key, ctx.market, ctx.model, lw, cum_loss, cum_fiscal);
                 row.copy_from_slice(&l.metrics(&o));
+                o.loan_steps
             }
             _ => unreachable!("a vehicle always gets its own workspace"),
         }

@@ -11,7 +11,7 @@
 use crate::finance::waterfall::{EuropeanWaterfall, WaterfallTerms};
 use crate::model::company::{Company, CompanyModel, Event, Status};
 use crate::model::market::MarketPath;
-use crate::rng::{company_component, component_key};
+use crate::rng::{Stream, company_key};
 
 /// Validated `[vehicles.<name>]` of kind `venture_fund`.
 #[derive(Debug, Clone, PartialEq)]
@@ -99,8 +99,6 @@ pub struct FundWorkspace {
     pub distributions: Vec<f64>,
     /// Per absolute step, end of step: reported NAV of the fund's holdings.
     pub nav: Vec<f64>,
-    /// Per absolute step, end of step: true value of the holdings.
-    pub true_nav: Vec<f64>,
 }
 
 /// What one path of one fund came to (totals over its life).
@@ -122,6 +120,8 @@ pub struct FundOutcome {
     pub deals_ipo: u32,
     pub deals_acquired: u32,
     pub deals_private: u32,
+    /// Company-steps simulated (the unit of work of `fundsim bench`).
+    pub company_steps: u64,
 }
 
 /// A venture fund ready to simulate: the spec and its step schedule.
@@ -190,7 +190,6 @@ impl VentureFund {
             calls: vec![0.0; horizon_steps],
             distributions: vec![0.0; horizon_steps],
             nav: vec![0.0; horizon_steps],
-            true_nav: vec![0.0; horizon_steps],
         }
     }
 
@@ -207,7 +206,7 @@ impl VentureFund {
         deal_counts: &mut DealCounts,
     ) -> FundOutcome {
         let horizon = market.z.len();
-        for v in [&mut ws.calls, &mut ws.distributions, &mut ws.nav, &mut ws.true_nav] {
+        for v in [&mut ws.calls, &mut ws.distributions, &mut ws.nav] {
             v.clear();
             v.resize(horizon, 0.0);
         }
@@ -227,11 +226,21 @@ impl VentureFund {
             let (z, regime) = (market.z[t], market.regime[t] as usize);
             let mut calls = 0.0;
             let mut proceeds = 0.0;
-            let failure = model.stage_failure(z);
+            // Closed deals are already counted; drop them so every loop
+            // below sees open deals only.
+            ws.deals.retain(|d| d.open);
+            // Failure probability given the factor, per stage, computed
+            // when a deal at that stage first needs it this step.
+            let mut failure = [f64::NAN; 4];
 
             // Existing holdings move first; deals made this step start next step.
             for deal in ws.deals.iter_mut().filter(|d| d.open) {
-                let p_fail = failure[deal.company.stage as usize];
+                out.company_steps += 1;
+                let stage = deal.company.stage as usize;
+                if failure[stage].is_nan() {
+                    failure[stage] = model.conditional_failure(model.stages[stage].failure_threshold, z);
+                }
+                let p_fail = failure[stage];
                 match deal.company.step(model, t, z, regime, p_fail) {
                     Event::None => {}
                     Event::Failed => {
@@ -274,7 +283,7 @@ impl VentureFund {
                     if since >= self.lockup_steps && deal.unsold > 0.0 {
                         let sale =
                             if since + 1 >= self.lockup_steps + self.sales { deal.unsold } else { deal.per_sale };
-                        let cash = sale * deal.company.value;
+                        let cash = sale * deal.company.mark;
                         deal.unsold -= sale;
                         deal.proceeds += cash;
                         proceeds += cash;
@@ -290,9 +299,9 @@ impl VentureFund {
             // New initial investments.
             while next_deal < spec.deals && self.entry_step(next_deal) == age {
                 let stage = pick_stage(&spec.stage_mix, next_deal, path_key, self.key);
-                let key = component_key(path_key, company_component(self.key, next_deal as u64));
+                let key = company_key(path_key, self.key, next_deal as u64);
                 let company = Company::enter(model, stage, key);
-                let ownership = (self.initial_ticket / company.value).min(1.0);
+                let ownership = (self.initial_ticket / company.value()).min(1.0);
                 ws.deals.push(Deal {
                     company,
                     ownership,
@@ -328,9 +337,9 @@ impl VentureFund {
             if liquidation || last {
                 for deal in ws.deals.iter_mut().filter(|d| d.open) {
                     let (value, route) = match deal.company.status {
-                        Status::Listed => (deal.unsold * deal.company.value, Route::Ipo),
+                        Status::Listed => (deal.unsold * deal.company.mark, Route::Ipo),
                         _ if liquidation => {
-                            (deal.ownership * spec.terminal_haircut * deal.company.value, Route::Private)
+                            (deal.ownership * spec.terminal_haircut * deal.company.value(), Route::Private)
                         }
                         _ => (deal.ownership * deal.company.mark, Route::Private),
                     };
@@ -370,14 +379,12 @@ impl VentureFund {
             out.residual += res_lp;
             out.gross_proceeds += proceeds + residual;
 
-            let (mut nav, mut true_nav) = (0.0, 0.0);
+            let mut nav = 0.0;
             for d in ws.deals.iter().filter(|d| d.open) {
                 let held = if d.company.status == Status::Listed { d.unsold } else { d.ownership };
                 nav += held * d.company.mark;
-                true_nav += held * d.company.value;
             }
             ws.nav[t] = nav;
-            ws.true_nav[t] = true_nav;
         }
         out.carry = ws.waterfall.gp_total();
         out
@@ -388,8 +395,7 @@ impl VentureFund {
 /// consume draws of the company's life.
 fn pick_stage(mix: &[f64; 4], i: u32, path_key: u64, key: u64) -> u8 {
     use rand::RngExt;
-    let component = company_component(key ^ 0x5354_4147_4500_0000, i as u64);
-    let u: f64 = crate::rng::Stream::from_key(component_key(path_key, component)).random();
+    let u: f64 = Stream::from_key(company_key(path_key, key ^ 0x5354_4147_4500_0000, i as u64)).random();
     let mut acc = 0.0;
     for (s, &p) in mix.iter().enumerate() {
         acc += p;

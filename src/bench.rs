@@ -1,0 +1,135 @@
+//! `fundsim bench`: throughput and thread scaling of the engine.
+//!
+//! Runs the engine on a scenario at each requested thread count, without
+//! writing outputs, and reports paths/s, company- or loan-steps/s, the
+//! speed-up over the first thread count and the parallel efficiency. Each
+//! point is the best of a few repeats after a warm-up run (the minimum is
+//! the least noisy estimate of what the code costs). The table goes to
+//! stdout and to a CSV file.
+
+use std::io::{self, Write};
+use std::path::Path;
+use std::time::Instant;
+
+use crate::engine;
+use crate::scenario::Scenario;
+use crate::vehicles::VehicleKind;
+
+/// One measured point.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BenchRow {
+    pub scenario: String,
+    pub threads: usize,
+    pub paths: u64,
+    pub seconds: f64,
+    pub paths_per_s: f64,
+    pub work_per_s: f64,
+    pub work_unit: &'static str,
+    pub speedup: f64,
+    pub efficiency: f64,
+}
+
+/// What one unit of work is for this scenario.
+fn work_unit(scn: &Scenario) -> &'static str {
+    let loans = scn.vehicles.iter().any(|v| matches!(v.kind, VehicleKind::LoanProgram(_)));
+    let funds = scn.vehicles.iter().any(|v| matches!(v.kind, VehicleKind::VentureFund(_)));
+    match (loans, funds) {
+        (true, false) => "loan-steps",
+        (false, true) => "company-steps",
+        _ => "company- and loan-steps",
+    }
+}
+
+/// Measure `scn` at each thread count with `paths` paths, best of `repeats`.
+pub fn measure(name: &str, scn: &Scenario, paths: u64, threads: &[usize], repeats: usize) -> Vec<BenchRow> {
+    // Warm-up: page in code and data, grow the allocator's pools.
+    engine::run(scn, paths.min(1000), threads[0], &|_| {});
+    let mut rows: Vec<BenchRow> = Vec::new();
+    for &t in threads {
+        let mut best = f64::INFINITY;
+        let mut work = 0;
+        for _ in 0..repeats.max(1) {
+            let started = Instant::now();
+            let r = engine::run(scn, paths, t, &|_| {});
+            best = best.min(started.elapsed().as_secs_f64());
+            work = r.work;
+        }
+        let base = rows.first().map(|r| (r.seconds, r.threads));
+        let (speedup, efficiency) = match base {
+            Some((s0, t0)) => (s0 / best, s0 / best * t0 as f64 / t as f64),
+            None => (1.0, 1.0),
+        };
+        rows.push(BenchRow {
+            scenario: name.to_string(),
+            threads: t,
+            paths,
+            seconds: best,
+            paths_per_s: paths as f64 / best,
+            work_per_s: work as f64 / best,
+            work_unit: work_unit(scn),
+            speedup,
+            efficiency,
+        });
+    }
+    rows
+}
+
+/// Print the table.
+pub fn print(rows: &[BenchRow], out: &mut impl Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "{:<28} {:>7} {:>9} {:>9} {:>12} {:>16} {:>8} {:>10}",
+        "scenario", "threads", "paths", "seconds", "paths/s", "steps/s", "speed-up", "efficiency"
+    )?;
+    for r in rows {
+        writeln!(
+            out,
+            "{:<28} {:>7} {:>9} {:>9.3} {:>12.0} {:>16.3e} {:>8.2} {:>10.2}   ({})",
+            r.scenario,
+            r.threads,
+            r.paths,
+            r.seconds,
+            r.paths_per_s,
+            r.work_per_s,
+            r.speedup,
+            r.efficiency,
+            r.work_unit
+        )?;
+    }
+    Ok(())
+}
+
+/// Write the table as CSV.
+pub fn write_csv(rows: &[BenchRow], path: &Path) -> io::Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut w = csv::Writer::from_path(path).map_err(io::Error::other)?;
+    w.write_record([
+        "scenario",
+        "threads",
+        "paths",
+        "seconds",
+        "paths_per_s",
+        "work_per_s",
+        "work_unit",
+        "speedup",
+        "efficiency",
+    ])
+    .map_err(io::Error::other)?;
+    for r in rows {
+        w.write_record([
+            r.scenario.clone(),
+            r.threads.to_string(),
+            r.paths.to_string(),
+            r.seconds.to_string(),
+            r.paths_per_s.to_string(),
+            r.work_per_s.to_string(),
+            r.work_unit.to_string(),
+            r.speedup.to_string(),
+            r.efficiency.to_string(),
+        ])
+        .map_err(io::Error::other)?;
+    }
+    w.flush()
+}
