@@ -113,7 +113,7 @@ pub fn scenario(raw: &RawScenario, v: &mut Validator<'_>, vehicles: Vec<(String,
     let k = if [1, 2, 4, 12].contains(&k) { k as u32 } else { 4 };
     let market = market(&raw.market, v);
     let policy = policy(&raw.policy, v);
-    let stages: [StageParams; 4] = std::array::from_fn(|i| stage(i, &raw.stages.get(i), v));
+    let stages: [StageParams; 4] = std::array::from_fn(|i| stage(i, raw.stages.get(i), v));
     if raw.name.trim().is_empty() {
         v.fail("name", "\"\"", "must not be empty (it titles charts and the report)");
     }

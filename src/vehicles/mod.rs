@@ -97,6 +97,9 @@ pub struct Vehicle {
     pub kind: VehicleKind,
 }
 
+// A scenario holds a handful of vehicles: the size difference between
+// variants costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum VehicleKind {
     VentureFund(VentureFund),
