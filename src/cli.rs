@@ -165,6 +165,18 @@ fn apply_flags(loaded: &mut Loaded, file: &Path, paths: Option<u64>, seed: Optio
         loaded.scenario.paths = p;
     }
     if let Some(s) = seed {
+        if s > i64::MAX as u64 {
+            return Err(InputErrors {
+                file: file.display().to_string(),
+                errors: vec![InputError {
+                    key: "--seed".into(),
+                    value: s.to_string(),
+                    rule: format!("must be within [0, {}] (as simulation.seed, a TOML integer)", i64::MAX),
+                    origin: Origin::Flag,
+                }],
+            }
+            .into());
+        }
         loaded.scenario.seed = s;
     }
     Ok(())
@@ -220,7 +232,7 @@ fn simulate_and_write(
         threads: threads_used,
         steps_per_year: scn.steps_per_year,
         years: scn.years,
-        generator: "rand_pcg::Pcg64Mcg keyed by SplitMix64(seed, path, component)".into(),
+        generator: "SplitMix64 streams keyed by (seed, path, component, step)".into(),
         wall_seconds: wall,
         scenario: loaded.source.clone(),
         resolved_scenario: loaded.resolved.clone(),

@@ -142,7 +142,7 @@ impl Worker {
             self.work += v.simulate(&ctx, &mut self.workspaces[i], &mut row[cols], series, &mut self.deals[i]);
         }
         // Fixed order of summation: vehicles in scenario order.
-        let total: f64 = layout.fiscal.iter().map(|&c| row[c]).sum();
+        let total = layout.fiscal.iter().fold(0.0, |acc, &c| acc + row[c]);
         *row.last_mut().expect("row has the total column") = total;
         for (sketch, &x) in self.sketches.iter_mut().zip(&self.series_buf) {
             sketch.add(x);

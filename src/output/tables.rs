@@ -131,7 +131,7 @@ pub fn write_deals(path: &Path, scn: &Scenario, r: &Results) -> io::Result<()> {
     let mut w = writer(path)?;
     w.write_record(["vehicle", "kind", "label", "count", "share"]).map_err(io_err)?;
     for ((name, counts), v) in r.deals.iter().zip(&scn.vehicles) {
-        if v.kind_name() != "venture_fund" {
+        if !v.has_deals() {
             continue;
         }
         for (kind, labels, values) in

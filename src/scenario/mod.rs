@@ -23,7 +23,7 @@ use crate::model::market::Market;
 use crate::model::policy::Policy;
 use crate::vehicles::Vehicle;
 pub use error::{InputError, InputErrors, Origin};
-use raw::{RawLoanProgram, RawScenario, RawVentureFund};
+use raw::{RawGuidanceFund, RawLoanProgram, RawScenario, RawVentureFund};
 use validate::{RawVehicle, Validator};
 
 /// A checked scenario, ready to simulate.
@@ -141,10 +141,26 @@ pub fn load_str(source: &str, file: &str, sets: &[String]) -> Result<Loaded, Inp
                     vehicles.push((name.clone(), RawVehicle::LoanProgram(l)));
                 }
             }
+            "guidance_fund" => {
+                if value.get("subfund").and_then(|t| t.get("commitment")).is_some() {
+                    let key = format!("{prefix}.subfund.commitment");
+                    errors.push(InputError {
+                        origin: locate(&key),
+                        key,
+                        value: String::new(),
+                        rule: "is derived as government_capital / (subfunds x government_share); remove it".into(),
+                    });
+                }
+                let (g, mut e) = deserialize_collecting::<RawGuidanceFund, _>(value.clone(), &prefix, &locate);
+                errors.append(&mut e);
+                if let Some(g) = g {
+                    vehicles.push((name.clone(), RawVehicle::GuidanceFund(g)));
+                }
+            }
             _ => errors.push(InputError {
                 key: format!("{prefix}.kind"),
                 value: value.get("kind").map(|k| k.to_string()).unwrap_or_default(),
-                rule: "must be one of \"venture_fund\", \"loan_program\"".into(),
+                rule: "must be one of \"venture_fund\", \"guidance_fund\", \"loan_program\"".into(),
                 origin: locate(&format!("{prefix}.kind")),
             }),
         }
@@ -179,6 +195,14 @@ fn resolve(raw: &RawScenario, vehicles: &[(String, RawVehicle)]) -> String {
             let value = match v {
                 RawVehicle::VentureFund(f) => toml::Value::try_from(f).ok()?,
                 RawVehicle::LoanProgram(l) => toml::Value::try_from(l).ok()?,
+                RawVehicle::GuidanceFund(g) => {
+                    let mut value = toml::Value::try_from(g).ok()?;
+                    // The sub-fund commitment is derived, not a key.
+                    if let Some(sub) = value.get_mut("subfund").and_then(|s| s.as_table_mut()) {
+                        sub.remove("commitment");
+                    }
+                    value
+                }
             };
             Some((name.clone(), value))
         })

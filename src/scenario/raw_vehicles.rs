@@ -164,7 +164,7 @@ pub struct RawInsurance {
 
 impl Default for RawInsurance {
     fn default() -> Self {
-        RawInsurance { share: 0.5, premium: 0.02, bank_reward: 0.005, insurer_reward: 0.01 }
+        RawInsurance { share: 0.2, premium: 0.02, bank_reward: 0.005, insurer_reward: 0.01 }
     }
 }
 
@@ -182,5 +182,64 @@ pub struct RawRiskCompensation {
 impl Default for RawRiskCompensation {
     fn default() -> Self {
         RawRiskCompensation { ratio: 0.3, pool_size: None, per_loan_cap: None }
+    }
+}
+
+/// `[vehicles.<name>]` with `kind = "guidance_fund"` (MODEL.md 4.2).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default)]
+pub struct RawGuidanceFund {
+    pub kind: String,
+    pub government_capital: f64,
+    pub subfunds: i64,
+    pub government_share: f64,
+    pub launch_years: f64,
+    /// Sub-fund terms (a venture fund; its commitment is derived).
+    pub subfund: RawVentureFund,
+    pub profit_concession: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub return_cap: Option<f64>,
+    pub first_loss: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub buyback: Option<RawBuyback>,
+    pub reinvestment_ratio: f64,
+    pub local_deal_share: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub loss_tolerance: Option<f64>,
+    pub discount_rate: f64,
+}
+
+impl Default for RawGuidanceFund {
+    fn default() -> Self {
+        RawGuidanceFund {
+            kind: "guidance_fund".into(),
+            government_capital: 1000.0,
+            subfunds: 10,
+            government_share: 0.25,
+            launch_years: 3.0,
+            subfund: RawVentureFund::default(),
+            profit_concession: 0.0,
+            return_cap: None,
+            first_loss: 0.0,
+            buyback: None,
+            reinvestment_ratio: 0.0,
+            local_deal_share: 0.0,
+            loss_tolerance: None,
+            discount_rate: 0.025,
+        }
+    }
+}
+
+/// `buyback = { year, rate }`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default)]
+pub struct RawBuyback {
+    pub year: f64,
+    pub rate: f64,
+}
+
+impl Default for RawBuyback {
+    fn default() -> Self {
+        RawBuyback { year: 3.0, rate: 0.0345 }
     }
 }

@@ -12,8 +12,11 @@ use crate::model::policy::Policy;
 use crate::rng::vehicle_key;
 use crate::scenario::Scenario;
 use crate::scenario::error::{InputError, Origin};
-use crate::scenario::raw::{RawLoanProgram, RawMarket, RawPolicy, RawScenario, RawStage, RawVentureFund};
-use crate::scenario::validate_vehicles::{loan_program_spec, venture_fund_spec};
+use crate::scenario::raw::{
+    RawGuidanceFund, RawLoanProgram, RawMarket, RawPolicy, RawScenario, RawStage, RawVentureFund,
+};
+use crate::scenario::validate_vehicles::{guidance_fund_spec, loan_program_spec, venture_fund_spec};
+use crate::vehicles::guidance_fund::{GuidanceFund, GuidanceFundSpec};
 use crate::vehicles::loan_program::{LoanProgram, LoanProgramSpec};
 use crate::vehicles::venture_fund::{VentureFund, VentureFundSpec};
 use crate::vehicles::{Vehicle, VehicleKind};
@@ -126,6 +129,7 @@ pub fn scenario(raw: &RawScenario, v: &mut Validator<'_>, vehicles: Vec<(String,
         let spec = match rv {
             RawVehicle::VentureFund(f) => Spec::VentureFund(venture_fund_spec(&prefix, &f, v)),
             RawVehicle::LoanProgram(l) => Spec::LoanProgram(loan_program_spec(&prefix, &l, years, v)),
+            RawVehicle::GuidanceFund(g) => Spec::GuidanceFund(guidance_fund_spec(&prefix, &g, v)),
         };
         built.push((name, spec));
     }
@@ -141,6 +145,7 @@ pub fn scenario(raw: &RawScenario, v: &mut Validator<'_>, vehicles: Vec<(String,
             let kind = match spec {
                 Spec::VentureFund(s) => VehicleKind::VentureFund(VentureFund::new(s, key, k, lockup, sales)),
                 Spec::LoanProgram(s) => VehicleKind::LoanProgram(LoanProgram::new(s, key, &company_model)),
+                Spec::GuidanceFund(s) => VehicleKind::GuidanceFund(GuidanceFund::new(s, key, k, lockup, sales)),
             };
             Vehicle { name, kind }
         })
@@ -164,12 +169,14 @@ pub fn scenario(raw: &RawScenario, v: &mut Validator<'_>, vehicles: Vec<(String,
 pub enum RawVehicle {
     VentureFund(RawVentureFund),
     LoanProgram(RawLoanProgram),
+    GuidanceFund(RawGuidanceFund),
 }
 
 /// A validated vehicle spec, before the scenario-wide tables exist.
 enum Spec {
     VentureFund(VentureFundSpec),
     LoanProgram(LoanProgramSpec),
+    GuidanceFund(GuidanceFundSpec),
 }
 
 fn market(m: &RawMarket, v: &mut Validator<'_>) -> Market {

@@ -3,8 +3,9 @@
 //! `validate` for the scenario-wide part).
 
 use crate::model::company::STAGES;
-use crate::scenario::raw::{RawLoanProgram, RawVentureFund};
+use crate::scenario::raw::{RawGuidanceFund, RawLoanProgram, RawVentureFund};
 use crate::scenario::validate::{SUM_TOL, Validator};
+use crate::vehicles::guidance_fund::{Buyback, GuidanceFundSpec};
 use crate::vehicles::loan_program::{Guarantee, Insurance, LoanPolicy, LoanProgramSpec, RiskCompensation};
 use crate::vehicles::venture_fund::VentureFundSpec;
 
@@ -150,9 +151,53 @@ pub fn loan_program_spec(prefix: &str, l: &RawLoanProgram, years: u32, v: &mut V
             guarantee,
             insurance,
             risk_compensation,
-            interest_subsidy: v.within(&pk("interest_subsidy"), p.interest_subsidy, 0.0, 1.0),
+            interest_subsidy: {
+                let x = p.interest_subsidy;
+                if !(x.is_finite() && (0.0..=0.2).contains(&x)) {
+                    v.fail(
+                        &pk("interest_subsidy"),
+                        x,
+                        "must be within [0, 0.2]: a rate as a decimal (0.01 = 1 percentage point)",
+                    );
+                }
+                x
+            },
             subsidy_pd_elasticity: v.within(&pk("subsidy_pd_elasticity"), p.subsidy_pd_elasticity, 0.0, 100.0),
             npl_tolerance: v.unit(&pk("npl_tolerance"), p.npl_tolerance),
         },
+    }
+}
+
+/// Guidance fund keys (MODEL.md 4.2).
+pub fn guidance_fund_spec(prefix: &str, g: &RawGuidanceFund, v: &mut Validator<'_>) -> GuidanceFundSpec {
+    let key = |k: &str| format!("{prefix}.{k}");
+    let government_share = v.within(&key("government_share"), g.government_share, 0.0, 1.0);
+    if government_share <= 0.0 {
+        v.fail(
+            &key("government_share"),
+            government_share,
+            "must be > 0 (the government holds a share of every sub-fund)",
+        );
+    }
+    GuidanceFundSpec {
+        government_capital: v.positive(&key("government_capital"), g.government_capital),
+        subfunds: v.integer(&key("subfunds"), g.subfunds, 1, 10_000) as u32,
+        government_share: government_share.max(f64::MIN_POSITIVE),
+        launch_years: v.within(&key("launch_years"), g.launch_years, 0.0, 50.0),
+        subfund: venture_fund_spec(&key("subfund"), &g.subfund, v),
+        profit_concession: v.unit(&key("profit_concession"), g.profit_concession),
+        return_cap: g.return_cap.map(|r| v.within(&key("return_cap"), r, 0.0, 1.0)),
+        first_loss: v.unit(&key("first_loss"), g.first_loss),
+        buyback: g.buyback.as_ref().map(|b| {
+            let year = v.within(&key("buyback.year"), b.year, 0.0, 50.0);
+            if year <= 0.0 {
+                v.fail(&key("buyback.year"), year, "must be > 0 (a fund age in years)");
+            }
+            Buyback { year, rate: v.within(&key("buyback.rate"), b.rate, 0.0, 1.0) }
+        }),
+        reinvestment_ratio: v.within(&key("reinvestment_ratio"), g.reinvestment_ratio, 0.0, 100.0),
+        local_deal_share: v.unit(&key("local_deal_share"), g.local_deal_share),
+        loss_tolerance: g.loss_tolerance.map(|t| v.unit(&key("loss_tolerance"), t)),
+        discount_rate: v.within(&key("discount_rate"), g.discount_rate, -0.5, 1.0),
     }
 }

@@ -367,14 +367,24 @@ impl LoanProgram {
             if let Some(cap) = r.per_loan_cap {
                 claim = claim.min(cap * self.spec.loan_size);
             }
-            let paid = claim.min(*pool_left);
-            if paid < claim {
+            if claim > *pool_left {
+                // The pool runs dry on this claim and pays what is left.
                 o.pool_exhausted = true;
+                let paid = *pool_left;
+                *pool_left = 0.0;
+                return paid;
             }
-            *pool_left -= paid;
-            paid
+            *pool_left -= claim;
+            claim
         });
         o.compensation_paid += compensation;
+        if *pool_left == 0.0 {
+            if let Some(size) = policy.risk_compensation.as_ref().and_then(|r| r.pool_size) {
+                // All of the pool is paid: state it exactly, without the
+                // rounding of the running sum.
+                o.compensation_paid = size;
+            }
+        }
         o.bank_net_loss += remaining - compensation;
     }
 

@@ -6,12 +6,14 @@
 //! buffer and its deal outcomes into counters. Static dispatch: a `match`
 //! on `VehicleKind`, no trait objects.
 
+pub mod guidance_fund;
 pub mod loan_program;
 pub mod venture_fund;
 
 use crate::finance::irr::irr_annual;
 use crate::model::company::CompanyModel;
 use crate::model::market::MarketPath;
+use guidance_fund::{GuidanceFund, GuidanceWorkspace};
 use loan_program::{LoanProgram, LoanWorkspace};
 use venture_fund::{DealCounts, FundWorkspace, VentureFund};
 
@@ -83,6 +85,32 @@ pub const LOAN_PROGRAM_METRICS: [Metric; 21] = [
     plain("credit_per_fiscal_yuan"),
 ];
 
+/// Metrics of `guidance_fund`, in column order (MODEL.md 4.2).
+pub const GUIDANCE_FUND_METRICS: [Metric; 18] = [
+    plain("gov_tvpi"),
+    plain("gov_irr"),
+    loss("gov_loss"),
+    plain("private_tvpi"),
+    plain("private_irr"),
+    plain("concession_transfer"),
+    plain("leverage"),
+    plain("companies_funded"),
+    plain("local_investment"),
+    plain("reinvestment_met"),
+    plain("tolerance_breached"),
+    loss("fiscal_cost"),
+    plain("gov_paid_in"),
+    plain("gov_received"),
+    plain("private_paid_in"),
+    plain("private_received"),
+    plain("buybacks"),
+    plain("lp_distributions"),
+];
+
+/// Per-step series of `guidance_fund`: cumulative net cash flow of the
+/// government and of private LPs (their J-curves).
+pub const GUIDANCE_FUND_SERIES: [&str; 2] = ["gov_cum_net_cash_flow", "private_cum_net_cash_flow"];
+
 /// Per-step series of `loan_program`: cumulative gross loss and fiscal cost.
 pub const LOAN_PROGRAM_SERIES: [&str; 2] = ["cum_gross_loss", "cum_fiscal_cost"];
 
@@ -104,6 +132,7 @@ pub struct Vehicle {
 pub enum VehicleKind {
     VentureFund(VentureFund),
     LoanProgram(LoanProgram),
+    GuidanceFund(GuidanceFund),
 }
 
 /// Per-thread reusable buffers of one vehicle.
@@ -111,6 +140,7 @@ pub enum VehicleKind {
 pub enum Workspace {
     VentureFund { fund: FundWorkspace, flows: Vec<f64> },
     LoanProgram(LoanWorkspace),
+    GuidanceFund { guidance: GuidanceWorkspace, flows: Vec<f64> },
 }
 
 /// Everything a vehicle needs to simulate one path.
@@ -126,6 +156,7 @@ impl Vehicle {
         match self.kind {
             VehicleKind::VentureFund(_) => "venture_fund",
             VehicleKind::LoanProgram(_) => "loan_program",
+            VehicleKind::GuidanceFund(_) => "guidance_fund",
         }
     }
 
@@ -133,6 +164,7 @@ impl Vehicle {
         match self.kind {
             VehicleKind::VentureFund(_) => &VENTURE_FUND_METRICS,
             VehicleKind::LoanProgram(_) => &LOAN_PROGRAM_METRICS,
+            VehicleKind::GuidanceFund(_) => &GUIDANCE_FUND_METRICS,
         }
     }
 
@@ -140,7 +172,13 @@ impl Vehicle {
         match self.kind {
             VehicleKind::VentureFund(_) => &VENTURE_FUND_SERIES,
             VehicleKind::LoanProgram(_) => &LOAN_PROGRAM_SERIES,
+            VehicleKind::GuidanceFund(_) => &GUIDANCE_FUND_SERIES,
         }
+    }
+
+    /// Whether the vehicle holds deals (and so has rows in `deals.csv`).
+    pub fn has_deals(&self) -> bool {
+        matches!(self.kind, VehicleKind::VentureFund(_) | VehicleKind::GuidanceFund(_))
     }
 
     /// Column of `fiscal_cost` among this vehicle's metrics, if it has one.
@@ -154,6 +192,9 @@ impl Vehicle {
                 Workspace::VentureFund { fund: f.workspace(horizon_steps), flows: vec![0.0; horizon_steps] }
             }
             VehicleKind::LoanProgram(_) => Workspace::LoanProgram(LoanWorkspace::default()),
+            VehicleKind::GuidanceFund(g) => {
+                Workspace::GuidanceFund { guidance: g.workspace(horizon_steps), flows: vec![0.0; horizon_steps] }
+            }
         }
     }
 
@@ -170,7 +211,7 @@ impl Vehicle {
     ) -> u64 {
         match (&self.kind, ws) {
             (VehicleKind::VentureFund(f), Workspace::VentureFund { fund, flows }) => {
-                let o = f.simulate(ctx.path_key, ctx.market, ctx.model, 0, fund, deals);
+                let o = f.simulate(f.key, ctx.path_key, ctx.market, ctx.model, 0, fund, deals);
                 let horizon = ctx.market.z.len();
                 let mut cum = 0.0;
                 for t in 0..horizon {
@@ -213,6 +254,19 @@ impl Vehicle {
                 let o = l.simulate(ctx.path_key, ctx.market, ctx.model, lw, cum_loss, cum_fiscal);
                 row.copy_from_slice(&l.metrics(&o));
                 o.loan_steps
+            }
+            (VehicleKind::GuidanceFund(g), Workspace::GuidanceFund { guidance, flows }) => {
+                let o = g.simulate(ctx.path_key, ctx.market, ctx.model, guidance, deals);
+                let horizon = ctx.market.z.len();
+                let (mut gov, mut private) = (0.0, 0.0);
+                for t in 0..horizon {
+                    gov += guidance.gov_flow[t];
+                    private += guidance.private_flow[t];
+                    series[t] = gov;
+                    series[horizon + t] = private;
+                }
+                row.copy_from_slice(&g.metrics(&o, guidance, flows));
+                o.company_steps
             }
             _ => unreachable!("a vehicle always gets its own workspace"),
         }

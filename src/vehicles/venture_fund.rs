@@ -194,10 +194,14 @@ impl VentureFund {
     }
 
     /// Simulate one path of the fund starting at absolute step `start`
-    /// (0 for a stand-alone fund). Fills the workspace's per-step series over
-    /// the whole horizon and adds each deal's outcome to `deal_counts`.
+    /// (0 for a stand-alone fund). `key` is this fund's stream identity (the
+    /// vehicle's for a stand-alone fund, one per sub-fund or target fund).
+    /// Fills the workspace's per-step series over the whole horizon and adds
+    /// each deal's outcome to `deal_counts`.
+    #[allow(clippy::too_many_arguments)]
     pub fn simulate(
         &self,
+        key: u64,
         path_key: u64,
         market: &MarketPath,
         model: &CompanyModel,
@@ -298,9 +302,8 @@ impl VentureFund {
 
             // New initial investments.
             while next_deal < spec.deals && self.entry_step(next_deal) == age {
-                let stage = pick_stage(&spec.stage_mix, next_deal, path_key, self.key);
-                let key = company_key(path_key, self.key, next_deal as u64);
-                let company = Company::enter(model, stage, key);
+                let stage = pick_stage(&spec.stage_mix, next_deal, path_key, key);
+                let company = Company::enter(model, stage, company_key(path_key, key, next_deal as u64));
                 let ownership = (self.initial_ticket / company.value()).min(1.0);
                 ws.deals.push(Deal {
                     company,
