@@ -4,7 +4,9 @@
 //! is renamed into place only when every file is written, so a failed run
 //! never leaves a half-written output or loses an earlier one.
 
+pub mod charts;
 pub mod manifest;
+pub mod report;
 pub mod tables;
 
 use std::fs;
