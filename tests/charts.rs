@@ -285,15 +285,18 @@ fn plot_redraws_byte_identical_charts_and_report() {
 #[test]
 fn no_charts_writes_no_charts_and_no_report() {
     let dir = tempfile::tempdir().unwrap();
-    let out = run_small(dir.path(), &["--no-charts"]);
+    let out = run_small(dir.path(), &["--no-charts", "--no-paths"]);
     assert!(out.join("summary.csv").exists());
     assert!(!out.join("charts").exists());
     assert!(!out.join("report.html").exists());
     // `fundsim plot` draws them later from the CSVs.
     let o = fundsim(dir.path(), &["plot", "out"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert_eq!(chart_files(&out).len(), 2 * FUND_CHARTS.len());
-    assert!(out.join("report.html").exists());
+    // Without paths.csv there are no distributions, and the report says so.
+    let names: Vec<String> = chart_files(&out).into_keys().collect();
+    assert_eq!(names.len(), 2 * (FUND_CHARTS.len() - 4), "{names:?}");
+    assert!(names.iter().all(|n| !n.starts_with("dist_")));
+    assert!(read(&out.join("report.html")).contains("paths.csv was not written"));
 }
 
 #[test]

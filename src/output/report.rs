@@ -146,6 +146,9 @@ fn render(data: &OutputData, charts: &[Chart], svgs: &[String]) -> String {
         }
         h += "</section>\n";
     }
+    if data.paths.is_none() {
+        h += "<p class=\"note\">paths.csv was not written (<code>--no-paths</code>), so the per-path distributions are not drawn.</p>\n";
+    }
     if charts.is_empty() {
         h += "<p class=\"note\">No charts were drawn for this run.</p>\n";
     }
