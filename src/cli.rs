@@ -1,7 +1,9 @@
-//! The command line (INTERFACE.md): `fundsim run`, `fundsim check`.
+//! The command line (INTERFACE.md): `fundsim run`, `fundsim check`,
+//! `fundsim plot`.
 //!
 //! Parses flags with clap and drives the pipeline: scenario -> engine ->
-//! output. `src/main.rs` only calls `main` and maps errors to exit status.
+//! output (CSVs, then charts and report). `src/main.rs` only calls `main`
+//! and maps errors to exit status.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -12,6 +14,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::engine;
 use crate::error::Error;
+use crate::output::charts::{self, ChartOptions};
 use crate::output::{self, Manifest, manifest::sha256_hex};
 use crate::scenario::{self, InputError, InputErrors, Loaded, Origin};
 
@@ -46,9 +49,12 @@ pub enum Command {
         /// Override a scenario key: --set vehicles.fund.carry=0.25
         #[arg(long = "set", value_name = "KEY=VALUE")]
         sets: Vec<String>,
-        /// Skip charts (accepted for forward compatibility; charts are not drawn yet)
+        /// Skip the charts and report.html
         #[arg(long)]
         no_charts: bool,
+        /// Font file (TrueType/OpenType) for chart text instead of the bundled DejaVu Sans, e.g. for CJK labels
+        #[arg(long, value_name = "FILE")]
+        font: Option<PathBuf>,
         /// Do not write paths.csv (for very large runs)
         #[arg(long)]
         no_paths: bool,
@@ -78,6 +84,13 @@ pub enum Command {
         scenario: PathBuf,
         #[arg(long = "set", value_name = "KEY=VALUE")]
         sets: Vec<String>,
+    },
+    /// Redraw the charts and report.html of an output directory from its CSVs.
+    Plot {
+        out_dir: PathBuf,
+        /// Font file (TrueType/OpenType) for chart text instead of the bundled DejaVu Sans, e.g. for CJK labels
+        #[arg(long, value_name = "FILE")]
+        font: Option<PathBuf>,
     },
 }
 
@@ -136,16 +149,35 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             crate::bench::write_csv(&rows, &csv).map_err(|source| Error::Io { path: csv.clone(), source })?;
             Ok(())
         }
-        Command::Run { scenario, out, paths, seed, threads, sets, no_charts: _, no_paths, quiet } => {
+        Command::Run { scenario, out, paths, seed, threads, sets, no_charts, font, no_paths, quiet } => {
             let mut loaded = scenario::load(&scenario, &sets)?;
+            if let Some(f) = &font {
+                charts::check_font(f)?;
+            }
             apply_flags(&mut loaded, &scenario, paths, seed)?;
             let out = out.unwrap_or_else(|| default_out(&scenario));
             if out.exists() && !out.is_dir() {
                 return Err(Error::Usage(format!("--out {} exists and is not a directory", out.display())));
             }
-            simulate_and_write(&loaded, &scenario, &out, threads, &sets, no_paths, quiet)
+            let charts = (!no_charts).then_some(ChartOptions { font });
+            let opts = WriteOptions { threads, no_paths, quiet, charts };
+            simulate_and_write(&loaded, &scenario, &out, &sets, &opts)
+        }
+        Command::Plot { out_dir, font } => {
+            let drawn = output::redraw(&out_dir, &ChartOptions { font })?;
+            eprintln!("{}: {} chart(s) and report.html redrawn", out_dir.display(), drawn.len());
+            Ok(())
         }
     }
+}
+
+/// How `run` writes its output.
+struct WriteOptions {
+    threads: usize,
+    no_paths: bool,
+    quiet: bool,
+    /// `None`: `--no-charts`.
+    charts: Option<ChartOptions>,
 }
 
 fn apply_flags(loaded: &mut Loaded, file: &Path, paths: Option<u64>, seed: Option<u64>) -> Result<(), Error> {
@@ -192,11 +224,10 @@ fn simulate_and_write(
     loaded: &Loaded,
     file: &Path,
     out: &Path,
-    threads: usize,
     sets: &[String],
-    no_paths: bool,
-    quiet: bool,
+    opts: &WriteOptions,
 ) -> Result<(), Error> {
+    let &WriteOptions { threads, no_paths, quiet, .. } = opts;
     let scn = &loaded.scenario;
     let bar = if !quiet && std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(scn.paths);
@@ -237,7 +268,7 @@ fn simulate_and_write(
         scenario: loaded.source.clone(),
         resolved_scenario: loaded.resolved.clone(),
     };
-    output::write_run(out, scn, &results, &manifest, !no_paths)
+    output::write_run(out, scn, &results, &manifest, !no_paths, opts.charts.as_ref())
         .map_err(|source| Error::Io { path: out.to_path_buf(), source })?;
     if !quiet {
         eprintln!(

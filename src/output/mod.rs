@@ -2,9 +2,13 @@
 //!
 //! Everything goes to a temporary directory beside the output directory and
 //! is renamed into place only when every file is written, so a failed run
-//! never leaves a half-written output or loses an earlier one.
+//! never leaves a half-written output or loses an earlier one. The CSVs and
+//! the manifest come first; the charts and the report are then drawn from
+//! those files alone (`charts`, `report`), so `fundsim plot` can redraw them.
 
+pub mod charts;
 pub mod manifest;
+pub mod report;
 pub mod tables;
 
 use std::fs;
@@ -13,15 +17,18 @@ use std::path::{Path, PathBuf};
 
 use crate::engine::Results;
 use crate::scenario::Scenario;
+use charts::{Chart, ChartError, ChartOptions};
 pub use manifest::Manifest;
 
-/// Write every output file of a run into `out`, atomically replacing it.
+/// Write every output file of a run into `out`, atomically replacing it;
+/// with `charts`, draw the charts and the report too (`None`: `--no-charts`).
 pub fn write_run(
     out: &Path,
     scn: &Scenario,
     results: &Results,
     manifest: &Manifest,
     write_paths: bool,
+    charts: Option<&ChartOptions>,
 ) -> io::Result<()> {
     let tmp = sibling(out, "tmp")?;
     let result = (|| {
@@ -34,12 +41,56 @@ pub fn write_run(
         tables::write_timeseries(&tmp.join("timeseries.csv"), scn, results)?;
         tables::write_deals(&tmp.join("deals.csv"), scn, results)?;
         manifest.write(&tmp.join("manifest.json"))?;
+        if let Some(opts) = charts {
+            let drawn = charts::draw_all(&tmp, opts).map_err(io::Error::other)?;
+            report::write_report(&tmp, &drawn).map_err(io::Error::other)?;
+        }
         replace_dir(&tmp, out)
     })();
     if result.is_err() {
         let _ = fs::remove_dir_all(&tmp);
     }
     result
+}
+
+/// Redraw the charts and the report of the finished output directory `out`
+/// from its files (`fundsim plot`).
+///
+/// They are drawn into a temporary directory inside `out` first; then the
+/// new `charts/` folder and `report.html` are renamed into place, each
+/// rename atomic, and the earlier ones are put back if a rename fails.
+pub fn redraw(out: &Path, opts: &ChartOptions) -> Result<Vec<Chart>, ChartError> {
+    if !out.is_dir() {
+        return Err(ChartError::NotOutputDir {
+            dir: out.to_path_buf(),
+            reason: if out.exists() { "it is not a directory".into() } else { "it does not exist".into() },
+        });
+    }
+    let io_err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| ChartError::Io { path, source }
+    };
+    let tmp = sibling(&out.join("charts"), "plot").map_err(io_err(out))?;
+    let result = (|| {
+        fs::create_dir_all(&tmp).map_err(io_err(&tmp))?;
+        let drawn = charts::draw_into(out, &tmp, opts)?;
+        report::write_report_into(out, &tmp, &drawn)?;
+        swap_in(&tmp.join("charts"), &out.join("charts")).map_err(io_err(out))?;
+        swap_in(&tmp.join("report.html"), &out.join("report.html")).map_err(io_err(out))?;
+        Ok(drawn)
+    })();
+    let _ = fs::remove_dir_all(&tmp);
+    result
+}
+
+/// Rename `new` to `dst`, replacing a file or directory there.
+fn swap_in(new: &Path, dst: &Path) -> io::Result<()> {
+    if dst.is_dir() {
+        replace_dir(new, dst)
+    } else {
+        // A file: rename replaces it atomically.
+        fs::rename(new, dst)
+    }
 }
 
 /// A fresh path beside `out` (same filesystem, so renames are atomic).

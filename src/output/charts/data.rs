@@ -1,0 +1,484 @@
+//! Reading a finished output directory back: the CSVs and `manifest.json`
+//! that the output stage wrote (INTERFACE.md, Outputs), into typed tables.
+//!
+//! The charts and the report are drawn from these files alone, never from
+//! the engine's in-memory results, so `fundsim plot` redraws exactly what
+//! `fundsim run` drew. A missing required file or a cell that does not parse
+//! is a [`ChartError`] naming the file and line.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::ChartError;
+
+/// A CSV file: header and rows as text, with typed accessors.
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub path: PathBuf,
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    /// Read `path`; every column in `required` must be in the header.
+    pub fn read(path: &Path, required: &[&str]) -> Result<Table, ChartError> {
+        let garbled = |line: u64, message: String| ChartError::Garbled { path: path.to_path_buf(), line, message };
+        let mut r = csv::ReaderBuilder::new().has_headers(true).from_path(path).map_err(|e| match e.kind() {
+            csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::NotFound => {
+                ChartError::Missing { path: path.to_path_buf() }
+            }
+            _ => garbled(1, e.to_string()),
+        })?;
+        let header: Vec<String> =
+            r.headers().map_err(|e| garbled(1, e.to_string()))?.iter().map(String::from).collect();
+        for col in required {
+            if !header.iter().any(|h| h == col) {
+                return Err(garbled(1, format!("the header has no `{col}` column (header: {})", header.join(","))));
+            }
+        }
+        let mut rows = Vec::new();
+        for (i, rec) in r.records().enumerate() {
+            let rec = rec.map_err(|e| garbled(i as u64 + 2, e.to_string()))?;
+            rows.push(rec.iter().map(String::from).collect());
+        }
+        Ok(Table { path: path.to_path_buf(), header, rows })
+    }
+
+    /// Index of a column.
+    pub fn col(&self, name: &str) -> Option<usize> {
+        self.header.iter().position(|h| h == name)
+    }
+
+    fn need(&self, name: &str) -> usize {
+        self.col(name).expect("required column checked on read")
+    }
+
+    pub fn text(&self, row: usize, col: &str) -> &str {
+        &self.rows[row][self.need(col)]
+    }
+
+    /// A number cell: `None` when empty (undefined).
+    pub fn num(&self, row: usize, col: &str) -> Result<Option<f64>, ChartError> {
+        self.num_at(row, self.need(col))
+    }
+
+    pub fn num_at(&self, row: usize, col: usize) -> Result<Option<f64>, ChartError> {
+        let cell = self.rows[row][col].trim();
+        if cell.is_empty() {
+            return Ok(None);
+        }
+        cell.parse::<f64>().map(Some).map_err(|_| ChartError::Garbled {
+            path: self.path.clone(),
+            line: row as u64 + 2,
+            message: format!("`{}` is `{cell}`, not a number", self.header[col]),
+        })
+    }
+}
+
+/// The reproducibility facts of `manifest.json` that charts and report use.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Manifest {
+    pub fundsim_version: String,
+    pub scenario_name: String,
+    pub scenario_description: String,
+    pub scenario_file: String,
+    pub scenario_sha256: String,
+    pub sets: Vec<String>,
+    pub seed: u64,
+    pub paths: u64,
+    pub threads: u64,
+    pub steps_per_year: u64,
+    pub years: u64,
+    pub generator: String,
+    pub wall_seconds: f64,
+    pub scenario: String,
+}
+
+impl Manifest {
+    pub fn read(path: &Path) -> Result<Manifest, ChartError> {
+        let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => ChartError::Missing { path: path.to_path_buf() },
+            _ => ChartError::Io { path: path.to_path_buf(), source: e },
+        })?;
+        serde_json::from_str(&text).map_err(|e| ChartError::Garbled {
+            path: path.to_path_buf(),
+            line: e.line() as u64,
+            message: e.to_string(),
+        })
+    }
+}
+
+/// One row of `summary.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SummaryRow {
+    pub vehicle: String,
+    pub metric: String,
+    pub mean: Option<f64>,
+    pub sd: Option<f64>,
+    pub se: Option<f64>,
+    pub min: Option<f64>,
+    pub p05: Option<f64>,
+    pub p25: Option<f64>,
+    pub p50: Option<f64>,
+    pub p75: Option<f64>,
+    pub p95: Option<f64>,
+    pub max: Option<f64>,
+    pub undefined_share: Option<f64>,
+}
+
+pub fn read_summary(path: &Path) -> Result<Vec<SummaryRow>, ChartError> {
+    let cols =
+        ["vehicle", "metric", "mean", "sd", "se", "min", "p05", "p25", "p50", "p75", "p95", "max", "undefined_share"];
+    let t = Table::read(path, &cols)?;
+    (0..t.rows.len())
+        .map(|i| {
+            Ok(SummaryRow {
+                vehicle: t.text(i, "vehicle").to_string(),
+                metric: t.text(i, "metric").to_string(),
+                mean: t.num(i, "mean")?,
+                sd: t.num(i, "sd")?,
+                se: t.num(i, "se")?,
+                min: t.num(i, "min")?,
+                p05: t.num(i, "p05")?,
+                p25: t.num(i, "p25")?,
+                p50: t.num(i, "p50")?,
+                p75: t.num(i, "p75")?,
+                p95: t.num(i, "p95")?,
+                max: t.num(i, "max")?,
+                undefined_share: t.num(i, "undefined_share")?,
+            })
+        })
+        .collect()
+}
+
+/// One row of `risk.csv`: VaR and ES by level tag (`95`, `99`, `999`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RiskRow {
+    pub vehicle: String,
+    pub metric: String,
+    /// (level tag, VaR, ES) in file order.
+    pub levels: Vec<(String, Option<f64>, Option<f64>)>,
+}
+
+impl RiskRow {
+    pub fn at(&self, tag: &str) -> Option<(Option<f64>, Option<f64>)> {
+        self.levels.iter().find(|(t, _, _)| t == tag).map(|&(_, v, e)| (v, e))
+    }
+}
+
+/// `risk.csv`; absent means no loss metrics.
+pub fn read_risk(path: &Path) -> Result<Vec<RiskRow>, ChartError> {
+    let t = match Table::read(path, &["vehicle", "metric"]) {
+        Err(ChartError::Missing { .. }) => return Ok(Vec::new()),
+        other => other?,
+    };
+    let tags: Vec<(String, usize, Option<usize>)> = t
+        .header
+        .iter()
+        .enumerate()
+        .filter_map(|(j, h)| {
+            let tag = h.strip_prefix("var")?;
+            Some((tag.to_string(), j, t.col(&format!("es{tag}"))))
+        })
+        .collect();
+    (0..t.rows.len())
+        .map(|i| {
+            let mut levels = Vec::new();
+            for (tag, v, e) in &tags {
+                let es = match e {
+                    Some(e) => t.num_at(i, *e)?,
+                    None => None,
+                };
+                levels.push((tag.clone(), t.num_at(i, *v)?, es));
+            }
+            Ok(RiskRow { vehicle: t.text(i, "vehicle").to_string(), metric: t.text(i, "metric").to_string(), levels })
+        })
+        .collect()
+}
+
+/// One per-step series of `timeseries.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    pub vehicle: String,
+    pub metric: String,
+    /// (year, [p05, p25, p50, p75, p95]) per step, in step order.
+    pub points: Vec<(f64, [Option<f64>; 5])>,
+}
+
+/// `timeseries.csv`, grouped by (vehicle, metric) in file order; absent
+/// means no series.
+pub fn read_timeseries(path: &Path) -> Result<Vec<Series>, ChartError> {
+    let q = ["p05", "p25", "p50", "p75", "p95"];
+    let t = match Table::read(path, &["vehicle", "metric", "year", "p05", "p25", "p50", "p75", "p95"]) {
+        Err(ChartError::Missing { .. }) => return Ok(Vec::new()),
+        other => other?,
+    };
+    let mut out: Vec<Series> = Vec::new();
+    for i in 0..t.rows.len() {
+        let (v, m) = (t.text(i, "vehicle"), t.text(i, "metric"));
+        let year = t.num(i, "year")?.ok_or_else(|| ChartError::Garbled {
+            path: t.path.clone(),
+            line: i as u64 + 2,
+            message: "`year` is empty".into(),
+        })?;
+        let mut vals = [None; 5];
+        for (k, c) in q.iter().enumerate() {
+            vals[k] = t.num(i, c)?;
+        }
+        match out.last_mut() {
+            Some(s) if s.vehicle == v && s.metric == m => s.points.push((year, vals)),
+            _ => out.push(Series { vehicle: v.to_string(), metric: m.to_string(), points: vec![(year, vals)] }),
+        }
+    }
+    Ok(out)
+}
+
+/// One bar chart's worth of `deals.csv`: a vehicle's `multiple` or `route`
+/// counts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DealGroup {
+    pub vehicle: String,
+    pub kind: String,
+    /// (label, count, share) in file order.
+    pub bars: Vec<(String, u64, Option<f64>)>,
+}
+
+/// `deals.csv`, grouped by (vehicle, kind); absent means no deals.
+pub fn read_deals(path: &Path) -> Result<Vec<DealGroup>, ChartError> {
+    let t = match Table::read(path, &["vehicle", "kind", "label", "count", "share"]) {
+        Err(ChartError::Missing { .. }) => return Ok(Vec::new()),
+        other => other?,
+    };
+    let mut out: Vec<DealGroup> = Vec::new();
+    for i in 0..t.rows.len() {
+        let (v, k) = (t.text(i, "vehicle"), t.text(i, "kind"));
+        let count = t.text(i, "count").trim();
+        let count: u64 = count.parse().map_err(|_| ChartError::Garbled {
+            path: t.path.clone(),
+            line: i as u64 + 2,
+            message: format!("`count` is `{count}`, not a whole number"),
+        })?;
+        let bar = (t.text(i, "label").to_string(), count, t.num(i, "share")?);
+        match out.iter_mut().find(|g| g.vehicle == v && g.kind == k) {
+            Some(g) => g.bars.push(bar),
+            None => out.push(DealGroup { vehicle: v.to_string(), kind: k.to_string(), bars: vec![bar] }),
+        }
+    }
+    Ok(out)
+}
+
+/// `paths.csv`: one column of values per `<vehicle>.<metric>`, NaN where
+/// undefined.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Paths {
+    /// (vehicle, metric, values) in column order.
+    pub columns: Vec<(String, String, Vec<f64>)>,
+}
+
+impl Paths {
+    pub fn get(&self, vehicle: &str, metric: &str) -> Option<&[f64]> {
+        self.columns.iter().find(|(v, m, _)| v == vehicle && m == metric).map(|(_, _, x)| x.as_slice())
+    }
+
+    pub fn len(&self) -> usize {
+        self.columns.first().map_or(0, |c| c.2.len())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// `paths.csv`; `None` when absent (a run with `--no-paths`).
+pub fn read_paths(path: &Path) -> Result<Option<Paths>, ChartError> {
+    let t = match Table::read(path, &["path"]) {
+        Err(ChartError::Missing { .. }) => return Ok(None),
+        other => other?,
+    };
+    let mut columns = Vec::new();
+    for (j, h) in t.header.iter().enumerate() {
+        if h == "path" {
+            continue;
+        }
+        let Some((v, m)) = h.rsplit_once('.') else {
+            return Err(ChartError::Garbled {
+                path: t.path.clone(),
+                line: 1,
+                message: format!("column `{h}` is not `<vehicle>.<metric>`"),
+            });
+        };
+        let mut values = Vec::with_capacity(t.rows.len());
+        for i in 0..t.rows.len() {
+            values.push(t.num_at(i, j)?.unwrap_or(f64::NAN));
+        }
+        columns.push((v.to_string(), m.to_string(), values));
+    }
+    Ok(Some(Paths { columns }))
+}
+
+/// One row of `sweep.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepRow {
+    pub variant: usize,
+    /// The swept keys' values, as written (one per key).
+    pub levers: Vec<String>,
+    pub vehicle: String,
+    pub metric: String,
+    pub mean: Option<f64>,
+    pub se: Option<f64>,
+    pub p05: Option<f64>,
+    pub p50: Option<f64>,
+    pub p95: Option<f64>,
+}
+
+/// `sweep.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sweep {
+    /// The swept keys, in column order.
+    pub keys: Vec<String>,
+    pub rows: Vec<SweepRow>,
+}
+
+impl Sweep {
+    /// The variants in order, with their lever values.
+    pub fn variants(&self) -> Vec<(usize, Vec<String>)> {
+        let mut out: Vec<(usize, Vec<String>)> = Vec::new();
+        for r in &self.rows {
+            if !out.iter().any(|(v, _)| *v == r.variant) {
+                out.push((r.variant, r.levers.clone()));
+            }
+        }
+        out.sort_by_key(|(v, _)| *v);
+        out
+    }
+}
+
+/// `sweep.csv`; `None` when the scenario has no sweep.
+pub fn read_sweep(path: &Path) -> Result<Option<Sweep>, ChartError> {
+    let stats = ["mean", "se", "p05", "p50", "p95"];
+    let t = match Table::read(path, &["variant", "vehicle", "metric", "mean", "p05", "p95"]) {
+        Err(ChartError::Missing { .. }) => return Ok(None),
+        other => other?,
+    };
+    let (first, vehicle) = (t.need("variant"), t.need("vehicle"));
+    if vehicle <= first + 1 {
+        return Err(ChartError::Garbled {
+            path: t.path.clone(),
+            line: 1,
+            message: "no swept-key columns between `variant` and `vehicle`".into(),
+        });
+    }
+    let keys: Vec<String> = t.header[first + 1..vehicle].to_vec();
+    let mut rows = Vec::new();
+    for i in 0..t.rows.len() {
+        let variant = t.text(i, "variant").trim();
+        let variant: usize = variant.parse().map_err(|_| ChartError::Garbled {
+            path: t.path.clone(),
+            line: i as u64 + 2,
+            message: format!("`variant` is `{variant}`, not a whole number"),
+        })?;
+        let mut v = [None; 5];
+        for (k, c) in stats.iter().enumerate() {
+            v[k] = match t.col(c) {
+                Some(j) => t.num_at(i, j)?,
+                None => None,
+            };
+        }
+        rows.push(SweepRow {
+            variant,
+            levers: t.rows[i][first + 1..vehicle].to_vec(),
+            vehicle: t.text(i, "vehicle").to_string(),
+            metric: t.text(i, "metric").to_string(),
+            mean: v[0],
+            se: v[1],
+            p05: v[2],
+            p50: v[3],
+            p95: v[4],
+        });
+    }
+    Ok(Some(Sweep { keys, rows }))
+}
+
+/// Everything the charts and the report are drawn from.
+#[derive(Debug, Clone)]
+pub struct OutputData {
+    pub manifest: Manifest,
+    pub summary: Vec<SummaryRow>,
+    pub risk: Vec<RiskRow>,
+    pub series: Vec<Series>,
+    pub deals: Vec<DealGroup>,
+    pub paths: Option<Paths>,
+    pub sweep: Option<Sweep>,
+    /// Per-variant paths of a sweep (`variants/<i>/paths.csv`), by variant.
+    pub variant_paths: Vec<(usize, Paths)>,
+}
+
+impl OutputData {
+    /// Read the output directory `dir`. `manifest.json` and `summary.csv`
+    /// must be there; the other files are optional.
+    pub fn read(dir: &Path) -> Result<OutputData, ChartError> {
+        if !dir.is_dir() {
+            return Err(ChartError::NotOutputDir { dir: dir.to_path_buf(), reason: "it is not a directory".into() });
+        }
+        let manifest = Manifest::read(&dir.join("manifest.json"))?;
+        let summary = read_summary(&dir.join("summary.csv"))?;
+        let sweep = read_sweep(&dir.join("sweep.csv"))?;
+        let mut variant_paths = Vec::new();
+        if let Some(s) = &sweep {
+            for (v, _) in s.variants() {
+                let p = dir.join("variants").join(v.to_string()).join("paths.csv");
+                if let Some(p) = read_paths(&p)? {
+                    variant_paths.push((v, p));
+                }
+            }
+        }
+        Ok(OutputData {
+            manifest,
+            summary,
+            risk: read_risk(&dir.join("risk.csv"))?,
+            series: read_timeseries(&dir.join("timeseries.csv"))?,
+            deals: read_deals(&dir.join("deals.csv"))?,
+            paths: read_paths(&dir.join("paths.csv"))?,
+            sweep,
+            variant_paths,
+        })
+    }
+
+    pub fn summary(&self, vehicle: &str, metric: &str) -> Option<&SummaryRow> {
+        self.summary.iter().find(|r| r.vehicle == vehicle && r.metric == metric)
+    }
+
+    pub fn risk(&self, vehicle: &str, metric: &str) -> Option<&RiskRow> {
+        self.risk.iter().find(|r| r.vehicle == vehicle && r.metric == metric)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_number_names_file_line_and_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("deals.csv");
+        std::fs::write(&p, "vehicle,kind,label,count,share\nfund,route,ipo,3,0.5\nfund,route,failed,3,half\n").unwrap();
+        let e = read_deals(&p).unwrap_err().to_string();
+        assert!(e.contains("deals.csv") && e.contains("line 3"), "{e}");
+        assert!(e.contains("`share` is `half`"), "{e}");
+    }
+
+    #[test]
+    fn empty_cells_are_undefined_and_missing_optional_files_are_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("paths.csv");
+        std::fs::write(&p, "path,fund.irr,total.fiscal_cost\n0,0.1,0\n1,,0\n").unwrap();
+        let paths = read_paths(&p).unwrap().unwrap();
+        let irr = paths.get("fund", "irr").unwrap();
+        assert_eq!(irr[0], 0.1);
+        assert!(irr[1].is_nan());
+        assert!(read_risk(&dir.path().join("risk.csv")).unwrap().is_empty());
+        assert!(read_paths(&dir.path().join("none.csv")).unwrap().is_none());
+    }
+}

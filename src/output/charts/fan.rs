@@ -1,0 +1,165 @@
+//! Fan charts of the per-step series in `timeseries.csv`: the J-curve
+//! (cumulative net cash flow of each stakeholder) and NAV.
+//!
+//! Two bands (P5–P95 and P25–P75) and the median over time, x in years,
+//! y in million CNY.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::style::{self, Style, series_info};
+use super::{ChartError, Ctx, DrawResult, Figure, Section, fail, frame};
+
+/// One fan chart: per step (year, [p05, p25, p50, p75, p95]).
+#[derive(Debug, Clone)]
+pub struct Fan {
+    pub title: String,
+    pub subtitle: String,
+    pub y_desc: String,
+    pub points: Vec<(f64, [f64; 5])>,
+}
+
+impl Fan {
+    pub fn ranges(&self) -> ((f64, f64), (f64, f64)) {
+        let x1 = self.points.iter().map(|p| p.0).fold(0.0, f64::max);
+        let lo = self.points.iter().map(|p| p.1[0]).fold(0.0, f64::min);
+        let hi = self.points.iter().map(|p| p.1[4]).fold(0.0, f64::max);
+        let pad = 0.05 * (hi - lo).max(1e-9);
+        ((0.0, x1.max(1e-9)), (lo - pad, hi + pad))
+    }
+
+    /// Where the legend is out of the way: the upper corner on the side
+    /// whose upper band is lower.
+    fn legend_corner(&self) -> SeriesLabelPosition {
+        let half = self.points.len() / 2;
+        let high = |s: &[(f64, [f64; 5])]| s.iter().map(|p| p.1[4]).fold(f64::MIN, f64::max);
+        if high(&self.points[..half]) <= high(&self.points[half..]) {
+            SeriesLabelPosition::UpperLeft
+        } else {
+            SeriesLabelPosition::UpperRight
+        }
+    }
+}
+
+impl Figure for Fan {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, st: &Style) -> DrawResult {
+        let body = frame(root, st, &self.title, &self.subtitle)?;
+        let ((x0, x1), (y0, y1)) = self.ranges();
+        let mut chart = ChartBuilder::on(&body)
+            .margin_left(20)
+            .margin_right(40)
+            .margin_top(10)
+            .margin_bottom(10)
+            .x_label_area_size(80)
+            .y_label_area_size(110)
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .map_err(fail)?;
+        let xs = (x1 - x0) / 10.0;
+        let ys = (y1 - y0) / 8.0;
+        let x_fmt = move |v: &f64| style::fixed(*v, style::decimals(xs));
+        let y_fmt = move |v: &f64| style::fixed(*v, style::decimals(ys));
+        chart
+            .configure_mesh()
+            .light_line_style(TRANSPARENT)
+            .bold_line_style(style::GRID)
+            .axis_style(style::INK)
+            .x_labels(12)
+            .y_labels(8)
+            .x_label_formatter(&x_fmt)
+            .y_label_formatter(&y_fmt)
+            .label_style(st.font(style::TICK_SIZE))
+            .axis_desc_style(st.font(style::AXIS_DESC_SIZE))
+            .x_desc("Years since the first close")
+            .y_desc(self.y_desc.as_str())
+            .draw()
+            .map_err(fail)?;
+
+        if y0 < 0.0 && y1 > 0.0 {
+            chart
+                .draw_series(std::iter::once(PathElement::new(vec![(x0, 0.0), (x1, 0.0)], style::INK.stroke_width(1))))
+                .map_err(fail)?;
+        }
+        let band = |lo: usize, hi: usize| -> Vec<(f64, f64)> {
+            let mut p: Vec<(f64, f64)> = self.points.iter().map(|(x, q)| (*x, q[hi])).collect();
+            p.extend(self.points.iter().rev().map(|(x, q)| (*x, q[lo])));
+            p
+        };
+        let outer = style::BLUE.mix(0.18);
+        let inner = style::BLUE.mix(0.38);
+        chart
+            .draw_series(std::iter::once(Polygon::new(band(0, 4), outer.filled())))
+            .map_err(fail)?
+            .label("5th–95th percentile")
+            .legend(move |(x, y)| Rectangle::new([(x, y - 9), (x + 28, y + 9)], outer.filled()));
+        chart
+            .draw_series(std::iter::once(Polygon::new(band(1, 3), inner.filled())))
+            .map_err(fail)?
+            .label("25th–75th percentile")
+            .legend(move |(x, y)| Rectangle::new([(x, y - 9), (x + 28, y + 9)], inner.filled()));
+        let median: Vec<(f64, f64)> = self.points.iter().map(|(x, q)| (*x, q[2])).collect();
+        chart
+            .draw_series(std::iter::once(PathElement::new(median, style::MEDIAN.stroke_width(3))))
+            .map_err(fail)?
+            .label("Median")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 28, y)], style::MEDIAN.stroke_width(3)));
+        chart
+            .configure_series_labels()
+            .position(self.legend_corner())
+            .margin(16)
+            .legend_area_size(40)
+            .label_font(st.font(style::LEGEND_SIZE))
+            .background_style(WHITE.mix(0.9))
+            .border_style(style::GRID)
+            .draw()
+            .map_err(fail)?;
+        Ok(())
+    }
+}
+
+/// Draw a fan chart for every series in `timeseries.csv`.
+pub fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
+    let data = cx.data;
+    for s in &data.series {
+        let points: Vec<(f64, [f64; 5])> = s
+            .points
+            .iter()
+            .filter_map(|(year, q)| {
+                let mut v = [0.0; 5];
+                for (k, x) in q.iter().enumerate() {
+                    v[k] = (*x)?;
+                }
+                Some((*year, v))
+            })
+            .collect();
+        if points.len() < 2 {
+            continue;
+        }
+        let (what, whose) = series_info(&s.metric);
+        let title = format!("{what} of {whose} ({})", s.vehicle);
+        let years = points.last().map_or(0.0, |p| p.0);
+        let subtitle = format!(
+            "{} · percentiles across paths at each step, {} steps over {} years",
+            cx.scenario(),
+            points.len(),
+            style::fixed(years, 0)
+        );
+        let caption = format!(
+            "{title}: median (line), 25th–75th and 5th–95th percentile bands across simulated paths at each step, in million CNY, from timeseries.csv.{}",
+            if s.metric.ends_with("cum_net_cash_flow") {
+                " Negative while capital is called, rising as distributions come back (the J-curve)."
+            } else {
+                ""
+            }
+        );
+        let y_desc = if s.metric.ends_with("cum_net_cash_flow") {
+            "Cumulative net cash flow (million CNY)".to_string()
+        } else if s.metric.ends_with("nav") {
+            "Net asset value (million CNY)".to_string()
+        } else {
+            format!("{} (million CNY)", s.metric.replace('_', " "))
+        };
+        let fig = Fan { title: title.clone(), subtitle, y_desc, points };
+        cx.add(&fig, &["fan", &s.vehicle, &s.metric], Section::CashFlows, title, caption)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,283 @@
+//! Charts of a finished run (INTERFACE.md, Charts), drawn from its CSVs and
+//! `manifest.json` alone.
+//!
+//! Last stage of the pipeline, after the CSVs: `output::write_run` calls
+//! [`draw_all`] on the temporary output directory before it is renamed into
+//! place, and `fundsim plot` calls it again on a finished directory. Both
+//! read the same files, so they draw byte-identical charts.
+//!
+//! Each chart is one [`Figure`] drawn twice, on plotters' SVG backend (for
+//! print) and on its bitmap backend (a PNG for screens), at the same size.
+//! Text uses the bundled DejaVu Sans through plotters' `ab_glyph` renderer,
+//! so no system font library is needed. The families:
+//!
+//! ```text
+//! histogram.rs  return and loss distributions (markers from summary.csv, risk.csv)
+//! fan.rs        J-curve and NAV fan charts (timeseries.csv)
+//! bars.rs       deal outcomes (deals.csv)
+//! sweep.rs      metric against the lever, policy-variant CDFs (sweep.csv, variants/)
+//! style.rs      palette, sizes, font, units
+//! data.rs       reading the output directory back
+//! ```
+
+pub mod bars;
+pub mod data;
+pub mod fan;
+pub mod histogram;
+pub mod style;
+pub mod sweep;
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use data::OutputData;
+use style::{SIZE, Style};
+
+/// How charts are drawn.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChartOptions {
+    /// A TrueType/OpenType font to use instead of the bundled DejaVu Sans
+    /// (for CJK labels, say).
+    pub font: Option<PathBuf>,
+}
+
+/// Which part of the report a chart belongs to, in report order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Section {
+    Returns,
+    Losses,
+    CashFlows,
+    Deals,
+    Sweep,
+}
+
+impl Section {
+    pub fn heading(self) -> &'static str {
+        match self {
+            Section::Returns => "Return distributions",
+            Section::Losses => "Default and loss distributions",
+            Section::CashFlows => "Cash flows over time",
+            Section::Deals => "Deal outcomes",
+            Section::Sweep => "Policy sweep",
+        }
+    }
+}
+
+/// A drawn chart: `charts/<name>.svg` and `charts/<name>.png`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chart {
+    pub name: String,
+    pub section: Section,
+    pub title: String,
+    /// What the chart shows, for the report.
+    pub caption: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChartError {
+    #[error("{} is not a fundsim output directory: {reason}", dir.display())]
+    NotOutputDir { dir: PathBuf, reason: String },
+    #[error("{} is missing; is its directory a fundsim output directory?", path.display())]
+    Missing { path: PathBuf },
+    #[error("{}, line {line}: {message}", path.display())]
+    Garbled { path: PathBuf, line: u64, message: String },
+    #[error("font {}: {message}", path.display())]
+    Font { path: PathBuf, message: String },
+    #[error("cannot write {}: {source}", path.display())]
+    Io { path: PathBuf, source: io::Error },
+    #[error("cannot draw chart {chart}: {message}")]
+    Draw { chart: String, message: String },
+}
+
+impl ChartError {
+    /// 2 for bad input (the output directory or its files, the font), 1
+    /// for a failure to draw or write.
+    pub fn exit_status(&self) -> i32 {
+        match self {
+            ChartError::NotOutputDir { .. }
+            | ChartError::Missing { .. }
+            | ChartError::Garbled { .. }
+            | ChartError::Font { .. } => 2,
+            ChartError::Io { .. } | ChartError::Draw { .. } => 1,
+        }
+    }
+}
+
+/// Check that a `--font` file loads, before any work is done.
+pub fn check_font(file: &Path) -> Result<(), ChartError> {
+    Style::new(Some(file)).map(|_| ())
+}
+
+/// Read the CSVs (and manifest.json) in `dir`, write charts/<name>.svg and
+/// charts/<name>.png into `dir`, return the chart names with captions.
+pub fn draw_all(dir: &Path, opts: &ChartOptions) -> Result<Vec<Chart>, ChartError> {
+    draw_into(dir, dir, opts)
+}
+
+/// Read the output in `src`, write the charts into `dst/charts/` (made
+/// afresh).
+pub fn draw_into(src: &Path, dst: &Path, opts: &ChartOptions) -> Result<Vec<Chart>, ChartError> {
+    let st = Style::new(opts.font.as_deref())?;
+    let data = OutputData::read(src)?;
+    let dir = dst.join("charts");
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| ChartError::Io { path, source }
+    };
+    if dir.exists() {
+        fs::remove_dir_all(&dir).map_err(io(&dir))?;
+    }
+    fs::create_dir_all(&dir).map_err(io(&dir))?;
+    let mut cx = Ctx { data: &data, st, dir, charts: Vec::new() };
+    histogram::draw(&mut cx)?;
+    fan::draw(&mut cx)?;
+    bars::draw(&mut cx)?;
+    sweep::draw(&mut cx)?;
+    Ok(cx.charts)
+}
+
+/// One chart, drawable on any plotters backend.
+pub trait Figure {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, st: &Style) -> DrawResult;
+}
+
+/// Drawing errors carry the backend's message.
+pub type DrawResult = Result<(), String>;
+
+/// Turn any plotters error into a message.
+pub fn fail<E: std::fmt::Display>(e: E) -> String {
+    e.to_string()
+}
+
+/// What the chart families share while drawing.
+pub struct Ctx<'a> {
+    pub data: &'a OutputData,
+    pub st: Style,
+    /// The `charts/` folder being written.
+    pub dir: PathBuf,
+    pub charts: Vec<Chart>,
+}
+
+impl Ctx<'_> {
+    /// Draw `fig` as `<name>.svg` and `<name>.png` and list it. `parts` make
+    /// the file name; a name already taken gets a number.
+    pub fn add(
+        &mut self,
+        fig: &impl Figure,
+        parts: &[&str],
+        section: Section,
+        title: String,
+        caption: String,
+    ) -> Result<(), ChartError> {
+        let base = parts.iter().map(|p| slug(p)).collect::<Vec<_>>().join("_");
+        let mut name = base.clone();
+        let mut i = 2;
+        while self.charts.iter().any(|c| c.name == name) {
+            name = format!("{base}_{i}");
+            i += 1;
+        }
+        render(fig, &self.dir, &name, &self.st)?;
+        self.charts.push(Chart { name, section, title, caption });
+        Ok(())
+    }
+
+    /// The scenario's name, for subtitles (shortened to fit one line).
+    pub fn scenario(&self) -> String {
+        let name = &self.data.manifest.scenario_name;
+        if name.chars().count() > 60 { name.chars().take(59).collect::<String>() + "…" } else { name.clone() }
+    }
+}
+
+/// A file-name-safe form of a vehicle or metric name.
+pub fn slug(s: &str) -> String {
+    let s: String =
+        s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c.to_ascii_lowercase() } else { '_' }).collect();
+    if s.is_empty() { "_".into() } else { s }
+}
+
+/// Draw `fig` to `<dir>/<name>.svg` and `<dir>/<name>.png`.
+fn render(fig: &impl Figure, dir: &Path, name: &str, st: &Style) -> Result<(), ChartError> {
+    let draw_err = |message: String| ChartError::Draw { chart: name.to_string(), message };
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        fig.draw(&root, st).map_err(draw_err)?;
+        root.present().map_err(|e| draw_err(fail(e)))?;
+    }
+    let svg_path = dir.join(format!("{name}.svg"));
+    fs::write(&svg_path, svg + "\n").map_err(|source| ChartError::Io { path: svg_path.clone(), source })?;
+
+    let (w, h) = SIZE;
+    let mut rgb = vec![255u8; w as usize * h as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, SIZE).into_drawing_area();
+        fig.draw(&root, st).map_err(draw_err)?;
+        root.present().map_err(|e| draw_err(fail(e)))?;
+    }
+    let png_path = dir.join(format!("{name}.png"));
+    let io = |source| ChartError::Io { path: png_path.clone(), source };
+    let mut bytes = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut bytes, w, h);
+        enc.set_color(png::ColorType::Rgb);
+        enc.set_depth(png::BitDepth::Eight);
+        let mut writer = enc.write_header().map_err(|e| io(io::Error::other(e)))?;
+        writer.write_image_data(&rgb).map_err(|e| io(io::Error::other(e)))?;
+        writer.finish().map_err(|e| io(io::Error::other(e)))?;
+    }
+    fs::write(&png_path, bytes).map_err(io)
+}
+
+/// White background, the title and subtitle in the title band; returns the
+/// area below it for the plot.
+pub fn frame<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    st: &Style,
+    title: &str,
+    subtitle: &str,
+) -> Result<DrawingArea<DB, Shift>, String> {
+    root.fill(&WHITE).map_err(fail)?;
+    let left = Pos::new(HPos::Left, VPos::Top);
+    root.draw(&Text::new(title.to_string(), (28, 16), st.font(style::TITLE_SIZE).pos(left))).map_err(fail)?;
+    root.draw(&Text::new(subtitle.to_string(), (28, 64), st.text(style::SUBTITLE_SIZE, style::MUTED).pos(left)))
+        .map_err(fail)?;
+    let (_, body) = root.split_vertically(style::TITLE_BAND);
+    Ok(body)
+}
+
+/// A number of paths with a thousands separator: `20,000`.
+pub fn count(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_file_name_safe() {
+        assert_eq!(slug("Fund A.1"), "fund_a_1");
+        assert_eq!(slug("基金"), "__");
+        assert_eq!(slug(""), "_");
+    }
+
+    #[test]
+    fn counts_group_thousands() {
+        assert_eq!(count(20000), "20,000");
+        assert_eq!(count(200), "200");
+        assert_eq!(count(1234567), "1,234,567");
+    }
+}

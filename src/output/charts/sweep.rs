@@ -1,0 +1,377 @@
+//! Charts of a policy sweep (`[[sweep]]` in the scenario): each metric
+//! against the swept lever with its 90 % band, from `sweep.csv`; and the
+//! CDFs of a metric under each policy variant, from
+//! `variants/<i>/paths.csv`.
+//!
+//! With two swept keys (a grid) the first is the x axis and each value of
+//! the others is one line. A lever whose values are not all numbers is
+//! drawn as categories, one position per value.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::data::Sweep;
+use super::histogram::wanted;
+use super::style::{self, Role, Style, Unit, capital, metric_info};
+use super::{ChartError, Ctx, DrawResult, Figure, Section, count, fail, frame};
+
+/// One line of a lever chart: per x (mean, p05, p95).
+#[derive(Debug, Clone)]
+pub struct LeverLine {
+    pub label: String,
+    pub points: Vec<(f64, f64, f64, f64)>,
+}
+
+/// A metric against the lever.
+#[derive(Debug, Clone)]
+pub struct LeverChart {
+    pub title: String,
+    pub subtitle: String,
+    pub x_desc: String,
+    pub y_desc: String,
+    pub unit: Unit,
+    /// Tick labels when the lever is categorical: position i is `cats[i]`.
+    pub cats: Option<Vec<String>>,
+    pub lines: Vec<LeverLine>,
+}
+
+fn span(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) = values.fold((f64::MAX, f64::MIN), |(l, h), v| (l.min(v), h.max(v)));
+    if lo > hi {
+        return (0.0, 1.0);
+    }
+    let pad = if hi - lo > 1e-12 { 0.05 * (hi - lo) } else { (lo.abs() * 0.1).max(0.5) };
+    (lo - pad, hi + pad)
+}
+
+impl Figure for LeverChart {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, st: &Style) -> DrawResult {
+        let body = frame(root, st, &self.title, &self.subtitle)?;
+        let u = self.unit;
+        let (x0, x1) = span(self.lines.iter().flat_map(|l| l.points.iter().map(|p| p.0)));
+        let (y0, y1) = span(self.lines.iter().flat_map(|l| l.points.iter().flat_map(|p| [u.scale(p.2), u.scale(p.3)])));
+        let mut chart = ChartBuilder::on(&body)
+            .margin_left(20)
+            .margin_right(40)
+            .margin_top(10)
+            .margin_bottom(10)
+            .x_label_area_size(80)
+            .y_label_area_size(110)
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .map_err(fail)?;
+        let xs = (x1 - x0) / 8.0;
+        let ys = (y1 - y0) / 8.0;
+        let cats = self.cats.clone();
+        let x_fmt = move |v: &f64| match &cats {
+            Some(c) => {
+                let i = v.round();
+                if (v - i).abs() < 1e-9 && i >= 0.0 && (i as usize) < c.len() {
+                    c[i as usize].clone()
+                } else {
+                    String::new()
+                }
+            }
+            None => style::fixed(*v, style::decimals(xs)),
+        };
+        let y_fmt = move |v: &f64| u.tick(*v, ys);
+        chart
+            .configure_mesh()
+            .light_line_style(TRANSPARENT)
+            .bold_line_style(style::GRID)
+            .axis_style(style::INK)
+            .x_labels(self.cats.as_ref().map_or(8, |c| c.len().max(2)))
+            .y_labels(8)
+            .x_label_formatter(&x_fmt)
+            .y_label_formatter(&y_fmt)
+            .label_style(st.font(style::TICK_SIZE))
+            .axis_desc_style(st.font(style::AXIS_DESC_SIZE))
+            .x_desc(self.x_desc.as_str())
+            .y_desc(self.y_desc.as_str())
+            .draw()
+            .map_err(fail)?;
+        for (i, l) in self.lines.iter().enumerate() {
+            let c = style::series_colour(i);
+            let mut band: Vec<(f64, f64)> = l.points.iter().map(|p| (p.0, u.scale(p.3))).collect();
+            band.extend(l.points.iter().rev().map(|p| (p.0, u.scale(p.2))));
+            let fill = c.mix(0.16);
+            let s = chart.draw_series(std::iter::once(Polygon::new(band, fill.filled()))).map_err(fail)?;
+            if i == 0 {
+                s.label("90% band (P5–P95)")
+                    .legend(move |(x, y)| Rectangle::new([(x, y - 9), (x + 28, y + 9)], fill.filled()));
+            }
+            let mean: Vec<(f64, f64)> = l.points.iter().map(|p| (p.0, u.scale(p.1))).collect();
+            chart
+                .draw_series(std::iter::once(PathElement::new(mean.clone(), c.stroke_width(3))))
+                .map_err(fail)?
+                .label(l.label.clone())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 28, y)], c.stroke_width(3)));
+            chart.draw_series(mean.iter().map(|&p| Circle::new(p, 6, c.filled()))).map_err(fail)?;
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .margin(16)
+            .legend_area_size(40)
+            .label_font(st.font(style::LEGEND_SIZE))
+            .background_style(WHITE.mix(0.9))
+            .border_style(style::GRID)
+            .draw()
+            .map_err(fail)?;
+        Ok(())
+    }
+}
+
+/// Empirical CDFs of one metric, one line per variant.
+#[derive(Debug, Clone)]
+pub struct Cdfs {
+    pub title: String,
+    pub subtitle: String,
+    pub x_desc: String,
+    pub unit: Unit,
+    /// (legend label, points (plotted x, cumulative share in percent)).
+    pub lines: Vec<(String, Vec<(f64, f64)>)>,
+}
+
+/// Levels at which a CDF is drawn: 0.5 % to 99.5 % in steps of 0.5 %.
+pub fn cdf_points(values: &[f64], unit: Unit) -> Vec<(f64, f64)> {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).map(|x| unit.scale(x)).collect();
+    if v.is_empty() {
+        return Vec::new();
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    (1..200)
+        .map(|k| {
+            let p = k as f64 / 200.0;
+            let x = v[((p * n as f64).ceil() as usize).clamp(1, n) - 1];
+            (x, 100.0 * p)
+        })
+        .collect()
+}
+
+impl Figure for Cdfs {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, st: &Style) -> DrawResult {
+        let body = frame(root, st, &self.title, &self.subtitle)?;
+        let (x0, x1) = span(self.lines.iter().flat_map(|l| l.1.iter().map(|p| p.0)));
+        let mut chart = ChartBuilder::on(&body)
+            .margin_left(20)
+            .margin_right(40)
+            .margin_top(10)
+            .margin_bottom(10)
+            .x_label_area_size(80)
+            .y_label_area_size(100)
+            .build_cartesian_2d(x0..x1, 0.0..100.0)
+            .map_err(fail)?;
+        let xs = (x1 - x0) / 10.0;
+        let u = self.unit;
+        let x_fmt = move |v: &f64| u.tick(*v, xs);
+        let y_fmt = |v: &f64| style::fixed(*v, 0);
+        chart
+            .configure_mesh()
+            .light_line_style(TRANSPARENT)
+            .bold_line_style(style::GRID)
+            .axis_style(style::INK)
+            .x_labels(10)
+            .y_labels(6)
+            .x_label_formatter(&x_fmt)
+            .y_label_formatter(&y_fmt)
+            .label_style(st.font(style::TICK_SIZE))
+            .axis_desc_style(st.font(style::AXIS_DESC_SIZE))
+            .x_desc(self.x_desc.as_str())
+            .y_desc("Share of paths at or below (%)")
+            .draw()
+            .map_err(fail)?;
+        for (i, (label, pts)) in self.lines.iter().enumerate() {
+            let c = style::series_colour(i);
+            chart
+                .draw_series(std::iter::once(PathElement::new(pts.clone(), c.stroke_width(3))))
+                .map_err(fail)?
+                .label(label.clone())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 28, y)], c.stroke_width(3)));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .margin(16)
+            .legend_area_size(40)
+            .label_font(st.font(style::LEGEND_SIZE))
+            .background_style(WHITE.mix(0.9))
+            .border_style(style::GRID)
+            .draw()
+            .map_err(fail)?;
+        Ok(())
+    }
+}
+
+/// Whether a metric gets sweep charts: returns, losses and the pool
+/// exhaustion share.
+fn charted(metric: &str) -> Option<style::MetricInfo> {
+    metric_info(metric).filter(|i| i.role != Role::Other || metric == "pool_exhausted")
+}
+
+/// `key=value, key=value` with each key's last dotted segment.
+fn lever_label(keys: &[String], values: &[String]) -> String {
+    keys.iter()
+        .zip(values)
+        .map(|(k, v)| format!("{} = {v}", k.rsplit('.').next().unwrap_or(k)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Draw the lever charts and variant CDFs of a sweep, if there is one.
+pub fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
+    let data = cx.data;
+    let Some(sweep) = &data.sweep else {
+        return Ok(());
+    };
+    let variants = sweep.variants();
+    // (vehicle, metric) in file order.
+    let mut metrics: Vec<(&str, &str)> = Vec::new();
+    for r in &sweep.rows {
+        if !metrics.contains(&(r.vehicle.as_str(), r.metric.as_str())) {
+            metrics.push((&r.vehicle, &r.metric));
+        }
+    }
+    let first = &sweep.keys[0];
+    let numeric = variants.iter().all(|(_, l)| l[0].trim().parse::<f64>().is_ok_and(f64::is_finite));
+    let mut cats: Vec<String> = Vec::new();
+    for (_, l) in &variants {
+        if !cats.contains(&l[0]) {
+            cats.push(l[0].clone());
+        }
+    }
+    for &(vehicle, metric) in &metrics {
+        let Some(info) = charted(metric) else {
+            continue;
+        };
+        if vehicle == "total" && !metrics.iter().any(|&(v, m)| v != "total" && m == metric) {
+            continue;
+        }
+        let lines = lever_lines(sweep, vehicle, metric, numeric, &cats);
+        if lines.is_empty() {
+            continue;
+        }
+        let whose =
+            if vehicle == "total" { "all vehicles".to_string() } else { format!("{} ({vehicle})", info.stakeholder) };
+        let lever = first.rsplit('.').next().unwrap_or(first);
+        let title = format!("{} of {whose} against {lever}", capital(info.label));
+        let subtitle =
+            format!("{} · mean and 90% band across paths for each of {} variants", cx.scenario(), variants.len());
+        let caption = format!(
+            "{title}: mean (line and dots) and the 5th–95th percentile band across simulated paths for each value of {first}{}, from sweep.csv.",
+            if sweep.keys.len() > 1 {
+                format!(", one line per value of {}", sweep.keys[1..].join(", "))
+            } else {
+                String::new()
+            }
+        );
+        let fig = LeverChart {
+            title: title.clone(),
+            subtitle,
+            x_desc: first.clone(),
+            y_desc: format!("{} ({})", capital(info.label), info.unit.axis()),
+            unit: info.unit,
+            cats: (!numeric).then(|| cats.clone()),
+            lines,
+        };
+        cx.add(&fig, &["sweep", vehicle, metric], Section::Sweep, title, caption)?;
+    }
+
+    if data.variant_paths.is_empty() {
+        return Ok(());
+    }
+    let columns = &data.variant_paths[0].1.columns;
+    for (vehicle, metric, _) in columns {
+        let Some(info) = charted(metric) else {
+            continue;
+        };
+        if metric == "pool_exhausted" || !wanted(&data.variant_paths[0].1, vehicle, metric) {
+            continue;
+        }
+        let mut lines = Vec::new();
+        let mut n = 0;
+        for (v, paths) in &data.variant_paths {
+            let Some(values) = paths.get(vehicle, metric) else {
+                continue;
+            };
+            let pts = cdf_points(values, info.unit);
+            if pts.is_empty() {
+                continue;
+            }
+            n = n.max(values.len());
+            let levers =
+                variants.iter().find(|(i, _)| i == v).map(|(_, l)| lever_label(&sweep.keys, l)).unwrap_or_default();
+            lines.push((format!("Variant {v}: {levers}"), pts));
+        }
+        if lines.len() < 2 {
+            continue;
+        }
+        let whose =
+            if vehicle == "total" { "all vehicles".to_string() } else { format!("{} ({vehicle})", info.stakeholder) };
+        let title = format!("{} of {whose} under each policy variant", capital(info.label));
+        let subtitle = format!("{} · cumulative distribution over {} paths per variant", cx.scenario(), count(n));
+        let caption = format!(
+            "{title}: share of simulated paths at or below each value (empirical CDF between the 0.5th and 99.5th percentiles, undefined values skipped), one line per variant, from variants/<i>/paths.csv. A line further right is better for a return and worse for a loss."
+        );
+        let fig = Cdfs {
+            title: title.clone(),
+            subtitle,
+            x_desc: format!("{} ({})", capital(info.label), info.unit.axis()),
+            unit: info.unit,
+            lines,
+        };
+        cx.add(&fig, &["cdf", vehicle, metric], Section::Sweep, title, caption)?;
+    }
+    Ok(())
+}
+
+/// The lines of a lever chart: one per value of the keys after the first.
+fn lever_lines(sweep: &Sweep, vehicle: &str, metric: &str, numeric: bool, cats: &[String]) -> Vec<LeverLine> {
+    let mut lines: Vec<(Vec<String>, LeverLine)> = Vec::new();
+    for r in sweep.rows.iter().filter(|r| r.vehicle == vehicle && r.metric == metric) {
+        let (Some(mean), Some(p05), Some(p95)) = (r.mean, r.p05, r.p95) else {
+            continue;
+        };
+        let x = if numeric {
+            r.levers[0].trim().parse::<f64>().unwrap_or(f64::NAN)
+        } else {
+            cats.iter().position(|c| *c == r.levers[0]).unwrap_or(0) as f64
+        };
+        let rest = r.levers[1..].to_vec();
+        let i = match lines.iter().position(|(k, _)| *k == rest) {
+            Some(i) => i,
+            None => {
+                let label = if rest.is_empty() {
+                    "Mean".to_string()
+                } else {
+                    format!("Mean, {}", lever_label(&sweep.keys[1..], &rest))
+                };
+                lines.push((rest, LeverLine { label, points: Vec::new() }));
+                lines.len() - 1
+            }
+        };
+        lines[i].1.points.push((x, mean, p05, p95));
+    }
+    lines
+        .into_iter()
+        .map(|(_, mut l)| {
+            l.points.sort_by(|a, b| a.0.total_cmp(&b.0));
+            l
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cdf_points_are_the_lower_quantiles() {
+        let v: Vec<f64> = (1..=1000).map(|i| i as f64).collect();
+        let p = cdf_points(&v, Unit::Money);
+        assert_eq!(p.len(), 199);
+        assert_eq!(p[0], (5.0, 0.5));
+        assert_eq!(p[99], (500.0, 50.0));
+        assert!(p.windows(2).all(|w| w[0].0 <= w[1].0));
+    }
+}

@@ -1,0 +1,314 @@
+//! `report.html`: one self-contained page per run (INTERFACE.md, Outputs).
+//!
+//! Last step of the output stage, after the charts: the scenario's name and
+//! description, the key tables of `summary.csv` and `risk.csv`, every chart
+//! (its SVG inlined) with its caption, and the reproducibility block of
+//! `manifest.json`. Inline CSS, no scripts, nothing loaded from the network;
+//! like the charts it is drawn from the output directory's files alone.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::Path;
+
+use super::charts::data::{OutputData, SummaryRow};
+use super::charts::style::{Role, Unit, capital, fixed, metric_info};
+use super::charts::{Chart, ChartError, Section, count};
+
+/// Write `dir/report.html` from the files in `dir` and the charts drawn
+/// into `dir/charts/`.
+pub fn write_report(dir: &Path, charts: &[Chart]) -> Result<(), ChartError> {
+    write_report_into(dir, dir, charts)
+}
+
+/// Read the output in `src` and the charts in `dst/charts/`, write
+/// `dst/report.html`.
+pub fn write_report_into(src: &Path, dst: &Path, charts: &[Chart]) -> Result<(), ChartError> {
+    let data = OutputData::read(src)?;
+    let mut svgs = Vec::with_capacity(charts.len());
+    for c in charts {
+        let p = dst.join("charts").join(format!("{}.svg", c.name));
+        let svg = fs::read_to_string(&p).map_err(|source| ChartError::Io { path: p, source })?;
+        svgs.push(svg);
+    }
+    let html = render(&data, charts, &svgs);
+    let path = dst.join("report.html");
+    fs::write(&path, html).map_err(|source| ChartError::Io { path, source })
+}
+
+/// Escape text for HTML.
+pub fn esc(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+const CSS: &str = r#"
+:root { color-scheme: light; }
+body { margin: 0; background: #f4f4f2; color: #212121;
+  font-family: "DejaVu Sans", "Noto Sans", "Helvetica Neue", Arial, sans-serif;
+  font-size: 15px; line-height: 1.5; }
+main { max-width: 1080px; margin: 0 auto; padding: 32px 40px 64px; background: #fff; }
+h1 { font-size: 28px; margin: 0 0 8px; }
+h2 { font-size: 21px; margin: 40px 0 12px; padding-bottom: 4px; border-bottom: 2px solid #0072B2; }
+h3 { font-size: 16px; margin: 20px 0 8px; }
+.desc { font-size: 16px; margin: 0 0 8px; }
+.meta { color: #5a5a5a; margin: 0; }
+nav ol { margin: 8px 0 0; padding-left: 22px; }
+table { border-collapse: collapse; margin: 8px 0 4px; font-size: 13.5px; }
+th, td { padding: 4px 10px; border-bottom: 1px solid #e1e1e1; }
+th { text-align: left; background: #f0f5f9; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.note { color: #5a5a5a; font-size: 13.5px; }
+figure { margin: 24px 0 32px; break-inside: avoid; page-break-inside: avoid; }
+figure svg { display: block; width: 100%; height: auto; border: 1px solid #e1e1e1; }
+figcaption { font-size: 14px; margin-top: 6px; color: #333; }
+figcaption a { color: #0072B2; }
+dl { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; font-size: 14px; }
+dt { font-weight: bold; }
+dd { margin: 0; word-break: break-all; }
+pre { background: #f6f6f6; padding: 12px; overflow-x: auto; font-size: 12.5px; }
+code { font-size: 13px; }
+@media print { body { background: #fff; } main { padding: 0; max-width: none; } }
+"#;
+
+fn render(data: &OutputData, charts: &[Chart], svgs: &[String]) -> String {
+    let m = &data.manifest;
+    let name = if m.scenario_name.is_empty() { "fundsim run".to_string() } else { m.scenario_name.clone() };
+    let mut h = String::new();
+    h += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
+    h += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
+    let _ = writeln!(h, "<title>{} · fundsim report</title>", esc(&name));
+    let _ = writeln!(h, "<style>{CSS}</style>\n</head>\n<body>\n<main>");
+    let _ = writeln!(h, "<header>\n<h1>{}</h1>", esc(&name));
+    if !m.scenario_description.is_empty() {
+        let _ = writeln!(h, "<p class=\"desc\">{}</p>", esc(&m.scenario_description));
+    }
+    let _ = writeln!(
+        h,
+        "<p class=\"meta\">{} simulated paths · seed {} · fundsim {}</p>\n</header>",
+        count(m.paths as usize),
+        m.seed,
+        esc(&m.fundsim_version)
+    );
+
+    // Contents.
+    let mut sections: Vec<Section> = charts.iter().map(|c| c.section).collect();
+    sections.dedup();
+    h += "<nav>\n<h2>Contents</h2>\n<ol>\n<li><a href=\"#key-results\">Key results</a></li>\n";
+    h += "<li><a href=\"#tail-risk\">Tail risk</a></li>\n";
+    for s in &sections {
+        let _ = writeln!(h, "<li><a href=\"#{}\">{}</a></li>", anchor(*s), s.heading());
+    }
+    h += "<li><a href=\"#reproducibility\">Reproducibility</a></li>\n</ol>\n</nav>\n";
+
+    summary_tables(&mut h, data);
+    risk_table(&mut h, data);
+
+    let mut figure = 0;
+    for s in &sections {
+        let _ = writeln!(h, "<section id=\"{}\">\n<h2>{}</h2>", anchor(*s), s.heading());
+        for (c, svg) in charts.iter().zip(svgs).filter(|(c, _)| c.section == *s) {
+            figure += 1;
+            let svg =
+                svg.trim_end().replacen("<svg ", &format!("<svg role=\"img\" aria-label=\"{}\" ", esc(&c.title)), 1);
+            let _ = writeln!(
+                h,
+                "<figure id=\"{n}\">\n{svg}\n<figcaption><b>Figure {figure}.</b> {cap} <a href=\"charts/{n}.png\">PNG</a> · <a href=\"charts/{n}.svg\">SVG</a></figcaption>\n</figure>",
+                n = esc(&c.name),
+                cap = esc(&c.caption),
+            );
+        }
+        h += "</section>\n";
+    }
+    if data.paths.is_none() {
+        h += "<p class=\"note\">paths.csv was not written (<code>--no-paths</code>), so the per-path distributions are not drawn.</p>\n";
+    }
+    if charts.is_empty() {
+        h += "<p class=\"note\">No charts were drawn for this run.</p>\n";
+    }
+
+    reproducibility(&mut h, data);
+    h += "</main>\n</body>\n</html>\n";
+    h
+}
+
+fn anchor(s: Section) -> &'static str {
+    match s {
+        Section::Returns => "returns",
+        Section::Losses => "losses",
+        Section::CashFlows => "cash-flows",
+        Section::Deals => "deals",
+        Section::Sweep => "sweep",
+    }
+}
+
+/// Unit of a metric in the tables, and decimals.
+fn table_unit(metric: &str) -> (Option<Unit>, &'static str, usize) {
+    match metric_info(metric).map(|i| i.unit) {
+        Some(Unit::Multiple) => (Some(Unit::Multiple), "x", 2),
+        Some(Unit::Percent) => (Some(Unit::Percent), "%", 1),
+        Some(Unit::Money) => (Some(Unit::Money), "mn CNY", 1),
+        Some(Unit::Count) | None => (None, "", 2),
+    }
+}
+
+fn cell(v: Option<f64>, unit: Option<Unit>, digits: usize) -> String {
+    match v {
+        Some(v) => fixed(unit.map_or(v, |u| u.scale(v)), digits),
+        None => "–".into(),
+    }
+}
+
+/// What a metric is, for the tables.
+fn describe(metric: &str) -> String {
+    match metric_info(metric) {
+        Some(i) if i.role != Role::Other => format!("{} of {}", capital(i.label), i.stakeholder),
+        Some(i) if i.label != "amount" => capital(i.label),
+        _ => capital(&metric.replace('_', " ")),
+    }
+}
+
+fn summary_tables(h: &mut String, data: &OutputData) {
+    h.push_str("<section id=\"key-results\">\n<h2>Key results</h2>\n");
+    h.push_str("<p class=\"note\">Across simulated paths, from summary.csv: mean and its standard error, 5th, 50th and 95th percentiles, and the share of paths where the metric is undefined (an IRR with no root, say). Money in million CNY, multiples in x, rates in %.</p>\n");
+    let mut vehicles: Vec<&str> = Vec::new();
+    for r in &data.summary {
+        if !vehicles.contains(&r.vehicle.as_str()) {
+            vehicles.push(&r.vehicle);
+        }
+    }
+    for v in vehicles {
+        let rows: Vec<&SummaryRow> =
+            data.summary.iter().filter(|r| r.vehicle == v && !(v == "total" && all_zero(r))).collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let _ = writeln!(h, "<h3>{}</h3>", esc(v));
+        h.push_str("<table>\n<thead><tr><th>metric</th><th></th><th>unit</th><th>mean</th><th>se</th><th>P5</th><th>median</th><th>P95</th><th>undefined</th></tr></thead>\n<tbody>\n");
+        for r in rows {
+            let (unit, label, d) = table_unit(&r.metric);
+            let _ = writeln!(
+                h,
+                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                esc(&r.metric),
+                esc(&describe(&r.metric)),
+                label,
+                cell(r.mean, unit, d),
+                cell(r.se, unit, d + 2),
+                cell(r.p05, unit, d),
+                cell(r.p50, unit, d),
+                cell(r.p95, unit, d),
+                cell(r.undefined_share, Some(Unit::Percent), 1) + "%",
+            );
+        }
+        h.push_str("</tbody>\n</table>\n");
+    }
+    h.push_str("</section>\n");
+}
+
+fn all_zero(r: &SummaryRow) -> bool {
+    [r.min, r.max].iter().all(|v| *v == Some(0.0))
+}
+
+fn risk_table(h: &mut String, data: &OutputData) {
+    h.push_str("<section id=\"tail-risk\">\n<h2>Tail risk</h2>\n");
+    let rows: Vec<_> = data
+        .risk
+        .iter()
+        .filter(|r| r.vehicle != "total" || data.risk.iter().any(|o| o.vehicle != "total" && o.metric == r.metric))
+        .collect();
+    if rows.is_empty() {
+        h.push_str("<p class=\"note\">No vehicle in this scenario reports a loss or a fiscal cost, so risk.csv has no measures to show.</p>\n</section>\n");
+        return;
+    }
+    h.push_str("<p class=\"note\">Value-at-Risk (VaR) and expected shortfall (ES, the mean of the worst tail) of each loss metric, from risk.csv.</p>\n");
+    let tags: Vec<String> = rows[0].levels.iter().map(|l| l.0.clone()).collect();
+    let level = |t: &str| match t {
+        "999" => "99.9%".to_string(),
+        t => format!("{t}%"),
+    };
+    h.push_str("<table>\n<thead><tr><th>vehicle</th><th>metric</th><th>unit</th>");
+    for t in &tags {
+        let _ = write!(h, "<th>VaR {0}</th><th>ES {0}</th>", level(t));
+    }
+    h.push_str("</tr></thead>\n<tbody>\n");
+    for r in rows {
+        let (unit, label, d) = table_unit(&r.metric);
+        let _ = write!(h, "<tr><td>{}</td><td><code>{}</code></td><td>{}</td>", esc(&r.vehicle), esc(&r.metric), label);
+        for t in &tags {
+            let (var, es) = r.at(t).unwrap_or((None, None));
+            let _ = write!(h, "<td class=\"n\">{}</td><td class=\"n\">{}</td>", cell(var, unit, d), cell(es, unit, d));
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</tbody>\n</table>\n</section>\n");
+}
+
+/// Quote a shell word when it needs it.
+fn shell_word(s: &str) -> String {
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "._=-/,:+".contains(c)) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+fn reproducibility(h: &mut String, data: &OutputData) {
+    let m = &data.manifest;
+    h.push_str("<section id=\"reproducibility\">\n<h2>Reproducibility</h2>\n");
+    h.push_str("<p class=\"note\">From manifest.json. The same scenario file, seed and <code>--set</code> values give byte-identical CSV files whatever the thread count.</p>\n<dl>\n");
+    let mut row = |k: &str, v: String| {
+        let _ = writeln!(h, "<dt>{k}</dt><dd>{v}</dd>");
+    };
+    row("fundsim version", esc(&m.fundsim_version));
+    row("scenario file", format!("<code>{}</code>", esc(&m.scenario_file)));
+    row("scenario SHA-256", format!("<code>{}</code>", esc(&m.scenario_sha256)));
+    row("seed", m.seed.to_string());
+    row("paths", m.paths.to_string());
+    row("horizon", format!("{} years, {} steps a year", m.years, m.steps_per_year));
+    row("threads", m.threads.to_string());
+    row("random numbers", esc(&m.generator));
+    row(
+        "<code>--set</code> values",
+        if m.sets.is_empty() {
+            "none".into()
+        } else {
+            m.sets.iter().map(|s| format!("<code>{}</code>", esc(s))).collect::<Vec<_>>().join("<br>")
+        },
+    );
+    let mut cmd = format!("fundsim run {} --seed {} --paths {}", shell_word(&m.scenario_file), m.seed, m.paths);
+    for s in &m.sets {
+        cmd += &format!(" --set {}", shell_word(s));
+    }
+    row("command", format!("<code>{}</code>", esc(&cmd)));
+    h.push_str("</dl>\n");
+    if !m.scenario.is_empty() {
+        let _ = writeln!(
+            h,
+            "<details>\n<summary>Scenario file, verbatim</summary>\n<pre>{}</pre>\n</details>",
+            esc(&m.scenario)
+        );
+    }
+    h.push_str("</section>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_and_shell_are_escaped() {
+        assert_eq!(esc("<a & 'b'>"), "&lt;a &amp; &#39;b&#39;&gt;");
+        assert_eq!(shell_word("a.b=0.5"), "a.b=0.5");
+        assert_eq!(shell_word("name=\"x y\""), "'name=\"x y\"'");
+    }
+}

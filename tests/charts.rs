@@ -1,0 +1,712 @@
+//! Charts and report (issue 6): run the real binary on a small scenario and
+//! on a hand-made output directory of the coming vehicles (guidance fund,
+//! loan programme) with a sweep, then read the files back: valid SVG/PNG of
+//! the right size, markers where `summary.csv` and `risk.csv` put them,
+//! `fundsim plot` reproducing `run` byte for byte, text drawn with the
+//! bundled font, and the report rendering in headless Chromium.
+
+mod common;
+use common::*;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+const W: u32 = 1200;
+const H: u32 = 750;
+
+/// The charts of a venture fund named `fund`.
+const FUND_CHARTS: [&str; 8] = [
+    "dist_fund_tvpi",
+    "dist_fund_dpi",
+    "dist_fund_irr",
+    "dist_fund_gross_multiple",
+    "fan_fund_cum_net_cash_flow",
+    "fan_fund_nav",
+    "deals_fund_multiples",
+    "deals_fund_routes",
+];
+
+/// Run SMALL_FUND into `<dir>/out` with extra flags.
+fn run_small(dir: &Path, extra: &[&str]) -> PathBuf {
+    let scn = scenario(dir, "small.toml", SMALL_FUND);
+    let out = dir.join("out");
+    let mut args = vec!["run", scn.to_str().unwrap(), "--out", "out", "--quiet"];
+    args.extend_from_slice(extra);
+    let o = fundsim(dir, &args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    out
+}
+
+/// Chart files in `out/charts`, name -> bytes.
+fn chart_files(out: &Path) -> BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(out.join("charts"))
+        .unwrap()
+        .map(|e| {
+            let p = e.unwrap().path();
+            (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap())
+        })
+        .collect()
+}
+
+/// Width and height from a PNG's IHDR chunk.
+fn png_size(bytes: &[u8]) -> (u32, u32) {
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "PNG signature");
+    assert_eq!(&bytes[12..16], b"IHDR");
+    let be = |i: usize| u32::from_be_bytes(bytes[i..i + 4].try_into().unwrap());
+    (be(16), be(20))
+}
+
+/// Decode a PNG to (width, height, RGB bytes).
+fn png_rgb(path: &Path) -> (u32, u32, Vec<u8>) {
+    let file = std::io::Cursor::new(std::fs::read(path).unwrap());
+    let mut reader = png::Decoder::new(file).read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    assert_eq!(info.color_type, png::ColorType::Rgb);
+    buf.truncate(info.buffer_size());
+    (info.width, info.height, buf)
+}
+
+/// Check one chart's SVG and PNG; return the SVG text.
+fn check_chart(out: &Path, name: &str) -> String {
+    let svg_path = out.join("charts").join(format!("{name}.svg"));
+    let svg = read(&svg_path);
+    let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{}: not XML: {e}", svg_path.display()));
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "svg");
+    assert_eq!(root.attribute("width"), Some("1200"), "{name}");
+    assert_eq!(root.attribute("height"), Some("750"), "{name}");
+    assert_eq!(root.attribute("viewBox"), Some("0 0 1200 750"), "{name}");
+    let png = std::fs::read(out.join("charts").join(format!("{name}.png"))).unwrap();
+    assert_eq!(png_size(&png), (W, H), "{name}.png");
+    svg
+}
+
+/// A `<text>` of an SVG: x, y, anchor, content.
+#[derive(Debug, Clone)]
+struct SvgText {
+    x: f64,
+    y: f64,
+    anchor: String,
+    text: String,
+}
+
+fn svg_texts(svg: &str) -> Vec<SvgText> {
+    let doc = roxmltree::Document::parse(svg).unwrap();
+    doc.descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .map(|n| SvgText {
+            x: n.attribute("x").unwrap().parse().unwrap(),
+            y: n.attribute("y").unwrap().parse().unwrap(),
+            anchor: n.attribute("text-anchor").unwrap_or("").to_string(),
+            text: n.text().unwrap_or("").trim().to_string(),
+        })
+        .collect()
+}
+
+/// Vertical polylines of a colour: the distinct x of each, in order.
+fn vertical_lines(svg: &str, colour: &str) -> Vec<f64> {
+    let doc = roxmltree::Document::parse(svg).unwrap();
+    let mut xs: Vec<f64> = Vec::new();
+    for n in doc.descendants().filter(|n| n.has_tag_name("polyline")) {
+        if n.attribute("stroke") != Some(colour) {
+            continue;
+        }
+        let pts: Vec<(f64, f64)> = n
+            .attribute("points")
+            .unwrap()
+            .split_whitespace()
+            .map(|p| {
+                let (x, y) = p.split_once(',').unwrap();
+                (x.parse().unwrap(), y.parse().unwrap())
+            })
+            .collect();
+        if pts.len() >= 2 && pts.iter().all(|p| p.0 == pts[0].0) && pts[0].1 != pts[1].1 && !xs.contains(&pts[0].0) {
+            xs.push(pts[0].0);
+        }
+    }
+    xs.sort_by(f64::total_cmp);
+    xs
+}
+
+/// The x axis's pixel mapping, read back from the tick labels: the x-axis
+/// tick labels are the centred texts that parse with `parse` on the lowest
+/// baseline holding at least three of them. Returns (offset, pixels per unit).
+fn x_axis(svg: &str, parse: impl Fn(&str) -> Option<f64>) -> (f64, f64) {
+    let mut by_y: BTreeMap<i64, Vec<(f64, f64)>> = BTreeMap::new();
+    for t in svg_texts(svg) {
+        if t.anchor == "middle"
+            && let Some(v) = parse(&t.text)
+        {
+            by_y.entry(t.y as i64).or_default().push((v, t.x));
+        }
+    }
+    let ticks = by_y.values().rfind(|v| v.len() >= 3).expect("x-axis tick labels");
+    let (a, b) = (ticks[0], ticks[ticks.len() - 1]);
+    let scale = (b.1 - a.1) / (b.0 - a.0);
+    (a.1 - a.0 * scale, scale)
+}
+
+fn unit_number(s: &str, suffix: &str) -> Option<f64> {
+    s.strip_suffix(suffix)?.parse().ok()
+}
+
+/// summary.csv as (vehicle.metric) -> column -> value.
+fn summary(out: &Path) -> BTreeMap<String, BTreeMap<String, f64>> {
+    let (h, rows) = csv(&out.join("summary.csv"));
+    rows.iter()
+        .map(|r| {
+            let vals = h.iter().zip(r).skip(2).filter_map(|(k, v)| Some((k.clone(), v.parse().ok()?))).collect();
+            (format!("{}.{}", r[0], r[1]), vals)
+        })
+        .collect()
+}
+
+/// Assert a marker line of `colour` sits at `value` on the mapped axis.
+fn assert_marker_at(svg: &str, colour: &str, value: f64, axis: (f64, f64), what: &str) {
+    let xs = vertical_lines(svg, colour);
+    let expect = axis.0 + axis.1 * value;
+    assert!(
+        xs.iter().any(|x| (x - expect).abs() <= 1.5),
+        "{what}: expected a {colour} line at x = {expect:.1}, found {xs:?}"
+    );
+}
+
+fn has_text(svg: &str, needle: &str) -> bool {
+    svg_texts(svg).iter().any(|t| t.text.contains(needle))
+}
+
+#[test]
+fn run_draws_every_chart_as_valid_svg_and_png_and_a_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_small(dir.path(), &[]);
+    let files = chart_files(&out);
+    let mut expect: Vec<String> = FUND_CHARTS.iter().flat_map(|n| [format!("{n}.png"), format!("{n}.svg")]).collect();
+    expect.sort();
+    assert_eq!(files.keys().cloned().collect::<Vec<_>>(), expect);
+    for name in FUND_CHARTS {
+        check_chart(&out, name);
+    }
+    let html = read(&out.join("report.html"));
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("<h1>small fund</h1>"));
+    assert_eq!(html.matches("<svg ").count(), FUND_CHARTS.len());
+    for name in FUND_CHARTS {
+        assert!(html.contains(&format!("<figure id=\"{name}\">")), "{name}");
+    }
+    assert!(!html.contains("<script"), "no scripts");
+    let no_ns = html.replace("xmlns=\"http://www.w3.org/2000/svg\"", "");
+    assert!(!no_ns.contains("http://") && !no_ns.contains("https://"), "nothing is loaded from the network");
+    assert!(html.contains("Reproducibility") && html.contains("seed</dt><dd>42"));
+    // Key tables from summary.csv.
+    assert!(html.contains("<code>tvpi</code>"));
+}
+
+#[test]
+fn return_markers_sit_at_the_summary_values_and_are_labelled() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_small(dir.path(), &[]);
+    let s = summary(&out);
+
+    let tvpi = &s["fund.tvpi"];
+    let svg = check_chart(&out, "dist_fund_tvpi");
+    let axis = x_axis(&svg, |t| unit_number(t, "x"));
+    assert_marker_at(&svg, "#0072B2", tvpi["p50"], axis, "TVPI median");
+    assert_marker_at(&svg, "#D55E00", tvpi["mean"], axis, "TVPI mean");
+    assert_marker_at(&svg, "#CC79A7", tvpi["p05"], axis, "TVPI P5");
+    assert_marker_at(&svg, "#CC79A7", tvpi["p95"], axis, "TVPI P95");
+    assert!(has_text(&svg, &format!("Median {:.2}x", tvpi["p50"])));
+    assert!(has_text(&svg, &format!("Mean {:.2}x", tvpi["mean"])));
+    assert!(has_text(&svg, &format!("P5 {:.2}x", tvpi["p05"])));
+    assert!(has_text(&svg, &format!("P95 {:.2}x", tvpi["p95"])));
+
+    // IRR is drawn in percent.
+    let irr = &s["fund.irr"];
+    let svg = check_chart(&out, "dist_fund_irr");
+    let axis = x_axis(&svg, |t| unit_number(t, "%"));
+    assert_marker_at(&svg, "#0072B2", 100.0 * irr["p50"], axis, "IRR median");
+    assert_marker_at(&svg, "#D55E00", 100.0 * irr["mean"], axis, "IRR mean");
+    assert!(has_text(&svg, &format!("Median {:.1}%", 100.0 * irr["p50"])));
+}
+
+#[test]
+fn plot_redraws_byte_identical_charts_and_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_small(dir.path(), &[]);
+    let before = chart_files(&out);
+    let report = std::fs::read(out.join("report.html")).unwrap();
+    // Stale files in charts/ do not survive a redraw.
+    std::fs::write(out.join("charts").join("stale.svg"), "x").unwrap();
+    let o = fundsim(dir.path(), &["plot", "out"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let after = chart_files(&out);
+    assert_eq!(before.keys().collect::<Vec<_>>(), after.keys().collect::<Vec<_>>());
+    for (name, bytes) in &before {
+        assert!(after[name] == *bytes, "{name} differs after `fundsim plot`");
+    }
+    assert!(std::fs::read(out.join("report.html")).unwrap() == report);
+    // No temporary folders left behind.
+    let hidden: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(hidden.is_empty(), "{hidden:?}");
+}
+
+#[test]
+fn no_charts_writes_no_charts_and_no_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_small(dir.path(), &["--no-charts", "--no-paths"]);
+    assert!(out.join("summary.csv").exists());
+    assert!(!out.join("charts").exists());
+    assert!(!out.join("report.html").exists());
+    // `fundsim plot` draws them later from the CSVs.
+    let o = fundsim(dir.path(), &["plot", "out"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // Without paths.csv there are no distributions, and the report says so.
+    let names: Vec<String> = chart_files(&out).into_keys().collect();
+    assert_eq!(names.len(), 2 * (FUND_CHARTS.len() - 4), "{names:?}");
+    assert!(names.iter().all(|n| !n.starts_with("dist_")));
+    assert!(read(&out.join("report.html")).contains("paths.csv was not written"));
+}
+
+#[test]
+fn plot_on_a_bad_output_directory_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = fundsim(dir.path(), &["plot", "nowhere"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("nowhere") && stderr(&o).contains("does not exist"));
+
+    std::fs::create_dir(dir.path().join("empty")).unwrap();
+    let o = fundsim(dir.path(), &["plot", "empty"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("manifest.json"), "{}", stderr(&o));
+
+    // A garbled CSV: exit 2 naming file and line; the earlier charts stay.
+    let out = run_small(dir.path(), &[]);
+    let before = chart_files(&out);
+    let summary = read(&out.join("summary.csv"));
+    let garbled = summary.replacen("\nfund,tvpi,", "\nfund,tvpi,abc", 1);
+    std::fs::write(out.join("summary.csv"), garbled).unwrap();
+    let o = fundsim(dir.path(), &["plot", "out"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("summary.csv, line 2"), "{}", stderr(&o));
+    assert!(chart_files(&out) == before, "a failed plot leaves the charts alone");
+
+    // A font that is not a font: exit 2, before anything is simulated.
+    std::fs::write(out.join("summary.csv"), summary).unwrap();
+    std::fs::write(dir.path().join("bad.ttf"), "not a font").unwrap();
+    let o = fundsim(dir.path(), &["plot", "out", "--font", "bad.ttf"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("bad.ttf"), "{}", stderr(&o));
+    let scn = scenario(dir.path(), "s.toml", SMALL_FUND);
+    let o = fundsim(dir.path(), &["run", scn.to_str().unwrap(), "--out", "o2", "--font", "bad.ttf"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!dir.path().join("o2").exists());
+}
+
+#[test]
+fn charts_need_no_system_fonts() {
+    // The binary does not link fontconfig or freetype...
+    let bin = env!("CARGO_BIN_EXE_fundsim");
+    match std::process::Command::new("ldd").arg(bin).output() {
+        Ok(o) => {
+            let libs = String::from_utf8_lossy(&o.stdout).to_lowercase();
+            assert!(!libs.contains("fontconfig"), "{libs}");
+            assert!(!libs.contains("freetype"), "{libs}");
+        }
+        Err(_) => eprintln!("note: no ldd here; linkage not checked"),
+    }
+    // ...and still draws text: the title band of each PNG has ink.
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_small(dir.path(), &[]);
+    for name in FUND_CHARTS {
+        let (w, h, rgb) = png_rgb(&out.join("charts").join(format!("{name}.png")));
+        assert_eq!((w, h), (W, H));
+        let inked = (0..60)
+            .flat_map(|y| (0..600).map(move |x| (y * w as usize + x) * 3))
+            .filter(|&i| rgb[i] < 128 && rgb[i + 1] < 128 && rgb[i + 2] < 128)
+            .count();
+        assert!(inked > 500, "{name}: title area has {inked} dark pixels");
+    }
+    // The SVG names the bundled family.
+    let svg = read(&out.join("charts").join("dist_fund_tvpi.svg"));
+    assert!(svg.contains("font-family=\"DejaVu Sans, sans-serif\""));
+}
+
+#[test]
+fn font_flag_replaces_the_bundled_font() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_small(dir.path(), &[]);
+    let font = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/output/charts/fonts/DejaVuSans.ttf");
+    let copy = dir.path().join("MyFont.ttf");
+    std::fs::copy(&font, &copy).unwrap();
+    let o = fundsim(dir.path(), &["plot", "out", "--font", copy.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let svg = read(&out.join("charts").join("dist_fund_tvpi.svg"));
+    assert!(svg.contains("font-family=\"MyFont-"), "{}", &svg[..600]);
+    assert!(!svg.contains("DejaVu Sans"));
+    // Text is still drawn into the PNG with the given font.
+    let (_, _, rgb) = png_rgb(&out.join("charts").join("dist_fund_tvpi.png"));
+    let dark = rgb.chunks(3).take(60 * W as usize).filter(|p| p[0] < 128).count();
+    assert!(dark > 500);
+}
+
+// ---------------------------------------------------------------------
+// A hand-made output directory of the coming vehicles, with a sweep.
+
+/// A small deterministic generator (64-bit LCG, top bits).
+struct Lcg(u64);
+impl Lcg {
+    fn uniform(&mut self) -> f64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((self.0 >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    }
+    fn normal(&mut self) -> f64 {
+        let (u, v) = (self.uniform(), self.uniform());
+        (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
+    }
+}
+
+fn quantile(sorted: &[f64], p: f64) -> f64 {
+    sorted[((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len()) - 1]
+}
+
+fn cell(x: f64) -> String {
+    if x.is_finite() { x.to_string() } else { String::new() }
+}
+
+const FAKE_COLUMNS: [&str; 12] = [
+    "angel.gov_tvpi",
+    "angel.gov_irr",
+    "angel.private_tvpi",
+    "angel.private_irr",
+    "angel.fiscal_cost",
+    "loans.default_rate",
+    "loans.gross_loss",
+    "loans.bank_net_loss",
+    "loans.bank_return",
+    "loans.fiscal_cost",
+    "loans.pool_exhausted",
+    "total.fiscal_cost",
+];
+const FAKE_LOSSES: [&str; 6] = [
+    "angel.fiscal_cost",
+    "loans.default_rate",
+    "loans.gross_loss",
+    "loans.bank_net_loss",
+    "loans.fiscal_cost",
+    "total.fiscal_cost",
+];
+
+/// Per-path values of the fake vehicles; `ratio` is the swept risk
+/// compensation ratio. Every 25th path has undefined IRRs.
+fn fake_paths(n: usize, ratio: f64, seed: u64) -> Vec<Vec<f64>> {
+    let mut g = Lcg(seed);
+    (0..n)
+        .map(|i| {
+            let gov = (0.2 * g.normal() - 0.1).exp();
+            let private = (0.5 * g.normal() + 0.2).exp();
+            let undefined = i % 25 == 7;
+            let angel_fc = 40.0 * (1.0 - gov).max(0.0);
+            let dr = (0.04 + 0.03 * g.normal()).clamp(0.0, 1.0);
+            let gross = 500.0 * dr * (0.6 + 0.1 * g.uniform());
+            let comp = (ratio * gross).min(15.0);
+            let exhausted = if ratio * gross > 15.0 { 1.0 } else { 0.0 };
+            let net = gross - comp;
+            let ret = 0.05 - net / 500.0;
+            vec![
+                gov,
+                if undefined { f64::NAN } else { gov.ln() / 8.0 },
+                private,
+                if undefined { f64::NAN } else { private.ln() / 8.0 },
+                angel_fc,
+                dr,
+                gross,
+                net,
+                ret,
+                comp,
+                exhausted,
+                angel_fc + comp,
+            ]
+        })
+        .collect()
+}
+
+fn write_paths(p: &Path, rows: &[Vec<f64>]) {
+    let mut s = String::from("path,");
+    s += &FAKE_COLUMNS.join(",");
+    s += "\n";
+    for (i, r) in rows.iter().enumerate() {
+        s += &i.to_string();
+        for x in r {
+            s += ",";
+            s += &cell(*x);
+        }
+        s += "\n";
+    }
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, s).unwrap();
+}
+
+/// (mean, se, p05, p50, p95, sorted defined values) of a column.
+fn stats(rows: &[Vec<f64>], j: usize) -> (f64, f64, f64, f64, f64, Vec<f64>) {
+    let mut v: Vec<f64> = rows.iter().map(|r| r[j]).filter(|x| x.is_finite()).collect();
+    v.sort_by(f64::total_cmp);
+    let n = v.len() as f64;
+    let mean = v.iter().sum::<f64>() / n;
+    let sd = (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+    let q = |p| quantile(&v, p);
+    (mean, sd / n.sqrt(), q(0.05), q(0.5), q(0.95), v)
+}
+
+/// Write the fake output directory; returns its path.
+fn fake_output(dir: &Path) -> PathBuf {
+    let out = dir.join("fake");
+    std::fs::create_dir_all(&out).unwrap();
+    let n = 600;
+    let ratios = [0.0, 0.25, 0.5];
+    let variants: Vec<Vec<Vec<f64>>> = ratios.iter().map(|&r| fake_paths(n, r, 7)).collect();
+    write_paths(&out.join("paths.csv"), &variants[0]);
+    for (i, v) in variants.iter().enumerate() {
+        write_paths(&out.join("variants").join(i.to_string()).join("paths.csv"), v);
+    }
+    let rows = &variants[0];
+
+    let mut s = String::from("vehicle,metric,mean,sd,se,min,p01,p05,p10,p25,p50,p75,p90,p95,p99,max,undefined_share\n");
+    for (j, c) in FAKE_COLUMNS.iter().enumerate() {
+        let (vehicle, metric) = c.split_once('.').unwrap();
+        let (mean, se, p05, p50, p95, v) = stats(rows, j);
+        let q = |p| quantile(&v, p);
+        let und = (n - v.len()) as f64 / n as f64;
+        s += &format!(
+            "{vehicle},{metric},{mean},{},{se},{},{},{p05},{},{},{p50},{},{},{p95},{},{},{und}\n",
+            se * (v.len() as f64).sqrt(),
+            v[0],
+            q(0.01),
+            q(0.1),
+            q(0.25),
+            q(0.75),
+            q(0.9),
+            q(0.99),
+            v[v.len() - 1]
+        );
+    }
+    std::fs::write(out.join("summary.csv"), s).unwrap();
+
+    let mut s = String::from("vehicle,metric,var95,es95,var99,es99,var999,es999\n");
+    for c in FAKE_LOSSES {
+        let j = FAKE_COLUMNS.iter().position(|x| *x == c).unwrap();
+        let (vehicle, metric) = c.split_once('.').unwrap();
+        let v = stats(rows, j).5;
+        s += &format!("{vehicle},{metric}");
+        for a in [0.95, 0.99, 0.999] {
+            let var = quantile(&v, a);
+            let k = ((a * v.len() as f64).ceil() as usize).min(v.len());
+            let tail = &v[k - 1..];
+            let es = tail.iter().sum::<f64>() / tail.len() as f64;
+            s += &format!(",{var},{es}");
+        }
+        s += "\n";
+    }
+    std::fs::write(out.join("risk.csv"), s).unwrap();
+
+    let mut s = String::from("vehicle,metric,step,year,p05,p25,p50,p75,p95\n");
+    for (metric, scale) in [("gov_cum_net_cash_flow", 50.0), ("private_cum_net_cash_flow", 30.0)] {
+        for t in 0..40 {
+            let y = (t + 1) as f64 / 4.0;
+            let mid = scale * (-(y / 3.0) + (y / 6.0).powi(2));
+            let w = scale * 0.05 * y;
+            s += &format!("angel,{metric},{t},{y},{},{},{mid},{},{}\n", mid - 2.0 * w, mid - w, mid + w, mid + 2.5 * w);
+        }
+    }
+    std::fs::write(out.join("timeseries.csv"), s).unwrap();
+    std::fs::write(out.join("deals.csv"), "vehicle,kind,label,count,share\n").unwrap();
+
+    let key = "vehicles.loans.policy.risk_compensation.ratio";
+    let mut s = format!("variant,{key},vehicle,metric,mean,se,p05,p50,p95,diff_mean,diff_se\n");
+    for (i, v) in variants.iter().enumerate() {
+        for (j, c) in FAKE_COLUMNS.iter().enumerate() {
+            let (vehicle, metric) = c.split_once('.').unwrap();
+            let (mean, se, p05, p50, p95, _) = stats(v, j);
+            let base = stats(rows, j).0;
+            s +=
+                &format!("{i},{},{vehicle},{metric},{mean},{se},{p05},{p50},{p95},{},{}\n", ratios[i], mean - base, se);
+        }
+    }
+    std::fs::write(out.join("sweep.csv"), s).unwrap();
+
+    let manifest = serde_json::json!({
+        "fundsim_version": "0.1.0",
+        "scenario_name": "Guidance fund and loan programme (test fixture)",
+        "scenario_description": "A hand-made output directory for the chart tests.",
+        "scenario_file": "fake.toml",
+        "scenario_sha256": "00",
+        "sets": ["simulation.paths=600"],
+        "seed": 7,
+        "paths": n,
+        "threads": 1,
+        "steps_per_year": 4,
+        "years": 10,
+        "generator": "test",
+        "wall_seconds": 0.0,
+        "scenario": "name = \"fake\"\n",
+        "resolved_scenario": ""
+    });
+    std::fs::write(out.join("manifest.json"), manifest.to_string()).unwrap();
+    out
+}
+
+#[test]
+fn coming_vehicles_and_sweeps_get_their_charts() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = fake_output(dir.path());
+    let o = fundsim(dir.path(), &["plot", "fake"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let expect = [
+        "dist_angel_gov_tvpi",
+        "dist_angel_gov_irr",
+        "dist_angel_private_tvpi",
+        "dist_angel_private_irr",
+        "dist_loans_bank_return",
+        "loss_angel_fiscal_cost",
+        "loss_loans_default_rate",
+        "loss_loans_gross_loss",
+        "loss_loans_bank_net_loss",
+        "loss_loans_fiscal_cost",
+        "loss_total_fiscal_cost",
+        "fan_angel_gov_cum_net_cash_flow",
+        "fan_angel_private_cum_net_cash_flow",
+        "sweep_angel_gov_tvpi",
+        "sweep_loans_default_rate",
+        "sweep_loans_bank_net_loss",
+        "sweep_loans_pool_exhausted",
+        "sweep_total_fiscal_cost",
+        "cdf_angel_gov_tvpi",
+        "cdf_loans_bank_net_loss",
+        "cdf_total_fiscal_cost",
+    ];
+    for name in expect {
+        check_chart(&out, name);
+    }
+    assert!(!out.join("charts").join("cdf_loans_pool_exhausted.svg").exists());
+    let html = read(&out.join("report.html"));
+    assert_eq!(html.matches("<svg ").count(), chart_files(&out).len() / 2);
+
+    // Loss markers: VaR and ES from risk.csv, money on a plain axis.
+    let (_, risk) = csv(&out.join("risk.csv"));
+    let row = risk.iter().find(|r| r[0] == "loans" && r[1] == "bank_net_loss").unwrap();
+    let (var95, es95, var99): (f64, f64, f64) =
+        (row[2].parse().unwrap(), row[3].parse().unwrap(), row[4].parse().unwrap());
+    let svg = check_chart(&out, "loss_loans_bank_net_loss");
+    let axis = x_axis(&svg, |t| t.parse().ok());
+    assert_marker_at(&svg, "#E69F00", var95, axis, "VaR 95%");
+    assert_marker_at(&svg, "#E69F00", es95, axis, "ES 95%");
+    assert_marker_at(&svg, "#000000", var99, axis, "VaR 99%");
+    assert!(has_text(&svg, &format!("VaR 95% {var95:.1} mn CNY")));
+    assert!(has_text(&svg, &format!("ES 95% {es95:.1} mn CNY")));
+
+    // The pool-exhaustion share is shown.
+    let s = summary(&out);
+    let pool = 100.0 * s["loans.pool_exhausted"]["mean"];
+    assert!(has_text(&svg, &format!("risk pool exhausted in {pool:.1}% of paths")));
+
+    // Undefined IRRs are skipped and counted.
+    let svg = check_chart(&out, "dist_angel_gov_irr");
+    assert!(has_text(&svg, "24 undefined (skipped)"), "600 paths, every 25th undefined");
+    assert!(html.contains("24 path(s) had no defined value"));
+    let axis = x_axis(&svg, |t| unit_number(t, "%"));
+    assert_marker_at(&svg, "#0072B2", 100.0 * s["angel.gov_irr"]["p50"], axis, "gov IRR median");
+
+    // Sweep charts: the lever on x, the variants' means on the line.
+    let svg = check_chart(&out, "sweep_loans_bank_net_loss");
+    assert!(has_text(&svg, "vehicles.loans.policy.risk_compensation.ratio"));
+    let svg = check_chart(&out, "cdf_loans_bank_net_loss");
+    for i in 0..3 {
+        assert!(has_text(&svg, &format!("Variant {i}: ratio = ")), "variant {i} in legend");
+    }
+}
+
+#[test]
+fn report_renders_in_headless_chromium() {
+    let chromium = Path::new("/usr/bin/chromium");
+    if !chromium.exists() {
+        if std::env::var("FUNDSIM_REQUIRE_CHROMIUM").as_deref() == Ok("1") {
+            panic!("FUNDSIM_REQUIRE_CHROMIUM=1 but /usr/bin/chromium is missing");
+        }
+        eprintln!("note: /usr/bin/chromium not found; report screenshot test skipped");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_small(dir.path(), &[]);
+    let report = out.join("report.html").canonicalize().unwrap();
+    let shot = dir.path().join("shot.png");
+    let profile = dir.path().join("profile");
+    // stderr to a file (a full pipe would block chromium); a hung browser
+    // is killed after two minutes rather than stalling the suite.
+    let log_path = dir.path().join("chromium.log");
+    let mut child = std::process::Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            &format!("--user-data-dir={}", profile.display()),
+            "--enable-logging=stderr",
+            "--v=0",
+            &format!("--screenshot={}", shot.display()),
+            "--window-size=1280,2000",
+            &format!("file://{}", report.display()),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log_path).unwrap())
+        .spawn()
+        .expect("start chromium");
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(120) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("chromium did not finish in 120 s:\n{}", read(&log_path));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let log = read(&log_path);
+    assert!(shot.exists(), "no screenshot; chromium said:\n{log}");
+    // The page has no scripts, so any console line (INFO:CONSOLE,
+    // ERROR:CONSOLE) is a fault.
+    for bad in ["Uncaught", "CONSOLE", "Failed to load"] {
+        assert!(!log.contains(bad), "chromium logged `{bad}`:\n{log}");
+    }
+    let (w, h, rgb) = png_rgb_any(&shot);
+    assert_eq!((w, h), (1280, 2000));
+    let px = rgb.len() / 4;
+    let ink = rgb.chunks(4).filter(|p| p[0] < 200 || p[1] < 200 || p[2] < 200).count();
+    assert!(ink * 50 > px, "the page looks empty: {ink} of {px} pixels not white");
+    // The charts' pale blue bars and dark-blue lines show in the shot.
+    let blue = rgb.chunks(4).filter(|p| p[2] > 150 && p[0] < 120).count();
+    assert!(blue > 1000, "no chart colours on the page ({blue} blue pixels)");
+}
+
+/// Decode any 8-bit PNG to RGBA.
+fn png_rgb_any(path: &Path) -> (u32, u32, Vec<u8>) {
+    let file = std::io::Cursor::new(std::fs::read(path).unwrap());
+    let mut dec = png::Decoder::new(file);
+    dec.set_transformations(png::Transformations::EXPAND);
+    let mut reader = dec.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    buf.truncate(info.buffer_size());
+    let rgba = match info.color_type {
+        png::ColorType::Rgba => buf,
+        png::ColorType::Rgb => buf.chunks(3).flat_map(|p| [p[0], p[1], p[2], 255]).collect(),
+        png::ColorType::Grayscale => buf.iter().flat_map(|&g| [g, g, g, 255]).collect(),
+        png::ColorType::GrayscaleAlpha => buf.chunks(2).flat_map(|p| [p[0], p[0], p[0], p[1]]).collect(),
+        other => panic!("unexpected PNG colour type {other:?}"),
+    };
+    (info.width, info.height, rgba)
+}
