@@ -23,7 +23,7 @@ use crate::model::market::Market;
 use crate::model::policy::Policy;
 use crate::vehicles::Vehicle;
 pub use error::{InputError, InputErrors, Origin};
-use raw::{RawGuidanceFund, RawLoanProgram, RawScenario, RawVentureFund};
+use raw::{RawGuidanceFund, RawLoanProgram, RawSFund, RawScenario, RawVentureFund};
 use validate::{RawVehicle, Validator};
 
 /// A checked scenario, ready to simulate.
@@ -157,10 +157,17 @@ pub fn load_str(source: &str, file: &str, sets: &[String]) -> Result<Loaded, Inp
                     vehicles.push((name.clone(), RawVehicle::GuidanceFund(g)));
                 }
             }
+            "s_fund" => {
+                let (f, mut e) = deserialize_collecting::<RawSFund, _>(value.clone(), &prefix, &locate);
+                errors.append(&mut e);
+                if let Some(f) = f {
+                    vehicles.push((name.clone(), RawVehicle::SFund(f)));
+                }
+            }
             _ => errors.push(InputError {
                 key: format!("{prefix}.kind"),
                 value: value.get("kind").map(|k| k.to_string()).unwrap_or_default(),
-                rule: "must be one of \"venture_fund\", \"guidance_fund\", \"loan_program\"".into(),
+                rule: "must be one of \"venture_fund\", \"guidance_fund\", \"s_fund\", \"loan_program\"".into(),
                 origin: locate(&format!("{prefix}.kind")),
             }),
         }
@@ -195,6 +202,7 @@ fn resolve(raw: &RawScenario, vehicles: &[(String, RawVehicle)]) -> String {
             let value = match v {
                 RawVehicle::VentureFund(f) => toml::Value::try_from(f).ok()?,
                 RawVehicle::LoanProgram(l) => toml::Value::try_from(l).ok()?,
+                RawVehicle::SFund(f) => toml::Value::try_from(f).ok()?,
                 RawVehicle::GuidanceFund(g) => {
                     let mut value = toml::Value::try_from(g).ok()?;
                     // The sub-fund commitment is derived, not a key.

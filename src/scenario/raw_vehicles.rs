@@ -243,3 +243,45 @@ impl Default for RawBuyback {
         RawBuyback { year: 3.0, rate: 0.0345 }
     }
 }
+
+/// `[vehicles.<name>]` with `kind = "s_fund"` (MODEL.md 4.3).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default)]
+pub struct RawSFund {
+    pub kind: String,
+    pub funds: i64,
+    pub stake: f64,
+    pub purchase_age_years: f64,
+    pub launch_years: f64,
+    /// Target fund terms (a venture fund).
+    pub target: RawVentureFund,
+    pub discount: f64,
+    pub discount_by_regime: Vec<f64>,
+    pub discount_vol: f64,
+    pub transfer_pilot_discount_cut: f64,
+    pub management_fee: f64,
+    pub hurdle: f64,
+    pub catch_up: f64,
+    pub carry: f64,
+}
+
+impl Default for RawSFund {
+    fn default() -> Self {
+        RawSFund {
+            kind: "s_fund".into(),
+            funds: 10,
+            stake: 0.5,
+            purchase_age_years: 6.0,
+            launch_years: 0.0,
+            target: RawVentureFund::default(),
+            discount: 0.25,
+            discount_by_regime: vec![0.10, 0.0, -0.05],
+            discount_vol: 0.05,
+            transfer_pilot_discount_cut: 0.0,
+            management_fee: 0.01,
+            hurdle: 0.08,
+            catch_up: 1.0,
+            carry: 0.1,
+        }
+    }
+}

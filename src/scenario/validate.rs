@@ -13,11 +13,12 @@ use crate::rng::vehicle_key;
 use crate::scenario::Scenario;
 use crate::scenario::error::{InputError, Origin};
 use crate::scenario::raw::{
-    RawGuidanceFund, RawLoanProgram, RawMarket, RawPolicy, RawScenario, RawStage, RawVentureFund,
+    RawGuidanceFund, RawLoanProgram, RawMarket, RawPolicy, RawSFund, RawScenario, RawStage, RawVentureFund,
 };
-use crate::scenario::validate_vehicles::{guidance_fund_spec, loan_program_spec, venture_fund_spec};
+use crate::scenario::validate_vehicles::{guidance_fund_spec, loan_program_spec, s_fund_spec, venture_fund_spec};
 use crate::vehicles::guidance_fund::{GuidanceFund, GuidanceFundSpec};
 use crate::vehicles::loan_program::{LoanProgram, LoanProgramSpec};
+use crate::vehicles::s_fund::{SFund, SFundSpec};
 use crate::vehicles::venture_fund::{VentureFund, VentureFundSpec};
 use crate::vehicles::{Vehicle, VehicleKind};
 
@@ -130,6 +131,7 @@ pub fn scenario(raw: &RawScenario, v: &mut Validator<'_>, vehicles: Vec<(String,
             RawVehicle::VentureFund(f) => Spec::VentureFund(venture_fund_spec(&prefix, &f, v)),
             RawVehicle::LoanProgram(l) => Spec::LoanProgram(loan_program_spec(&prefix, &l, years, v)),
             RawVehicle::GuidanceFund(g) => Spec::GuidanceFund(guidance_fund_spec(&prefix, &g, v)),
+            RawVehicle::SFund(f) => Spec::SFund(s_fund_spec(&prefix, &f, market.regimes.len(), years, v)),
         };
         built.push((name, spec));
     }
@@ -146,6 +148,7 @@ pub fn scenario(raw: &RawScenario, v: &mut Validator<'_>, vehicles: Vec<(String,
                 Spec::VentureFund(s) => VehicleKind::VentureFund(VentureFund::new(s, key, k, lockup, sales)),
                 Spec::LoanProgram(s) => VehicleKind::LoanProgram(LoanProgram::new(s, key, &company_model)),
                 Spec::GuidanceFund(s) => VehicleKind::GuidanceFund(GuidanceFund::new(s, key, k, lockup, sales)),
+                Spec::SFund(s) => VehicleKind::SFund(SFund::new(s, key, k, lockup, sales)),
             };
             Vehicle { name, kind }
         })
@@ -170,6 +173,7 @@ pub enum RawVehicle {
     VentureFund(RawVentureFund),
     LoanProgram(RawLoanProgram),
     GuidanceFund(RawGuidanceFund),
+    SFund(RawSFund),
 }
 
 /// A validated vehicle spec, before the scenario-wide tables exist.
@@ -177,6 +181,7 @@ enum Spec {
     VentureFund(VentureFundSpec),
     LoanProgram(LoanProgramSpec),
     GuidanceFund(GuidanceFundSpec),
+    SFund(SFundSpec),
 }
 
 fn market(m: &RawMarket, v: &mut Validator<'_>) -> Market {

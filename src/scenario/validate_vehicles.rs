@@ -3,10 +3,11 @@
 //! `validate` for the scenario-wide part).
 
 use crate::model::company::STAGES;
-use crate::scenario::raw::{RawGuidanceFund, RawLoanProgram, RawVentureFund};
+use crate::scenario::raw::{RawGuidanceFund, RawLoanProgram, RawSFund, RawVentureFund};
 use crate::scenario::validate::{SUM_TOL, Validator};
 use crate::vehicles::guidance_fund::{Buyback, GuidanceFundSpec};
 use crate::vehicles::loan_program::{Guarantee, Insurance, LoanPolicy, LoanProgramSpec, RiskCompensation};
+use crate::vehicles::s_fund::SFundSpec;
 use crate::vehicles::venture_fund::VentureFundSpec;
 
 /// Venture fund keys (MODEL.md 4.1); also used for sub-funds and targets.
@@ -199,5 +200,48 @@ pub fn guidance_fund_spec(prefix: &str, g: &RawGuidanceFund, v: &mut Validator<'
         local_deal_share: v.unit(&key("local_deal_share"), g.local_deal_share),
         loss_tolerance: g.loss_tolerance.map(|t| v.unit(&key("loss_tolerance"), t)),
         discount_rate: v.within(&key("discount_rate"), g.discount_rate, -0.5, 1.0),
+    }
+}
+
+/// S fund keys (MODEL.md 4.3); `regimes` is the number of exit-market states.
+pub fn s_fund_spec(prefix: &str, f: &RawSFund, regimes: usize, years: u32, v: &mut Validator<'_>) -> SFundSpec {
+    let key = |k: &str| format!("{prefix}.{k}");
+    if f.discount_by_regime.len() != regimes {
+        v.fail(
+            &key("discount_by_regime"),
+            crate::scenario::validate::fmt_list(&f.discount_by_regime),
+            format!("must have one entry per exit-market state ({regimes})"),
+        );
+    }
+    for (i, &d) in f.discount_by_regime.iter().enumerate() {
+        v.within(&format!("{prefix}.discount_by_regime[{i}]"), d, -1.0, 1.0);
+    }
+    let stake = v.unit(&key("stake"), f.stake);
+    if stake <= 0.0 {
+        v.fail(&key("stake"), stake, "must be > 0");
+    }
+    let purchase_age_years = v.within(&key("purchase_age_years"), f.purchase_age_years, 0.0, years as f64);
+    if purchase_age_years <= 0.0 {
+        v.fail(&key("purchase_age_years"), purchase_age_years, "must be > 0 (a fund age in years)");
+    }
+    SFundSpec {
+        funds: v.integer(&key("funds"), f.funds, 1, 10_000) as u32,
+        stake,
+        purchase_age_years,
+        launch_years: v.within(&key("launch_years"), f.launch_years, 0.0, 50.0),
+        target: venture_fund_spec(&key("target"), &f.target, v),
+        discount: v.within(&key("discount"), f.discount, 0.0, 0.95),
+        discount_by_regime: f.discount_by_regime.clone(),
+        discount_vol: v.within(&key("discount_vol"), f.discount_vol, 0.0, 1.0),
+        transfer_pilot_discount_cut: v.within(
+            &key("transfer_pilot_discount_cut"),
+            f.transfer_pilot_discount_cut,
+            0.0,
+            0.95,
+        ),
+        management_fee: v.within(&key("management_fee"), f.management_fee, 0.0, 0.2),
+        hurdle: v.within(&key("hurdle"), f.hurdle, 0.0, 1.0),
+        catch_up: v.unit(&key("catch_up"), f.catch_up),
+        carry: v.within(&key("carry"), f.carry, 0.0, 0.99),
     }
 }

@@ -378,12 +378,10 @@ impl LoanProgram {
             claim
         });
         o.compensation_paid += compensation;
-        if *pool_left == 0.0 {
-            if let Some(size) = policy.risk_compensation.as_ref().and_then(|r| r.pool_size) {
-                // All of the pool is paid: state it exactly, without the
-                // rounding of the running sum.
-                o.compensation_paid = size;
-            }
+        if let (0.0, Some(size)) = (*pool_left, policy.risk_compensation.as_ref().and_then(|r| r.pool_size)) {
+            // All of the pool is paid: state it exactly, without the
+            // rounding of the running sum.
+            o.compensation_paid = size;
         }
         o.bank_net_loss += remaining - compensation;
     }

@@ -8,6 +8,7 @@
 
 pub mod guidance_fund;
 pub mod loan_program;
+pub mod s_fund;
 pub mod venture_fund;
 
 use crate::finance::irr::irr_annual;
@@ -15,6 +16,7 @@ use crate::model::company::CompanyModel;
 use crate::model::market::MarketPath;
 use guidance_fund::{GuidanceFund, GuidanceWorkspace};
 use loan_program::{LoanProgram, LoanWorkspace};
+use s_fund::{SFund, SFundWorkspace};
 use venture_fund::{DealCounts, FundWorkspace, VentureFund};
 
 /// How a metric is summarised beyond the common statistics.
@@ -111,6 +113,32 @@ pub const GUIDANCE_FUND_METRICS: [Metric; 18] = [
 /// government and of private LPs (their J-curves).
 pub const GUIDANCE_FUND_SERIES: [&str; 2] = ["gov_cum_net_cash_flow", "private_cum_net_cash_flow"];
 
+/// Metrics of `s_fund`, in column order (MODEL.md 4.3).
+pub const S_FUND_METRICS: [Metric; 17] = [
+    plain("buyer_tvpi"),
+    plain("buyer_irr"),
+    plain("buyer_loss"),
+    plain("buyer_gross_tvpi"),
+    plain("price_to_nav"),
+    plain("price_to_value"),
+    plain("seller_tvpi_sold"),
+    plain("seller_tvpi_held"),
+    plain("seller_irr_sold"),
+    plain("seller_irr_held"),
+    plain("liquidity_cost"),
+    plain("price"),
+    plain("buyer_calls"),
+    plain("buyer_gross_received"),
+    plain("fees"),
+    plain("purchases"),
+    plain("seller_paid_in"),
+];
+
+/// Per-step series of `s_fund`: cumulative net cash flow of the buyer's
+/// investors, of the seller who sold, and of the seller had it held.
+pub const S_FUND_SERIES: [&str; 3] =
+    ["buyer_cum_net_cash_flow", "seller_sold_cum_net_cash_flow", "seller_held_cum_net_cash_flow"];
+
 /// Per-step series of `loan_program`: cumulative gross loss and fiscal cost.
 pub const LOAN_PROGRAM_SERIES: [&str; 2] = ["cum_gross_loss", "cum_fiscal_cost"];
 
@@ -133,6 +161,7 @@ pub enum VehicleKind {
     VentureFund(VentureFund),
     LoanProgram(LoanProgram),
     GuidanceFund(GuidanceFund),
+    SFund(SFund),
 }
 
 /// Per-thread reusable buffers of one vehicle.
@@ -141,6 +170,7 @@ pub enum Workspace {
     VentureFund { fund: FundWorkspace, flows: Vec<f64> },
     LoanProgram(LoanWorkspace),
     GuidanceFund { guidance: GuidanceWorkspace, flows: Vec<f64> },
+    SFund(SFundWorkspace),
 }
 
 /// Everything a vehicle needs to simulate one path.
@@ -157,6 +187,7 @@ impl Vehicle {
             VehicleKind::VentureFund(_) => "venture_fund",
             VehicleKind::LoanProgram(_) => "loan_program",
             VehicleKind::GuidanceFund(_) => "guidance_fund",
+            VehicleKind::SFund(_) => "s_fund",
         }
     }
 
@@ -165,6 +196,7 @@ impl Vehicle {
             VehicleKind::VentureFund(_) => &VENTURE_FUND_METRICS,
             VehicleKind::LoanProgram(_) => &LOAN_PROGRAM_METRICS,
             VehicleKind::GuidanceFund(_) => &GUIDANCE_FUND_METRICS,
+            VehicleKind::SFund(_) => &S_FUND_METRICS,
         }
     }
 
@@ -173,6 +205,7 @@ impl Vehicle {
             VehicleKind::VentureFund(_) => &VENTURE_FUND_SERIES,
             VehicleKind::LoanProgram(_) => &LOAN_PROGRAM_SERIES,
             VehicleKind::GuidanceFund(_) => &GUIDANCE_FUND_SERIES,
+            VehicleKind::SFund(_) => &S_FUND_SERIES,
         }
     }
 
@@ -195,6 +228,7 @@ impl Vehicle {
             VehicleKind::GuidanceFund(g) => {
                 Workspace::GuidanceFund { guidance: g.workspace(horizon_steps), flows: vec![0.0; horizon_steps] }
             }
+            VehicleKind::SFund(f) => Workspace::SFund(f.workspace(horizon_steps)),
         }
     }
 
@@ -266,6 +300,19 @@ impl Vehicle {
                     series[horizon + t] = private;
                 }
                 row.copy_from_slice(&g.metrics(&o, guidance, flows));
+                o.company_steps
+            }
+            (VehicleKind::SFund(f), Workspace::SFund(sw)) => {
+                let o = f.simulate(ctx.path_key, ctx.market, ctx.model, sw, deals);
+                let horizon = ctx.market.z.len();
+                let mut cum = [0.0; 3];
+                for t in 0..horizon {
+                    for (i, flow) in [&sw.buyer_flow, &sw.seller_sold, &sw.seller_held].iter().enumerate() {
+                        cum[i] += flow[t];
+                        series[i * horizon + t] = cum[i];
+                    }
+                }
+                row.copy_from_slice(&f.metrics(&o, sw));
                 o.company_steps
             }
             _ => unreachable!("a vehicle always gets its own workspace"),

@@ -99,6 +99,23 @@ pub struct FundWorkspace {
     pub distributions: Vec<f64>,
     /// Per absolute step, end of step: reported NAV of the fund's holdings.
     pub nav: Vec<f64>,
+    /// Absolute step at whose end to take a `Snapshot` (for secondaries).
+    pub snapshot_step: Option<usize>,
+    pub snapshot: Snapshot,
+}
+
+/// The fund at the end of one step, as a buyer of an LP interest sees it.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Snapshot {
+    /// Reported NAV of the holdings (last-round marks, listed prices).
+    pub nav: f64,
+    /// True value of the holdings.
+    pub true_nav: f64,
+    /// The LPs' share of `nav` and of `true_nav`: what they would receive
+    /// if the holdings were sold at that value now, through the waterfall
+    /// (so net of the carry accrued).
+    pub lp_nav: f64,
+    pub lp_true_nav: f64,
 }
 
 /// What one path of one fund came to (totals over its life).
@@ -190,6 +207,8 @@ impl VentureFund {
             calls: vec![0.0; horizon_steps],
             distributions: vec![0.0; horizon_steps],
             nav: vec![0.0; horizon_steps],
+            snapshot_step: None,
+            snapshot: Snapshot::default(),
         }
     }
 
@@ -216,6 +235,7 @@ impl VentureFund {
         }
         ws.deals.clear();
         ws.waterfall.reset();
+        ws.snapshot = Snapshot::default();
         let spec = &self.spec;
         let k = self.steps_per_year as f64;
         let end = (start + self.life_steps as usize).min(horizon);
@@ -388,6 +408,18 @@ impl VentureFund {
                 nav += held * d.company.mark;
             }
             ws.nav[t] = nav;
+            if ws.snapshot_step == Some(t) {
+                let true_nav: f64 = ws
+                    .deals
+                    .iter()
+                    .filter(|d| d.open)
+                    .map(
+                        |d| if d.company.status == Status::Listed { d.unsold } else { d.ownership } * d.company.value(),
+                    )
+                    .sum();
+                let lp_share = |x: f64| ws.waterfall.clone().distribute(x).lp;
+                ws.snapshot = Snapshot { nav, true_nav, lp_nav: lp_share(nav), lp_true_nav: lp_share(true_nav) };
+            }
         }
         out.carry = ws.waterfall.gp_total();
         out

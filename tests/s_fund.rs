@@ -1,0 +1,202 @@
+//! The S fund (MODEL.md 4.3): a worked purchase by hand, the seller's sold
+//! and held positions adding up, the price rule path by path, common
+//! random numbers across the discount, and stale marks.
+
+use fundsim::engine::{self, Results};
+use fundsim::model::market::MarketPath;
+use fundsim::rng::{MARKET, stream};
+use fundsim::scenario::load_str;
+
+fn run(text: &str, sets: &[&str]) -> Results {
+    let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+    let scn = load_str(text, "s.toml", &sets).unwrap_or_else(|e| panic!("{e}")).scenario;
+    engine::run(&scn, scn.paths, 2, &|_| {})
+}
+
+fn col(r: &Results, name: &str) -> Vec<f64> {
+    let j = r
+        .columns
+        .iter()
+        .position(|c| format!("{}.{}", c.vehicle, c.metric) == name)
+        .unwrap_or_else(|| panic!("{name}"));
+    r.matrix.column(j).to_vec()
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+}
+
+/// One target fund of one deal, no volatility, no hazards, no rounds, value
+/// drift 0 (so marks equal value): commitment 100, 2 % fee, term 10, no
+/// extension, investment period 1 year (k = 1). With fee x term = 0.2 kept
+/// back the ticket is 80 for 8 % of a company worth 1,000 (step 0). Calls:
+/// 82 at step 0 (ticket + fee on commitment), then 1.6 a year (2 % of the
+/// cost of 80) at steps 1-9. At age 9 the holding is sold at haircut 1.5:
+/// 8 % x 1,000 x 1.5 = 120, all to LPs (carry 0). The S fund buys the whole
+/// interest (stake 1) at age 5, the end of step 4, with no fees or carry.
+const DETERMINISTIC: &str = r#"
+name = "deterministic S fund"
+[simulation]
+paths = 8
+years = 12
+steps_per_year = 1
+[market.regimes]
+valuation_multiplier = [1.0, 1.0, 1.0]
+acquisition_multiplier = [1.0, 1.0, 1.0]
+[stages.seed]
+failure_rate = 0.0
+ipo_rate = 0.0
+acquisition_rate = 0.0
+next_round_rate = 0.0
+entry_valuation = 1000.0
+entry_valuation_sigma = 0.0
+value_drift = 0.0
+value_vol = 0.0
+[vehicles.s]
+kind = "s_fund"
+funds = 1
+stake = 1.0
+purchase_age_years = 5.0
+discount = 0.0
+discount_by_regime = [0.0, 0.0, 0.0]
+discount_vol = 0.0
+management_fee = 0.0
+carry = 0.0
+[vehicles.s.target]
+deals = 1
+investment_period_years = 1.0
+stage_mix = { seed = 1.0, early = 0.0, growth = 0.0, late = 0.0 }
+reserve_ratio = 0.0
+management_fee = 0.02
+term_years = 10.0
+extension_years = 0.0
+terminal_haircut = 1.5
+carry = 0.0
+"#;
+
+fn one(r: &Results, name: &str) -> f64 {
+    let c = col(r, name);
+    assert!(c.iter().all(|&x| close(x, c[0])), "{name} differs across deterministic paths");
+    c[0]
+}
+
+#[test]
+fn worked_purchase_at_nav_with_no_discount() {
+    let r = run(DETERMINISTIC, &[]);
+    // NAV at the end of step 4 = 8 % x 1,000 = 80 (marks equal value), all
+    // of it the LPs' (no carry): price 80.
+    assert!(close(one(&r, "s.price"), 80.0));
+    assert!(close(one(&r, "s.price_to_nav"), 1.0));
+    // Remaining calls: the fees of steps 5-9, 5 x 1.6 = 8; remaining
+    // distributions: 120. Before its own fees the buyer's TVPI is
+    // remaining distributions / (NAV + unfunded calls) = 120 / 88.
+    assert!(close(one(&r, "s.buyer_calls"), 8.0));
+    assert!(close(one(&r, "s.buyer_gross_tvpi"), 120.0 / 88.0));
+    // No S-fund fees or carry, and a hurdle the purchase clears: net = gross.
+    assert!(close(one(&r, "s.buyer_tvpi"), 120.0 / 88.0));
+    // Seller: paid 82 + 4 x 1.6 = 88.4 before the sale. Sold: 80 / 88.4.
+    // Held: 120 / (88.4 + 8) = 120 / 96.4.
+    assert!(close(one(&r, "s.seller_paid_in"), 88.4));
+    assert!(close(one(&r, "s.seller_tvpi_sold"), 80.0 / 88.4));
+    assert!(close(one(&r, "s.seller_tvpi_held"), 120.0 / 96.4));
+    assert!(close(one(&r, "s.liquidity_cost"), 120.0 / 96.4 - 80.0 / 88.4));
+}
+
+#[test]
+fn worked_purchase_at_a_discount() {
+    // 20 % off: price 64; gross TVPI 120 / (64 + 8).
+    let r = run(DETERMINISTIC, &["vehicles.s.discount=0.2"]);
+    assert!(close(one(&r, "s.price"), 64.0));
+    assert!(close(one(&r, "s.price_to_nav"), 0.8));
+    assert!(close(one(&r, "s.buyer_gross_tvpi"), 120.0 / 72.0));
+    // The transfer-pilot cut narrows the discount: 0.2 - 0.05.
+    let r = run(DETERMINISTIC, &["vehicles.s.discount=0.2", "vehicles.s.transfer_pilot_discount_cut=0.05"]);
+    assert!(close(one(&r, "s.price_to_nav"), 0.85));
+}
+
+#[test]
+fn price_to_value_departs_from_price_to_nav_by_the_mark_staleness() {
+    // With value drift g and no rounds the mark stays at the entry value
+    // while the true value at the end of step 4 is 1,000 x e^(4 g) (drifts
+    // in steps 1-4). With no carry the LPs' shares are the NAVs
+    // themselves, so price_to_value = price_to_nav x e^(-4 g).
+    let g: f64 = 0.1;
+    let r = run(DETERMINISTIC, &[&format!("stages.seed.value_drift={g}"), "vehicles.s.discount=0.1"]);
+    let (ptn, ptv) = (one(&r, "s.price_to_nav"), one(&r, "s.price_to_value"));
+    assert!(close(ptn, 0.9));
+    assert!(close(ptv, 0.9 * (-4.0 * g).exp()), "{ptv}");
+}
+
+const RANDOM: &str = r#"
+name = "S fund"
+[simulation]
+paths = 300
+seed = 9
+years = 15
+steps_per_year = 4
+[vehicles.s]
+kind = "s_fund"
+funds = 3
+stake = 0.4
+purchase_age_years = 5.0
+launch_years = 2.0
+[vehicles.s.target]
+deals = 12
+"#;
+
+#[test]
+fn seller_sold_and_held_positions_add_up_in_every_path() {
+    // Holding = selling + what the buyer then paid and got:
+    // held receipts = sold receipts - price + buyer's gross receipts, and
+    // held paid-in = paid-in before the sale + the buyer's calls.
+    let r = run(RANDOM, &[]);
+    let (sold, held) = (col(&r, "s.seller_tvpi_sold"), col(&r, "s.seller_tvpi_held"));
+    let (paid, price) = (col(&r, "s.seller_paid_in"), col(&r, "s.price"));
+    let (calls, gross) = (col(&r, "s.buyer_calls"), col(&r, "s.buyer_gross_received"));
+    for i in 0..sold.len() {
+        let held_received = sold[i] * paid[i] - price[i] + gross[i];
+        assert!(close(held[i] * (paid[i] + calls[i]), held_received), "path {i}");
+        assert!(close(col(&r, "s.liquidity_cost")[i], held[i] - sold[i]));
+    }
+}
+
+#[test]
+fn price_is_one_minus_the_realised_discount_in_every_path() {
+    // No noise: the discount is base + the regime's adjustment - the cut,
+    // clipped; the regime at purchase is recomputed here from the market
+    // stream. One target fund, launched at 0, bought at the end of step 19.
+    let text = RANDOM.replace("funds = 3", "funds = 1");
+    let sets = [
+        "vehicles.s.discount_vol=0.0",
+        "vehicles.s.discount=0.2",
+        "vehicles.s.discount_by_regime=[0.15, 0.0, -0.1]",
+        "vehicles.s.transfer_pilot_discount_cut=0.05",
+    ];
+    let r = run(&text, &sets);
+    let scn = load_str(&text, "s.toml", &sets.map(String::from)).unwrap().scenario;
+    let ptn = col(&r, "s.price_to_nav");
+    let mut market = MarketPath::default();
+    let mut seen = [false; 3];
+    for (p, &x) in ptn.iter().enumerate() {
+        market.simulate(&scn.market, 60, 4, &mut stream(scn.seed, p as u64, MARKET));
+        let regime = market.regime[19] as usize;
+        seen[regime] = true;
+        let d: f64 = (0.2 + [0.15, 0.0, -0.1][regime] - 0.05f64).clamp(0.0, 0.95);
+        assert!(close(x, 1.0 - d), "path {p}: {x} vs {}", 1.0 - d);
+    }
+    assert!(seen.iter().filter(|&&s| s).count() >= 2, "several regimes must occur");
+}
+
+#[test]
+fn a_deeper_discount_never_lowers_the_buyers_tvpi() {
+    let runs: Vec<Results> =
+        [0.0, 0.15, 0.3].iter().map(|d| run(RANDOM, &[&format!("vehicles.s.discount={d}")])).collect();
+    for w in runs.windows(2) {
+        let (a, b) = (col(&w[0], "s.buyer_tvpi"), col(&w[1], "s.buyer_tvpi"));
+        for i in 0..a.len() {
+            assert!(b[i] >= a[i] - 1e-12, "path {i}: {} < {}", b[i], a[i]);
+        }
+        // Same path, same fates: the target funds' outcomes are unchanged.
+        assert_eq!(col(&w[0], "s.buyer_gross_received"), col(&w[1], "s.buyer_gross_received"));
+    }
+}
