@@ -5,18 +5,15 @@
 //! output (CSVs, then charts and report). `src/main.rs` only calls `main`
 //! and maps errors to exit status.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use clap::{Parser, Subcommand};
-use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::engine;
 use crate::error::Error;
 use crate::output::charts::{self, ChartOptions};
-use crate::output::{self, Manifest, manifest::sha256_hex};
-use crate::scenario::{self, InputError, InputErrors, Loaded, Origin};
+use crate::output;
+use crate::run::{RunOptions, apply_flags};
+use crate::scenario;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -139,7 +136,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             let mut rows = Vec::new();
             for file in &scenarios {
                 let mut loaded = scenario::load(file, &[])?;
-                apply_flags(&mut loaded, file, paths, None)?;
+                apply_flags(&mut loaded.scenario, file, paths, None)?;
                 let name = file.file_stem().map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned());
                 let scn = &loaded.scenario;
                 rows.extend(crate::bench::measure(&name, scn, scn.paths, &threads, repeats));
@@ -154,14 +151,14 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             if let Some(f) = &font {
                 charts::check_font(f)?;
             }
-            apply_flags(&mut loaded, &scenario, paths, seed)?;
+            apply_flags(&mut loaded.scenario, &scenario, paths, seed)?;
             let out = out.unwrap_or_else(|| default_out(&scenario));
             if out.exists() && !out.is_dir() {
                 return Err(Error::Usage(format!("--out {} exists and is not a directory", out.display())));
             }
             let charts = (!no_charts).then_some(ChartOptions { font });
-            let opts = WriteOptions { threads, no_paths, quiet, charts };
-            simulate_and_write(&loaded, &scenario, &out, &sets, &opts)
+            let opts = RunOptions { threads, no_paths, quiet, charts, paths, seed };
+            crate::run::run(&loaded, &scenario, &out, &sets, &opts)
         }
         Command::Plot { out_dir, font } => {
             let drawn = output::redraw(&out_dir, &ChartOptions { font })?;
@@ -171,115 +168,8 @@ pub fn run(cli: Cli) -> Result<(), Error> {
     }
 }
 
-/// How `run` writes its output.
-struct WriteOptions {
-    threads: usize,
-    no_paths: bool,
-    quiet: bool,
-    /// `None`: `--no-charts`.
-    charts: Option<ChartOptions>,
-}
-
-fn apply_flags(loaded: &mut Loaded, file: &Path, paths: Option<u64>, seed: Option<u64>) -> Result<(), Error> {
-    if let Some(p) = paths {
-        if p == 0 || p > 1_000_000_000 {
-            return Err(InputErrors {
-                file: file.display().to_string(),
-                errors: vec![InputError {
-                    key: "--paths".into(),
-                    value: p.to_string(),
-                    rule: "must be a whole number within [1, 1000000000]".into(),
-                    origin: Origin::Flag,
-                }],
-            }
-            .into());
-        }
-        loaded.scenario.paths = p;
-    }
-    if let Some(s) = seed {
-        if s > i64::MAX as u64 {
-            return Err(InputErrors {
-                file: file.display().to_string(),
-                errors: vec![InputError {
-                    key: "--seed".into(),
-                    value: s.to_string(),
-                    rule: format!("must be within [0, {}] (as simulation.seed, a TOML integer)", i64::MAX),
-                    origin: Origin::Flag,
-                }],
-            }
-            .into());
-        }
-        loaded.scenario.seed = s;
-    }
-    Ok(())
-}
-
 /// `output/<scenario file stem>/`
 pub fn default_out(scenario: &Path) -> PathBuf {
     let stem = scenario.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "run".into());
     PathBuf::from("output").join(stem)
-}
-
-fn simulate_and_write(
-    loaded: &Loaded,
-    file: &Path,
-    out: &Path,
-    sets: &[String],
-    opts: &WriteOptions,
-) -> Result<(), Error> {
-    let &WriteOptions { threads, no_paths, quiet, .. } = opts;
-    let scn = &loaded.scenario;
-    let bar = if !quiet && std::io::stderr().is_terminal() {
-        let bar = ProgressBar::new(scn.paths);
-        bar.set_style(
-            ProgressStyle::with_template("{bar:40} {pos}/{len} paths  {per_sec}  ETA {eta}")
-                .expect("progress template"),
-        );
-        Some(bar)
-    } else {
-        None
-    };
-    let threads_used = if threads == 0 { rayon::current_num_threads() } else { threads };
-    let started = Instant::now();
-    let progress = |n: u64| {
-        if let Some(b) = &bar {
-            b.set_position(n);
-        }
-    };
-    let results = engine::run(scn, scn.paths, threads_used, &progress);
-    if let Some(b) = &bar {
-        b.finish_and_clear();
-    }
-    let wall = started.elapsed().as_secs_f64();
-    let manifest = Manifest {
-        fundsim_version: env!("CARGO_PKG_VERSION").into(),
-        scenario_name: scn.name.clone(),
-        scenario_description: scn.description.clone(),
-        scenario_file: file.display().to_string(),
-        scenario_sha256: sha256_hex(&loaded.source),
-        sets: sets.to_vec(),
-        seed: scn.seed,
-        paths: scn.paths,
-        threads: threads_used,
-        steps_per_year: scn.steps_per_year,
-        years: scn.years,
-        generator: "SplitMix64 streams keyed by (seed, path, component, step)".into(),
-        wall_seconds: wall,
-        scenario: loaded.source.clone(),
-        resolved_scenario: loaded.resolved.clone(),
-    };
-    output::write_run(out, scn, &results, &manifest, !no_paths, opts.charts.as_ref())
-        .map_err(|source| Error::Io { path: out.to_path_buf(), source })?;
-    if !quiet {
-        eprintln!(
-            "{}: {} paths in {:.2} s ({:.0} paths/s, {} threads) -> {}",
-            scn.name,
-            scn.paths,
-            wall,
-            scn.paths as f64 / wall,
-            threads_used,
-            out.display()
-        );
-    }
-    Ok(())
 }

@@ -20,7 +20,7 @@ use crate::rng::{MARKET, path_key, stream};
 use crate::scenario::Scenario;
 use crate::stats::sketch::QuantileSketch;
 use crate::vehicles::venture_fund::DealCounts;
-use crate::vehicles::{MetricKind, PathContext, Workspace};
+use crate::vehicles::{Amount, FiscalRole, MetricKind, PathContext, Workspace};
 
 /// Paths per block of work.
 pub const BLOCK: usize = 64;
@@ -59,13 +59,28 @@ pub struct Results {
     pub work: u64,
 }
 
+/// The `total.*` columns that follow the vehicles' own (MODEL.md 5): the
+/// package's fiscal cost, what it mobilises, and the efficiency ratios,
+/// defined in a path only when its fiscal cost is positive.
+pub const TOTAL_METRICS: [(&str, MetricKind); 7] = [
+    ("fiscal_cost", MetricKind::Loss),
+    ("private_capital", MetricKind::Plain),
+    ("credit", MetricKind::Plain),
+    ("firms_financed", MetricKind::Plain),
+    ("private_per_fiscal_yuan", MetricKind::Plain),
+    ("credit_per_fiscal_yuan", MetricKind::Plain),
+    ("firms_per_million_fiscal", MetricKind::Plain),
+];
+
 /// The layout of a scenario's row and series, computed once.
 struct Layout {
     columns: Vec<Column>,
     /// First column of each vehicle.
     offsets: Vec<usize>,
-    /// Columns of the vehicles' `fiscal_cost`, summed into the last column.
-    fiscal: Vec<usize>,
+    /// Each vehicle's part in the totals, with absolute columns.
+    fiscal: Vec<FiscalRole>,
+    /// First `total.*` column.
+    totals: usize,
     /// First series of each vehicle.
     series_offsets: Vec<usize>,
     series_names: Vec<(String, String)>,
@@ -80,9 +95,17 @@ impl Layout {
         let mut series_names = Vec::new();
         for v in &scn.vehicles {
             offsets.push(columns.len());
-            if let Some(c) = v.fiscal_cost_column() {
-                fiscal.push(columns.len() + c);
-            }
+            let at = columns.len();
+            let role = v.fiscal_role();
+            fiscal.push(FiscalRole {
+                fiscal_cost: role.fiscal_cost.map(|c| at + c),
+                private_capital: role.private_capital.map(|c| at + c),
+                credit: role.credit,
+                firms: match role.firms {
+                    Amount::Column(c) => Amount::Column(at + c),
+                    constant => constant,
+                },
+            });
             for m in v.metrics() {
                 columns.push(Column { vehicle: v.name.clone(), metric: m.name.to_string(), kind: m.kind });
             }
@@ -91,8 +114,11 @@ impl Layout {
                 series_names.push((v.name.clone(), s.to_string()));
             }
         }
-        columns.push(Column { vehicle: "total".into(), metric: "fiscal_cost".into(), kind: MetricKind::Loss });
-        Layout { columns, offsets, fiscal, series_offsets, series_names }
+        let totals = columns.len();
+        for (metric, kind) in TOTAL_METRICS {
+            columns.push(Column { vehicle: "total".into(), metric: metric.into(), kind });
+        }
+        Layout { columns, offsets, fiscal, totals, series_offsets, series_names }
     }
 }
 
@@ -141,9 +167,20 @@ impl Worker {
             let series = &mut self.series_buf[s0..s0 + v.series().len() * h];
             self.work += v.simulate(&ctx, &mut self.workspaces[i], &mut row[cols], series, &mut self.deals[i]);
         }
-        // Fixed order of summation: vehicles in scenario order.
-        let total = layout.fiscal.iter().fold(0.0, |acc, &c| acc + row[c]);
-        *row.last_mut().expect("row has the total column") = total;
+        // Totals, summed in the fixed order of the vehicles.
+        let (mut fiscal, mut private, mut credit, mut firms) = (0.0, 0.0, 0.0, 0.0);
+        for role in &layout.fiscal {
+            fiscal += role.fiscal_cost.map_or(0.0, |c| row[c]);
+            private += role.private_capital.map_or(0.0, |c| row[c]);
+            credit += role.credit;
+            firms += match role.firms {
+                Amount::Column(c) => row[c],
+                Amount::Constant(x) => x,
+            };
+        }
+        let per_fiscal = |x: f64| if fiscal > 0.0 { x / fiscal } else { f64::NAN };
+        let totals = [fiscal, private, credit, firms, per_fiscal(private), per_fiscal(credit), per_fiscal(firms)];
+        row[layout.totals..].copy_from_slice(&totals);
         for (sketch, &x) in self.sketches.iter_mut().zip(&self.series_buf) {
             sketch.add(x);
         }

@@ -10,8 +10,10 @@
 //! finance/   IRR and the distribution waterfall
 //! engine.rs  parallel paths -> per-path metric rows, series sketches, deal counts
 //! stats/     summaries, risk measures, quantile sketches
-//! output/    CSV files and the manifest, written atomically
+//! sweep.rs   [[sweep]] variants and [sensitivity] cases on common random numbers
+//! output/    CSV files, charts, the report and the manifest, written atomically
 //! bench.rs   `fundsim bench`: throughput and thread scaling
+//! run.rs     `fundsim run`: base run, sweep variants, sensitivity cases, outputs
 //! cli.rs     the command line
 //! ```
 //!
@@ -27,8 +29,10 @@ pub mod finance;
 pub mod model;
 pub mod output;
 pub mod rng;
+pub mod run;
 pub mod scenario;
 pub mod stats;
+pub mod sweep;
 pub mod vehicles;
 
 pub use error::Error;

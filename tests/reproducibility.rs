@@ -86,7 +86,10 @@ fn run_writes_every_output_with_the_interface_headers() {
     assert!(rows.iter().any(|r| r[0] == "total" && r[1] == "fiscal_cost"));
     let (h, _) = csv(&out.join("paths.csv"));
     assert_eq!(h[0], "path");
-    assert_eq!(h.last().unwrap(), "total.fiscal_cost");
+    // The vehicle columns, then total.fiscal_cost and the other package totals.
+    let first_total = h.iter().position(|c| c.starts_with("total.")).unwrap();
+    assert_eq!(h[first_total], "total.fiscal_cost");
+    assert!(h[first_total..].iter().all(|c| c.starts_with("total.")));
     assert!(h.contains(&"fund.tvpi".to_string()));
     let (h, rows) = csv(&out.join("deals.csv"));
     assert_eq!(h.join(","), "vehicle,kind,label,count,share");

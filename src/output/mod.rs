@@ -7,8 +7,10 @@
 //! those files alone (`charts`, `report`), so `fundsim plot` can redraw them.
 
 pub mod charts;
+pub mod fiscal;
 pub mod manifest;
 pub mod report;
+pub mod sweep_tables;
 pub mod tables;
 
 use std::fs;
@@ -20,6 +22,63 @@ use crate::scenario::Scenario;
 use charts::{Chart, ChartError, ChartOptions};
 pub use manifest::Manifest;
 
+/// A temporary directory beside the output directory: files are written
+/// into `dir()`, and `commit` renames it into place, replacing an earlier
+/// output; dropped without a commit, it is removed and `out` is untouched.
+pub struct Staging {
+    tmp: PathBuf,
+    out: PathBuf,
+    committed: bool,
+}
+
+impl Staging {
+    pub fn new(out: &Path) -> io::Result<Staging> {
+        let tmp = sibling(out, "tmp")?;
+        fs::create_dir_all(&tmp)?;
+        Ok(Staging { tmp, out: out.to_path_buf(), committed: false })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.tmp
+    }
+
+    pub fn commit(mut self) -> io::Result<()> {
+        replace_dir(&self.tmp, &self.out)?;
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.tmp);
+        }
+    }
+}
+
+/// Write the CSVs of one run into `dir`.
+pub fn write_tables(dir: &Path, scn: &Scenario, results: &Results, write_paths: bool) -> io::Result<()> {
+    if write_paths {
+        tables::write_paths(&dir.join("paths.csv"), results)?;
+    }
+    tables::write_summary(&dir.join("summary.csv"), results)?;
+    tables::write_risk(&dir.join("risk.csv"), results)?;
+    tables::write_timeseries(&dir.join("timeseries.csv"), scn, results)?;
+    tables::write_deals(&dir.join("deals.csv"), scn, results)?;
+    fiscal::write_fiscal(&dir.join("fiscal.csv"), scn, results)
+}
+
+/// Draw the charts and the report from the files in `dir` (`None`:
+/// `--no-charts`).
+pub fn draw(dir: &Path, charts: Option<&ChartOptions>) -> io::Result<()> {
+    if let Some(opts) = charts {
+        let drawn = charts::draw_all(dir, opts).map_err(io::Error::other)?;
+        report::write_report(dir, &drawn).map_err(io::Error::other)?;
+    }
+    Ok(())
+}
+
 /// Write every output file of a run into `out`, atomically replacing it;
 /// with `charts`, draw the charts and the report too (`None`: `--no-charts`).
 pub fn write_run(
@@ -30,27 +89,11 @@ pub fn write_run(
     write_paths: bool,
     charts: Option<&ChartOptions>,
 ) -> io::Result<()> {
-    let tmp = sibling(out, "tmp")?;
-    let result = (|| {
-        fs::create_dir_all(&tmp)?;
-        if write_paths {
-            tables::write_paths(&tmp.join("paths.csv"), results)?;
-        }
-        tables::write_summary(&tmp.join("summary.csv"), results)?;
-        tables::write_risk(&tmp.join("risk.csv"), results)?;
-        tables::write_timeseries(&tmp.join("timeseries.csv"), scn, results)?;
-        tables::write_deals(&tmp.join("deals.csv"), scn, results)?;
-        manifest.write(&tmp.join("manifest.json"))?;
-        if let Some(opts) = charts {
-            let drawn = charts::draw_all(&tmp, opts).map_err(io::Error::other)?;
-            report::write_report(&tmp, &drawn).map_err(io::Error::other)?;
-        }
-        replace_dir(&tmp, out)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_dir_all(&tmp);
-    }
-    result
+    let staging = Staging::new(out)?;
+    write_tables(staging.dir(), scn, results, write_paths)?;
+    manifest.write(&staging.dir().join("manifest.json"))?;
+    draw(staging.dir(), charts)?;
+    staging.commit()
 }
 
 /// Redraw the charts and the report of the finished output directory `out`

@@ -40,6 +40,25 @@ pub struct Scenario {
     pub stages: [StageParams; 4],
     pub company_model: CompanyModel,
     pub vehicles: Vec<Vehicle>,
+    /// `[[sweep]]` axes (at most two).
+    pub sweeps: Vec<SweepAxis>,
+    pub sensitivity: Option<Sensitivity>,
+}
+
+/// One swept lever: a dotted key and its values (TOML text).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepAxis {
+    pub key: String,
+    pub values: Vec<String>,
+}
+
+/// `[sensitivity]`, checked: the target column and the levers with their
+/// low and high values (TOML text).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sensitivity {
+    pub vehicle: String,
+    pub metric: String,
+    pub levers: Vec<(String, String, String)>,
 }
 
 impl Scenario {

@@ -26,6 +26,35 @@ pub struct RawScenario {
     pub stages: RawStages,
     /// Vehicles by name, in file order; each is read by its `kind` later.
     pub vehicles: IndexMap<String, toml::Value>,
+    /// `[[sweep]]`: one lever (a line) or two (a grid).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sweep: Vec<RawSweep>,
+    /// `[sensitivity]`: one-at-a-time swings of a target metric.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sensitivity: Option<RawSensitivity>,
+}
+
+/// One `[[sweep]]` table.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct RawSweep {
+    pub key: String,
+    pub values: Vec<toml::Value>,
+}
+
+/// `[sensitivity]`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct RawSensitivity {
+    /// `<vehicle>.<metric>` (or `total.<metric>`).
+    pub target: String,
+    pub levers: Vec<RawLever>,
+}
+
+/// One lever of `[sensitivity]`, with its low and high values.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct RawLever {
+    pub key: String,
+    pub low: toml::Value,
+    pub high: toml::Value,
 }
 
 impl Default for RawScenario {
@@ -38,6 +67,8 @@ impl Default for RawScenario {
             policy: RawPolicy::default(),
             stages: RawStages::default(),
             vehicles: IndexMap::new(),
+            sweep: Vec::new(),
+            sensitivity: None,
         }
     }
 }

@@ -140,7 +140,7 @@ pub fn scenario(raw: &RawScenario, v: &mut Validator<'_>, vehicles: Vec<(String,
     }
     let company_model = CompanyModel::new(&market, &policy, stages.clone(), k);
     let (lockup, sales) = (policy.lockup_steps(k), policy.selldown_sales(k));
-    let vehicles = built
+    let vehicles: Vec<Vehicle> = built
         .into_iter()
         .map(|(name, spec)| {
             let key = vehicle_key(&name);
@@ -153,7 +153,13 @@ pub fn scenario(raw: &RawScenario, v: &mut Validator<'_>, vehicles: Vec<(String,
             Vehicle { name, kind }
         })
         .collect();
+    let (sweeps, sensitivity) = experiments(raw, &vehicles, v);
+    if !v.errors.is_empty() {
+        return None;
+    }
     Some(Scenario {
+        sweeps,
+        sensitivity,
         name: raw.name.clone(),
         description: raw.description.clone(),
         paths,
@@ -166,6 +172,71 @@ pub fn scenario(raw: &RawScenario, v: &mut Validator<'_>, vehicles: Vec<(String,
         company_model,
         vehicles,
     })
+}
+
+/// Keys a sweep or sensitivity lever may not vary: the paths and seed are
+/// what variants share (common random numbers), and the experiment tables
+/// themselves.
+fn lever_key_rule(key: &str) -> Option<&'static str> {
+    if key.is_empty() || key.split('.').any(|p| p.is_empty()) {
+        Some("must be a dotted key path, e.g. vehicles.loans.policy.risk_compensation.ratio")
+    } else if key.starts_with("simulation.") || key == "simulation" {
+        Some("may not be a simulation.* key: every variant runs on the same paths and seed")
+    } else if ["sweep", "sensitivity", "name", "description"].iter().any(|k| key == *k || key.starts_with(&format!("{k}."))) {
+        Some("must be a model or vehicle key")
+    } else {
+        None
+    }
+}
+
+/// `[[sweep]]` and `[sensitivity]`, checked against the built vehicles.
+fn experiments(
+    raw: &RawScenario,
+    vehicles: &[Vehicle],
+    v: &mut Validator<'_>,
+) -> (Vec<crate::scenario::SweepAxis>, Option<crate::scenario::Sensitivity>) {
+    if raw.sweep.len() > 2 {
+        v.fail("sweep", format!("{} tables", raw.sweep.len()), "at most two [[sweep]] tables (a line or a grid)");
+    }
+    let mut axes = Vec::new();
+    for (i, s) in raw.sweep.iter().enumerate() {
+        let at = format!("sweep[{i}].key");
+        if let Some(rule) = lever_key_rule(&s.key) {
+            v.fail(&at, format!("{:?}", s.key), rule);
+        }
+        if raw.sweep[..i].iter().any(|o| o.key == s.key) {
+            v.fail(&at, format!("{:?}", s.key), "each [[sweep]] must vary a different key");
+        }
+        if s.values.is_empty() || s.values.len() > 1000 {
+            v.fail(&format!("sweep[{i}].values"), format!("{} values", s.values.len()), "must list 1 to 1000 values");
+        }
+        axes.push(crate::scenario::SweepAxis { key: s.key.clone(), values: s.values.iter().map(|x| x.to_string()).collect() });
+    }
+    let sensitivity = raw.sensitivity.as_ref().map(|sens| {
+        let (vehicle, metric) = sens.target.split_once('.').unwrap_or(("", ""));
+        let known = if vehicle == "total" {
+            crate::engine::TOTAL_METRICS.iter().any(|(m, _)| *m == metric)
+        } else {
+            vehicles.iter().any(|x| x.name == vehicle && x.column(metric).is_some())
+        };
+        if !known {
+            v.fail("sensitivity.target", format!("{:?}", sens.target), "must name a metric of the scenario as <vehicle>.<metric>, e.g. loans.fiscal_cost or total.fiscal_cost");
+        }
+        if sens.levers.is_empty() {
+            v.fail("sensitivity.levers", "[]", "must list at least one lever");
+        }
+        for (i, l) in sens.levers.iter().enumerate() {
+            if let Some(rule) = lever_key_rule(&l.key) {
+                v.fail(&format!("sensitivity.levers[{i}].key"), format!("{:?}", l.key), rule);
+            }
+        }
+        crate::scenario::Sensitivity {
+            vehicle: vehicle.to_string(),
+            metric: metric.to_string(),
+            levers: sens.levers.iter().map(|l| (l.key.clone(), l.low.to_string(), l.high.to_string())).collect(),
+        }
+    });
+    (axes, sensitivity)
 }
 
 /// A vehicle table read by its `kind`.

@@ -146,6 +146,22 @@ pub const LOAN_PROGRAM_SERIES: [&str; 2] = ["cum_gross_loss", "cum_fiscal_cost"]
 /// J-curve) and reported NAV.
 pub const VENTURE_FUND_SERIES: [&str; 2] = ["cum_net_cash_flow", "nav"];
 
+/// A per-path amount: a metric column of the vehicle, or a constant.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Amount {
+    Column(usize),
+    Constant(f64),
+}
+
+/// A vehicle's part in the fiscal view (columns are the vehicle's own).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FiscalRole {
+    pub fiscal_cost: Option<usize>,
+    pub private_capital: Option<usize>,
+    pub credit: f64,
+    pub firms: Amount,
+}
+
 /// A named vehicle of the scenario.
 #[derive(Debug, Clone)]
 pub struct Vehicle {
@@ -214,9 +230,32 @@ impl Vehicle {
         matches!(self.kind, VehicleKind::VentureFund(_) | VehicleKind::GuidanceFund(_))
     }
 
-    /// Column of `fiscal_cost` among this vehicle's metrics, if it has one.
-    pub fn fiscal_cost_column(&self) -> Option<usize> {
-        self.metrics().iter().position(|m| m.name == "fiscal_cost")
+    /// Column of a metric among this vehicle's metrics.
+    pub fn column(&self, metric: &str) -> Option<usize> {
+        self.metrics().iter().position(|m| m.name == metric)
+    }
+
+    /// What the vehicle adds to the fiscal view of a policy package
+    /// (MODEL.md section 5): its fiscal cost, the private capital it brings
+    /// in, the credit it extends and the firms it finances.
+    pub fn fiscal_role(&self) -> FiscalRole {
+        match &self.kind {
+            VehicleKind::GuidanceFund(_) => FiscalRole {
+                fiscal_cost: self.column("fiscal_cost"),
+                private_capital: self.column("private_paid_in"),
+                credit: 0.0,
+                firms: Amount::Column(self.column("companies_funded").expect("guidance fund metric")),
+            },
+            VehicleKind::LoanProgram(l) => FiscalRole {
+                fiscal_cost: self.column("fiscal_cost"),
+                private_capital: None,
+                credit: l.spec.loans as f64 * l.spec.loan_size,
+                firms: Amount::Constant(l.spec.loans as f64),
+            },
+            VehicleKind::VentureFund(_) | VehicleKind::SFund(_) => {
+                FiscalRole { fiscal_cost: None, private_capital: None, credit: 0.0, firms: Amount::Constant(0.0) }
+            }
+        }
     }
 
     pub fn workspace(&self, horizon_steps: usize) -> Workspace {

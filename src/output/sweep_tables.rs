@@ -1,0 +1,118 @@
+//! `sweep.csv` and `sensitivity.csv`: the comparison tables of policy
+//! experiments (INTERFACE.md), built from one variant's results at a time
+//! against the base variant's, so memory holds two result matrices at most.
+
+use std::io;
+use std::path::Path;
+
+use crate::engine::Results;
+use crate::output::tables::cell;
+use crate::stats::summary::summarize;
+use crate::sweep::{column, difference};
+
+/// Writes `sweep.csv` row by row as variants finish.
+pub struct SweepWriter {
+    w: csv::Writer<std::fs::File>,
+    scratch: Vec<f64>,
+}
+
+impl SweepWriter {
+    pub fn new(path: &Path, keys: &[String]) -> io::Result<SweepWriter> {
+        let mut w = csv::Writer::from_path(path).map_err(io::Error::other)?;
+        let mut header = vec!["variant".to_string()];
+        header.extend(keys.iter().cloned());
+        for h in ["vehicle", "metric", "mean", "se", "p05", "p50", "p95", "diff_mean", "diff_se", "diff_se_unpaired"] {
+            header.push(h.into());
+        }
+        w.write_record(&header).map_err(io::Error::other)?;
+        Ok(SweepWriter { w, scratch: Vec::new() })
+    }
+
+    /// One row per metric of variant `index` (with the swept values
+    /// `values`), its difference from `base` paired over paths.
+    pub fn variant(&mut self, index: usize, values: &[String], base: &Results, r: &Results) -> io::Result<()> {
+        for (j, c) in r.columns.iter().enumerate() {
+            let (b, x) = (column(base, j), column(r, j));
+            let s = summarize(&x, &mut self.scratch);
+            let d = difference(&b, &x, &mut self.scratch);
+            let mut rec = vec![index.to_string()];
+            rec.extend(values.iter().cloned());
+            rec.extend([c.vehicle.clone(), c.metric.clone()]);
+            for v in [s.mean, s.se, s.quantiles[1], s.quantiles[4], s.quantiles[7], d.mean, d.se, d.se_unpaired] {
+                rec.push(cell(v));
+            }
+            self.w.write_record(&rec).map_err(io::Error::other)?;
+        }
+        Ok(())
+    }
+
+    pub fn finish(mut self) -> io::Result<()> {
+        self.w.flush()
+    }
+}
+
+/// One lever's swing of the target metric.
+#[derive(Debug, Clone)]
+pub struct Swing {
+    pub key: String,
+    pub low: String,
+    pub high: String,
+    pub base_mean: f64,
+    pub low_mean: f64,
+    pub high_mean: f64,
+    pub low_diff_se: f64,
+    pub high_diff_se: f64,
+    /// high mean - low mean, and its paired standard error.
+    pub swing: f64,
+    pub swing_se: f64,
+}
+
+impl Swing {
+    pub fn measure(key: &str, low: &str, high: &str, base: &[f64], lo: &[f64], hi: &[f64]) -> Swing {
+        let mut scratch = Vec::new();
+        let mean = |x: &[f64], s: &mut Vec<f64>| summarize(x, s).mean;
+        let swing = difference(lo, hi, &mut scratch);
+        Swing {
+            key: key.into(),
+            low: low.into(),
+            high: high.into(),
+            base_mean: mean(base, &mut scratch),
+            low_mean: mean(lo, &mut scratch),
+            high_mean: mean(hi, &mut scratch),
+            low_diff_se: difference(base, lo, &mut scratch).se,
+            high_diff_se: difference(base, hi, &mut scratch).se,
+            swing: swing.mean,
+            swing_se: swing.se,
+        }
+    }
+}
+
+/// `sensitivity.csv`: the tornado table, largest swing first.
+pub fn write_sensitivity(path: &Path, target: &str, swings: &mut [Swing]) -> io::Result<()> {
+    swings.sort_by(|a, b| b.swing.abs().total_cmp(&a.swing.abs()));
+    let mut w = csv::Writer::from_path(path).map_err(io::Error::other)?;
+    w.write_record([
+        "lever", "low", "high", "target", "base_mean", "low_mean", "high_mean", "low_diff", "low_diff_se", "high_diff",
+        "high_diff_se", "swing", "swing_se",
+    ])
+    .map_err(io::Error::other)?;
+    for s in swings.iter() {
+        w.write_record([
+            s.key.clone(),
+            s.low.clone(),
+            s.high.clone(),
+            target.to_string(),
+            cell(s.base_mean),
+            cell(s.low_mean),
+            cell(s.high_mean),
+            cell(s.low_mean - s.base_mean),
+            cell(s.low_diff_se),
+            cell(s.high_mean - s.base_mean),
+            cell(s.high_diff_se),
+            cell(s.swing),
+            cell(s.swing_se),
+        ])
+        .map_err(io::Error::other)?;
+    }
+    w.flush()
+}

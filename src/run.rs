@@ -1,0 +1,183 @@
+//! `fundsim run`: simulate a scenario, and its `[[sweep]]` variants and
+//! `[sensitivity]` cases when it has them, then write every output into a
+//! staging directory that replaces the output directory only on success.
+//!
+//! With a sweep, the main outputs (`paths.csv`, `summary.csv`, ...) are
+//! variant 0's; `variants/<i>/` holds each variant's `paths.csv` and
+//! `summary.csv`; `sweep.csv` compares every variant with variant 0, paired
+//! path by path. Only the base results and one variant's are in memory at
+//! a time.
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::engine::{self, Results};
+use crate::error::Error;
+use crate::output::charts::ChartOptions;
+use crate::output::sweep_tables::{Swing, SweepWriter, write_sensitivity};
+use crate::output::{self, Manifest, Staging, manifest::sha256_hex, tables};
+use crate::scenario::{InputError, InputErrors, Loaded, Origin, Scenario};
+use crate::sweep;
+
+/// Flags of `fundsim run`.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// 0: all cores.
+    pub threads: usize,
+    pub no_paths: bool,
+    pub quiet: bool,
+    /// `None`: `--no-charts`.
+    pub charts: Option<ChartOptions>,
+    pub paths: Option<u64>,
+    pub seed: Option<u64>,
+}
+
+/// `--paths` and `--seed` over a scenario's own values.
+pub fn apply_flags(scn: &mut Scenario, file: &Path, paths: Option<u64>, seed: Option<u64>) -> Result<(), Error> {
+    let bad = |key: &str, value: u64, rule: String| -> Error {
+        InputErrors {
+            file: file.display().to_string(),
+            errors: vec![InputError { key: key.into(), value: value.to_string(), rule, origin: Origin::Flag }],
+        }
+        .into()
+    };
+    if let Some(p) = paths {
+        if p == 0 || p > 1_000_000_000 {
+            return Err(bad("--paths", p, "must be a whole number within [1, 1000000000]".into()));
+        }
+        scn.paths = p;
+    }
+    if let Some(s) = seed {
+        if s > i64::MAX as u64 {
+            return Err(bad("--seed", s, format!("must be within [0, {}] (as simulation.seed, a TOML integer)", i64::MAX)));
+        }
+        scn.seed = s;
+    }
+    Ok(())
+}
+
+/// Simulate and write; `loaded.scenario` has the flags applied already.
+pub fn run(loaded: &Loaded, file: &Path, out: &Path, sets: &[String], opts: &RunOptions) -> Result<(), Error> {
+    let name = file.display().to_string();
+    let scn = &loaded.scenario;
+    let mut variants = if scn.sweeps.is_empty() {
+        Vec::new()
+    } else {
+        sweep::variants(&loaded.source, &name, sets, &scn.sweeps)?
+    };
+    let mut cases = match &scn.sensitivity {
+        Some(s) => sweep::sensitivity_cases(&loaded.source, &name, sets, &s.levers)?,
+        None => Vec::new(),
+    };
+    for v in &mut variants {
+        apply_flags(&mut v.scenario, file, opts.paths, opts.seed)?;
+    }
+    for (lo, hi) in &mut cases {
+        apply_flags(lo, file, opts.paths, opts.seed)?;
+        apply_flags(hi, file, opts.paths, opts.seed)?;
+    }
+    let base_scn = variants.first().map_or(scn, |v| &v.scenario);
+    let runs = 1 + variants.len().saturating_sub(1) + 2 * cases.len();
+    let threads = if opts.threads == 0 { rayon::current_num_threads() } else { opts.threads };
+    let io = |source| Error::Io { path: out.to_path_buf(), source };
+
+    let bar = (!opts.quiet && std::io::stderr().is_terminal()).then(|| {
+        let bar = ProgressBar::new(scn.paths * runs as u64);
+        bar.set_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} paths  {per_sec}  ETA {eta}").expect("progress template"),
+        );
+        bar
+    });
+    let mut done_before = 0u64;
+    let mut simulate = |s: &Scenario| -> Results {
+        let offset = done_before;
+        let r = engine::run(s, s.paths, threads, &|n| {
+            if let Some(b) = &bar {
+                b.set_position(offset + n);
+            }
+        });
+        done_before += s.paths;
+        r
+    };
+
+    let started = Instant::now();
+    let staging = Staging::new(out).map_err(io)?;
+    let dir = staging.dir().to_path_buf();
+    let base = simulate(base_scn);
+    output::write_tables(&dir, base_scn, &base, !opts.no_paths).map_err(io)?;
+
+    if !variants.is_empty() {
+        let keys: Vec<String> = scn.sweeps.iter().map(|a| a.key.clone()).collect();
+        let mut sweep_csv = SweepWriter::new(&dir.join("sweep.csv"), &keys).map_err(io)?;
+        for (i, v) in variants.iter().enumerate() {
+            let values: Vec<String> = v.label.iter().map(|(_, x)| x.clone()).collect();
+            let vdir = dir.join("variants").join(i.to_string());
+            std::fs::create_dir_all(&vdir).map_err(io)?;
+            let r = if i == 0 { None } else { Some(simulate(&v.scenario)) };
+            let r = r.as_ref().unwrap_or(&base);
+            if !opts.no_paths {
+                tables::write_paths(&vdir.join("paths.csv"), r).map_err(io)?;
+            }
+            tables::write_summary(&vdir.join("summary.csv"), r).map_err(io)?;
+            sweep_csv.variant(i, &values, &base, r).map_err(io)?;
+        }
+        sweep_csv.finish().map_err(io)?;
+    }
+
+    if let Some(sens) = &scn.sensitivity {
+        let j = base
+            .columns
+            .iter()
+            .position(|c| c.vehicle == sens.vehicle && c.metric == sens.metric)
+            .expect("sensitivity target validated");
+        let target = sweep::column(&base, j);
+        let mut swings = Vec::new();
+        for ((key, low, high), (lo, hi)) in sens.levers.iter().zip(&cases) {
+            let (l, h) = (simulate(lo), simulate(hi));
+            swings.push(Swing::measure(key, low, high, &target, &sweep::column(&l, j), &sweep::column(&h, j)));
+        }
+        let target_name = format!("{}.{}", sens.vehicle, sens.metric);
+        write_sensitivity(&dir.join("sensitivity.csv"), &target_name, &mut swings).map_err(io)?;
+    }
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let wall = started.elapsed().as_secs_f64();
+    let manifest = Manifest {
+        fundsim_version: env!("CARGO_PKG_VERSION").into(),
+        scenario_name: scn.name.clone(),
+        scenario_description: scn.description.clone(),
+        scenario_file: name,
+        scenario_sha256: sha256_hex(&loaded.source),
+        sets: sets.to_vec(),
+        seed: scn.seed,
+        paths: scn.paths,
+        threads,
+        steps_per_year: scn.steps_per_year,
+        years: scn.years,
+        generator: "SplitMix64 streams keyed by (seed, path, component, step)".into(),
+        wall_seconds: wall,
+        scenario: loaded.source.clone(),
+        resolved_scenario: loaded.resolved.clone(),
+    };
+    manifest.write(&dir.join("manifest.json")).map_err(io)?;
+    output::draw(&dir, opts.charts.as_ref()).map_err(io)?;
+    staging.commit().map_err(io)?;
+    if !opts.quiet {
+        let total = scn.paths * runs as u64;
+        eprintln!(
+            "{}: {} run(s) of {} paths in {:.2} s ({:.0} paths/s, {} threads) -> {}",
+            scn.name,
+            runs,
+            scn.paths,
+            wall,
+            total as f64 / wall,
+            threads,
+            out.display()
+        );
+    }
+    Ok(())
+}
