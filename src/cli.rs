@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use clap::{Parser, Subcommand};
 
 use crate::error::Error;
-use crate::output::charts::{self, ChartOptions};
 use crate::output;
+use crate::output::charts::{self, ChartOptions};
 use crate::run::{RunOptions, apply_flags};
 use crate::scenario;
 

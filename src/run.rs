@@ -17,7 +17,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::engine::{self, Results};
 use crate::error::Error;
 use crate::output::charts::ChartOptions;
-use crate::output::sweep_tables::{Swing, SweepWriter, write_sensitivity};
+use crate::output::sweep_tables::{SweepWriter, Swing, write_sensitivity};
 use crate::output::{self, Manifest, Staging, manifest::sha256_hex, tables};
 use crate::scenario::{InputError, InputErrors, Loaded, Origin, Scenario};
 use crate::sweep;
@@ -52,7 +52,11 @@ pub fn apply_flags(scn: &mut Scenario, file: &Path, paths: Option<u64>, seed: Op
     }
     if let Some(s) = seed {
         if s > i64::MAX as u64 {
-            return Err(bad("--seed", s, format!("must be within [0, {}] (as simulation.seed, a TOML integer)", i64::MAX)));
+            return Err(bad(
+                "--seed",
+                s,
+                format!("must be within [0, {}] (as simulation.seed, a TOML integer)", i64::MAX),
+            ));
         }
         scn.seed = s;
     }
@@ -63,11 +67,8 @@ pub fn apply_flags(scn: &mut Scenario, file: &Path, paths: Option<u64>, seed: Op
 pub fn run(loaded: &Loaded, file: &Path, out: &Path, sets: &[String], opts: &RunOptions) -> Result<(), Error> {
     let name = file.display().to_string();
     let scn = &loaded.scenario;
-    let mut variants = if scn.sweeps.is_empty() {
-        Vec::new()
-    } else {
-        sweep::variants(&loaded.source, &name, sets, &scn.sweeps)?
-    };
+    let mut variants =
+        if scn.sweeps.is_empty() { Vec::new() } else { sweep::variants(&loaded.source, &name, sets, &scn.sweeps)? };
     let mut cases = match &scn.sensitivity {
         Some(s) => sweep::sensitivity_cases(&loaded.source, &name, sets, &s.levers)?,
         None => Vec::new(),
@@ -87,7 +88,8 @@ pub fn run(loaded: &Loaded, file: &Path, out: &Path, sets: &[String], opts: &Run
     let bar = (!opts.quiet && std::io::stderr().is_terminal()).then(|| {
         let bar = ProgressBar::new(scn.paths * runs as u64);
         bar.set_style(
-            ProgressStyle::with_template("{bar:40} {pos}/{len} paths  {per_sec}  ETA {eta}").expect("progress template"),
+            ProgressStyle::with_template("{bar:40} {pos}/{len} paths  {per_sec}  ETA {eta}")
+                .expect("progress template"),
         );
         bar
     });

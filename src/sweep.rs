@@ -29,7 +29,12 @@ fn set(key: &str, value: &str) -> String {
 
 /// Load the scenario with `sets` plus `extra` as a variant labelled
 /// `label` (used in error messages).
-fn load_variant(source: &str, file: &str, sets: &[String], extra: &[(String, String)]) -> Result<Scenario, InputErrors> {
+fn load_variant(
+    source: &str,
+    file: &str,
+    sets: &[String],
+    extra: &[(String, String)],
+) -> Result<Scenario, InputErrors> {
     let mut all = sets.to_vec();
     all.extend(extra.iter().map(|(k, v)| set(k, v)));
     scenario::load_str(source, file, &all).map(|l| l.scenario).map_err(|mut e| {

@@ -74,7 +74,8 @@ pub fn write_fiscal(path: &Path, scn: &Scenario, r: &Results) -> io::Result<()> 
         let role = v.fiscal_role();
         let Some(cost_metric) = role.fiscal_cost.map(|c| v.metrics()[c].name) else { continue };
         let cost = column(r, &v.name, cost_metric).expect("vehicle column");
-        let private = role.private_capital.map_or(0.0, |c| mean(&column(r, &v.name, v.metrics()[c].name).expect("column")));
+        let private =
+            role.private_capital.map_or(0.0, |c| mean(&column(r, &v.name, v.metrics()[c].name).expect("column")));
         let firms = match role.firms {
             Amount::Column(c) => mean(&column(r, &v.name, v.metrics()[c].name).expect("column")),
             Amount::Constant(x) => x,

@@ -92,8 +92,19 @@ pub fn write_sensitivity(path: &Path, target: &str, swings: &mut [Swing]) -> io:
     swings.sort_by(|a, b| b.swing.abs().total_cmp(&a.swing.abs()));
     let mut w = csv::Writer::from_path(path).map_err(io::Error::other)?;
     w.write_record([
-        "lever", "low", "high", "target", "base_mean", "low_mean", "high_mean", "low_diff", "low_diff_se", "high_diff",
-        "high_diff_se", "swing", "swing_se",
+        "lever",
+        "low",
+        "high",
+        "target",
+        "base_mean",
+        "low_mean",
+        "high_mean",
+        "low_diff",
+        "low_diff_se",
+        "high_diff",
+        "high_diff_se",
+        "swing",
+        "swing_se",
     ])
     .map_err(io::Error::other)?;
     for s in swings.iter() {

@@ -182,7 +182,10 @@ fn lever_key_rule(key: &str) -> Option<&'static str> {
         Some("must be a dotted key path, e.g. vehicles.loans.policy.risk_compensation.ratio")
     } else if key.starts_with("simulation.") || key == "simulation" {
         Some("may not be a simulation.* key: every variant runs on the same paths and seed")
-    } else if ["sweep", "sensitivity", "name", "description"].iter().any(|k| key == *k || key.starts_with(&format!("{k}."))) {
+    } else if ["sweep", "sensitivity", "name", "description"]
+        .iter()
+        .any(|k| key == *k || key.starts_with(&format!("{k}.")))
+    {
         Some("must be a model or vehicle key")
     } else {
         None
@@ -210,7 +213,10 @@ fn experiments(
         if s.values.is_empty() || s.values.len() > 1000 {
             v.fail(&format!("sweep[{i}].values"), format!("{} values", s.values.len()), "must list 1 to 1000 values");
         }
-        axes.push(crate::scenario::SweepAxis { key: s.key.clone(), values: s.values.iter().map(|x| x.to_string()).collect() });
+        axes.push(crate::scenario::SweepAxis {
+            key: s.key.clone(),
+            values: s.values.iter().map(|x| x.to_string()).collect(),
+        });
     }
     let sensitivity = raw.sensitivity.as_ref().map(|sens| {
         let (vehicle, metric) = sens.target.split_once('.').unwrap_or(("", ""));
@@ -220,7 +226,11 @@ fn experiments(
             vehicles.iter().any(|x| x.name == vehicle && x.column(metric).is_some())
         };
         if !known {
-            v.fail("sensitivity.target", format!("{:?}", sens.target), "must name a metric of the scenario as <vehicle>.<metric>, e.g. loans.fiscal_cost or total.fiscal_cost");
+            v.fail(
+                "sensitivity.target",
+                format!("{:?}", sens.target),
+                "must name a metric of the scenario as <vehicle>.<metric>, e.g. loans.fiscal_cost or total.fiscal_cost",
+            );
         }
         if sens.levers.is_empty() {
             v.fail("sensitivity.levers", "[]", "must list at least one lever");
