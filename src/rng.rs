@@ -104,6 +104,12 @@ pub fn step_stream(key: u64, step: u64) -> Stream {
     Stream::from_key(key ^ step.wrapping_mul(0xD1B5_4A32_D192_ED03))
 }
 
+/// The first draw of `step_stream(key, step)`, without building the stream.
+#[inline]
+pub fn first_draw(key: u64, step: u64) -> u64 {
+    mix64((key ^ step.wrapping_mul(0xD1B5_4A32_D192_ED03)).wrapping_add(GOLDEN))
+}
+
 /// A stable, well-mixed 64-bit identity for a vehicle, from its name in
 /// the scenario (FNV-1a, then mixed). Company keys are derived from it, so
 /// adding or reordering other vehicles does not change a vehicle's random
@@ -118,10 +124,13 @@ pub fn vehicle_key(name: &str) -> u64 {
 }
 
 /// Key of company `index` of the vehicle with key `vehicle` in the path
-/// with key `path_key`: one mix, as SplitMix64 mixes its counter.
+/// with key `path_key`. No mixing here: the path and vehicle keys are
+/// already mixed, and every draw from a company's step streams goes
+/// through the SplitMix64 finaliser, so one mix per draw is all a company
+/// costs (the loan workload draws one number per loan).
 #[inline]
 pub fn company_key(path_key: u64, vehicle: u64, index: u64) -> u64 {
-    mix64(path_key ^ vehicle ^ index.wrapping_mul(GOLDEN))
+    path_key ^ vehicle ^ index.wrapping_mul(GOLDEN)
 }
 
 #[cfg(test)]
@@ -151,6 +160,9 @@ mod tests {
         assert_ne!(x, stream(7, 3, 12).next_u64());
         assert_ne!(x, stream(8, 3, 11).next_u64());
         assert_ne!(step_stream(5, 0).next_u64(), step_stream(5, 1).next_u64());
+        for (k, t) in [(5, 0), (5, 7), (u64::MAX, 3)] {
+            assert_eq!(first_draw(k, t), step_stream(k, t).next_u64());
+        }
     }
 
     #[test]

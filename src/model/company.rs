@@ -35,7 +35,7 @@ use crate::model::market::Market;
 use crate::model::normal::cdf;
 use crate::model::normal::{inverse_cdf, per_step_probability};
 use crate::model::policy::Policy;
-use crate::rng::step_stream;
+use crate::rng::{first_draw, step_stream};
 
 /// Company stages in order of maturity.
 pub const STAGES: [&str; 4] = ["seed", "early", "growth", "late"];
@@ -224,6 +224,14 @@ pub struct Company {
     pub key: u64,
 }
 
+/// The integer form of a failure test: for the high 32 bits h of a draw,
+/// h 2^-32 < p exactly when h < ceil(p 2^32) (both sides are exact in
+/// floating point: h has 32 bits and scaling by 2^32 is exact).
+#[inline]
+pub fn failure_threshold_bits(p: f64) -> u64 {
+    (p * 4_294_967_296.0).ceil() as u64
+}
+
 /// A uniform in [0, 1) from the high 32 bits of a draw.
 #[inline]
 fn high_uniform(x: u64) -> f64 {
@@ -261,14 +269,16 @@ impl Company {
 
     /// Only the failure test of a private company's step `t` (its first
     /// draw): for a holder for whom nothing else in the step matters.
+    /// `threshold` is `failure_threshold_bits(p)` of the step's failure
+    /// probability: the test is the same as `step`'s, U < p, in integers.
     #[inline]
-    pub fn fails(&mut self, t: usize, failure: f64) -> bool {
-        let u = high_uniform(step_stream(self.key, t as u64).next_u64());
-        if u < failure {
+    pub fn fails(&mut self, t: usize, threshold: u64) -> bool {
+        let failed = first_draw(self.key, t as u64) >> 32 < threshold;
+        if failed {
             self.status = Status::Failed;
             self.mark = 0.0;
         }
-        u < failure
+        failed
     }
 
     /// True value V of 100 % of the equity (the price once listed).

@@ -17,9 +17,9 @@
 use rand::RngExt;
 use rand_distr::{Beta, Distribution};
 
-use crate::model::company::{Company, CompanyModel, Event, Status};
+use crate::model::company::{Company, CompanyModel, Event, Status, failure_threshold_bits};
 use crate::model::market::MarketPath;
-use crate::rng::{Stream, company_key};
+use crate::rng::{Stream, company_key, first_draw};
 
 /// Government-bank-guarantor risk sharing (政銀擔).
 #[derive(Debug, Clone, PartialEq)]
@@ -138,8 +138,10 @@ struct Default {
 pub struct LoanWorkspace {
     /// Defaults of the path, in loan order, then stably sorted by step.
     defaults: Vec<Default>,
-    /// Per step: failure probability given the factor, [first][stage].
+    /// Per step: failure probability given the factor, [first][stage],
+    /// and its integer form for `Company::fails`.
     failure: Vec<[[f64; 4]; 2]>,
+    failure_bits: Vec<[[u64; 4]; 2]>,
     /// Per step: loans paying interest (performing at the end of the step).
     paying: Vec<u64>,
 }
@@ -223,84 +225,67 @@ impl LoanProgram {
         let warrants = spec.warrant_coverage > 0.0;
         let term = self.term_steps.min(horizon);
         let steps = if warrants { horizon } else { term };
-        let draw_attributes = spec.first_loan_share > 0.0 || spec.ip_pledge_share > 0.0;
 
         ws.failure.clear();
         ws.failure.extend(
             market.z[..steps].iter().map(|&z| self.thresholds.map(|row| row.map(|c| model.conditional_failure(c, z)))),
         );
-        ws.paying.clear();
-        ws.paying.resize(term, 0);
         ws.defaults.clear();
         let mut o = LoanOutcome { lent: spec.loans as f64 * size, ..LoanOutcome::default() };
+        // Loan-steps with funding outstanding.
         let mut funded_steps = 0u64;
-
-        for i in 0..spec.loans as u64 {
-            let key = company_key(path_key, self.key, i);
-            let (mut first, mut ip) = (false, false);
-            let mut attributes = Stream::from_key(0);
-            if draw_attributes {
-                attributes = Stream::from_key(company_key(path_key, self.key ^ ATTRIBUTES, i));
-                first = attributes.random::<f64>() < spec.first_loan_share;
-                ip = attributes.random::<f64>() < spec.ip_pledge_share;
-            }
-            let mut c = if warrants {
-                Company::enter(model, spec.borrower_stage, key)
-            } else {
-                Company::enter_lean(spec.borrower_stage, key)
-            };
-            let mut performing = true;
-            for t in 0..steps {
-                if !(performing || warrants) {
-                    break;
-                }
-                if !warrants && c.status != Status::Private {
-                    // An exited borrower can no longer fail: it pays until
-                    // maturity, with nothing left to simulate.
-                    funded_steps += (term - t) as u64;
-                    for p in &mut ws.paying[t..term] {
-                        *p += 1;
+        if warrants {
+            // Borrowers are followed over the whole horizon for their exits.
+            ws.paying.clear();
+            ws.paying.resize(term, 0);
+            for i in 0..spec.loans as u64 {
+                let (first, ip, mut attr) = self.attributes(path_key, i);
+                let mut c = Company::enter(model, spec.borrower_stage, company_key(path_key, self.key, i));
+                let mut performing = true;
+                for t in 0..steps {
+                    if c.status != Status::Private && !performing {
+                        // Nothing more can happen to the loan or the warrant.
+                        break;
                     }
-                    break;
-                }
-                o.loan_steps += 1;
-                let p_fail = ws.failure[t][first as usize][c.stage as usize];
-                let event = match c.status {
-                    Status::Failed | Status::Acquired => Event::None,
-                    _ if warrants => c.step(model, t, market.z[t], market.regime[t] as usize, p_fail),
-                    // In a loan's last step only its failure matters.
-                    _ if t + 1 == term => {
-                        if c.fails(t, p_fail) {
-                            Event::Failed
-                        } else {
-                            Event::None
+                    o.loan_steps += 1;
+                    let p_fail = ws.failure[t][first as usize][c.stage as usize];
+                    let event = c.step(model, t, market.z[t], market.regime[t] as usize, p_fail);
+                    funded_steps += performing as u64;
+                    match event {
+                        Event::Failed if performing => {
+                            performing = false;
+                            o.defaults += 1;
+                            ws.defaults.push(Default { step: t as u32, loss: self.loss(ip, &mut attr) });
                         }
+                        Event::Ipo { price } | Event::Acquired { price } => {
+                            // The claim pays on exits within the horizon.
+                            o.warrant_gain += spec.warrant_coverage * size * (price / c.entry_value - 1.0).max(0.0);
+                        }
+                        _ => {}
                     }
-                    _ => c.step_lean(model, t, market.regime[t] as usize, p_fail),
-                };
-                funded_steps += performing as u64;
-                match event {
-                    Event::Failed if performing => {
+                    if performing && t < term {
+                        ws.paying[t] += 1;
+                    }
+                    if t + 1 == term {
+                        // Maturity: a performing loan repays in full.
                         performing = false;
-                        o.defaults += 1;
-                        let loss = match &self.recovery {
-                            Some(beta) if ip => size * (1.0 - beta.sample(&mut attributes)),
-                            _ => size * spec.lgd,
-                        };
-                        ws.defaults.push(Default { step: t as u32, loss });
                     }
-                    Event::Ipo { price } | Event::Acquired { price } if warrants => {
-                        // The claim pays on exits within the horizon.
-                        o.warrant_gain += spec.warrant_coverage * size * (price / c.entry_value - 1.0).max(0.0);
-                    }
-                    _ => {}
                 }
-                if performing && t < term {
-                    ws.paying[t] += 1;
-                }
-                if t + 1 == term {
-                    // Maturity: a performing loan repays in full.
-                    performing = false;
+            }
+        } else {
+            ws.failure_bits.clear();
+            ws.failure_bits.extend(ws.failure.iter().map(|f| f.map(|r| r.map(failure_threshold_bits))));
+            o.loan_steps = self.lean_defaults(path_key, market, model, ws, term, true);
+            // Every loan is funded until it defaults (that step included)
+            // or matures, and pays in every step it ends performing.
+            o.defaults = ws.defaults.len() as u32;
+            ws.paying.clear();
+            ws.paying.resize(term, spec.loans as u64);
+            funded_steps = spec.loans as u64 * term as u64;
+            for d in &ws.defaults {
+                funded_steps -= (term - 1 - d.step as usize) as u64;
+                for p in &mut ws.paying[d.step as usize..] {
+                    *p -= 1;
                 }
             }
         }
@@ -347,6 +332,84 @@ impl LoanProgram {
         o.guarantee_fees = paying_steps as f64 * policy.guarantee.as_ref().map_or(0.0, |g| g.fee) / k * size;
         o.premiums = paying_steps as f64 * policy.insurance.as_ref().map_or(0.0, |i| i.premium) / k * size;
         o
+    }
+
+    /// Whether loan `i` is a first-time borrower's and IP-backed, and its
+    /// attribute stream (which also gives its IP recovery on default).
+    #[inline]
+    fn attributes(&self, path_key: u64, i: u64) -> (bool, bool, Stream) {
+        let spec = &self.spec;
+        if spec.first_loan_share <= 0.0 && spec.ip_pledge_share <= 0.0 {
+            return (false, false, Stream::from_key(0));
+        }
+        let mut a = Stream::from_key(company_key(path_key, self.key ^ ATTRIBUTES, i));
+        let first = a.random::<f64>() < spec.first_loan_share;
+        let ip = a.random::<f64>() < spec.ip_pledge_share;
+        (first, ip, a)
+    }
+
+    /// Loss on a defaulted loan before allocation.
+    #[inline]
+    fn loss(&self, ip: bool, attributes: &mut Stream) -> f64 {
+        match &self.recovery {
+            Some(beta) if ip => self.spec.loan_size * (1.0 - beta.sample(attributes)),
+            _ => self.spec.loan_size * self.spec.lgd,
+        }
+    }
+
+    /// Defaults of loans whose borrowers' values never matter (no
+    /// warrants), into `ws.defaults` in loan order; returns the loan-steps
+    /// simulated. A borrower is followed until it defaults, exits (it then
+    /// repays at maturity) or reaches its loan's last step, where only the
+    /// failure draw is read. One-step loans need no company state at all:
+    /// with `fast` they take a loop that only draws and compares, which
+    /// gives the same defaults (tested against the general loop).
+    fn lean_defaults(
+        &self,
+        path_key: u64,
+        market: &MarketPath,
+        model: &CompanyModel,
+        ws: &mut LoanWorkspace,
+        term: usize,
+        fast: bool,
+    ) -> u64 {
+        let spec = &self.spec;
+        let stage = spec.borrower_stage as usize;
+        if fast && term == 1 {
+            let bits = ws.failure_bits[0];
+            for i in 0..spec.loans as u64 {
+                let (first, ip, mut attr) = self.attributes(path_key, i);
+                let key = company_key(path_key, self.key, i);
+                if Company::enter_lean(spec.borrower_stage, key).fails(0, bits[first as usize][stage]) {
+                    ws.defaults.push(Default { step: 0, loss: self.loss(ip, &mut attr) });
+                }
+            }
+            return spec.loans as u64;
+        }
+        let mut loan_steps = 0;
+        for i in 0..spec.loans as u64 {
+            let (first, ip, mut attr) = self.attributes(path_key, i);
+            let class = first as usize;
+            let mut c = Company::enter_lean(spec.borrower_stage, company_key(path_key, self.key, i));
+            for t in 0..term {
+                loan_steps += 1;
+                if t + 1 == term {
+                    if c.fails(t, ws.failure_bits[t][class][c.stage as usize]) {
+                        ws.defaults.push(Default { step: t as u32, loss: self.loss(ip, &mut attr) });
+                    }
+                    break;
+                }
+                match c.step_lean(model, t, market.regime[t] as usize, ws.failure[t][class][c.stage as usize]) {
+                    Event::Failed => {
+                        ws.defaults.push(Default { step: t as u32, loss: self.loss(ip, &mut attr) });
+                        break;
+                    }
+                    Event::Ipo { .. } | Event::Acquired { .. } => break,
+                    _ => {}
+                }
+            }
+        }
+        loan_steps
     }
 
     /// Split one defaulted loan's loss, in the order of MODEL.md 4.4:
@@ -417,5 +480,49 @@ impl LoanProgram {
             (o.npl_ratio > self.spec.policy.npl_tolerance) as u8 as f64,
             if fiscal > 0.0 { o.lent / fiscal } else { f64::NAN },
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::{MARKET, path_key, stream};
+    use crate::scenario::load_str;
+    use crate::vehicles::VehicleKind;
+
+    #[test]
+    fn the_one_step_loop_gives_the_general_loops_defaults() {
+        let text = r#"
+[simulation]
+years = 1
+steps_per_year = 1
+[vehicles.l]
+kind = "loan_program"
+loans = 5000
+pd = 0.05
+first_loan_share = 0.3
+ip_pledge_share = 0.4
+"#;
+        let scn = load_str(text, "t.toml", &[]).unwrap().scenario;
+        let VehicleKind::LoanProgram(l) = &scn.vehicles[0].kind else { panic!() };
+        let mut market = MarketPath::default();
+        let mut ws = LoanWorkspace::default();
+        let mut total = 0;
+        for p in 0..50 {
+            market.simulate(&scn.market, 1, 1, &mut stream(scn.seed, p, MARKET));
+            let pk = path_key(scn.seed, p);
+            let z = market.z[0];
+            ws.failure = vec![l.thresholds.map(|row| row.map(|c| scn.company_model.conditional_failure(c, z)))];
+            ws.failure_bits = vec![ws.failure[0].map(|r| r.map(failure_threshold_bits))];
+            let mut run = |fast: bool| {
+                ws.defaults.clear();
+                l.lean_defaults(pk, &market, &scn.company_model, &mut ws, 1, fast);
+                ws.defaults.iter().map(|d| (d.step, d.loss.to_bits())).collect::<Vec<_>>()
+            };
+            let (a, b) = (run(true), run(false));
+            assert_eq!(a, b, "path {p}");
+            total += a.len();
+        }
+        assert!(total > 1000, "{total} defaults");
     }
 }
