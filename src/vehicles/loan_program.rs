@@ -19,7 +19,7 @@ use rand_distr::{Beta, Distribution};
 
 use crate::model::company::{Company, CompanyModel, Event, Status, failure_threshold_bits};
 use crate::model::market::MarketPath;
-use crate::rng::{Stream, company_key, first_draw};
+use crate::rng::{Stream, company_key};
 
 /// Government-bank-guarantor risk sharing (政銀擔).
 #[derive(Debug, Clone, PartialEq)]
