@@ -32,7 +32,7 @@ use rand::{Rng, RngExt};
 use rand_distr::StandardNormal;
 
 use crate::model::market::Market;
-use crate::model::normal::cdf;
+use crate::model::normal::CdfTable;
 use crate::model::normal::{inverse_cdf, per_step_probability};
 use crate::model::policy::Policy;
 use crate::rng::{first_draw, step_stream};
@@ -97,6 +97,8 @@ pub struct CompanyModel {
     /// Listed price: (−σ²/2)/k and σ/sqrt(k) (a martingale).
     pub public_log_drift: f64,
     pub public_vol: f64,
+    /// Φ for the conditional failure probabilities.
+    pub phi: CdfTable,
 }
 
 impl CompanyModel {
@@ -149,6 +151,7 @@ impl CompanyModel {
             valuation_multiplier: regimes.valuation_multiplier.clone(),
             public_log_drift: -0.5 * market.public_vol * market.public_vol * dt,
             public_vol: market.public_vol * dt.sqrt(),
+            phi: CdfTable::new(),
         }
     }
 
@@ -167,7 +170,7 @@ impl CompanyModel {
         } else if threshold == f64::INFINITY {
             1.0
         } else {
-            cdf((threshold - self.factor_loading * z) / self.idio_loading)
+            self.phi.cdf((threshold - self.factor_loading * z) / self.idio_loading)
         }
     }
 

@@ -70,3 +70,96 @@ mod tests {
         assert_eq!(inverse_cdf(1.0), f64::INFINITY);
     }
 }
+
+/// Φ by cubic Hermite interpolation on a fixed grid (step 1/128 on
+/// [-10, 10], values and slopes φ from `cdf`), for the per-step failure
+/// probabilities that the company model needs for every stage in every
+/// step. Its error is below h⁴/384 max|Φ⁗| ≈ 6e-12 (tested), far below
+/// the 2.3e-10 resolution of the 32-bit failure uniforms; beyond ±10 it
+/// returns 0 or 1 (Φ(-10) ≈ 7.6e-24).
+pub struct CdfTable {
+    values: Vec<f64>,
+    slopes: Vec<f64>,
+}
+
+const TABLE_MIN: f64 = -10.0;
+const TABLE_STEPS_PER_UNIT: f64 = 128.0;
+
+impl CdfTable {
+    pub fn new() -> CdfTable {
+        let n = (20.0 * TABLE_STEPS_PER_UNIT) as usize + 1;
+        let xs = (0..n).map(|i| TABLE_MIN + i as f64 / TABLE_STEPS_PER_UNIT);
+        let values = xs.clone().map(cdf).collect();
+        let slopes = xs.map(|x| (-0.5 * x * x).exp() / (2.0 * std::f64::consts::PI).sqrt()).collect();
+        CdfTable { values, slopes }
+    }
+
+    #[inline]
+    pub fn cdf(&self, x: f64) -> f64 {
+        let u = (x - TABLE_MIN) * TABLE_STEPS_PER_UNIT;
+        if u.is_nan() {
+            return f64::NAN;
+        }
+        if u <= 0.0 {
+            return 0.0;
+        }
+        if u >= (self.values.len() - 1) as f64 {
+            return 1.0;
+        }
+        let i = u as usize;
+        let s = u - i as f64;
+        let h = 1.0 / TABLE_STEPS_PER_UNIT;
+        let (y0, y1) = (self.values[i], self.values[i + 1]);
+        let (d0, d1) = (self.slopes[i] * h, self.slopes[i + 1] * h);
+        // Cubic Hermite basis on [0, 1].
+        let s2 = s * s;
+        let s3 = s2 * s;
+        y0 * (2.0 * s3 - 3.0 * s2 + 1.0) + d0 * (s3 - 2.0 * s2 + s) + y1 * (-2.0 * s3 + 3.0 * s2) + d1 * (s3 - s2)
+    }
+}
+
+impl Default for CdfTable {
+    fn default() -> Self {
+        CdfTable::new()
+    }
+}
+
+impl std::fmt::Debug for CdfTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CdfTable({} knots)", self.values.len())
+    }
+}
+
+impl Clone for CdfTable {
+    fn clone(&self) -> Self {
+        CdfTable { values: self.values.clone(), slopes: self.slopes.clone() }
+    }
+}
+
+impl PartialEq for CdfTable {
+    fn eq(&self, _other: &Self) -> bool {
+        // Every table is built the same way.
+        true
+    }
+}
+
+#[cfg(test)]
+mod table_tests {
+    use super::*;
+
+    #[test]
+    fn the_table_matches_phi_to_within_1e_11_everywhere() {
+        let t = CdfTable::new();
+        let mut worst: f64 = 0.0;
+        let mut x = -11.0;
+        while x <= 11.0 {
+            worst = worst.max((t.cdf(x) - cdf(x)).abs());
+            x += 0.000_97;
+        }
+        assert!(worst < 1e-11, "max error {worst}");
+        assert_eq!(t.cdf(-20.0), 0.0);
+        assert_eq!(t.cdf(20.0), 1.0);
+        assert_eq!(t.cdf(f64::NEG_INFINITY), 0.0);
+        assert_eq!(t.cdf(f64::INFINITY), 1.0);
+    }
+}
