@@ -124,7 +124,10 @@ def fundsim_summary(path):
     out = {}
     with open(path) as f:
         for row in csv.DictReader(f):
-            out[(row["vehicle"], row["metric"])] = (float(row["mean"]), float(row["se"]))
+            # An empty cell is an undefined statistic (e.g. a ratio that is
+            # undefined in every path); it has nothing to compare.
+            if row["mean"] and row["se"]:
+                out[(row["vehicle"], row["metric"])] = (float(row["mean"]), float(row["se"]))
     return out
 
 

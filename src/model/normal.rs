@@ -71,27 +71,32 @@ mod tests {
     }
 }
 
-/// Φ by cubic Hermite interpolation on a fixed grid (step 1/128 on
-/// [-10, 10], values and slopes φ from `cdf`), for the per-step failure
-/// probabilities that the company model needs for every stage in every
-/// step. Its error is below h⁴/384 max|Φ⁗| ≈ 6e-12 (tested), far below
-/// the 2.3e-10 resolution of the 32-bit failure uniforms; beyond ±10 it
-/// returns 0 or 1 (Φ(-10) ≈ 7.6e-24).
+/// Φ by cubic Hermite interpolation on a fixed grid (step 1/64 on
+/// [-10, 10], values and slopes φ from `cdf`, stored side by side so one
+/// lookup touches one cache line), for the per-step failure probabilities
+/// that the company model needs for every stage in every step. Its error is
+/// below h⁴/384 max|Φ⁗| ≈ 9e-11 (tested to 1e-10), under the 2.3e-10
+/// resolution of the 32-bit failure uniforms; beyond ±10 it returns 0 or 1
+/// (Φ(-10) ≈ 7.6e-24).
 pub struct CdfTable {
-    values: Vec<f64>,
-    slopes: Vec<f64>,
+    /// (Φ(x_i), h φ(x_i)) per knot.
+    knots: Vec<[f64; 2]>,
 }
 
 const TABLE_MIN: f64 = -10.0;
-const TABLE_STEPS_PER_UNIT: f64 = 128.0;
+const TABLE_STEPS_PER_UNIT: f64 = 64.0;
 
 impl CdfTable {
     pub fn new() -> CdfTable {
         let n = (20.0 * TABLE_STEPS_PER_UNIT) as usize + 1;
-        let xs = (0..n).map(|i| TABLE_MIN + i as f64 / TABLE_STEPS_PER_UNIT);
-        let values = xs.clone().map(cdf).collect();
-        let slopes = xs.map(|x| (-0.5 * x * x).exp() / (2.0 * std::f64::consts::PI).sqrt()).collect();
-        CdfTable { values, slopes }
+        let h = 1.0 / TABLE_STEPS_PER_UNIT;
+        let knots = (0..n)
+            .map(|i| {
+                let x = TABLE_MIN + i as f64 * h;
+                [cdf(x), h * (-0.5 * x * x).exp() / (2.0 * std::f64::consts::PI).sqrt()]
+            })
+            .collect();
+        CdfTable { knots }
     }
 
     #[inline]
@@ -103,14 +108,12 @@ impl CdfTable {
         if u <= 0.0 {
             return 0.0;
         }
-        if u >= (self.values.len() - 1) as f64 {
+        if u >= (self.knots.len() - 1) as f64 {
             return 1.0;
         }
         let i = u as usize;
         let s = u - i as f64;
-        let h = 1.0 / TABLE_STEPS_PER_UNIT;
-        let (y0, y1) = (self.values[i], self.values[i + 1]);
-        let (d0, d1) = (self.slopes[i] * h, self.slopes[i + 1] * h);
+        let ([y0, d0], [y1, d1]) = (self.knots[i], self.knots[i + 1]);
         // Cubic Hermite basis on [0, 1].
         let s2 = s * s;
         let s3 = s2 * s;
@@ -126,13 +129,13 @@ impl Default for CdfTable {
 
 impl std::fmt::Debug for CdfTable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "CdfTable({} knots)", self.values.len())
+        write!(f, "CdfTable({} knots)", self.knots.len())
     }
 }
 
 impl Clone for CdfTable {
     fn clone(&self) -> Self {
-        CdfTable { values: self.values.clone(), slopes: self.slopes.clone() }
+        CdfTable { knots: self.knots.clone() }
     }
 }
 
@@ -148,7 +151,7 @@ mod table_tests {
     use super::*;
 
     #[test]
-    fn the_table_matches_phi_to_within_1e_11_everywhere() {
+    fn the_table_matches_phi_to_within_1e_10_everywhere() {
         let t = CdfTable::new();
         let mut worst: f64 = 0.0;
         let mut x = -11.0;
@@ -156,7 +159,7 @@ mod table_tests {
             worst = worst.max((t.cdf(x) - cdf(x)).abs());
             x += 0.000_97;
         }
-        assert!(worst < 1e-11, "max error {worst}");
+        assert!(worst < 1e-10, "max error {worst}");
         assert_eq!(t.cdf(-20.0), 0.0);
         assert_eq!(t.cdf(20.0), 1.0);
         assert_eq!(t.cdf(f64::NEG_INFINITY), 0.0);
