@@ -6,7 +6,7 @@
 //! scenario/  TOML -> raw types -> validated Scenario (all errors collected)
 //! rng.rs     one portable random stream per (seed, path, component)
 //! model/     the economy (factor, regimes, policy) and the company life cycle
-//! vehicles/  venture fund (and, later, guidance fund, S fund, loan programme)
+//! vehicles/  venture fund, guidance fund, S fund, loan programme
 //! finance/   IRR and the distribution waterfall
 //! engine.rs  parallel paths -> per-path metric rows, series sketches, deal counts
 //! stats/     summaries, risk measures, quantile sketches
