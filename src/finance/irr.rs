@@ -148,6 +148,29 @@ impl Poly<'_> {
         }
         acc
     }
+
+    /// `eval(u)` and its derivative in `u`, by Horner with derivative.
+    #[inline]
+    fn eval_with_slope(&self, u: f64) -> (f64, f64) {
+        let (mut p, mut dp) = (0.0, 0.0);
+        if u <= 0.0 {
+            let x = u.exp();
+            for &v in self.c.iter().rev() {
+                dp = dp * x + p;
+                p = p * x + self.clean(v);
+            }
+            // d/du = x d/dx
+            (p, x * dp)
+        } else {
+            let y = (-u).exp();
+            for &v in self.c {
+                dp = dp * y + p;
+                p = p * y + self.clean(v);
+            }
+            // d/du = -y d/dy
+            (p, -y * dp)
+        }
+    }
 }
 
 #[inline]
@@ -281,48 +304,56 @@ fn expand(p: Poly<'_>, u0: f64, f0: f64, dir: f64) -> Option<f64> {
     None
 }
 
-/// Illinois iteration with bisection fallback on `[a, b]`, `a < b`, with
-/// `fa`, `fb` nonzero and of opposite signs. Returns the root in `u`.
-fn refine(p: Poly<'_>, mut a: f64, mut fa: f64, mut b: f64, fb: f64) -> f64 {
-    // Illinois-scaled copies of the end values used for the secant step.
-    let (mut ga, mut gb) = (fa, fb);
-    let mut side = 0i8;
-    let mut width_before = f64::INFINITY; // width two steps ago
-    let mut width_last = b - a;
+/// The root of `P` in the bracket `[a, b]` (`P(a)`, `P(b)` of opposite
+/// signs), in `u = ln x`: Newton steps on `P` with its slope, kept inside
+/// the shrinking bracket and replaced by bisection whenever a Newton step
+/// would leave it or would not at least halve the previous step ("rtsafe",
+/// Numerical Recipes 9.4). Converges quadratically near a simple root,
+/// never worse than bisection; stops when the step falls below `U_TOL` or
+/// at floating-point resolution.
+fn refine(p: Poly<'_>, a: f64, fa: f64, b: f64, fb: f64) -> f64 {
+    debug_assert!(!same_sign(fa, fb));
+    // Orient so that P(lo) < 0 < P(hi).
+    let (mut lo, mut hi) = if fa < 0.0 { (a, b) } else { (b, a) };
+    let _ = fb;
+    let mut x = 0.5 * (a + b);
+    let mut dx_old = (b - a).abs();
+    let mut dx = dx_old;
+    let (mut f, mut df) = p.eval_with_slope(x);
     for _ in 0..MAX_ITER {
-        let w = b - a;
-        if w <= U_TOL {
-            break;
+        if f == 0.0 {
+            return x;
         }
-        let secant = a - ga * (b - a) / (gb - ga);
-        let c = if w > 0.5 * width_before || !(secant > a && secant < b) { a + 0.5 * w } else { secant };
-        if c <= a || c >= b {
-            break; // floating-point resolution reached
-        }
-        let fc = p.eval(c);
-        if fc == 0.0 {
-            return c;
-        }
-        if same_sign(fc, fa) {
-            a = c;
-            fa = fc;
-            ga = fc;
-            if side == -1 {
-                gb *= 0.5;
+        let newton_leaves = ((x - hi) * df - f) * ((x - lo) * df - f) > 0.0;
+        if newton_leaves || (2.0 * f).abs() > (dx_old * df).abs() {
+            dx_old = dx;
+            dx = 0.5 * (hi - lo);
+            x = lo + dx;
+            if x == lo {
+                return x;
             }
-            side = -1;
         } else {
-            b = c;
-            gb = fc;
-            if side == 1 {
-                ga *= 0.5;
+            dx_old = dx;
+            dx = f / df;
+            let before = x;
+            x -= dx;
+            if x == before {
+                return x;
             }
-            side = 1;
         }
-        width_before = width_last;
-        width_last = b - a;
+        if dx.abs() < U_TOL {
+            return x;
+        }
+        let (fx, dfx) = p.eval_with_slope(x);
+        f = fx;
+        df = dfx;
+        if f < 0.0 {
+            lo = x;
+        } else {
+            hi = x;
+        }
     }
-    0.5 * (a + b)
+    x
 }
 
 /// Golden-section search for the minimum of `s * P` on `[a, b]`; true when it

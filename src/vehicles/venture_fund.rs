@@ -340,12 +340,19 @@ impl VentureFund {
                 next_deal += 1;
             }
 
+            // One pass over what is held: its cost (the fee base after the
+            // investment period) and its reported value (NAV).
+            let (mut open_cost, mut nav) = (0.0, 0.0);
+            for d in ws.deals.iter().filter(|d| d.open) {
+                open_cost += d.cost;
+                let held = if d.company.status == Status::Listed { d.unsold } else { d.ownership };
+                nav += held * d.company.mark;
+            }
             // Management fee: on commitment during the investment period,
             // then on the cost of unrealised holdings until the term ends.
             let fee = if age < self.investment_steps {
                 spec.management_fee * spec.commitment / k
             } else if age < self.term_steps {
-                let open_cost: f64 = ws.deals.iter().filter(|d| d.open).map(|d| d.cost).sum();
                 spec.management_fee * open_cost / k
             } else {
                 0.0
@@ -402,10 +409,10 @@ impl VentureFund {
             out.residual += res_lp;
             out.gross_proceeds += proceeds + residual;
 
-            let mut nav = 0.0;
-            for d in ws.deals.iter().filter(|d| d.open) {
-                let held = if d.company.status == Status::Listed { d.unsold } else { d.ownership };
-                nav += held * d.company.mark;
+            // Everything was sold or valued at the end of the fund's life or
+            // at the horizon: nothing is left held.
+            if liquidation || last {
+                nav = 0.0;
             }
             ws.nav[t] = nav;
             if ws.snapshot_step == Some(t) {
