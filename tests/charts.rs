@@ -3,7 +3,9 @@
 //! loan programme) with a sweep, then read the files back: valid SVG/PNG of
 //! the right size, markers where `summary.csv` and `risk.csv` put them,
 //! `fundsim plot` reproducing `run` byte for byte, text drawn with the
-//! bundled font, and the report rendering in headless Chromium.
+//! bundled font, and the report rendering in headless Chromium. The shipped
+//! policy package checks the tornado (sensitivity.csv), the fiscal chart
+//! (fiscal.csv) and the report's fiscal, sweep and sensitivity tables.
 
 mod common;
 use common::*;
@@ -537,6 +539,20 @@ fn fake_output(dir: &Path) -> PathBuf {
     }
     std::fs::write(out.join("sweep.csv"), s).unwrap();
 
+    // A guidance fund that profits on average; a percent target whose
+    // lever moves it the same way at both values.
+    let h = "vehicle,fiscal_cost_mean,fiscal_cost_se,fiscal_cost_p05,fiscal_cost_p50,fiscal_cost_p95,share_of_total,private_capital_mean,credit_mean,firms_mean,private_per_fiscal_yuan,credit_per_fiscal_yuan,firms_per_million_fiscal";
+    let fiscal = format!(
+        "{h}\nangel,-25,4,-80,-20,40,-1.25,300,0,40,,,\nloans,45,1,20,44,70,2.25,0,500,100,0,11.1,2.2\ntotal,20,4.1,-50,22,95,1,300,500,140,15,25,7\n"
+    );
+    std::fs::write(out.join("fiscal.csv"), fiscal).unwrap();
+    std::fs::write(
+        out.join("sensitivity.csv"),
+        "lever,low,high,target,base_mean,low_mean,high_mean,low_diff,low_diff_se,high_diff,high_diff_se,swing,swing_se\n\
+         vehicles.angel.profit_concession,0.0,0.5,angel.gov_irr,0.02,0.03,0.045,0.01,0.001,0.025,0.002,0.015,0.002\n",
+    )
+    .unwrap();
+
     let manifest = serde_json::json!({
         "fundsim_version": "0.1.0",
         "scenario_name": "Guidance fund and loan programme (test fixture)",
@@ -626,6 +642,31 @@ fn coming_vehicles_and_sweeps_get_their_charts() {
     for i in 0..3 {
         assert!(has_text(&svg, &format!("Variant {i}: ratio = ")), "variant {i} in legend");
     }
+
+    // A negative mean fiscal cost: the bar hangs below the zero line.
+    let svg = check_chart(&out, "fiscal_by_vehicle");
+    let (y0, ys) = y_axis(&svg);
+    assert!(ys < 0.0, "up is more");
+    let angel = svg_rects(&svg).into_iter().find(|q| q.fill == "#A0D0F0" && q.h > 20.0).expect("angel's bar");
+    assert!((angel.y - y0).abs() <= 1.5, "starts at zero");
+    assert!((angel.y + angel.h - (y0 - 25.0 * ys)).abs() <= 1.5, "ends at -25");
+    assert!(has_text(&svg, "Mean -25.0"));
+    assert!(section(&html, "fiscal-view").contains("<td class=\"n\">-25.0</td>"));
+
+    // A percent target in percent; both bars of a lever that moves it the
+    // same way at its low and high values.
+    let svg = check_chart(&out, "tornado_angel_gov_irr");
+    let axis = x_axis(&svg, |t| unit_number(t, "%"));
+    assert_marker_at(&svg, "#000000", 2.0, axis, "base IRR");
+    let px = |v: f64| axis.0 + axis.1 * v;
+    let rects = svg_rects(&svg);
+    for (fill, end) in [("#E69F00", 3.0), ("#0072B2", 4.5)] {
+        assert!(
+            rects.iter().any(|q| q.fill == fill && (q.x - px(2.0)).abs() <= 1.5 && (q.x + q.w - px(end)).abs() <= 1.5),
+            "bar to {end}%"
+        );
+    }
+    assert!(section(&html, "sensitivity").contains("+1.50 ± 0.20"), "swing in percentage points");
 }
 
 #[test]
@@ -709,4 +750,275 @@ fn png_rgb_any(path: &Path) -> (u32, u32, Vec<u8>) {
         other => panic!("unexpected PNG colour type {other:?}"),
     };
     (info.width, info.height, rgba)
+}
+
+// ---------------------------------------------------------------------
+// Policy experiments: the shipped package (sweep, sensitivity, fiscal
+// view) and a two-key sweep grid.
+
+/// A filled `<rect>`: x, y, width, height, fill.
+#[derive(Debug, Clone)]
+struct SvgRect {
+    x: f64,
+    y: f64,
+    w: f64,
+    h: f64,
+    fill: String,
+}
+
+fn svg_rects(svg: &str) -> Vec<SvgRect> {
+    let doc = roxmltree::Document::parse(svg).unwrap();
+    doc.descendants()
+        .filter(|n| n.has_tag_name("rect"))
+        .map(|n| {
+            let f = |a: &str| n.attribute(a).unwrap().parse::<f64>().unwrap();
+            SvgRect { x: f("x"), y: f("y"), w: f("width"), h: f("height"), fill: n.attribute("fill").unwrap().into() }
+        })
+        .collect()
+}
+
+/// Polylines of a colour as point lists.
+fn polylines(svg: &str, colour: &str) -> Vec<Vec<(f64, f64)>> {
+    let doc = roxmltree::Document::parse(svg).unwrap();
+    doc.descendants()
+        .filter(|n| n.has_tag_name("polyline") && n.attribute("stroke") == Some(colour))
+        .map(|n| {
+            n.attribute("points")
+                .unwrap()
+                .split_whitespace()
+                .map(|p| {
+                    let (x, y) = p.split_once(',').unwrap();
+                    (x.parse().unwrap(), y.parse().unwrap())
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The y axis's pixel mapping from its tick labels (right-aligned numbers
+/// sharing one x): (offset, pixels per unit).
+fn y_axis(svg: &str) -> (f64, f64) {
+    let mut by_x: BTreeMap<i64, Vec<(f64, f64)>> = BTreeMap::new();
+    for t in svg_texts(svg) {
+        if t.anchor == "end"
+            && let Ok(v) = t.text.parse::<f64>()
+        {
+            by_x.entry(t.x as i64).or_default().push((v, t.y));
+        }
+    }
+    let ticks = by_x.values().find(|v| v.len() >= 3).expect("y-axis tick labels");
+    let (a, b) = (ticks[0], ticks[ticks.len() - 1]);
+    let scale = (b.1 - a.1) / (b.0 - a.0);
+    (a.1 - a.0 * scale, scale)
+}
+
+/// A CSV as header-keyed rows.
+fn csv_maps(p: &Path) -> Vec<BTreeMap<String, String>> {
+    let (h, rows) = csv(p);
+    rows.into_iter().map(|r| h.iter().cloned().zip(r).collect()).collect()
+}
+
+fn num(row: &BTreeMap<String, String>, col: &str) -> f64 {
+    row[col].parse().unwrap_or_else(|_| panic!("{col} = `{}`", row[col]))
+}
+
+/// Run the shipped policy package with few paths into `<dir>/pkg`.
+fn run_package(dir: &Path) -> PathBuf {
+    let scn = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/shenzhen_policy_package.toml");
+    let o = fundsim(dir, &["run", scn.to_str().unwrap(), "--paths", "60", "--out", "pkg", "--quiet"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    dir.join("pkg")
+}
+
+/// The report's `<section id=...>`.
+fn section<'a>(html: &'a str, id: &str) -> &'a str {
+    let start = html.find(&format!("<section id=\"{id}\">")).unwrap_or_else(|| panic!("no section {id}"));
+    let end = start + html[start..].find("</section>").unwrap();
+    &html[start..end]
+}
+
+/// `+2.29 ± 0.06` as the report writes a paired difference.
+fn pm(d: f64, se: f64, digits: usize) -> String {
+    let s = format!("{d:.digits$}");
+    let s = if s.starts_with('-') || s.trim_start_matches(['0', '.']).is_empty() { s } else { format!("+{s}") };
+    format!("{s} ± {se:.digits$}")
+}
+
+#[test]
+fn package_tornado_sits_at_the_sensitivity_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_package(dir.path());
+    let rows = csv_maps(&out.join("sensitivity.csv"));
+    assert_eq!(rows.len(), 4);
+    assert!(rows.iter().all(|r| r["target"] == "total.fiscal_cost"));
+    let svg = check_chart(&out, "tornado_total_fiscal_cost");
+    let axis = x_axis(&svg, |t| t.parse().ok());
+    let px = |v: f64| axis.0 + axis.1 * v;
+    let base = num(&rows[0], "base_mean");
+    assert_marker_at(&svg, "#000000", base, axis, "base mean");
+    assert!(has_text(&svg, &format!("Base mean {base:.1} mn CNY")));
+    let rects = svg_rects(&svg);
+    let caps: Vec<f64> = vertical_lines(&svg, "#212121");
+    let (mut prev_y, mut row_y) = (f64::MIN, f64::MIN);
+    for r in &rows {
+        prev_y = prev_y.max(row_y);
+        let lever = r["lever"].strip_prefix("vehicles.").unwrap();
+        assert!(has_text(&svg, lever), "lever {lever} labelled");
+        assert!(has_text(&svg, &r["low"]) && has_text(&svg, &r["high"]), "{lever}: values labelled");
+        for (side, fill) in [("low", "#E69F00"), ("high", "#0072B2")] {
+            let end = num(r, &format!("{side}_mean"));
+            let se = num(r, &format!("{side}_diff_se"));
+            if (px(end) - px(base)).abs() < 3.0 {
+                continue;
+            }
+            let (a, b) = (px(base).min(px(end)), px(base).max(px(end)));
+            let bar = rects
+                .iter()
+                .find(|q| q.fill == fill && (q.x - a).abs() <= 1.5 && (q.x + q.w - b).abs() <= 1.5)
+                .unwrap_or_else(|| panic!("{lever}: no {side} bar from {a:.1} to {b:.1} px"));
+            assert!(bar.y > prev_y, "{lever}: bars in the CSV's order, top down");
+            row_y = bar.y;
+            // Whisker caps at ±2 paired standard errors.
+            if axis.1 * 2.0 * se > 3.0 {
+                for x in [end - 2.0 * se, end + 2.0 * se] {
+                    assert!(caps.iter().any(|c| (c - px(x)).abs() <= 1.5), "{lever}: {side} whisker cap at {x}");
+                }
+            }
+        }
+    }
+    let html = read(&out.join("report.html"));
+    assert!(html.contains("paired path by path"), "caption says the differences are paired");
+}
+
+#[test]
+fn package_fiscal_chart_and_report_tables_show_the_csv_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_package(dir.path());
+    let names: Vec<String> = chart_files(&out).into_keys().collect();
+    assert!(names.contains(&"fiscal_by_vehicle.png".to_string()));
+
+    // Bars from zero to each mean, 5th–95th percentile lines.
+    let fiscal = csv_maps(&out.join("fiscal.csv"));
+    assert_eq!(fiscal.iter().map(|r| r["vehicle"].as_str()).collect::<Vec<_>>(), ["angel", "loans", "total"]);
+    let svg = check_chart(&out, "fiscal_by_vehicle");
+    let (y0, ys) = y_axis(&svg);
+    let py = |v: f64| y0 + ys * v;
+    let rects = svg_rects(&svg);
+    let lines = polylines(&svg, "#212121");
+    for r in &fiscal {
+        let (mean, p05, p95) = (num(r, "fiscal_cost_mean"), num(r, "fiscal_cost_p05"), num(r, "fiscal_cost_p95"));
+        let (a, b) = (py(0.0).min(py(mean)), py(0.0).max(py(mean)));
+        let fill = if r["vehicle"] == "total" { "#56B4E9" } else { "#A0D0F0" };
+        assert!(
+            rects.iter().any(|q| q.fill == fill && (q.y - a).abs() <= 1.5 && (q.y + q.h - b).abs() <= 1.5),
+            "{}: no bar from {a:.1} to {b:.1} px",
+            r["vehicle"]
+        );
+        assert!(
+            lines.iter().any(|l| l.len() == 2
+                && l[0].0 == l[1].0
+                && (l[0].1.min(l[1].1) - py(p95)).abs() <= 1.5
+                && (l[0].1.max(l[1].1) - py(p05)).abs() <= 1.5),
+            "{}: no range line from P5 {p05} to P95 {p95}",
+            r["vehicle"]
+        );
+        assert!(has_text(&svg, &format!("Mean {mean:.1}")));
+    }
+
+    let html = read(&out.join("report.html"));
+    // Fiscal view.
+    let fv = section(&html, "fiscal-view");
+    let total = &fiscal[2];
+    for (col, d) in
+        [("fiscal_cost_mean", 1), ("fiscal_cost_se", 2), ("fiscal_cost_p95", 1), ("credit_per_fiscal_yuan", 2)]
+    {
+        let v = num(total, col);
+        assert!(fv.contains(&format!("<td class=\"n\">{v:.d$}</td>")), "fiscal view: total {col} {v:.d$}");
+    }
+    // The angel fund's ratios are undefined when its mean cost is not positive.
+    if num(&fiscal[0], "fiscal_cost_mean") <= 0.0 {
+        assert!(fiscal[0]["private_per_fiscal_yuan"].is_empty());
+    }
+    assert!(fv.contains("<figure id=\"fiscal_by_vehicle\">"));
+
+    // Sensitivity.
+    let sens = section(&html, "sensitivity");
+    for r in csv_maps(&out.join("sensitivity.csv")) {
+        assert!(sens.contains(&format!("<code>{}</code>", r["lever"])));
+        let swing = pm(num(&r, "swing"), num(&r, "swing_se"), 2);
+        assert!(sens.contains(&swing), "sensitivity: swing {swing}");
+        assert!(sens.contains(&format!("<td class=\"n\">{:.1}</td>", num(&r, "low_mean"))));
+    }
+    assert!(sens.contains("<figure id=\"tornado_total_fiscal_cost\">"));
+
+    // Sweep: the swept values, the means and paired differences.
+    let sw = section(&html, "sweep");
+    let sweep = csv_maps(&out.join("sweep.csv"));
+    let key = "vehicles.loans.policy.risk_compensation.ratio";
+    assert!(sw.contains(&format!("<code>{key}</code>")));
+    for v in ["0.3", "0.4", "0.5"] {
+        assert!(sw.contains(&format!("<th colspan=\"2\">{v}</th>")), "swept value {v}");
+    }
+    for (vehicle, metric) in [("loans", "bank_net_loss"), ("total", "fiscal_cost"), ("loans", "fiscal_cost")] {
+        let r = sweep.iter().find(|r| r["variant"] == "2" && r["vehicle"] == vehicle && r["metric"] == metric).unwrap();
+        assert!(sw.contains(&format!("<td class=\"n\">{:.1}</td>", num(r, "mean"))), "{vehicle}.{metric} mean");
+        let d = pm(num(r, "diff_mean"), num(r, "diff_se"), 2);
+        assert!(sw.contains(&d), "{vehicle}.{metric}: {d}");
+    }
+    for shown in ["gov_tvpi", "buyer_tvpi", "private_capital", "credit_per_fiscal_yuan"] {
+        assert!(sw.contains(&format!("<code>{shown}</code>")), "{shown} in the sweep table");
+    }
+    let table = &sw[..sw.find("<figure").unwrap_or(sw.len())];
+    for left_out in ["bank_return", "gov_irr", "default_rate"] {
+        assert!(!table.contains(&format!("<code>{left_out}</code>")), "{left_out} not in the sweep table");
+    }
+}
+
+const GRID: &str = r#"
+name = "small grid"
+[simulation]
+paths = 120
+seed = 3
+years = 2
+steps_per_year = 4
+[vehicles.loans]
+kind = "loan_program"
+loans = 300
+pd = 0.05
+[vehicles.loans.policy.risk_compensation]
+ratio = 0.3
+pool_size = 5.0
+[[sweep]]
+key = "vehicles.loans.policy.risk_compensation.ratio"
+values = [0.3, 0.45]
+[[sweep]]
+key = "vehicles.loans.lgd"
+values = [0.4, 0.6]
+"#;
+
+#[test]
+fn a_two_key_grid_draws_one_line_per_second_key_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let scn = scenario(dir.path(), "grid.toml", GRID);
+    let o = fundsim(dir.path(), &["run", scn.to_str().unwrap(), "--out", "grid", "--quiet"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = dir.path().join("grid");
+    let svg = check_chart(&out, "sweep_loans_bank_net_loss");
+    assert!(has_text(&svg, "Mean, lgd = 0.4") && has_text(&svg, "Mean, lgd = 0.6"));
+    let svg = check_chart(&out, "cdf_loans_bank_net_loss");
+    for (i, l) in
+        ["ratio = 0.3, lgd = 0.4", "ratio = 0.3, lgd = 0.6", "ratio = 0.45, lgd = 0.4", "ratio = 0.45, lgd = 0.6"]
+            .iter()
+            .enumerate()
+    {
+        assert!(has_text(&svg, &format!("Variant {i}: {l}")), "variant {i}");
+    }
+    check_chart(&out, "fiscal_by_vehicle");
+    assert!(!out.join("charts/tornado_total_fiscal_cost.svg").exists(), "no [sensitivity], no tornado");
+    let html = read(&out.join("report.html"));
+    let sw = section(&html, "sweep");
+    assert!(sw.contains("<code>vehicles.loans.lgd</code>") && sw.contains("<th colspan=\"2\">0.45</th>"));
+    // A loans-only package mobilises no private capital: that row is left out.
+    assert!(!sw.contains("<code>private_capital</code>"));
+    assert!(!html.contains("<section id=\"sensitivity\">"));
 }

@@ -9,6 +9,7 @@
 pub mod charts;
 pub mod fiscal;
 pub mod manifest;
+pub mod policy_tables;
 pub mod report;
 pub mod sweep_tables;
 pub mod tables;

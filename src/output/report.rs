@@ -2,8 +2,9 @@
 //!
 //! Last step of the output stage, after the charts: the scenario's name and
 //! description, the key tables of `summary.csv` and `risk.csv`, every chart
-//! (its SVG inlined) with its caption, and the reproducibility block of
-//! `manifest.json`. Inline CSS, no scripts, nothing loaded from the network;
+//! (its SVG inlined) with its caption, the tables of the fiscal view, the
+//! sweep and the sensitivity swings at the top of their sections
+//! (`policy_tables`), and the reproducibility block of `manifest.json`. Inline CSS, no scripts, nothing loaded from the network;
 //! like the charts it is drawn from the output directory's files alone.
 
 use std::fmt::Write as _;
@@ -13,6 +14,7 @@ use std::path::Path;
 use super::charts::data::{OutputData, SummaryRow};
 use super::charts::style::{Role, Unit, capital, fixed, metric_info};
 use super::charts::{Chart, ChartError, Section, count};
+use super::policy_tables;
 
 /// Write `dir/report.html` from the files in `dir` and the charts drawn
 /// into `dir/charts/`.
@@ -100,9 +102,15 @@ fn render(data: &OutputData, charts: &[Chart], svgs: &[String]) -> String {
         esc(&m.fundsim_version)
     );
 
-    // Contents.
-    let mut sections: Vec<Section> = charts.iter().map(|c| c.section).collect();
-    sections.dedup();
+    // Contents: the fixed sections that have charts or a table.
+    let tabled = |s: Section| match s {
+        Section::Fiscal => !data.fiscal_view().is_empty(),
+        Section::Sweep => data.sweep.is_some(),
+        Section::Sensitivity => !data.sensitivity.is_empty(),
+        _ => false,
+    };
+    let sections: Vec<Section> =
+        SECTIONS.into_iter().filter(|s| tabled(*s) || charts.iter().any(|c| c.section == *s)).collect();
     h += "<nav>\n<h2>Contents</h2>\n<ol>\n<li><a href=\"#key-results\">Key results</a></li>\n";
     h += "<li><a href=\"#tail-risk\">Tail risk</a></li>\n";
     for s in &sections {
@@ -116,6 +124,12 @@ fn render(data: &OutputData, charts: &[Chart], svgs: &[String]) -> String {
     let mut figure = 0;
     for s in &sections {
         let _ = writeln!(h, "<section id=\"{}\">\n<h2>{}</h2>", anchor(*s), s.heading());
+        match s {
+            Section::Fiscal => policy_tables::fiscal(&mut h, data),
+            Section::Sweep => policy_tables::sweep(&mut h, data),
+            Section::Sensitivity => policy_tables::sensitivity(&mut h, data),
+            _ => {}
+        }
         for (c, svg) in charts.iter().zip(svgs).filter(|(c, _)| c.section == *s) {
             figure += 1;
             let svg =
@@ -141,8 +155,21 @@ fn render(data: &OutputData, charts: &[Chart], svgs: &[String]) -> String {
     h
 }
 
+/// The report's sections after the key tables, in order.
+const SECTIONS: [Section; 7] = [
+    Section::Fiscal,
+    Section::Returns,
+    Section::Losses,
+    Section::CashFlows,
+    Section::Deals,
+    Section::Sweep,
+    Section::Sensitivity,
+];
+
 fn anchor(s: Section) -> &'static str {
     match s {
+        Section::Fiscal => "fiscal-view",
+        Section::Sensitivity => "sensitivity",
         Section::Returns => "returns",
         Section::Losses => "losses",
         Section::CashFlows => "cash-flows",
@@ -152,7 +179,7 @@ fn anchor(s: Section) -> &'static str {
 }
 
 /// Unit of a metric in the tables, and decimals.
-fn table_unit(metric: &str) -> (Option<Unit>, &'static str, usize) {
+pub(crate) fn table_unit(metric: &str) -> (Option<Unit>, &'static str, usize) {
     match metric_info(metric).map(|i| i.unit) {
         Some(Unit::Multiple) => (Some(Unit::Multiple), "x", 2),
         Some(Unit::Percent) => (Some(Unit::Percent), "%", 1),
@@ -161,7 +188,7 @@ fn table_unit(metric: &str) -> (Option<Unit>, &'static str, usize) {
     }
 }
 
-fn cell(v: Option<f64>, unit: Option<Unit>, digits: usize) -> String {
+pub(crate) fn cell(v: Option<f64>, unit: Option<Unit>, digits: usize) -> String {
     match v {
         Some(v) => fixed(unit.map_or(v, |u| u.scale(v)), digits),
         None => "–".into(),
@@ -169,7 +196,7 @@ fn cell(v: Option<f64>, unit: Option<Unit>, digits: usize) -> String {
 }
 
 /// What a metric is, for the tables.
-fn describe(metric: &str) -> String {
+pub(crate) fn describe(metric: &str) -> String {
     match metric_info(metric) {
         Some(i) if i.role != Role::Other => format!("{} of {}", capital(i.label), i.stakeholder),
         Some(i) if i.label != "amount" => capital(i.label),

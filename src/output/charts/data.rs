@@ -331,6 +331,10 @@ pub struct SweepRow {
     pub p05: Option<f64>,
     pub p50: Option<f64>,
     pub p95: Option<f64>,
+    /// Difference of the mean from variant 0's, and its standard error
+    /// paired over paths (empty in older files).
+    pub diff_mean: Option<f64>,
+    pub diff_se: Option<f64>,
 }
 
 /// `sweep.csv`.
@@ -357,7 +361,7 @@ impl Sweep {
 
 /// `sweep.csv`; `None` when the scenario has no sweep.
 pub fn read_sweep(path: &Path) -> Result<Option<Sweep>, ChartError> {
-    let stats = ["mean", "se", "p05", "p50", "p95"];
+    let stats = ["mean", "se", "p05", "p50", "p95", "diff_mean", "diff_se"];
     let t = match Table::read(path, &["variant", "vehicle", "metric", "mean", "p05", "p95"]) {
         Err(ChartError::Missing { .. }) => return Ok(None),
         other => other?,
@@ -379,7 +383,7 @@ pub fn read_sweep(path: &Path) -> Result<Option<Sweep>, ChartError> {
             line: i as u64 + 2,
             message: format!("`variant` is `{variant}`, not a whole number"),
         })?;
-        let mut v = [None; 5];
+        let mut v = [None; 7];
         for (k, c) in stats.iter().enumerate() {
             v[k] = match t.col(c) {
                 Some(j) => t.num_at(i, j)?,
@@ -396,9 +400,144 @@ pub fn read_sweep(path: &Path) -> Result<Option<Sweep>, ChartError> {
             p05: v[2],
             p50: v[3],
             p95: v[4],
+            diff_mean: v[5],
+            diff_se: v[6],
         });
     }
     Ok(Some(Sweep { keys, rows }))
+}
+
+/// One row of `sensitivity.csv`: a lever's one-at-a-time swing of the
+/// target metric, differences paired over paths.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SwingRow {
+    pub lever: String,
+    pub low: String,
+    pub high: String,
+    /// `<vehicle>.<metric>`.
+    pub target: String,
+    pub base_mean: Option<f64>,
+    pub low_mean: Option<f64>,
+    pub high_mean: Option<f64>,
+    pub low_diff: Option<f64>,
+    pub low_diff_se: Option<f64>,
+    pub high_diff: Option<f64>,
+    pub high_diff_se: Option<f64>,
+    pub swing: Option<f64>,
+    pub swing_se: Option<f64>,
+}
+
+/// `sensitivity.csv`, in file order (largest swing first); absent means
+/// no `[sensitivity]`.
+pub fn read_sensitivity(path: &Path) -> Result<Vec<SwingRow>, ChartError> {
+    let nums = [
+        "base_mean",
+        "low_mean",
+        "high_mean",
+        "low_diff",
+        "low_diff_se",
+        "high_diff",
+        "high_diff_se",
+        "swing",
+        "swing_se",
+    ];
+    let mut cols = vec!["lever", "low", "high", "target"];
+    cols.extend(nums);
+    let t = match Table::read(path, &cols) {
+        Err(ChartError::Missing { .. }) => return Ok(Vec::new()),
+        other => other?,
+    };
+    (0..t.rows.len())
+        .map(|i| {
+            let mut v = [None; 9];
+            for (k, c) in nums.iter().enumerate() {
+                v[k] = t.num(i, c)?;
+            }
+            Ok(SwingRow {
+                lever: t.text(i, "lever").to_string(),
+                low: t.text(i, "low").to_string(),
+                high: t.text(i, "high").to_string(),
+                target: t.text(i, "target").to_string(),
+                base_mean: v[0],
+                low_mean: v[1],
+                high_mean: v[2],
+                low_diff: v[3],
+                low_diff_se: v[4],
+                high_diff: v[5],
+                high_diff_se: v[6],
+                swing: v[7],
+                swing_se: v[8],
+            })
+        })
+        .collect()
+}
+
+/// One row of `fiscal.csv`: a vehicle's (or the package's, `total`) fiscal
+/// cost and what it mobilises.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FiscalRow {
+    pub vehicle: String,
+    pub mean: Option<f64>,
+    pub se: Option<f64>,
+    pub p05: Option<f64>,
+    pub p50: Option<f64>,
+    pub p95: Option<f64>,
+    pub share_of_total: Option<f64>,
+    pub private_capital: Option<f64>,
+    pub credit: Option<f64>,
+    pub firms: Option<f64>,
+    pub private_per_fiscal_yuan: Option<f64>,
+    pub credit_per_fiscal_yuan: Option<f64>,
+    pub firms_per_million_fiscal: Option<f64>,
+}
+
+/// The columns of `fiscal.csv` after `vehicle`, in [`FiscalRow`] order.
+pub const FISCAL_COLUMNS: [&str; 12] = [
+    "fiscal_cost_mean",
+    "fiscal_cost_se",
+    "fiscal_cost_p05",
+    "fiscal_cost_p50",
+    "fiscal_cost_p95",
+    "share_of_total",
+    "private_capital_mean",
+    "credit_mean",
+    "firms_mean",
+    "private_per_fiscal_yuan",
+    "credit_per_fiscal_yuan",
+    "firms_per_million_fiscal",
+];
+
+/// `fiscal.csv`; absent means no fiscal view.
+pub fn read_fiscal(path: &Path) -> Result<Vec<FiscalRow>, ChartError> {
+    let mut cols = vec!["vehicle"];
+    cols.extend(FISCAL_COLUMNS);
+    let t = match Table::read(path, &cols) {
+        Err(ChartError::Missing { .. }) => return Ok(Vec::new()),
+        other => other?,
+    };
+    (0..t.rows.len())
+        .map(|i| {
+            let mut v = [None; 12];
+            for (k, c) in FISCAL_COLUMNS.iter().enumerate() {
+                v[k] = t.num(i, c)?;
+            }
+            Ok(FiscalRow {
+                vehicle: t.text(i, "vehicle").to_string(),
+                mean: v[0],
+                se: v[1],
+                p05: v[2],
+                p50: v[3],
+                p95: v[4],
+                share_of_total: v[5],
+                private_capital: v[6],
+                credit: v[7],
+                firms: v[8],
+                private_per_fiscal_yuan: v[9],
+                credit_per_fiscal_yuan: v[10],
+                firms_per_million_fiscal: v[11],
+            })
+        })
+        .collect()
 }
 
 /// Everything the charts and the report are drawn from.
@@ -413,6 +552,10 @@ pub struct OutputData {
     pub sweep: Option<Sweep>,
     /// Per-variant paths of a sweep (`variants/<i>/paths.csv`), by variant.
     pub variant_paths: Vec<(usize, Paths)>,
+    /// `sensitivity.csv` (empty without `[sensitivity]`).
+    pub sensitivity: Vec<SwingRow>,
+    /// `fiscal.csv` (empty when absent).
+    pub fiscal: Vec<FiscalRow>,
 }
 
 impl OutputData {
@@ -443,7 +586,15 @@ impl OutputData {
             paths: read_paths(&dir.join("paths.csv"))?,
             sweep,
             variant_paths,
+            sensitivity: read_sensitivity(&dir.join("sensitivity.csv"))?,
+            fiscal: read_fiscal(&dir.join("fiscal.csv"))?,
         })
+    }
+
+    /// The fiscal view's rows when some vehicle has a fiscal cost (a
+    /// scenario without one has only the `total` row, all zero).
+    pub fn fiscal_view(&self) -> &[FiscalRow] {
+        if self.fiscal.iter().any(|r| r.vehicle != "total") { &self.fiscal } else { &[] }
     }
 
     pub fn summary(&self, vehicle: &str, metric: &str) -> Option<&SummaryRow> {

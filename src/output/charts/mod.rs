@@ -16,6 +16,7 @@
 //! fan.rs        J-curve and NAV fan charts (timeseries.csv)
 //! bars.rs       deal outcomes (deals.csv)
 //! sweep.rs      metric against the lever, policy-variant CDFs (sweep.csv, variants/)
+//! policy.rs     fiscal cost by vehicle (fiscal.csv), tornado (sensitivity.csv)
 //! style.rs      palette, sizes, font, units
 //! data.rs       reading the output directory back
 //! ```
@@ -24,6 +25,7 @@ pub mod bars;
 pub mod data;
 pub mod fan;
 pub mod histogram;
+pub mod policy;
 pub mod style;
 pub mod sweep;
 
@@ -49,21 +51,25 @@ pub struct ChartOptions {
 /// Which part of the report a chart belongs to, in report order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Section {
+    Fiscal,
     Returns,
     Losses,
     CashFlows,
     Deals,
     Sweep,
+    Sensitivity,
 }
 
 impl Section {
     pub fn heading(self) -> &'static str {
         match self {
+            Section::Fiscal => "Fiscal view",
             Section::Returns => "Return distributions",
             Section::Losses => "Default and loss distributions",
             Section::CashFlows => "Cash flows over time",
             Section::Deals => "Deal outcomes",
             Section::Sweep => "Policy sweep",
+            Section::Sensitivity => "Sensitivity",
         }
     }
 }
@@ -138,6 +144,7 @@ pub fn draw_into(src: &Path, dst: &Path, opts: &ChartOptions) -> Result<Vec<Char
     fan::draw(&mut cx)?;
     bars::draw(&mut cx)?;
     sweep::draw(&mut cx)?;
+    policy::draw(&mut cx)?;
     Ok(cx.charts)
 }
 

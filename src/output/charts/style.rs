@@ -290,8 +290,22 @@ pub fn metric_info(metric: &str) -> Option<MetricInfo> {
         "gross_loss" => info("gross loss", "loan pool", Money, Loss),
         "bank_net_loss" => info("net loss", "bank", Money, Loss),
         "pool_exhausted" => info("risk pool exhausted", "loan programme", Percent, Other),
-        // guidance_fund, loan_program, total
+        "credit_per_fiscal_yuan" => info("credit per fiscal yuan", "the budget", Multiple, Other),
+        // guidance_fund, loan_program, total: a loss, with VaR and ES.
         "fiscal_cost" => info("fiscal cost", "government", Money, Loss),
+        // total (a policy package): what the fiscal cost mobilises. Tabled,
+        // not charted: the amounts are sums of vehicle columns charted or
+        // tabled already, and the per-path ratios (and loans'
+        // credit_per_fiscal_yuan above) are undefined where a path's fiscal
+        // cost is zero or negative and explode where it is near zero, so
+        // their histograms would show that tail, not the policy's
+        // efficiency. fiscal.csv's ratios of means, in the report's fiscal
+        // view, are the measure to read.
+        "private_capital" => info("private capital mobilised", "the package", Money, Other),
+        "credit" => info("credit extended", "the package", Money, Other),
+        "firms_financed" => info("firms financed", "the package", Count, Other),
+        "private_per_fiscal_yuan" => info("private capital per fiscal yuan", "the budget", Multiple, Other),
+        "firms_per_million_fiscal" => info("firms per million of fiscal cost", "the budget", Count, Other),
         _ => return None,
     })
 }

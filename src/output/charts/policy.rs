@@ -1,0 +1,464 @@
+//! Charts of the policy view: the tornado of a `[sensitivity]` table
+//! (`sensitivity.csv`) and the fiscal cost of each vehicle of a package
+//! (`fiscal.csv`).
+//!
+//! The tornado draws, for each lever, the target's mean with the lever at
+//! its low and at its high value as bars from the base scenario's mean, with
+//! whiskers of two standard errors of the difference from the base, paired
+//! over common random numbers. The fiscal chart draws each vehicle's mean
+//! fiscal cost as a bar from zero (below zero: a net gain to the budget)
+//! with the 5th–95th percentile range across paths.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::data::{FiscalRow, SwingRow};
+use super::style::{self, Style, Unit, capital, metric_info};
+use super::{ChartError, Ctx, DrawResult, Figure, Section, count, fail, frame};
+
+/// At most this many levers are drawn (the largest swings); the rest are
+/// in the report's table.
+pub const MAX_LEVERS: usize = 10;
+
+/// Colour of the bar to a lever's low value.
+pub const LOW: RGBColor = style::ORANGE;
+/// Colour of the bar to a lever's high value.
+pub const HIGH: RGBColor = style::BLUE;
+/// Colour of the base scenario's line.
+pub const BASE: RGBColor = style::BLACK;
+
+/// Height of the legend strip above a plot.
+const LEGEND_BAND: u32 = 46;
+
+/// One lever of a tornado, in stored units of the target.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TornadoBar {
+    /// Short lever name (`loans.policy.interest_subsidy`).
+    pub label: String,
+    pub low: String,
+    pub high: String,
+    pub low_mean: f64,
+    pub high_mean: f64,
+    /// Paired standard errors of low and high against the base.
+    pub low_se: f64,
+    pub high_se: f64,
+}
+
+/// A tornado chart.
+#[derive(Debug, Clone)]
+pub struct Tornado {
+    pub title: String,
+    pub subtitle: String,
+    pub x_desc: String,
+    pub unit: Unit,
+    pub base: f64,
+    pub bars: Vec<TornadoBar>,
+}
+
+/// A lever key without the `vehicles.` prefix every vehicle lever has.
+pub fn short_lever(key: &str) -> &str {
+    key.strip_prefix("vehicles.").unwrap_or(key)
+}
+
+/// A horizontal legend of (colour, is a line, label) drawn in one row.
+fn legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    st: &Style,
+    x: i32,
+    items: &[(RGBColor, bool, String)],
+) -> DrawResult {
+    let font = st.font(style::LEGEND_SIZE);
+    let mut x = x;
+    let y = 22;
+    for (c, line, label) in items {
+        if *line {
+            area.draw(&PathElement::new(vec![(x, y), (x + 28, y)], c.stroke_width(3))).map_err(fail)?;
+        } else {
+            area.draw(&Rectangle::new([(x, y - 9), (x + 28, y + 9)], c.filled())).map_err(fail)?;
+        }
+        area.draw(&Text::new(label.clone(), (x + 36, y), font.pos(Pos::new(HPos::Left, VPos::Center))))
+            .map_err(fail)?;
+        let (w, _) = area.estimate_text_size(label, &font).map_err(fail)?;
+        x += 36 + w as i32 + 30;
+    }
+    Ok(())
+}
+
+/// `(lo, hi)` of `values` padded by `pad` of the span on each side.
+fn padded(values: impl Iterator<Item = f64>, pad: f64) -> (f64, f64) {
+    let (lo, hi) = values.filter(|v| v.is_finite()).fold((f64::MAX, f64::MIN), |(l, h), v| (l.min(v), h.max(v)));
+    if lo > hi {
+        return (0.0, 1.0);
+    }
+    let span = if hi - lo > 1e-12 { hi - lo } else { lo.abs().max(1.0) };
+    (lo - pad * span, hi + pad * span)
+}
+
+impl Figure for Tornado {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, st: &Style) -> DrawResult {
+        let body = frame(root, st, &self.title, &self.subtitle)?;
+        let (top, plot) = body.split_vertically(LEGEND_BAND);
+        let u = self.unit;
+        legend(
+            &top,
+            st,
+            130,
+            &[
+                (LOW, false, "Lever at its low value".into()),
+                (HIGH, false, "at its high value".into()),
+                (BASE, true, format!("Base mean {}", u.value(self.base))),
+            ],
+        )?;
+        let n = self.bars.len().max(1);
+        let ends = self.bars.iter().flat_map(|b| {
+            [
+                b.low_mean - 2.0 * b.low_se,
+                b.low_mean + 2.0 * b.low_se,
+                b.high_mean - 2.0 * b.high_se,
+                b.high_mean + 2.0 * b.high_se,
+            ]
+        });
+        let (x0, x1) = padded(ends.chain([self.base]).map(|v| u.scale(v)), 0.12);
+        let mut chart = ChartBuilder::on(&plot)
+            .margin_left(20)
+            .margin_right(40)
+            .margin_top(4)
+            .margin_bottom(10)
+            .x_label_area_size(80)
+            .y_label_area_size(20)
+            .build_cartesian_2d(x0..x1, 0.0..n as f64)
+            .map_err(fail)?;
+        let xs = (x1 - x0) / 8.0;
+        let x_fmt = move |v: &f64| u.tick(*v, xs);
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .light_line_style(TRANSPARENT)
+            .bold_line_style(style::GRID)
+            .axis_style(style::INK)
+            .x_labels(8)
+            .y_labels(0)
+            .x_label_formatter(&x_fmt)
+            .label_style(st.font(style::TICK_SIZE))
+            .axis_desc_style(st.font(style::AXIS_DESC_SIZE))
+            .x_desc(self.x_desc.as_str())
+            .draw()
+            .map_err(fail)?;
+        let base = u.scale(self.base);
+        let label_font = st.font(style::LABEL_SIZE);
+        for (i, b) in self.bars.iter().enumerate() {
+            // Band i from the top: the label in its upper part, the bar below.
+            let band_top = (n - i) as f64;
+            let (bar_lo, bar_hi) = (band_top - 0.88, band_top - 0.5);
+            let mid = (bar_lo + bar_hi) / 2.0;
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    b.label.clone(),
+                    (x0 + 0.01 * (x1 - x0), band_top - 0.08),
+                    label_font.pos(Pos::new(HPos::Left, VPos::Top)),
+                )))
+                .map_err(fail)?;
+            let (lo, hi) = (u.scale(b.low_mean), u.scale(b.high_mean));
+            let ends = [(lo, u.scale(b.low_se), LOW, &b.low), (hi, u.scale(b.high_se), HIGH, &b.high)];
+            // The longer bar first, so that a lever moving the target the
+            // same way at both values shows both bars.
+            let mut order = [0, 1];
+            order.sort_by(|&a, &b| (ends[b].0 - base).abs().total_cmp(&(ends[a].0 - base).abs()));
+            for k in order {
+                let (end, _, colour, _) = ends[k];
+                chart
+                    .draw_series(std::iter::once(Rectangle::new([(base, bar_lo), (end, bar_hi)], colour.filled())))
+                    .map_err(fail)?;
+            }
+            for &(end, se, _, _) in &ends {
+                if se > 0.0 {
+                    let (a, z) = (end - 2.0 * se, end + 2.0 * se);
+                    let h = 0.1;
+                    chart
+                        .draw_series([
+                            PathElement::new(vec![(a, mid), (z, mid)], style::INK.stroke_width(2)),
+                            PathElement::new(vec![(a, mid - h), (a, mid + h)], style::INK.stroke_width(2)),
+                            PathElement::new(vec![(z, mid - h), (z, mid + h)], style::INK.stroke_width(2)),
+                        ])
+                        .map_err(fail)?;
+                }
+            }
+            for (k, &(end, se, _, value)) in ends.iter().enumerate() {
+                // The value label goes outward from the base (an end at the
+                // base: away from the other end), past the whiskers.
+                let (other, other_se) = (ends[1 - k].0, ends[1 - k].1);
+                let right = if end != base {
+                    end > base
+                } else if other != base {
+                    other < base
+                } else {
+                    k == 1
+                };
+                let pad = 0.008 * (x1 - x0);
+                let (x, pos) = if right {
+                    let mut x = end + 2.0 * se;
+                    if other < end {
+                        x = x.max(other + 2.0 * other_se);
+                    }
+                    (x + pad, Pos::new(HPos::Left, VPos::Center))
+                } else {
+                    let mut x = end - 2.0 * se;
+                    if other > end {
+                        x = x.min(other - 2.0 * other_se);
+                    }
+                    (x - pad, Pos::new(HPos::Right, VPos::Center))
+                };
+                chart
+                    .draw_series(std::iter::once(Text::new(value.clone(), (x, mid), label_font.pos(pos))))
+                    .map_err(fail)?;
+            }
+        }
+        chart
+            .draw_series(std::iter::once(PathElement::new(vec![(base, 0.0), (base, n as f64)], BASE.stroke_width(2))))
+            .map_err(fail)?;
+        Ok(())
+    }
+}
+
+/// One vehicle of the fiscal chart, in million CNY.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FiscalBar {
+    pub label: String,
+    pub mean: f64,
+    pub p05: f64,
+    pub p95: f64,
+    pub total: bool,
+}
+
+/// Mean fiscal cost by vehicle with its 90 % range.
+#[derive(Debug, Clone)]
+pub struct FiscalChart {
+    pub title: String,
+    pub subtitle: String,
+    pub bars: Vec<FiscalBar>,
+}
+
+impl Figure for FiscalChart {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, st: &Style) -> DrawResult {
+        let body = frame(root, st, &self.title, &self.subtitle)?;
+        let (top, plot) = body.split_vertically(LEGEND_BAND);
+        legend(
+            &top,
+            st,
+            130,
+            &[
+                (style::BAR, false, "Mean (bar from zero)".into()),
+                (style::INK, true, "5th–95th percentile across paths".into()),
+            ],
+        )?;
+        let n = self.bars.len().max(1);
+        let (y0, y1) = padded(self.bars.iter().flat_map(|b| [b.mean, b.p05, b.p95]).chain([0.0]), 0.06);
+        let mut chart = ChartBuilder::on(&plot)
+            .margin_left(20)
+            .margin_right(40)
+            .margin_top(4)
+            .margin_bottom(10)
+            .x_label_area_size(80)
+            .y_label_area_size(110)
+            .build_cartesian_2d((0..n - 1).into_segmented(), y0..y1)
+            .map_err(fail)?;
+        let labels: Vec<String> = self.bars.iter().map(|b| b.label.clone()).collect();
+        let x_fmt = move |v: &SegmentValue<usize>| match v {
+            SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
+            _ => String::new(),
+        };
+        let ys = (y1 - y0) / 8.0;
+        let y_fmt = move |v: &f64| Unit::Money.tick(*v, ys);
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .light_line_style(TRANSPARENT)
+            .bold_line_style(style::GRID)
+            .axis_style(style::INK)
+            .x_labels(n)
+            .y_labels(8)
+            .x_label_formatter(&x_fmt)
+            .y_label_formatter(&y_fmt)
+            .label_style(st.font(style::TICK_SIZE))
+            .axis_desc_style(st.font(style::AXIS_DESC_SIZE))
+            .x_desc("Vehicle")
+            .y_desc("Fiscal cost (million CNY)")
+            .draw()
+            .map_err(fail)?;
+        // Bar width: a third of the slot at most.
+        let slot = 1040 / n as u32;
+        let margin = slot / 3;
+        chart
+            .draw_series(self.bars.iter().enumerate().map(|(i, b)| {
+                let fill = if b.total { style::SKY } else { style::BAR };
+                let mut r = Rectangle::new(
+                    [(SegmentValue::Exact(i), 0.0), (SegmentValue::Exact(i + 1), b.mean)],
+                    fill.filled(),
+                );
+                r.set_margin(0, 0, margin, margin);
+                r
+            }))
+            .map_err(fail)?;
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(SegmentValue::Exact(0), 0.0), (SegmentValue::Exact(n), 0.0)],
+                style::INK.stroke_width(2),
+            )))
+            .map_err(fail)?;
+        let cap = 14;
+        for (i, b) in self.bars.iter().enumerate() {
+            let c = SegmentValue::CenterOf(i);
+            chart
+                .draw_series([PathElement::new(
+                    vec![(c.clone(), b.p05), (c.clone(), b.p95)],
+                    style::INK.stroke_width(3),
+                )])
+                .map_err(fail)?;
+            for y in [b.p05, b.p95] {
+                chart
+                    .draw_series(std::iter::once(
+                        EmptyElement::at((c.clone(), y))
+                            + PathElement::new(vec![(-cap, 0), (cap, 0)], style::INK.stroke_width(3)),
+                    ))
+                    .map_err(fail)?;
+            }
+            // The mean's label on a white ground, readable over the zero
+            // line and the grid.
+            let text = format!("Mean {}", style::fixed(b.mean, 1));
+            let font = st.font(style::LABEL_SIZE);
+            let (w, h) = root.estimate_text_size(&text, &font).map_err(fail)?;
+            let (w, h) = (w as i32, h as i32);
+            // Right of the bar, clear of it and of the range's caps.
+            let at = cap.max((slot - 2 * margin) as i32 / 2) + 6;
+            chart
+                .draw_series(std::iter::once(
+                    EmptyElement::at((c.clone(), b.mean))
+                        + Rectangle::new([(at, -h / 2 - 3), (at + 8 + w, h / 2 + 3)], WHITE.mix(0.85).filled())
+                        + Text::new(text, (at + 4, 0), font.pos(Pos::new(HPos::Left, VPos::Center))),
+                ))
+                .map_err(fail)?;
+        }
+        Ok(())
+    }
+}
+
+/// Whose a `<vehicle>.<metric>` target is, and how it is shown.
+fn target_info(target: &str) -> (String, String, Unit) {
+    let (vehicle, metric) = target.rsplit_once('.').unwrap_or(("", target));
+    match metric_info(metric) {
+        Some(i) => {
+            let whose =
+                if vehicle == "total" { "all vehicles".to_string() } else { format!("{} ({vehicle})", i.stakeholder) };
+            (i.label.to_string(), whose, i.unit)
+        }
+        None => (metric.replace('_', " "), vehicle.to_string(), Unit::Count),
+    }
+}
+
+/// Draw the tornado of `sensitivity.csv` and the fiscal cost by vehicle of
+/// `fiscal.csv`, where the run has them.
+pub fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
+    draw_fiscal(cx)?;
+    draw_tornado(cx)
+}
+
+fn draw_fiscal(cx: &mut Ctx) -> Result<(), ChartError> {
+    let rows: Vec<&FiscalRow> = cx.data.fiscal_view().iter().collect();
+    let bars: Vec<FiscalBar> = rows
+        .iter()
+        .filter_map(|r| {
+            Some(FiscalBar {
+                label: if r.vehicle == "total" { "Package total".into() } else { r.vehicle.clone() },
+                mean: r.mean?,
+                p05: r.p05?,
+                p95: r.p95?,
+                total: r.vehicle == "total",
+            })
+        })
+        .collect();
+    if bars.is_empty() {
+        return Ok(());
+    }
+    let paths = count(cx.data.manifest.paths as usize);
+    let title = "Fiscal cost by vehicle".to_string();
+    let subtitle = format!("{} · mean and 90% range over {paths} paths", cx.scenario());
+    let caption = format!(
+        "{title}: each vehicle's cost to the budget (million CNY) and the package's total, path by path on one economy: the bar is the mean, the line the 5th–95th percentile range across {paths} simulated paths, from fiscal.csv. Below zero the vehicle returns more to the budget than it costs (a guidance fund that profits); the total's range is not the sum of the vehicles' ranges, as their costs are jointly distributed."
+    );
+    let fig = FiscalChart { title: title.clone(), subtitle, bars };
+    cx.add(&fig, &["fiscal_by_vehicle"], Section::Fiscal, title, caption)
+}
+
+fn draw_tornado(cx: &mut Ctx) -> Result<(), ChartError> {
+    let rows = &cx.data.sensitivity;
+    let Some(first) = rows.first() else {
+        return Ok(());
+    };
+    let target = first.target.clone();
+    let Some(base) = rows.iter().find_map(|r| r.base_mean) else {
+        return Ok(());
+    };
+    let usable: Vec<&SwingRow> =
+        rows.iter().filter(|r| r.target == target && r.low_mean.is_some() && r.high_mean.is_some()).collect();
+    let bars: Vec<TornadoBar> = usable
+        .iter()
+        .take(MAX_LEVERS)
+        .map(|r| TornadoBar {
+            label: short_lever(&r.lever).to_string(),
+            low: r.low.clone(),
+            high: r.high.clone(),
+            low_mean: r.low_mean.unwrap_or(base),
+            high_mean: r.high_mean.unwrap_or(base),
+            low_se: r.low_diff_se.unwrap_or(0.0),
+            high_se: r.high_diff_se.unwrap_or(0.0),
+        })
+        .collect();
+    if bars.is_empty() {
+        return Ok(());
+    }
+    let (label, whose, unit) = target_info(&target);
+    let paths = count(cx.data.manifest.paths as usize);
+    let mut title = format!("Sensitivity of mean {label} of {whose}");
+    if title.chars().count() > 56 {
+        title = title.chars().take(55).collect::<String>() + "…";
+    }
+    let subtitle = format!("{} · one lever at a time, {paths} paths per case", cx.scenario());
+    let left_out = usable.len() - bars.len();
+    let caption = format!(
+        "Tornado of {target}: its mean over {paths} simulated paths with each lever set to its low (orange bar) and its high value (blue bar), the other levers at the scenario's values; bars start at the base scenario's mean ({base}, the vertical line) and are labelled with the lever's values. Whiskers are ±2 standard errors of the difference from the base, paired path by path: every case runs on the same common random numbers, so they measure how well the lever's effect is known, not the spread of outcomes. Largest swing first, from sensitivity.csv.{more}",
+        base = unit.value(base),
+        more = if left_out > 0 {
+            format!(" The {left_out} lever(s) with smaller swings are in the Sensitivity table.")
+        } else {
+            String::new()
+        }
+    );
+    let fig = Tornado {
+        title: title.clone(),
+        subtitle,
+        x_desc: format!("Mean {} of {whose} ({})", label, unit.axis()),
+        unit,
+        base,
+        bars,
+    };
+    cx.add(&fig, &["tornado", &target.replace('.', "_")], Section::Sensitivity, title, capital(&caption))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lever_names_lose_the_vehicles_prefix() {
+        assert_eq!(short_lever("vehicles.loans.policy.interest_subsidy"), "loans.policy.interest_subsidy");
+        assert_eq!(short_lever("market.public_vol"), "market.public_vol");
+    }
+
+    #[test]
+    fn target_names_have_their_unit() {
+        let (label, whose, unit) = target_info("total.fiscal_cost");
+        assert_eq!((label.as_str(), whose.as_str(), unit), ("fiscal cost", "all vehicles", Unit::Money));
+        assert_eq!(target_info("angel.gov_irr").2, Unit::Percent);
+    }
+}

@@ -1,0 +1,201 @@
+//! The report's tables of policy experiments: the fiscal view
+//! (`fiscal.csv`), the sweep (`sweep.csv`) and the sensitivity swings
+//! (`sensitivity.csv`), each at the top of its section of `report.html`,
+//! above its charts.
+
+use std::fmt::Write as _;
+
+use super::charts::data::{OutputData, SweepRow};
+use super::charts::style::{Unit, fixed};
+use super::report::{cell, describe, esc, table_unit};
+
+/// The vehicle metrics the sweep table shows (with every `total.*`).
+pub const SWEEP_METRICS: [&str; 4] = ["fiscal_cost", "bank_net_loss", "gov_tvpi", "buyer_tvpi"];
+
+/// `v` with `d` decimals and a sign: `+2.29`, `-0.50`, `0.00`.
+fn signed(v: f64, d: usize) -> String {
+    let s = fixed(v, d);
+    if s.starts_with('-') || s.trim_start_matches(['0', '.']).is_empty() { s } else { format!("+{s}") }
+}
+
+/// A paired difference and its standard error: `+2.29 ± 0.06`.
+fn diff(d: Option<f64>, se: Option<f64>, unit: Option<Unit>, digits: usize) -> String {
+    let scale = |v: f64| unit.map_or(v, |u| u.scale(v));
+    match (d, se) {
+        (Some(d), Some(se)) => format!("{} ± {}", signed(scale(d), digits), fixed(scale(se), digits)),
+        (Some(d), None) => signed(scale(d), digits),
+        _ => "–".into(),
+    }
+}
+
+fn td(h: &mut String, text: &str) {
+    let _ = write!(h, "<td class=\"n\">{text}</td>");
+}
+
+/// The fiscal view: cost to the budget by vehicle, and what it mobilises.
+pub fn fiscal(h: &mut String, data: &OutputData) {
+    let rows = data.fiscal_view();
+    if rows.is_empty() {
+        return;
+    }
+    let name = |v: &str| if v == "total" { "<b>package total</b>".to_string() } else { esc(v) };
+    h.push_str("<p class=\"note\">From fiscal.csv: each vehicle's fiscal cost (million CNY; negative where the vehicle returns more to the budget than it costs), its standard error and percentiles across paths, and its share of the package's mean cost (a vehicle that profits has a negative share, so the others' can pass 100%). The vehicles run on one economy, so the total's percentiles are those of the path-by-path sum, not sums of percentiles.</p>\n");
+    h.push_str("<h3>Fiscal cost</h3>\n<table>\n<thead><tr><th>vehicle</th><th>mean</th><th>se</th><th>P5</th><th>median</th><th>P95</th><th>share of total</th></tr></thead>\n<tbody>\n");
+    for r in rows {
+        let _ = write!(h, "<tr><td>{}</td>", name(&r.vehicle));
+        for (v, d) in [(r.mean, 1), (r.se, 2), (r.p05, 1), (r.p50, 1), (r.p95, 1)] {
+            td(h, &cell(v, None, d));
+        }
+        td(
+            h,
+            &match r.share_of_total {
+                Some(s) => format!("{}%", fixed(100.0 * s, 1)),
+                None => "–".into(),
+            },
+        );
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</tbody>\n</table>\n");
+    h.push_str("<h3>What the money mobilises</h3>\n<p class=\"note\">Means across paths, and fiscal efficiency as ratios of means (private capital and credit per yuan of mean fiscal cost, firms financed per million CNY of it). A ratio is left out (–) where the mean fiscal cost is zero or negative: there is no cost to divide by.</p>\n");
+    h.push_str("<table>\n<thead><tr><th>vehicle</th><th>private capital (mn CNY)</th><th>credit (mn CNY)</th><th>firms financed</th><th>private capital per fiscal yuan</th><th>credit per fiscal yuan</th><th>firms per million of fiscal cost</th></tr></thead>\n<tbody>\n");
+    for r in rows {
+        let _ = write!(h, "<tr><td>{}</td>", name(&r.vehicle));
+        for (v, d) in [
+            (r.private_capital, 1),
+            (r.credit, 1),
+            (r.firms, 0),
+            (r.private_per_fiscal_yuan, 2),
+            (r.credit_per_fiscal_yuan, 2),
+            (r.firms_per_million_fiscal, 2),
+        ] {
+            td(h, &cell(v, None, d));
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</tbody>\n</table>\n");
+}
+
+/// Whether a sweep row's metric is in the sweep table.
+fn sweep_row_wanted(vehicle: &str, metric: &str) -> bool {
+    vehicle == "total" || SWEEP_METRICS.contains(&metric)
+}
+
+/// The sweep: per variant the swept values, and for the key metrics the
+/// mean and the paired difference from variant 0.
+pub fn sweep(h: &mut String, data: &OutputData) {
+    let Some(sweep) = &data.sweep else {
+        return;
+    };
+    let variants = sweep.variants();
+    let mut metrics: Vec<(&str, &str)> = Vec::new();
+    for r in &sweep.rows {
+        let key = (r.vehicle.as_str(), r.metric.as_str());
+        if sweep_row_wanted(key.0, key.1) && !metrics.contains(&key) {
+            metrics.push(key);
+        }
+    }
+    let find = |v: usize, vehicle: &str, metric: &str| -> Option<&SweepRow> {
+        sweep.rows.iter().find(|r| r.variant == v && r.vehicle == vehicle && r.metric == metric)
+    };
+    // Rows that are zero in every variant (a package total the scenario's
+    // vehicles do not feed) say nothing.
+    metrics.retain(|&(vehicle, metric)| {
+        variants.iter().any(|(v, _)| find(*v, vehicle, metric).is_some_and(|r| r.mean.is_some_and(|m| m != 0.0)))
+    });
+    let _ = writeln!(
+        h,
+        "<p class=\"note\">From sweep.csv: {} variants of the scenario, each run on the same random numbers. For each variant, the mean across paths and the difference from variant 0 (the base) ± its standard error, paired path by path; with common random numbers the difference is the policy effect, not noise. Shown: {}, and the package totals; rows that are zero in every variant are left out. Rate differences are in percentage points. The per-fiscal-yuan rows are means of per-path ratios over the paths where they are defined; the fiscal view's ratios of means are the measure to quote.</p>",
+        variants.len(),
+        SWEEP_METRICS.iter().map(|m| format!("<code>{m}</code>")).collect::<Vec<_>>().join(", ")
+    );
+    if metrics.is_empty() {
+        h.push_str("<p class=\"note\">None of these metrics is in this sweep.</p>\n");
+        return;
+    }
+    h.push_str("<div style=\"overflow-x: auto\">\n<table>\n<thead>\n<tr><th>vehicle</th><th>metric</th><th>unit</th>");
+    for (v, _) in &variants {
+        let _ = write!(h, "<th colspan=\"2\">variant {v}</th>");
+    }
+    h.push_str("</tr>\n");
+    for (k, key) in sweep.keys.iter().enumerate() {
+        let _ = write!(h, "<tr><th colspan=\"3\"><code>{}</code></th>", esc(key));
+        for (_, values) in &variants {
+            let _ = write!(h, "<th colspan=\"2\">{}</th>", esc(values.get(k).map_or("", |s| s.as_str())));
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("<tr><th></th><th></th><th></th>");
+    for _ in &variants {
+        h.push_str("<th>mean</th><th>difference ± se</th>");
+    }
+    h.push_str("</tr>\n</thead>\n<tbody>\n");
+    for (vehicle, metric) in metrics {
+        let (unit, label, d) = table_unit(metric);
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td><code>{}</code> {}</td><td>{}</td>",
+            esc(vehicle),
+            esc(metric),
+            esc(&describe(metric)),
+            label
+        );
+        for (i, (v, _)) in variants.iter().enumerate() {
+            match find(*v, vehicle, metric) {
+                Some(r) => {
+                    td(h, &cell(r.mean, unit, d));
+                    td(h, &if i == 0 { "base".to_string() } else { diff(r.diff_mean, r.diff_se, unit, d + 1) });
+                }
+                None => h.push_str("<td class=\"n\">–</td><td class=\"n\">–</td>"),
+            }
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</tbody>\n</table>\n</div>\n");
+}
+
+/// The sensitivity table: each lever's low and high cases against the base.
+pub fn sensitivity(h: &mut String, data: &OutputData) {
+    let rows = &data.sensitivity;
+    let Some(first) = rows.first() else {
+        return;
+    };
+    let metric = first.target.rsplit('.').next().unwrap_or(&first.target);
+    let (unit, label, d) = table_unit(metric);
+    let _ = writeln!(
+        h,
+        "<p class=\"note\">From sensitivity.csv: the mean of <code>{}</code> ({}) with each lever at its low and its high value, the others at the scenario's values; base mean {}. Differences from the base and the swing (high minus low) carry standard errors paired over common random numbers. Largest swing first.</p>",
+        esc(&first.target),
+        if label.is_empty() { "no unit".to_string() } else { esc(label) },
+        cell(first.base_mean, unit, d),
+    );
+    h.push_str("<div style=\"overflow-x: auto\">\n<table>\n<thead><tr><th>lever</th><th>low</th><th>high</th><th>mean at low</th><th>mean at high</th><th>low − base ± se</th><th>high − base ± se</th><th>swing ± se</th></tr></thead>\n<tbody>\n");
+    for r in rows {
+        let _ = write!(
+            h,
+            "<tr><td><code>{}</code></td><td class=\"n\">{}</td><td class=\"n\">{}</td>",
+            esc(&r.lever),
+            esc(&r.low),
+            esc(&r.high)
+        );
+        td(h, &cell(r.low_mean, unit, d));
+        td(h, &cell(r.high_mean, unit, d));
+        td(h, &diff(r.low_diff, r.low_diff_se, unit, d + 1));
+        td(h, &diff(r.high_diff, r.high_diff_se, unit, d + 1));
+        td(h, &diff(r.swing, r.swing_se, unit, d + 1));
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</tbody>\n</table>\n</div>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn differences_carry_a_sign_and_their_error() {
+        assert_eq!(diff(Some(2.2932), Some(0.0596), None, 2), "+2.29 ± 0.06");
+        assert_eq!(diff(Some(-0.0001), Some(0.0), None, 2), "0.00 ± 0.00");
+        assert_eq!(diff(Some(-0.012), Some(0.003), Some(Unit::Percent), 2), "-1.20 ± 0.30");
+        assert_eq!(diff(None, None, None, 1), "–");
+    }
+}
