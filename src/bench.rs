@@ -32,7 +32,7 @@ pub struct BenchRow {
 /// What one unit of work is for this scenario.
 fn work_unit(scn: &Scenario) -> &'static str {
     let loans = scn.vehicles.iter().any(|v| matches!(v.kind, VehicleKind::LoanProgram(_)));
-    let funds = scn.vehicles.iter().any(|v| matches!(v.kind, VehicleKind::VentureFund(_)));
+    let funds = scn.vehicles.iter().any(|v| !matches!(v.kind, VehicleKind::LoanProgram(_)));
     match (loans, funds) {
         (true, false) => "loan-steps",
         (false, true) => "company-steps",

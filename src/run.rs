@@ -69,8 +69,14 @@ pub fn run(loaded: &Loaded, file: &Path, out: &Path, sets: &[String], opts: &Run
     let scn = &loaded.scenario;
     let mut variants =
         if scn.sweeps.is_empty() { Vec::new() } else { sweep::variants(&loaded.source, &name, sets, &scn.sweeps)? };
+    // Sensitivity cases start from the base run: variant 0's swept values
+    // when there is a sweep, then the lever.
+    let base_sets: Vec<String> = match variants.first() {
+        Some(v) => sets.iter().cloned().chain(v.label.iter().map(|(k, x)| format!("{k}={x}"))).collect(),
+        None => sets.to_vec(),
+    };
     let mut cases = match &scn.sensitivity {
-        Some(s) => sweep::sensitivity_cases(&loaded.source, &name, sets, &s.levers)?,
+        Some(s) => sweep::sensitivity_cases(&loaded.source, &name, &base_sets, &s.levers)?,
         None => Vec::new(),
     };
     for v in &mut variants {

@@ -172,4 +172,11 @@ fn bad_experiments_are_exit_2_with_the_key_named() {
         assert!(stderr(&o).contains(expect), "{expect}: {}", stderr(&o));
         assert!(!dir.path().join("o").exists());
     }
+    // A --set of a swept key would be overridden by every variant: refused.
+    let f = scenario(dir.path(), "s.toml", SMALL_SWEEP);
+    let o =
+        fundsim(dir.path(), &["run", f.to_str().unwrap(), "--set", "vehicles.loans.lgd=0.5", "--out", "o", "--quiet"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("vehicles.loans.lgd") && stderr(&o).contains("is swept"), "{}", stderr(&o));
+    assert!(!dir.path().join("o").exists());
 }
