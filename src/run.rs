@@ -67,6 +67,23 @@ pub fn apply_flags(scn: &mut Scenario, file: &Path, paths: Option<u64>, seed: Op
 pub fn run(loaded: &Loaded, file: &Path, out: &Path, sets: &[String], opts: &RunOptions) -> Result<(), Error> {
     let name = file.display().to_string();
     let scn = &loaded.scenario;
+    // A --set of a swept key would be overridden by every variant: refuse
+    // it rather than ignore it.
+    let swept: Vec<InputError> = sets
+        .iter()
+        .filter_map(|s| s.split_once('=').map(|(k, v)| (k.trim(), v.trim())))
+        .filter(|(k, _)| scn.sweeps.iter().any(|a| a.key == *k))
+        .map(|(k, v)| InputError {
+            key: k.to_string(),
+            value: v.to_string(),
+            rule: "is swept by a [[sweep]] table, which sets it in every variant; change the sweep's values instead"
+                .into(),
+            origin: Origin::Set,
+        })
+        .collect();
+    if !swept.is_empty() {
+        return Err(InputErrors { file: name, errors: swept }.into());
+    }
     let mut variants =
         if scn.sweeps.is_empty() { Vec::new() } else { sweep::variants(&loaded.source, &name, sets, &scn.sweeps)? };
     // Sensitivity cases start from the base run: variant 0's swept values
