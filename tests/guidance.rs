@@ -2,26 +2,12 @@
 //! by path on common random numbers, and each lever worked by hand on a
 //! deterministic sub-fund.
 
-use fundsim::engine::{self, Results};
-use fundsim::scenario::load_str;
+mod common;
+use common::*;
+use fundsim::engine::Results;
 
 fn run(text: &str, sets: &[&str]) -> Results {
-    let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
-    let scn = load_str(text, "g.toml", &sets).unwrap_or_else(|e| panic!("{e}")).scenario;
-    engine::run(&scn, scn.paths, 2, &|_| {})
-}
-
-fn col(r: &Results, name: &str) -> Vec<f64> {
-    let j = r
-        .columns
-        .iter()
-        .position(|c| format!("{}.{}", c.vehicle, c.metric) == name)
-        .unwrap_or_else(|| panic!("{name}"));
-    r.matrix.column(j).to_vec()
-}
-
-fn close(a: f64, b: f64) -> bool {
-    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+    simulate(text, sets, 2)
 }
 
 const RANDOM: &str = r#"
@@ -141,24 +127,13 @@ fn leverage_and_tolerance_are_as_defined() {
 /// hazards). The 8 % hurdle with full catch-up leaves LPs 260 (see
 /// tests/model.rs). Pro rata: the government pays 25 and gets 65; private
 /// LPs pay 75 and get 195.
-const DETERMINISTIC: &str = r#"
-name = "deterministic guidance"
-[simulation]
-paths = 8
-years = 12
-steps_per_year = 1
-[market.regimes]
-valuation_multiplier = [1.0, 1.0, 1.0]
-acquisition_multiplier = [1.0, 1.0, 1.0]
-[stages.seed]
-failure_rate = 0.0
-ipo_rate = 0.0
-acquisition_rate = 0.0
-next_round_rate = 0.0
-entry_valuation = 1000.0
-entry_valuation_sigma = 0.0
-value_drift = 0.12206803207423442
-value_vol = 0.0
+fn deterministic() -> String {
+    format!(
+        "name = \"deterministic guidance\"\n[simulation]\npaths = 8\nyears = 12\nsteps_per_year = 1\n{DETERMINISTIC_ECONOMY}{GUIDANCE}"
+    )
+}
+
+const GUIDANCE: &str = r#"
 [vehicles.g]
 kind = "guidance_fund"
 government_capital = 25.0
@@ -177,15 +152,9 @@ extension_years = 0.0
 terminal_haircut = 1.0
 "#;
 
-fn one(r: &Results, name: &str) -> f64 {
-    let c = col(r, name);
-    assert!(c.iter().all(|&x| x == c[0] || (x.is_nan() && c[0].is_nan())), "{name} differs across deterministic paths");
-    c[0]
-}
-
 #[test]
 fn worked_example_pro_rata() {
-    let r = run(DETERMINISTIC, &[]);
+    let r = run(&deterministic(), &[]);
     assert!(close(one(&r, "g.gov_paid_in"), 25.0));
     assert!(close(one(&r, "g.gov_received"), 65.0));
     assert!(close(one(&r, "g.private_received"), 195.0));
@@ -199,7 +168,7 @@ fn worked_example_pro_rata() {
 #[test]
 fn worked_example_profit_concession() {
     // Government profit 65 - 25 = 40; half of it goes to private LPs.
-    let r = run(DETERMINISTIC, &["vehicles.g.profit_concession=0.5"]);
+    let r = run(&deterministic(), &["vehicles.g.profit_concession=0.5"]);
     assert!(close(one(&r, "g.gov_received"), 45.0));
     assert!(close(one(&r, "g.private_received"), 215.0));
     assert!(close(one(&r, "g.concession_transfer"), 20.0));
@@ -209,7 +178,7 @@ fn worked_example_profit_concession() {
 fn worked_example_return_cap() {
     // 25 paid at step 0 earns simple interest for the 9 years to the
     // settlement at step 9: cap = 25 + 0.05 x 25 x 9 = 36.25.
-    let r = run(DETERMINISTIC, &["vehicles.g.return_cap=0.05"]);
+    let r = run(&deterministic(), &["vehicles.g.return_cap=0.05"]);
     assert!(close(one(&r, "g.gov_received"), 36.25));
     assert!(close(one(&r, "g.private_received"), 260.0 - 36.25));
 }
@@ -219,14 +188,14 @@ fn worked_example_first_loss() {
     // A terminal haircut of 0.2 makes proceeds 60 < 100 paid in, so LPs get
     // 60 (no carry). Loss 40. f = 1: the government bears its whole 25
     // first, private LPs the remaining 15: private gets 60, government 0.
-    let r = run(DETERMINISTIC, &["vehicles.g.subfund.terminal_haircut=0.2", "vehicles.g.first_loss=1.0"]);
+    let r = run(&deterministic(), &["vehicles.g.subfund.terminal_haircut=0.2", "vehicles.g.first_loss=1.0"]);
     assert!(close(one(&r, "g.private_received"), 60.0));
     assert!(one(&r, "g.gov_received").abs() < 1e-9);
     // f = 0.5: the government bears 12.5 first; the other 27.5 is shared in
     // proportion to capital at risk, 12.5 : 75, so private LPs lose
     // 27.5 x 75 / 87.5 = 23.571429 and get 51.428571; the government
     // 8.571429 (pro rata it would get 15).
-    let r = run(DETERMINISTIC, &["vehicles.g.subfund.terminal_haircut=0.2", "vehicles.g.first_loss=0.5"]);
+    let r = run(&deterministic(), &["vehicles.g.subfund.terminal_haircut=0.2", "vehicles.g.first_loss=0.5"]);
     assert!(close(one(&r, "g.private_received"), 75.0 - 27.5 * 75.0 / 87.5));
     assert!(close(one(&r, "g.gov_received"), 60.0 - (75.0 - 27.5 * 75.0 / 87.5)));
 }
@@ -274,14 +243,14 @@ fn worked_example_buyback() {
         "stages.late.value_vol=0.0",
         "vehicles.g.buyback={ year = 6.0, rate = 0.04 }",
     ];
-    let r = run(DETERMINISTIC, &sets);
+    let r = run(&deterministic(), &sets);
     assert_eq!(one(&r, "g.buybacks"), 1.0);
     assert!(close(one(&r, "g.gov_received"), 30.0), "{}", one(&r, "g.gov_received"));
     assert!(close(one(&r, "g.private_received"), 230.0));
     // At 20 % the price 25 + 0.2 x 25 x 5 = 50 exceeds 40.75: no buy-back.
     let mut high = sets.to_vec();
     high[sets.len() - 1] = "vehicles.g.buyback={ year = 6.0, rate = 0.2 }";
-    let r = run(DETERMINISTIC, &high);
+    let r = run(&deterministic(), &high);
     assert_eq!(one(&r, "g.buybacks"), 0.0);
     assert!(close(one(&r, "g.gov_received"), 65.0));
 }

@@ -4,31 +4,12 @@
 
 mod common;
 use common::*;
-use fundsim::engine::{self, Results};
+use fundsim::engine::Results;
 use fundsim::model::normal::{cdf, inverse_cdf};
-use fundsim::scenario::load_str;
 use statrs::distribution::{Binomial, DiscreteCDF};
 
 fn run(text: &str, sets: &[&str], threads: usize) -> Results {
-    let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
-    let scn = load_str(text, "loans.toml", &sets).unwrap_or_else(|e| panic!("{e}")).scenario;
-    engine::run(&scn, scn.paths, threads, &|_| {})
-}
-
-fn col(r: &Results, name: &str) -> Vec<f64> {
-    let j = r
-        .columns
-        .iter()
-        .position(|c| format!("{}.{}", c.vehicle, c.metric) == name)
-        .unwrap_or_else(|| panic!("no column {name}"));
-    r.matrix.column(j).to_vec()
-}
-
-fn mean_se(x: &[f64]) -> (f64, f64) {
-    let n = x.len() as f64;
-    let m = x.iter().sum::<f64>() / n;
-    let sd = (x.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
-    (m, sd / n.sqrt())
+    simulate(text, sets, threads)
 }
 
 /// 10,000 one-year loans, k = 1, PD 2 %, rho 0.12, LGD 1.
@@ -126,10 +107,6 @@ ratio = 0.5
 pool_size = 20.0
 per_loan_cap = 0.1
 "#;
-
-fn close(a: f64, b: f64) -> bool {
-    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
-}
 
 #[test]
 fn losses_are_fully_allocated_in_every_path() {

@@ -1,6 +1,8 @@
 //! Model tests against independent computations: a deterministic fund
 //! worked by hand, and Vasicek's large-portfolio default distribution.
 
+mod common;
+use common::{DETERMINISTIC_ECONOMY, col};
 use fundsim::engine;
 use fundsim::model::company::{Company, Event};
 use fundsim::model::market::MarketPath;
@@ -8,34 +10,17 @@ use fundsim::model::normal::{cdf, inverse_cdf};
 use fundsim::rng::{MARKET, company_key, path_key, stream, vehicle_key};
 use fundsim::scenario::load_str;
 
-fn column(r: &engine::Results, name: &str) -> Vec<f64> {
-    let j = r.columns.iter().position(|c| format!("{}.{}", c.vehicle, c.metric) == name).unwrap();
-    r.matrix.column(j).to_vec()
-}
-
 /// One deal, no fees, no volatility, no hazards: the fund invests 100 for
 /// 10 % of a company worth 1,000 at the end of year 1 (step 0, k = 1), the
 /// company's value grows by exp(ln 3 / 9) a year for the 9 steps it lives,
 /// and the fund sells at the end of year 10 (age 9) for 10 % of 3,000 = 300.
-const DETERMINISTIC: &str = r#"
-name = "deterministic"
-[simulation]
-paths = 64
-seed = 1
-years = 12
-steps_per_year = 1
-[market.regimes]
-valuation_multiplier = [1.0, 1.0, 1.0]
-acquisition_multiplier = [1.0, 1.0, 1.0]
-[stages.seed]
-failure_rate = 0.0
-ipo_rate = 0.0
-acquisition_rate = 0.0
-next_round_rate = 0.0
-entry_valuation = 1000.0
-entry_valuation_sigma = 0.0
-value_drift = 0.12206803207423442   # ln(3)/9
-value_vol = 0.0
+fn deterministic() -> String {
+    format!(
+        "name = \"deterministic\"\n[simulation]\npaths = 64\nseed = 1\nyears = 12\nsteps_per_year = 1\n{DETERMINISTIC_ECONOMY}{FUND}"
+    )
+}
+
+const FUND: &str = r#"
 [vehicles.fund]
 kind = "venture_fund"
 commitment = 100.0
@@ -54,7 +39,7 @@ carry = 0.2
 
 #[test]
 fn deterministic_fund_matches_the_hand_computation() {
-    let scn = load_str(DETERMINISTIC, "deterministic.toml", &[]).unwrap().scenario;
+    let scn = load_str(&deterministic(), "deterministic.toml", &[]).unwrap().scenario;
     let r = engine::run(&scn, scn.paths, 2, &|_| {});
     // Waterfall by hand: 100 called at step 0; the preferred return accrues
     // for the 9 steps to the sale: owed = 100 x 1.08^9 = 199.900462.
@@ -67,7 +52,7 @@ fn deterministic_fund_matches_the_hand_computation() {
     // LP IRR: -100 at step 0, +260 at step 9: 2.6^(1/9) - 1 = 11.1980 %.
     let irr = 2.6f64.powf(1.0 / 9.0) - 1.0;
     for p in 0..scn.paths as usize {
-        let get = |n: &str| column(&r, n)[p];
+        let get = |n: &str| col(&r, n)[p];
         assert!((get("fund.paid_in") - 100.0).abs() < 1e-9);
         assert!((get("fund.gross_multiple") - 3.0).abs() < 1e-9, "{}", get("fund.gross_multiple"));
         assert!((get("fund.distributed") - lp).abs() < 1e-9, "{}", get("fund.distributed"));
@@ -85,12 +70,12 @@ fn deterministic_fund_matches_the_hand_computation() {
 fn deterministic_fund_with_a_hurdle_the_fund_misses_pays_no_carry() {
     // With a hurdle of 15 %: owed = 100 x 1.15^9 = 351.787 > 300, so LPs
     // take all 300 and the GP nothing; IRR = 3^(1/9) - 1.
-    let scn = load_str(DETERMINISTIC, "d.toml", &["vehicles.fund.hurdle=0.15".into()]).unwrap().scenario;
+    let scn = load_str(&deterministic(), "d.toml", &["vehicles.fund.hurdle=0.15".into()]).unwrap().scenario;
     let r = engine::run(&scn, 64, 1, &|_| {});
     for p in 0..64 {
-        assert!((column(&r, "fund.tvpi")[p] - 3.0).abs() < 1e-12);
-        assert_eq!(column(&r, "fund.carry")[p], 0.0);
-        assert!((column(&r, "fund.irr")[p] - (3f64.powf(1.0 / 9.0) - 1.0)).abs() < 1e-10);
+        assert!((col(&r, "fund.tvpi")[p] - 3.0).abs() < 1e-12);
+        assert_eq!(col(&r, "fund.carry")[p], 0.0);
+        assert!((col(&r, "fund.irr")[p] - (3f64.powf(1.0 / 9.0) - 1.0)).abs() < 1e-10);
     }
 }
 
@@ -113,16 +98,16 @@ fn deterministic_acquisition_and_fees() {
     .iter()
     .map(|s| s.to_string())
     .collect();
-    let scn = load_str(DETERMINISTIC, "d.toml", &sets).unwrap().scenario;
+    let scn = load_str(&deterministic(), "d.toml", &sets).unwrap().scenario;
     let r = engine::run(&scn, 64, 2, &|_| {});
     for p in 0..64 {
-        assert!((column(&r, "fund.invested")[p] - 80.0).abs() < 1e-9);
-        assert!((column(&r, "fund.fees")[p] - 2.0).abs() < 1e-12);
-        assert!((column(&r, "fund.paid_in")[p] - 82.0).abs() < 1e-9);
-        assert!((column(&r, "fund.distributed")[p] - 120.0).abs() < 1e-9);
-        assert_eq!(column(&r, "fund.deals_acquired")[p], 1.0);
+        assert!((col(&r, "fund.invested")[p] - 80.0).abs() < 1e-9);
+        assert!((col(&r, "fund.fees")[p] - 2.0).abs() < 1e-12);
+        assert!((col(&r, "fund.paid_in")[p] - 82.0).abs() < 1e-9);
+        assert!((col(&r, "fund.distributed")[p] - 120.0).abs() < 1e-9);
+        assert_eq!(col(&r, "fund.deals_acquired")[p], 1.0);
         // -82 at step 0, +120 at step 1.
-        assert!((column(&r, "fund.irr")[p] - (120.0 / 82.0 - 1.0)).abs() < 1e-10);
+        assert!((col(&r, "fund.irr")[p] - (120.0 / 82.0 - 1.0)).abs() < 1e-10);
     }
 }
 

@@ -2,28 +2,15 @@
 //! and held positions adding up, the price rule path by path, common
 //! random numbers across the discount, and stale marks.
 
-use fundsim::engine::{self, Results};
+mod common;
+use common::*;
+use fundsim::engine::Results;
 use fundsim::model::market::MarketPath;
 use fundsim::rng::{MARKET, stream};
 use fundsim::scenario::load_str;
 
 fn run(text: &str, sets: &[&str]) -> Results {
-    let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
-    let scn = load_str(text, "s.toml", &sets).unwrap_or_else(|e| panic!("{e}")).scenario;
-    engine::run(&scn, scn.paths, 2, &|_| {})
-}
-
-fn col(r: &Results, name: &str) -> Vec<f64> {
-    let j = r
-        .columns
-        .iter()
-        .position(|c| format!("{}.{}", c.vehicle, c.metric) == name)
-        .unwrap_or_else(|| panic!("{name}"));
-    r.matrix.column(j).to_vec()
-}
-
-fn close(a: f64, b: f64) -> bool {
-    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+    simulate(text, sets, 2)
 }
 
 /// One target fund of one deal, no volatility, no hazards, no rounds, value
@@ -73,12 +60,6 @@ extension_years = 0.0
 terminal_haircut = 1.5
 carry = 0.0
 "#;
-
-fn one(r: &Results, name: &str) -> f64 {
-    let c = col(r, name);
-    assert!(c.iter().all(|&x| close(x, c[0])), "{name} differs across deterministic paths");
-    c[0]
-}
 
 #[test]
 fn worked_purchase_at_nav_with_no_discount() {

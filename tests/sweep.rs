@@ -28,15 +28,6 @@ fn package(paths: u64) -> (String, Vec<Scenario>) {
     (name, vs)
 }
 
-fn col(r: &Results, name: &str) -> Vec<f64> {
-    let j = r
-        .columns
-        .iter()
-        .position(|c| format!("{}.{}", c.vehicle, c.metric) == name)
-        .unwrap_or_else(|| panic!("{name}"));
-    r.matrix.column(j).to_vec()
-}
-
 #[test]
 fn pool_ratio_sweep_moves_bank_loss_down_and_fiscal_cost_up_in_every_path() {
     let (_, vs) = package(300);

@@ -51,3 +51,63 @@ pub fn csv(p: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     let rows = r.records().map(|rec| rec.unwrap().iter().map(String::from).collect()).collect();
     (header, rows)
 }
+
+use fundsim::engine::{self, Results};
+use fundsim::scenario::load_str;
+
+/// Simulate a scenario text through the library with `--set` values.
+pub fn simulate(text: &str, sets: &[&str], threads: usize) -> Results {
+    let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+    let scn = load_str(text, "test.toml", &sets).unwrap_or_else(|e| panic!("{e}")).scenario;
+    engine::run(&scn, scn.paths, threads, &|_| {})
+}
+
+/// The column `<vehicle>.<metric>` of a run.
+pub fn col(r: &Results, name: &str) -> Vec<f64> {
+    let j = r
+        .columns
+        .iter()
+        .position(|c| format!("{}.{}", c.vehicle, c.metric) == name)
+        .unwrap_or_else(|| panic!("no column {name}"));
+    r.matrix.column(j).to_vec()
+}
+
+/// Equal to 1e-9 relative (1e-9 absolute near zero): the rounding of sums
+/// over a path, far below any modelled amount.
+pub fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+}
+
+/// The value of a metric in a deterministic run (the same in every path).
+pub fn one(r: &Results, name: &str) -> f64 {
+    let c = col(r, name);
+    assert!(c.iter().all(|&x| close(x, c[0]) || (x.is_nan() && c[0].is_nan())), "{name} differs across paths");
+    c[0]
+}
+
+/// Sample mean and its standard error.
+pub fn mean_se(x: &[f64]) -> (f64, f64) {
+    let n = x.len() as f64;
+    let m = x.iter().sum::<f64>() / n;
+    let sd = (x.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+    (m, sd / n.sqrt())
+}
+
+/// A deterministic economy for hand-worked examples: exits at valuation
+/// multiplier 1 in every regime, and a seed company entering at 1,000 with
+/// no failure, exit or round hazards and no volatility, its value growing
+/// by ln(3)/9 a year (3x in 9 years).
+pub const DETERMINISTIC_ECONOMY: &str = r#"
+[market.regimes]
+valuation_multiplier = [1.0, 1.0, 1.0]
+acquisition_multiplier = [1.0, 1.0, 1.0]
+[stages.seed]
+failure_rate = 0.0
+ipo_rate = 0.0
+acquisition_rate = 0.0
+next_round_rate = 0.0
+entry_valuation = 1000.0
+entry_valuation_sigma = 0.0
+value_drift = 0.12206803207423442   # ln(3)/9
+value_vol = 0.0
+"#;
