@@ -7,7 +7,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::style::{self, Style};
-use super::{ChartError, Ctx, DrawResult, Figure, Section, count, fail, frame};
+use super::{ChartError, Ctx, DrawResult, Figure, Section, count, fail, frame, plot_area};
 
 /// A bar chart of shares in percent.
 #[derive(Debug, Clone)]
@@ -31,15 +31,8 @@ impl Figure for Bars {
         let body = frame(root, st, &self.title, &self.subtitle)?;
         let n = self.bars.len();
         let top = self.y_top();
-        let mut chart = ChartBuilder::on(&body)
-            .margin_left(20)
-            .margin_right(40)
-            .margin_top(10)
-            .margin_bottom(10)
-            .x_label_area_size(80)
-            .y_label_area_size(100)
-            .build_cartesian_2d((0..n.max(1) - 1).into_segmented(), 0.0..top)
-            .map_err(fail)?;
+        let mut chart =
+            plot_area(&body, 10, 100).build_cartesian_2d((0..n.max(1) - 1).into_segmented(), 0.0..top).map_err(fail)?;
         let labels: Vec<String> = self.bars.iter().map(|b| b.0.clone()).collect();
         let x_fmt = move |v: &SegmentValue<usize>| match v {
             SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),

@@ -8,7 +8,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::style::{self, Style, series_info};
-use super::{ChartError, Ctx, DrawResult, Figure, Section, fail, frame};
+use super::{ChartError, Ctx, DrawResult, Figure, Section, fail, frame, plot_area};
 
 /// One fan chart: per step (year, [p05, p25, p50, p75, p95]).
 #[derive(Debug, Clone)]
@@ -45,15 +45,7 @@ impl Figure for Fan {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, st: &Style) -> DrawResult {
         let body = frame(root, st, &self.title, &self.subtitle)?;
         let ((x0, x1), (y0, y1)) = self.ranges();
-        let mut chart = ChartBuilder::on(&body)
-            .margin_left(20)
-            .margin_right(40)
-            .margin_top(10)
-            .margin_bottom(10)
-            .x_label_area_size(80)
-            .y_label_area_size(110)
-            .build_cartesian_2d(x0..x1, y0..y1)
-            .map_err(fail)?;
+        let mut chart = plot_area(&body, 10, 110).build_cartesian_2d(x0..x1, y0..y1).map_err(fail)?;
         let xs = (x1 - x0) / 10.0;
         let ys = (y1 - y0) / 8.0;
         let x_fmt = move |v: &f64| style::fixed(*v, style::decimals(xs));

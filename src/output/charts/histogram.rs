@@ -14,7 +14,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::data::Paths;
 use super::style::{self, Role, Style, Unit, capital, metric_info};
-use super::{ChartError, Ctx, DrawResult, Figure, Section, count, fail, frame};
+use super::{ChartError, Ctx, DrawResult, Figure, Section, count, fail, frame, plot_area};
 
 /// Bins of a histogram.
 pub const BINS: usize = 50;
@@ -123,15 +123,7 @@ impl Figure for Histogram {
         let body = frame(root, st, &self.title, &self.subtitle)?;
         let (x0, x1) = self.x_range();
         let top = self.y_top();
-        let mut chart = ChartBuilder::on(&body)
-            .margin_left(20)
-            .margin_right(40)
-            .margin_top(10)
-            .margin_bottom(10)
-            .x_label_area_size(80)
-            .y_label_area_size(100)
-            .build_cartesian_2d(x0..x1, 0.0..top)
-            .map_err(fail)?;
+        let mut chart = plot_area(&body, 10, 100).build_cartesian_2d(x0..x1, 0.0..top).map_err(fail)?;
         let step = (x1 - x0) / 10.0;
         let unit = self.unit;
         let x_fmt = move |v: &f64| unit.tick(*v, step);

@@ -257,6 +257,25 @@ pub fn frame<DB: DrawingBackend>(
     Ok(body)
 }
 
+/// The house plot area on `area`: the margins and the x label band every
+/// chart shares; `top` is the top margin and `y_labels` the width of the y
+/// label band.
+pub fn plot_area<'a, 'b, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    top: u32,
+    y_labels: u32,
+) -> ChartBuilder<'a, 'b, DB> {
+    let mut builder = ChartBuilder::on(area);
+    builder
+        .margin_left(20)
+        .margin_right(40)
+        .margin_top(top)
+        .margin_bottom(10)
+        .x_label_area_size(80)
+        .y_label_area_size(y_labels);
+    builder
+}
+
 /// A number of paths with a thousands separator: `20,000`.
 pub fn count(n: usize) -> String {
     let s = n.to_string();

@@ -15,7 +15,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::data::{FiscalRow, SwingRow};
 use super::style::{self, Style, Unit, capital, metric_info};
-use super::{ChartError, Ctx, DrawResult, Figure, Section, count, fail, frame};
+use super::{ChartError, Ctx, DrawResult, Figure, Section, count, fail, frame, plot_area};
 
 /// At most this many levers are drawn (the largest swings); the rest are
 /// in the report's table.
@@ -120,15 +120,7 @@ impl Figure for Tornado {
             ]
         });
         let (x0, x1) = padded(ends.chain([self.base]).map(|v| u.scale(v)), 0.12);
-        let mut chart = ChartBuilder::on(&plot)
-            .margin_left(20)
-            .margin_right(40)
-            .margin_top(4)
-            .margin_bottom(10)
-            .x_label_area_size(80)
-            .y_label_area_size(20)
-            .build_cartesian_2d(x0..x1, 0.0..n as f64)
-            .map_err(fail)?;
+        let mut chart = plot_area(&plot, 4, 20).build_cartesian_2d(x0..x1, 0.0..n as f64).map_err(fail)?;
         let xs = (x1 - x0) / 8.0;
         let x_fmt = move |v: &f64| u.tick(*v, xs);
         chart
@@ -254,15 +246,8 @@ impl Figure for FiscalChart {
         )?;
         let n = self.bars.len().max(1);
         let (y0, y1) = padded(self.bars.iter().flat_map(|b| [b.mean, b.p05, b.p95]).chain([0.0]), 0.06);
-        let mut chart = ChartBuilder::on(&plot)
-            .margin_left(20)
-            .margin_right(40)
-            .margin_top(4)
-            .margin_bottom(10)
-            .x_label_area_size(80)
-            .y_label_area_size(110)
-            .build_cartesian_2d((0..n - 1).into_segmented(), y0..y1)
-            .map_err(fail)?;
+        let mut chart =
+            plot_area(&plot, 4, 110).build_cartesian_2d((0..n - 1).into_segmented(), y0..y1).map_err(fail)?;
         let labels: Vec<String> = self.bars.iter().map(|b| b.label.clone()).collect();
         let x_fmt = move |v: &SegmentValue<usize>| match v {
             SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),

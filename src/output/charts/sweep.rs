@@ -13,7 +13,7 @@ use plotters::prelude::*;
 use super::data::Sweep;
 use super::histogram::wanted;
 use super::style::{self, Role, Style, Unit, capital, metric_info};
-use super::{ChartError, Ctx, DrawResult, Figure, Section, count, fail, frame};
+use super::{ChartError, Ctx, DrawResult, Figure, Section, count, fail, frame, plot_area};
 
 /// One line of a lever chart: per x (mean, p05, p95).
 #[derive(Debug, Clone)]
@@ -50,15 +50,7 @@ impl Figure for LeverChart {
         let u = self.unit;
         let (x0, x1) = span(self.lines.iter().flat_map(|l| l.points.iter().map(|p| p.0)));
         let (y0, y1) = span(self.lines.iter().flat_map(|l| l.points.iter().flat_map(|p| [u.scale(p.2), u.scale(p.3)])));
-        let mut chart = ChartBuilder::on(&body)
-            .margin_left(20)
-            .margin_right(40)
-            .margin_top(10)
-            .margin_bottom(10)
-            .x_label_area_size(80)
-            .y_label_area_size(110)
-            .build_cartesian_2d(x0..x1, y0..y1)
-            .map_err(fail)?;
+        let mut chart = plot_area(&body, 10, 110).build_cartesian_2d(x0..x1, y0..y1).map_err(fail)?;
         let xs = (x1 - x0) / 8.0;
         let ys = (y1 - y0) / 8.0;
         let cats = self.cats.clone();
@@ -153,15 +145,7 @@ impl Figure for Cdfs {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, st: &Style) -> DrawResult {
         let body = frame(root, st, &self.title, &self.subtitle)?;
         let (x0, x1) = span(self.lines.iter().flat_map(|l| l.1.iter().map(|p| p.0)));
-        let mut chart = ChartBuilder::on(&body)
-            .margin_left(20)
-            .margin_right(40)
-            .margin_top(10)
-            .margin_bottom(10)
-            .x_label_area_size(80)
-            .y_label_area_size(100)
-            .build_cartesian_2d(x0..x1, 0.0..100.0)
-            .map_err(fail)?;
+        let mut chart = plot_area(&body, 10, 100).build_cartesian_2d(x0..x1, 0.0..100.0).map_err(fail)?;
         let xs = (x1 - x0) / 10.0;
         let u = self.unit;
         let x_fmt = move |v: &f64| u.tick(*v, xs);
