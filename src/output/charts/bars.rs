@@ -7,7 +7,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::style::{self, Style};
-use super::{ChartError, Ctx, DrawResult, Figure, Section, count, fail, frame, plot_area};
+use super::{ChartError, Ctx, DrawResult, Figure, Section, count, fail, frame, house_mesh, plot_area};
 
 /// A bar chart of shares in percent.
 #[derive(Debug, Clone)]
@@ -40,18 +40,12 @@ impl Figure for Bars {
         };
         let ys = top / 8.0;
         let y_fmt = move |v: &f64| style::fixed(*v, style::decimals(ys));
-        chart
-            .configure_mesh()
+        house_mesh(&mut chart.configure_mesh(), st)
             .disable_x_mesh()
-            .light_line_style(TRANSPARENT)
-            .bold_line_style(style::GRID)
-            .axis_style(style::INK)
             .x_labels(n)
             .y_labels(8)
             .x_label_formatter(&x_fmt)
             .y_label_formatter(&y_fmt)
-            .label_style(st.font(style::TICK_SIZE))
-            .axis_desc_style(st.font(style::AXIS_DESC_SIZE))
             .x_desc(self.x_desc.as_str())
             .y_desc("Share of deals (%)")
             .draw()

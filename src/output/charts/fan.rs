@@ -8,7 +8,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::style::{self, Style, series_info};
-use super::{ChartError, Ctx, DrawResult, Figure, Section, fail, frame, plot_area};
+use super::{ChartError, Ctx, DrawResult, Figure, Section, fail, frame, house_mesh, plot_area};
 
 /// One fan chart: per step (year, [p05, p25, p50, p75, p95]).
 #[derive(Debug, Clone)]
@@ -50,17 +50,11 @@ impl Figure for Fan {
         let ys = (y1 - y0) / 8.0;
         let x_fmt = move |v: &f64| style::fixed(*v, style::decimals(xs));
         let y_fmt = move |v: &f64| style::fixed(*v, style::decimals(ys));
-        chart
-            .configure_mesh()
-            .light_line_style(TRANSPARENT)
-            .bold_line_style(style::GRID)
-            .axis_style(style::INK)
+        house_mesh(&mut chart.configure_mesh(), st)
             .x_labels(12)
             .y_labels(8)
             .x_label_formatter(&x_fmt)
             .y_label_formatter(&y_fmt)
-            .label_style(st.font(style::TICK_SIZE))
-            .axis_desc_style(st.font(style::AXIS_DESC_SIZE))
             .x_desc("Years since the first close")
             .y_desc(self.y_desc.as_str())
             .draw()

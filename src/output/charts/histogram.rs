@@ -14,7 +14,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::data::Paths;
 use super::style::{self, Role, Style, Unit, capital, metric_info};
-use super::{ChartError, Ctx, DrawResult, Figure, Section, count, fail, frame, plot_area};
+use super::{ChartError, Ctx, DrawResult, Figure, Section, count, fail, frame, house_mesh, plot_area};
 
 /// Bins of a histogram.
 pub const BINS: usize = 50;
@@ -129,18 +129,12 @@ impl Figure for Histogram {
         let x_fmt = move |v: &f64| unit.tick(*v, step);
         let y_step = top / 8.0;
         let y_fmt = move |v: &f64| style::fixed(*v, style::decimals(y_step));
-        chart
-            .configure_mesh()
+        house_mesh(&mut chart.configure_mesh(), st)
             .disable_x_mesh()
-            .light_line_style(TRANSPARENT)
-            .bold_line_style(style::GRID)
-            .axis_style(style::INK)
             .x_labels(10)
             .y_labels(8)
             .x_label_formatter(&x_fmt)
             .y_label_formatter(&y_fmt)
-            .label_style(st.font(style::TICK_SIZE))
-            .axis_desc_style(st.font(style::AXIS_DESC_SIZE))
             .x_desc(self.x_desc.as_str())
             .y_desc("Share of paths (%)")
             .draw()

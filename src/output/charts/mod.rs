@@ -33,7 +33,9 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use plotters::chart::MeshStyle;
 use plotters::coord::Shift;
+use plotters::coord::ranged1d::ValueFormatter;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -274,6 +276,24 @@ pub fn plot_area<'a, 'b, DB: DrawingBackend>(
         .x_label_area_size(80)
         .y_label_area_size(y_labels);
     builder
+}
+
+/// The house axes: no minor grid, light major grid, ink axes, tick and
+/// axis-description fonts. Charts add their labels and counts.
+pub fn house_mesh<'m, 'a, 'b, X, Y, XT, YT, DB>(
+    mesh: &'m mut MeshStyle<'a, 'b, X, Y, DB>,
+    st: &Style,
+) -> &'m mut MeshStyle<'a, 'b, X, Y, DB>
+where
+    X: Ranged<ValueType = XT> + ValueFormatter<XT>,
+    Y: Ranged<ValueType = YT> + ValueFormatter<YT>,
+    DB: DrawingBackend,
+{
+    mesh.light_line_style(TRANSPARENT)
+        .bold_line_style(style::GRID)
+        .axis_style(style::INK)
+        .label_style(st.font(style::TICK_SIZE))
+        .axis_desc_style(st.font(style::AXIS_DESC_SIZE))
 }
 
 /// A number of paths with a thousands separator: `20,000`.

@@ -15,7 +15,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::data::{FiscalRow, SwingRow};
 use super::style::{self, Style, Unit, capital, metric_info};
-use super::{ChartError, Ctx, DrawResult, Figure, Section, count, fail, frame, plot_area};
+use super::{ChartError, Ctx, DrawResult, Figure, Section, count, fail, frame, house_mesh, plot_area};
 
 /// At most this many levers are drawn (the largest swings); the rest are
 /// in the report's table.
@@ -123,17 +123,11 @@ impl Figure for Tornado {
         let mut chart = plot_area(&plot, 4, 20).build_cartesian_2d(x0..x1, 0.0..n as f64).map_err(fail)?;
         let xs = (x1 - x0) / 8.0;
         let x_fmt = move |v: &f64| u.tick(*v, xs);
-        chart
-            .configure_mesh()
+        house_mesh(&mut chart.configure_mesh(), st)
             .disable_y_mesh()
-            .light_line_style(TRANSPARENT)
-            .bold_line_style(style::GRID)
-            .axis_style(style::INK)
             .x_labels(8)
             .y_labels(0)
             .x_label_formatter(&x_fmt)
-            .label_style(st.font(style::TICK_SIZE))
-            .axis_desc_style(st.font(style::AXIS_DESC_SIZE))
             .x_desc(self.x_desc.as_str())
             .draw()
             .map_err(fail)?;
@@ -255,18 +249,12 @@ impl Figure for FiscalChart {
         };
         let ys = (y1 - y0) / 8.0;
         let y_fmt = move |v: &f64| Unit::Money.tick(*v, ys);
-        chart
-            .configure_mesh()
+        house_mesh(&mut chart.configure_mesh(), st)
             .disable_x_mesh()
-            .light_line_style(TRANSPARENT)
-            .bold_line_style(style::GRID)
-            .axis_style(style::INK)
             .x_labels(n)
             .y_labels(8)
             .x_label_formatter(&x_fmt)
             .y_label_formatter(&y_fmt)
-            .label_style(st.font(style::TICK_SIZE))
-            .axis_desc_style(st.font(style::AXIS_DESC_SIZE))
             .x_desc("Vehicle")
             .y_desc("Fiscal cost (million CNY)")
             .draw()

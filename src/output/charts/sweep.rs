@@ -13,7 +13,7 @@ use plotters::prelude::*;
 use super::data::Sweep;
 use super::histogram::wanted;
 use super::style::{self, Role, Style, Unit, capital, metric_info};
-use super::{ChartError, Ctx, DrawResult, Figure, Section, count, fail, frame, plot_area};
+use super::{ChartError, Ctx, DrawResult, Figure, Section, count, fail, frame, house_mesh, plot_area};
 
 /// One line of a lever chart: per x (mean, p05, p95).
 #[derive(Debug, Clone)]
@@ -66,17 +66,11 @@ impl Figure for LeverChart {
             None => style::fixed(*v, style::decimals(xs)),
         };
         let y_fmt = move |v: &f64| u.tick(*v, ys);
-        chart
-            .configure_mesh()
-            .light_line_style(TRANSPARENT)
-            .bold_line_style(style::GRID)
-            .axis_style(style::INK)
+        house_mesh(&mut chart.configure_mesh(), st)
             .x_labels(self.cats.as_ref().map_or(8, |c| c.len().max(2)))
             .y_labels(8)
             .x_label_formatter(&x_fmt)
             .y_label_formatter(&y_fmt)
-            .label_style(st.font(style::TICK_SIZE))
-            .axis_desc_style(st.font(style::AXIS_DESC_SIZE))
             .x_desc(self.x_desc.as_str())
             .y_desc(self.y_desc.as_str())
             .draw()
@@ -150,17 +144,11 @@ impl Figure for Cdfs {
         let u = self.unit;
         let x_fmt = move |v: &f64| u.tick(*v, xs);
         let y_fmt = |v: &f64| style::fixed(*v, 0);
-        chart
-            .configure_mesh()
-            .light_line_style(TRANSPARENT)
-            .bold_line_style(style::GRID)
-            .axis_style(style::INK)
+        house_mesh(&mut chart.configure_mesh(), st)
             .x_labels(10)
             .y_labels(6)
             .x_label_formatter(&x_fmt)
             .y_label_formatter(&y_fmt)
-            .label_style(st.font(style::TICK_SIZE))
-            .axis_desc_style(st.font(style::AXIS_DESC_SIZE))
             .x_desc(self.x_desc.as_str())
             .y_desc("Share of paths at or below (%)")
             .draw()
