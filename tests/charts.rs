@@ -974,32 +974,10 @@ fn package_fiscal_chart_and_report_tables_show_the_csv_values() {
     }
 }
 
-const GRID: &str = r#"
-name = "small grid"
-[simulation]
-paths = 120
-seed = 3
-years = 2
-steps_per_year = 4
-[vehicles.loans]
-kind = "loan_program"
-loans = 300
-pd = 0.05
-[vehicles.loans.policy.risk_compensation]
-ratio = 0.3
-pool_size = 5.0
-[[sweep]]
-key = "vehicles.loans.policy.risk_compensation.ratio"
-values = [0.3, 0.45]
-[[sweep]]
-key = "vehicles.loans.lgd"
-values = [0.4, 0.6]
-"#;
-
 #[test]
 fn a_two_key_grid_draws_one_line_per_second_key_value() {
     let dir = tempfile::tempdir().unwrap();
-    let scn = scenario(dir.path(), "grid.toml", GRID);
+    let scn = scenario(dir.path(), "grid.toml", SMALL_SWEEP);
     let o = fundsim(dir.path(), &["run", scn.to_str().unwrap(), "--out", "grid", "--quiet"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = dir.path().join("grid");

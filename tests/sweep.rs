@@ -79,28 +79,6 @@ fn total_fiscal_cost_is_the_sum_of_the_vehicles_in_every_path() {
     assert!(col(&r, "total.firms_financed").iter().all(|&c| c == 1500.0));
 }
 
-const SMALL_SWEEP: &str = r#"
-name = "small sweep"
-[simulation]
-paths = 150
-seed = 3
-years = 2
-steps_per_year = 4
-[vehicles.loans]
-kind = "loan_program"
-loans = 300
-pd = 0.05
-[vehicles.loans.policy.risk_compensation]
-ratio = 0.3
-pool_size = 5.0
-[[sweep]]
-key = "vehicles.loans.policy.risk_compensation.ratio"
-values = [0.3, 0.45]
-[[sweep]]
-key = "vehicles.loans.lgd"
-values = [0.4, 0.6]
-"#;
-
 #[test]
 fn a_sweep_variant_equals_a_plain_run_with_the_same_set_byte_for_byte() {
     let dir = tempfile::tempdir().unwrap();

@@ -111,3 +111,26 @@ entry_valuation_sigma = 0.0
 value_drift = 0.12206803207423442   # ln(3)/9
 value_vol = 0.0
 "#;
+
+/// A small loan programme with a two-key sweep grid (2 x 2 variants).
+pub const SMALL_SWEEP: &str = r#"
+name = "small sweep"
+[simulation]
+paths = 150
+seed = 3
+years = 2
+steps_per_year = 4
+[vehicles.loans]
+kind = "loan_program"
+loans = 300
+pd = 0.05
+[vehicles.loans.policy.risk_compensation]
+ratio = 0.3
+pool_size = 5.0
+[[sweep]]
+key = "vehicles.loans.policy.risk_compensation.ratio"
+values = [0.3, 0.45]
+[[sweep]]
+key = "vehicles.loans.lgd"
+values = [0.4, 0.6]
+"#;
