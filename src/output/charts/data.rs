@@ -491,21 +491,10 @@ pub struct FiscalRow {
     pub firms_per_million_fiscal: Option<f64>,
 }
 
-/// The columns of `fiscal.csv` after `vehicle`, in [`FiscalRow`] order.
-pub const FISCAL_COLUMNS: [&str; 12] = [
-    "fiscal_cost_mean",
-    "fiscal_cost_se",
-    "fiscal_cost_p05",
-    "fiscal_cost_p50",
-    "fiscal_cost_p95",
-    "share_of_total",
-    "private_capital_mean",
-    "credit_mean",
-    "firms_mean",
-    "private_per_fiscal_yuan",
-    "credit_per_fiscal_yuan",
-    "firms_per_million_fiscal",
-];
+/// The columns of `fiscal.csv` after `vehicle`, in [`FiscalRow`] order: the
+/// writer's header (`output::fiscal::HEADER`), so the two cannot drift.
+pub const FISCAL_COLUMNS: &[&str] = crate::output::fiscal::HEADER.split_first().expect("non-empty header").1;
+const _: () = assert!(FISCAL_COLUMNS.len() == 12, "FiscalRow reads twelve fiscal.csv columns");
 
 /// `fiscal.csv`; absent means no fiscal view.
 pub fn read_fiscal(path: &Path) -> Result<Vec<FiscalRow>, ChartError> {
