@@ -19,7 +19,7 @@ use rand_distr::{Beta, Distribution};
 
 use crate::model::company::{Company, CompanyModel, Event, Status, failure_threshold_bits};
 use crate::model::market::MarketPath;
-use crate::rng::{Stream, company_key};
+use crate::rng::{Stream, company_key, scan};
 
 /// Government-bank-guarantor risk sharing (政銀擔).
 #[derive(Debug, Clone, PartialEq)]
@@ -375,6 +375,15 @@ impl LoanProgram {
     ) -> u64 {
         let spec = &self.spec;
         let stage = spec.borrower_stage as usize;
+        if fast && term == 1 && spec.first_loan_share <= 0.0 && spec.ip_pledge_share <= 0.0 {
+            // One class of loan, one loss, one step: the defaults are
+            // interchangeable, and the failure scan counts them.
+            let threshold = ws.failure_bits[0][0][stage];
+            let count = scan::count_failures(path_key ^ self.key, 0, spec.loans as u64, threshold);
+            let loss = spec.loan_size * spec.lgd;
+            ws.defaults.extend((0..count).map(|_| Default { step: 0, loss }));
+            return spec.loans as u64;
+        }
         if fast && term == 1 {
             let bits = ws.failure_bits[0];
             for i in 0..spec.loans as u64 {
@@ -491,38 +500,35 @@ mod tests {
     use crate::vehicles::VehicleKind;
 
     #[test]
-    fn the_one_step_loop_gives_the_general_loops_defaults() {
-        let text = r#"
-[simulation]
-years = 1
-steps_per_year = 1
-[vehicles.l]
-kind = "loan_program"
-loans = 5000
-pd = 0.05
-first_loan_share = 0.3
-ip_pledge_share = 0.4
-"#;
-        let scn = load_str(text, "t.toml", &[]).unwrap().scenario;
-        let VehicleKind::LoanProgram(l) = &scn.vehicles[0].kind else { panic!() };
-        let mut market = MarketPath::default();
-        let mut ws = LoanWorkspace::default();
-        let mut total = 0;
-        for p in 0..50 {
-            market.simulate(&scn.market, 1, 1, &mut stream(scn.seed, p, MARKET));
-            let pk = path_key(scn.seed, p);
-            let z = market.z[0];
-            ws.failure = vec![l.thresholds.map(|row| row.map(|c| scn.company_model.conditional_failure(c, z)))];
-            ws.failure_bits = vec![ws.failure[0].map(|r| r.map(failure_threshold_bits))];
-            let mut run = |fast: bool| {
-                ws.defaults.clear();
-                l.lean_defaults(pk, &market, &scn.company_model, &mut ws, 1, fast);
-                ws.defaults.iter().map(|d| (d.step, d.loss.to_bits())).collect::<Vec<_>>()
-            };
-            let (a, b) = (run(true), run(false));
-            assert_eq!(a, b, "path {p}");
-            total += a.len();
+    fn the_one_step_loops_give_the_general_loops_defaults() {
+        // With first-time and IP-backed borrowers (the per-loan fast loop)
+        // and without (the failure scan).
+        for attributes in ["first_loan_share = 0.3\nip_pledge_share = 0.4", ""] {
+            let text = format!(
+                "[simulation]\nyears = 1\nsteps_per_year = 1\n[vehicles.l]\nkind = \"loan_program\"\n\
+                 loans = 5003\npd = 0.05\n{attributes}\n"
+            );
+            let scn = load_str(&text, "t.toml", &[]).unwrap().scenario;
+            let VehicleKind::LoanProgram(l) = &scn.vehicles[0].kind else { panic!() };
+            let mut market = MarketPath::default();
+            let mut ws = LoanWorkspace::default();
+            let mut total = 0;
+            for p in 0..50 {
+                market.simulate(&scn.market, 1, 1, &mut stream(scn.seed, p, MARKET));
+                let pk = path_key(scn.seed, p);
+                let z = market.z[0];
+                ws.failure = vec![l.thresholds.map(|row| row.map(|c| scn.company_model.conditional_failure(c, z)))];
+                ws.failure_bits = vec![ws.failure[0].map(|r| r.map(failure_threshold_bits))];
+                let mut run = |fast: bool| {
+                    ws.defaults.clear();
+                    l.lean_defaults(pk, &market, &scn.company_model, &mut ws, 1, fast);
+                    ws.defaults.iter().map(|d| (d.step, d.loss.to_bits())).collect::<Vec<_>>()
+                };
+                let (a, b) = (run(true), run(false));
+                assert_eq!(a, b, "path {p}, {attributes:?}");
+                total += a.len();
+            }
+            assert!(total > 1000, "{total} defaults");
         }
-        assert!(total > 1000, "{total} defaults");
     }
 }

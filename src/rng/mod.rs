@@ -21,16 +21,27 @@ use std::convert::Infallible;
 
 use rand::TryRng;
 
+#[allow(unsafe_code)]
+pub mod scan;
+
 /// Component id of the economy (common factor and exit-market regimes).
 pub const MARKET: u64 = 0;
 
-const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
+/// SplitMix64's increment (the golden gamma); also spaces company keys.
+pub(crate) const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// Odd constant that spaces the starts of a component's step streams.
+pub(crate) const STEP_GAMMA: u64 = 0xD1B5_4A32_D192_ED03;
+
+/// SplitMix64 finaliser's multipliers.
+pub(crate) const MIX_M1: u64 = 0xBF58_476D_1CE4_E5B9;
+pub(crate) const MIX_M2: u64 = 0x94D0_49BB_1331_11EB;
 
 /// SplitMix64 finaliser: a bijective 64-bit mixer.
 #[inline]
 pub fn mix64(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z = (z ^ (z >> 30)).wrapping_mul(MIX_M1);
+    z = (z ^ (z >> 27)).wrapping_mul(MIX_M2);
     z ^ (z >> 31)
 }
 
@@ -101,13 +112,13 @@ pub fn stream(seed: u64, path: u64, component: u64) -> Stream {
 /// 2^64 states, so their short sequences do not meet.
 #[inline]
 pub fn step_stream(key: u64, step: u64) -> Stream {
-    Stream::from_key(key ^ step.wrapping_mul(0xD1B5_4A32_D192_ED03))
+    Stream::from_key(key ^ step.wrapping_mul(STEP_GAMMA))
 }
 
 /// The first draw of `step_stream(key, step)`, without building the stream.
 #[inline]
 pub fn first_draw(key: u64, step: u64) -> u64 {
-    mix64((key ^ step.wrapping_mul(0xD1B5_4A32_D192_ED03)).wrapping_add(GOLDEN))
+    mix64((key ^ step.wrapping_mul(STEP_GAMMA)).wrapping_add(GOLDEN))
 }
 
 /// A stable, well-mixed 64-bit identity for a vehicle, from its name in
