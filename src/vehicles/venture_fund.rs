@@ -257,8 +257,13 @@ impl VentureFund {
             // when a deal at that stage first needs it this step.
             let mut failure = [f64::NAN; 4];
 
+            // What is held at the end of the step: its cost (the fee base
+            // after the investment period) and its reported value (NAV),
+            // summed in the order of the deals (held ones, then new ones).
+            let (mut open_cost, mut nav) = (0.0, 0.0);
+
             // Existing holdings move first; deals made this step start next step.
-            for deal in ws.deals.iter_mut().filter(|d| d.open) {
+            for deal in ws.deals.iter_mut() {
                 out.company_steps += 1;
                 let stage = deal.company.stage as usize;
                 if failure[stage].is_nan() {
@@ -318,6 +323,11 @@ impl VentureFund {
                         }
                     }
                 }
+                if deal.open {
+                    open_cost += deal.cost;
+                    let held = if deal.company.status == Status::Listed { deal.unsold } else { deal.ownership };
+                    nav += held * deal.company.mark;
+                }
             }
 
             // New initial investments.
@@ -325,6 +335,7 @@ impl VentureFund {
                 let stage = pick_stage(&spec.stage_mix, next_deal, path_key, key);
                 let company = Company::enter(model, stage, company_key(path_key, key, next_deal as u64));
                 let ownership = (self.initial_ticket / company.value()).min(1.0);
+                let company_mark = company.mark;
                 ws.deals.push(Deal {
                     company,
                     ownership,
@@ -335,18 +346,11 @@ impl VentureFund {
                     per_sale: 0.0,
                     open: true,
                 });
+                open_cost += self.initial_ticket;
+                nav += ownership * company_mark;
                 calls += self.initial_ticket;
                 out.invested += self.initial_ticket;
                 next_deal += 1;
-            }
-
-            // One pass over what is held: its cost (the fee base after the
-            // investment period) and its reported value (NAV).
-            let (mut open_cost, mut nav) = (0.0, 0.0);
-            for d in ws.deals.iter().filter(|d| d.open) {
-                open_cost += d.cost;
-                let held = if d.company.status == Status::Listed { d.unsold } else { d.ownership };
-                nav += held * d.company.mark;
             }
             // Management fee: on commitment during the investment period,
             // then on the cost of unrealised holdings until the term ends.
