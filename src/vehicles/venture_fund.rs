@@ -92,6 +92,9 @@ struct Deal {
 #[derive(Debug, Clone)]
 pub struct FundWorkspace {
     deals: Vec<Deal>,
+    /// Per step of the fund's life: failure probability given the factor,
+    /// per stage.
+    failure: Vec<[f64; 4]>,
     waterfall: EuropeanWaterfall,
     /// Per absolute step: capital called from LPs.
     pub calls: Vec<f64>,
@@ -198,6 +201,7 @@ impl VentureFund {
     pub fn workspace(&self, horizon_steps: usize) -> FundWorkspace {
         FundWorkspace {
             deals: Vec::with_capacity(self.spec.deals as usize),
+            failure: Vec::with_capacity(horizon_steps),
             waterfall: EuropeanWaterfall::new(WaterfallTerms {
                 hurdle: self.spec.hurdle,
                 catch_up: self.spec.catch_up,
@@ -242,6 +246,12 @@ impl VentureFund {
         let mut out = FundOutcome::default();
         let mut reserve = self.reserve_budget;
         let mut next_deal = 0u32;
+        // Failure probability given the factor, per step and stage, in one
+        // pass before the deals need them: the evaluations are independent,
+        // so they overlap in the pipeline instead of each waiting inside the
+        // deal loop.
+        ws.failure.clear();
+        ws.failure.extend(market.z[start..end].iter().map(|&z| model.stage_failure(z)));
 
         for t in start..end {
             let age = (t - start) as u32;
@@ -253,9 +263,7 @@ impl VentureFund {
             // Closed deals are already counted; drop them so every loop
             // below sees open deals only.
             ws.deals.retain(|d| d.open);
-            // Failure probability given the factor, per stage, computed
-            // when a deal at that stage first needs it this step.
-            let mut failure = [f64::NAN; 4];
+            let failure = &ws.failure[t - start];
 
             // What is held at the end of the step: its cost (the fee base
             // after the investment period) and its reported value (NAV),
@@ -266,9 +274,6 @@ impl VentureFund {
             for deal in ws.deals.iter_mut() {
                 out.company_steps += 1;
                 let stage = deal.company.stage as usize;
-                if failure[stage].is_nan() {
-                    failure[stage] = model.conditional_failure(model.stages[stage].failure_threshold, z);
-                }
                 let p_fail = failure[stage];
                 match deal.company.step(model, t, z, regime, p_fail) {
                     Event::None => {}
