@@ -273,19 +273,22 @@ fn cumulative_bound(p: Poly<'_>) -> Option<usize> {
 
 /// The root when exactly one is known to exist (end signs differ).
 fn unique_root(p: Poly<'_>, s_lo: f64) -> Option<f64> {
-    let f0 = p.eval(0.0);
+    let (f0, slope) = p.eval_with_slope(0.0);
     if f0 == 0.0 {
         return Some(0.0);
     }
     // Between u = -inf (sign s_lo) and u = 0 there is a sign change iff f0
     // differs from s_lo; otherwise the root lies at u > 0.
     let dir = if same_sign(f0, s_lo) { 1.0 } else { -1.0 };
-    expand(p, 0.0, f0, dir)
+    // A Newton step from u = 0 starts the refinement near the root: fund
+    // rates are a few per cent per step, where P is close to linear in u.
+    expand(p, 0.0, f0, dir, -f0 / slope)
 }
 
 /// Step outwards from `u0` (with `f0 = P(u0) != 0`) in direction `dir` by
-/// 1, 2, 4, ... until the sign changes, then refine.
-fn expand(p: Poly<'_>, u0: f64, f0: f64, dir: f64) -> Option<f64> {
+/// 1, 2, 4, ... until the sign changes, then refine (from `guess` when it
+/// lies inside the bracket).
+fn expand(p: Poly<'_>, u0: f64, f0: f64, dir: f64, guess: f64) -> Option<f64> {
     let (mut u_in, mut f_in) = (u0, f0);
     let mut d = 1.0;
     while d <= MAX_EXPAND {
@@ -295,7 +298,11 @@ fn expand(p: Poly<'_>, u0: f64, f0: f64, dir: f64) -> Option<f64> {
             return Some(u);
         }
         if !same_sign(f, f0) {
-            return Some(if dir > 0.0 { refine(p, u_in, f_in, u, f) } else { refine(p, u, f, u_in, f_in) });
+            return Some(if dir > 0.0 {
+                refine(p, u_in, f_in, u, f, guess)
+            } else {
+                refine(p, u, f, u_in, f_in, guess)
+            });
         }
         u_in = u;
         f_in = f;
@@ -311,12 +318,14 @@ fn expand(p: Poly<'_>, u0: f64, f0: f64, dir: f64) -> Option<f64> {
 /// Numerical Recipes 9.4). Converges quadratically near a simple root,
 /// never worse than bisection; stops when the step falls below `U_TOL` or
 /// at floating-point resolution.
-fn refine(p: Poly<'_>, a: f64, fa: f64, b: f64, fb: f64) -> f64 {
+fn refine(p: Poly<'_>, a: f64, fa: f64, b: f64, fb: f64, guess: f64) -> f64 {
     debug_assert!(!same_sign(fa, fb));
     // Orient so that P(lo) < 0 < P(hi).
     let (mut lo, mut hi) = if fa < 0.0 { (a, b) } else { (b, a) };
     let _ = fb;
-    let mut x = 0.5 * (a + b);
+    // Start from the guess when it is strictly inside the bracket (NaN is
+    // not), else from the middle.
+    let mut x = if guess > a.min(b) && guess < a.max(b) { guess } else { 0.5 * (a + b) };
     let mut dx_old = (b - a).abs();
     let mut dx = dx_old;
     let (mut f, mut df) = p.eval_with_slope(x);
@@ -477,9 +486,9 @@ fn grid_scan(p: Poly<'_>, s_lo: f64, s_hi: f64) -> Irr {
     let u = match (roots, loc) {
         (0, _) => return Irr::NoRoot,
         (_, Loc::At(z)) => Some(z),
-        (_, Loc::Bracket(a, fa, b, fb)) => Some(refine(p, a, fa, b, fb)),
-        (_, Loc::BelowGrid(u0, f0)) => expand(p, u0, f0, -1.0),
-        (_, Loc::AboveGrid(u0, f0)) => expand(p, u0, f0, 1.0),
+        (_, Loc::Bracket(a, fa, b, fb)) => Some(refine(p, a, fa, b, fb, f64::NAN)),
+        (_, Loc::BelowGrid(u0, f0)) => expand(p, u0, f0, -1.0, f64::NAN),
+        (_, Loc::AboveGrid(u0, f0)) => expand(p, u0, f0, 1.0, f64::NAN),
     };
     to_irr(u)
 }
