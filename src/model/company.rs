@@ -327,7 +327,7 @@ impl Company {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn step_private(
         &mut self,
         model: &CompanyModel,
