@@ -177,7 +177,11 @@ impl CompanyModel {
     /// `conditional_failure` for the four stages' own thresholds.
     #[inline]
     pub fn stage_failure(&self, z: f64) -> [f64; 4] {
-        std::array::from_fn(|i| self.conditional_failure(self.stages[i].failure_threshold, z))
+        let mut p = [0.0; 4];
+        for (p, stage) in p.iter_mut().zip(&self.stages) {
+            *p = self.conditional_failure(stage.failure_threshold, z);
+        }
+        p
     }
 }
 
@@ -300,7 +304,7 @@ impl Company {
     /// Advance through step `t` in factor `z` and regime `regime`;
     /// `failure` is the company's per-step failure probability conditional
     /// on `z` (see `CompanyModel::conditional_failure`).
-    #[inline]
+    #[inline(always)]
     pub fn step(&mut self, model: &CompanyModel, t: usize, z: f64, regime: usize, failure: f64) -> Event {
         match self.status {
             Status::Private => self.step_private(model, t, z, regime, failure, true),
