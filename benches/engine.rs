@@ -24,7 +24,7 @@ fn company_step(c: &mut Criterion) {
     let key = vehicle_key("bench");
     const N: u64 = 1000;
     let mut companies: Vec<Company> = (0..N).map(|i| Company::enter(model, 1, company_key(0, key, i))).collect();
-    let p_fail = model.stage_failure(0.1)[1];
+    let p_fail = model.stage_failure(0.1, 0)[1];
     let mut t = 0usize;
     let mut g = c.benchmark_group("company");
     g.throughput(Throughput::Elements(N));

@@ -149,7 +149,7 @@ fn one_year_default_fractions_follow_vasicek() {
         market.simulate(&scn.market, 1, 1, &mut stream(scn.seed, p, MARKET));
         let mut failed = 0u64;
         let pk = path_key(scn.seed, p);
-        let p_fail = model.stage_failure(market.z[0])[0];
+        let p_fail = model.stage_failure(market.z[0], 0)[0];
         for i in 0..n {
             let mut c = Company::enter(model, 0, company_key(pk, key, i));
             if c.step(model, 0, market.z[0], market.regime[0] as usize, p_fail) == Event::Failed {

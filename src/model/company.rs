@@ -174,11 +174,12 @@ impl CompanyModel {
         }
     }
 
-    /// `conditional_failure` for the four stages' own thresholds.
+    /// `conditional_failure` for the stages' own thresholds, from stage
+    /// `from` up (earlier stages are left NaN, which fails no comparison).
     #[inline]
-    pub fn stage_failure(&self, z: f64) -> [f64; 4] {
-        let mut p = [0.0; 4];
-        for (p, stage) in p.iter_mut().zip(&self.stages) {
+    pub fn stage_failure(&self, z: f64, from: usize) -> [f64; 4] {
+        let mut p = [f64::NAN; 4];
+        for (p, stage) in p.iter_mut().zip(&self.stages).skip(from) {
             *p = self.conditional_failure(stage.failure_threshold, z);
         }
         p

@@ -158,6 +158,9 @@ pub struct VentureFund {
     reserve_budget: f64,
     lockup_steps: u32,
     sales: u32,
+    /// The earliest stage the fund invests at; companies only move up, so
+    /// no deal is ever at an earlier one.
+    lowest_stage: usize,
 }
 
 impl VentureFund {
@@ -174,6 +177,7 @@ impl VentureFund {
         let investable = spec.commitment * (1.0 - spec.management_fee * spec.term_years);
         let reserve_budget = investable * spec.reserve_ratio;
         let initial_ticket = (investable - reserve_budget) / spec.deals as f64;
+        let lowest_stage = spec.stage_mix.iter().position(|&p| p > 0.0).unwrap_or(0);
         VentureFund {
             spec,
             key,
@@ -185,6 +189,7 @@ impl VentureFund {
             reserve_budget,
             lockup_steps,
             sales,
+            lowest_stage,
         }
     }
 
@@ -246,12 +251,12 @@ impl VentureFund {
         let mut out = FundOutcome::default();
         let mut reserve = self.reserve_budget;
         let mut next_deal = 0u32;
-        // Failure probability given the factor, per step and stage, in one
-        // pass before the deals need them: the evaluations are independent,
+        // Failure probability given the factor, per step and stage held, in
+        // one pass before the deals need them: the evaluations are independent,
         // so they overlap in the pipeline instead of each waiting inside the
         // deal loop.
         ws.failure.clear();
-        ws.failure.extend(market.z[start..end].iter().map(|&z| model.stage_failure(z)));
+        ws.failure.extend(market.z[start..end].iter().map(|&z| model.stage_failure(z, self.lowest_stage)));
 
         for t in start..end {
             let age = (t - start) as u32;
@@ -275,6 +280,7 @@ impl VentureFund {
                 out.company_steps += 1;
                 let stage = deal.company.stage as usize;
                 let p_fail = failure[stage];
+                debug_assert!(!p_fail.is_nan(), "a deal below the fund's lowest stage");
                 match deal.company.step(model, t, z, regime, p_fail) {
                     Event::None => {}
                     Event::Failed => {
