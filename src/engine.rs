@@ -1,5 +1,6 @@
-//! The parallel Monte Carlo engine: paths in parallel on rayon, per-path
-//! metric rows collected in path order into an ndarray matrix.
+//! The parallel Monte Carlo engine: paths in parallel on a rayon pool (one
+//! worker per thread pulling blocks of paths), per-path metric rows
+//! collected in path order into an ndarray matrix.
 //!
 //! Fourth stage of the pipeline (scenario -> model/vehicles -> **engine** ->
 //! stats -> output). Paths are cut into fixed blocks of `BLOCK` rows that
@@ -10,10 +11,10 @@
 //! thread count: every random number comes from a stream keyed by (seed,
 //! path, component).
 
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use ndarray::Array2;
-use rayon::prelude::*;
 
 use crate::model::market::MarketPath;
 use crate::rng::{MARKET, path_key, stream};
@@ -196,22 +197,28 @@ pub fn run(scn: &Scenario, paths: u64, threads: usize, progress: &(dyn Fn(u64) +
     let mut data = vec![0.0f64; paths as usize * ncols];
     let done = AtomicU64::new(0);
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("thread pool");
-    let worker = pool.install(|| {
-        data.par_chunks_mut(BLOCK * ncols)
-            .enumerate()
-            .fold(
-                || Worker::new(scn, &layout),
-                |mut w, (block, rows)| {
-                    for (i, row) in rows.chunks_mut(ncols).enumerate() {
-                        w.path(scn, &layout, (block * BLOCK + i) as u64, row);
-                    }
-                    let n = (rows.len() / ncols) as u64;
-                    progress(done.fetch_add(n, Ordering::Relaxed) + n);
-                    w
-                },
-            )
-            .reduce(|| Worker::new(scn, &layout), Worker::merge)
+    // One worker (buffers, sketches, counters) per thread, each taking the
+    // next block from a shared queue until none is left. A fold over rayon's
+    // adaptive splits would build a worker per split instead, and with many
+    // threads hundreds of them (each with a full set of sketches) lived at
+    // once and were merged at the end.
+    let queue = Mutex::new(data.chunks_mut(BLOCK * ncols).enumerate());
+    let workers = pool.broadcast(|_| {
+        let mut w = Worker::new(scn, &layout);
+        loop {
+            // The lock is held only to take the next block.
+            let next = queue.lock().expect("block queue").next();
+            let Some((block, rows)) = next else { break };
+            for (i, row) in rows.chunks_mut(ncols).enumerate() {
+                w.path(scn, &layout, (block * BLOCK + i) as u64, row);
+            }
+            let n = (rows.len() / ncols) as u64;
+            progress(done.fetch_add(n, Ordering::Relaxed) + n);
+        }
+        w
     });
+    // Integer counts: the merge order does not matter (thread order here).
+    let worker = workers.into_iter().reduce(Worker::merge).expect("at least one thread");
     let h = scn.horizon_steps();
     let mut sketches = worker.sketches.into_iter();
     let series = layout
