@@ -1,25 +1,62 @@
-//! Criterion benchmarks of the hot paths: one company step, one venture
-//! fund path, and the IRR solver. Throughput is reported per element
-//! (company-steps, paths, solves). Run: `cargo bench --bench engine`.
+//! Criterion benchmarks: the two reference workloads of the performance
+//! issue end to end on one thread (`scenarios/bench_loans.toml`, 10,000
+//! one-year loans; `scenarios/bench_fund.toml`, a 30-deal fund over 12
+//! years quarterly), and the hot paths inside them: the loans' failure
+//! scan, one company step, one venture fund path, and the IRR solver.
+//! Throughput is reported per element (paths, loans, company-steps,
+//! solves). Run: `cargo bench --bench engine`.
 
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use fundsim::engine;
 use fundsim::finance::irr::irr_annual;
 use fundsim::model::company::Company;
 use fundsim::model::market::MarketPath;
-use fundsim::rng::{MARKET, company_key, path_key, stream, vehicle_key};
+use fundsim::rng::scan::count_failures;
+use fundsim::rng::{MARKET, company_key, path_key, splitmix64, stream, vehicle_key};
 use fundsim::scenario::{Scenario, load};
 use fundsim::vehicles::PathContext;
 use fundsim::vehicles::venture_fund::DealCounts;
 
-fn shipped() -> Scenario {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/venture_fund.toml");
-    load(std::path::Path::new(path), &[]).expect("shipped scenario").scenario
+fn scenario(file: &str) -> Scenario {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(file);
+    load(&path, &[]).expect("shipped scenario").scenario
+}
+
+/// Workloads (a) and (b) through the engine (no outputs written), as
+/// `fundsim bench` runs them, on one thread.
+fn reference_workloads(c: &mut Criterion) {
+    let mut g = c.benchmark_group("reference");
+    g.sample_size(20);
+    for (name, file, paths) in
+        [("a_loans_10000_one_year", "bench_loans.toml", 512), ("b_fund_30_deals_12y_quarterly", "bench_fund.toml", 256)]
+    {
+        let scn = scenario(file);
+        g.throughput(Throughput::Elements(paths));
+        g.bench_function(name, |b| b.iter(|| black_box(engine::run(&scn, paths, 1, &|_| {}))));
+    }
+    g.finish();
+}
+
+/// Workload (a)'s inner loop: the failure test of 10,000 one-step loans.
+fn failure_scan(c: &mut Criterion) {
+    let mut g = c.benchmark_group("loans");
+    g.throughput(Throughput::Elements(10_000));
+    let mut path = 0u64;
+    // p = 2 %.
+    let threshold = (0.02f64 * 4_294_967_296.0).ceil() as u64;
+    g.bench_function("failure_scan_10000_loans", |b| {
+        b.iter(|| {
+            path += 1;
+            black_box(count_failures(splitmix64(path), 0, 10_000, threshold))
+        })
+    });
+    g.finish();
 }
 
 fn company_step(c: &mut Criterion) {
-    let scn = shipped();
+    let scn = scenario("venture_fund.toml");
     let model = &scn.company_model;
     let key = vehicle_key("bench");
     const N: u64 = 1000;
@@ -43,7 +80,7 @@ fn company_step(c: &mut Criterion) {
 }
 
 fn fund_path(c: &mut Criterion) {
-    let scn = shipped();
+    let scn = scenario("venture_fund.toml");
     let v = &scn.vehicles[0];
     let h = scn.horizon_steps();
     let mut ws = v.workspace(h);
@@ -94,5 +131,5 @@ fn irr(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, company_step, fund_path, irr);
+criterion_group!(benches, reference_workloads, failure_scan, company_step, fund_path, irr);
 criterion_main!(benches);
