@@ -14,7 +14,7 @@
 //! integer-exact, so their results are identical (tested here on random
 //! keys, thresholds and lengths, and by the loan tests end to end).
 
-use super::{GOLDEN, MIX_M1, MIX_M2, STEP_GAMMA, first_draw};
+use super::{GOLDEN, first_draw};
 
 /// The number of `i < n` such that company `i` fails in step `step`: the
 /// high 32 bits of `first_draw(company_key(path_key, vehicle, i), step)`
@@ -41,7 +41,8 @@ fn scalar_count(base: u64, step: u64, from: u64, n: u64, threshold: u64) -> u64 
 mod avx2 {
     use std::arch::x86_64::*;
 
-    use super::{GOLDEN, MIX_M1, MIX_M2, STEP_GAMMA, scalar_count};
+    use super::scalar_count;
+    use crate::rng::{GOLDEN, MIX_M1, MIX_M2, STEP_GAMMA};
 
     /// Low 64 bits of `z * c` in each lane. AVX2 has no 64-bit lane
     /// multiply; with z = zh 2^32 + zl and c = ch 2^32 + cl, the product
