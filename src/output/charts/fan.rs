@@ -8,7 +8,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::style::{self, Style, series_info};
-use super::{ChartError, Ctx, DrawResult, Figure, Section, fail, frame, house_mesh, plot_area};
+use super::{ChartError, Ctx, DrawResult, Figure, Section, fail, frame, house_legend, house_mesh, plot_area};
 
 /// One fan chart: per step (year, [p05, p25, p50, p75, p95]).
 #[derive(Debug, Clone)]
@@ -88,17 +88,7 @@ impl Figure for Fan {
             .map_err(fail)?
             .label("Median")
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 28, y)], style::MEDIAN.stroke_width(3)));
-        chart
-            .configure_series_labels()
-            .position(self.legend_corner())
-            .margin(16)
-            .legend_area_size(40)
-            .label_font(st.font(style::LEGEND_SIZE))
-            .background_style(WHITE.mix(0.9))
-            .border_style(style::GRID)
-            .draw()
-            .map_err(fail)?;
-        Ok(())
+        house_legend(&mut chart, st, self.legend_corner())
     }
 }
 

@@ -296,6 +296,25 @@ where
         .axis_desc_style(st.font(style::AXIS_DESC_SIZE))
 }
 
+/// The house legend: a white box with a grid-coloured border at
+/// `position`, legend-size labels.
+pub fn house_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    st: &Style,
+    position: SeriesLabelPosition,
+) -> DrawResult {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .margin(16)
+        .legend_area_size(40)
+        .label_font(st.font(style::LEGEND_SIZE))
+        .background_style(WHITE.mix(0.9))
+        .border_style(style::GRID)
+        .draw()
+        .map_err(fail)
+}
+
 /// A number of paths with a thousands separator: `20,000`.
 pub fn count(n: usize) -> String {
     let s = n.to_string();

@@ -13,7 +13,7 @@ use plotters::prelude::*;
 use super::data::Sweep;
 use super::histogram::wanted;
 use super::style::{self, Role, Style, Unit, capital, metric_info};
-use super::{ChartError, Ctx, DrawResult, Figure, Section, count, fail, frame, house_mesh, plot_area};
+use super::{ChartError, Ctx, DrawResult, Figure, Section, count, fail, frame, house_legend, house_mesh, plot_area};
 
 /// One line of a lever chart: per x (mean, p05, p95).
 #[derive(Debug, Clone)]
@@ -93,17 +93,7 @@ impl Figure for LeverChart {
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 28, y)], c.stroke_width(3)));
             chart.draw_series(mean.iter().map(|&p| Circle::new(p, 6, c.filled()))).map_err(fail)?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .margin(16)
-            .legend_area_size(40)
-            .label_font(st.font(style::LEGEND_SIZE))
-            .background_style(WHITE.mix(0.9))
-            .border_style(style::GRID)
-            .draw()
-            .map_err(fail)?;
-        Ok(())
+        house_legend(&mut chart, st, SeriesLabelPosition::UpperRight)
     }
 }
 
@@ -161,17 +151,7 @@ impl Figure for Cdfs {
                 .label(label.clone())
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 28, y)], c.stroke_width(3)));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .margin(16)
-            .legend_area_size(40)
-            .label_font(st.font(style::LEGEND_SIZE))
-            .background_style(WHITE.mix(0.9))
-            .border_style(style::GRID)
-            .draw()
-            .map_err(fail)?;
-        Ok(())
+        house_legend(&mut chart, st, SeriesLabelPosition::LowerRight)
     }
 }
 
