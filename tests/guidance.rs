@@ -128,9 +128,7 @@ fn leverage_and_tolerance_are_as_defined() {
 /// tests/model.rs). Pro rata: the government pays 25 and gets 65; private
 /// LPs pay 75 and get 195.
 fn deterministic() -> String {
-    format!(
-        "name = \"deterministic guidance\"\n[simulation]\npaths = 8\nyears = 12\nsteps_per_year = 1\n{DETERMINISTIC_ECONOMY}{GUIDANCE}"
-    )
+    deterministic_scenario("deterministic guidance", 8, TRIPLES_IN_NINE_YEARS, GUIDANCE)
 }
 
 const GUIDANCE: &str = r#"

@@ -2,7 +2,7 @@
 //! worked by hand, and Vasicek's large-portfolio default distribution.
 
 mod common;
-use common::{DETERMINISTIC_ECONOMY, col};
+use common::{TRIPLES_IN_NINE_YEARS, col, deterministic_scenario};
 use fundsim::engine;
 use fundsim::model::company::{Company, Event};
 use fundsim::model::market::MarketPath;
@@ -15,9 +15,7 @@ use fundsim::scenario::load_str;
 /// company's value grows by exp(ln 3 / 9) a year for the 9 steps it lives,
 /// and the fund sells at the end of year 10 (age 9) for 10 % of 3,000 = 300.
 fn deterministic() -> String {
-    format!(
-        "name = \"deterministic\"\n[simulation]\npaths = 64\nseed = 1\nyears = 12\nsteps_per_year = 1\n{DETERMINISTIC_ECONOMY}{FUND}"
-    )
+    deterministic_scenario("deterministic", 64, TRIPLES_IN_NINE_YEARS, FUND)
 }
 
 const FUND: &str = r#"

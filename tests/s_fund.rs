@@ -21,24 +21,11 @@ fn run(text: &str, sets: &[&str]) -> Results {
 /// cost of 80) at steps 1-9. At age 9 the holding is sold at haircut 1.5:
 /// 8 % x 1,000 x 1.5 = 120, all to LPs (carry 0). The S fund buys the whole
 /// interest (stake 1) at age 5, the end of step 4, with no fees or carry.
-const DETERMINISTIC: &str = r#"
-name = "deterministic S fund"
-[simulation]
-paths = 8
-years = 12
-steps_per_year = 1
-[market.regimes]
-valuation_multiplier = [1.0, 1.0, 1.0]
-acquisition_multiplier = [1.0, 1.0, 1.0]
-[stages.seed]
-failure_rate = 0.0
-ipo_rate = 0.0
-acquisition_rate = 0.0
-next_round_rate = 0.0
-entry_valuation = 1000.0
-entry_valuation_sigma = 0.0
-value_drift = 0.0
-value_vol = 0.0
+fn deterministic() -> String {
+    deterministic_scenario("deterministic S fund", 8, 0.0, S_FUND)
+}
+
+const S_FUND: &str = r#"
 [vehicles.s]
 kind = "s_fund"
 funds = 1
@@ -63,7 +50,7 @@ carry = 0.0
 
 #[test]
 fn worked_purchase_at_nav_with_no_discount() {
-    let r = run(DETERMINISTIC, &[]);
+    let r = run(&deterministic(), &[]);
     // NAV at the end of step 4 = 8 % x 1,000 = 80 (marks equal value), all
     // of it the LPs' (no carry): price 80.
     assert!(close(one(&r, "s.price"), 80.0));
@@ -86,12 +73,12 @@ fn worked_purchase_at_nav_with_no_discount() {
 #[test]
 fn worked_purchase_at_a_discount() {
     // 20 % off: price 64; gross TVPI 120 / (64 + 8).
-    let r = run(DETERMINISTIC, &["vehicles.s.discount=0.2"]);
+    let r = run(&deterministic(), &["vehicles.s.discount=0.2"]);
     assert!(close(one(&r, "s.price"), 64.0));
     assert!(close(one(&r, "s.price_to_nav"), 0.8));
     assert!(close(one(&r, "s.buyer_gross_tvpi"), 120.0 / 72.0));
     // The transfer-pilot cut narrows the discount: 0.2 - 0.05.
-    let r = run(DETERMINISTIC, &["vehicles.s.discount=0.2", "vehicles.s.transfer_pilot_discount_cut=0.05"]);
+    let r = run(&deterministic(), &["vehicles.s.discount=0.2", "vehicles.s.transfer_pilot_discount_cut=0.05"]);
     assert!(close(one(&r, "s.price_to_nav"), 0.85));
 }
 
@@ -102,7 +89,7 @@ fn price_to_value_departs_from_price_to_nav_by_the_mark_staleness() {
     // in steps 1-4). With no carry the LPs' shares are the NAVs
     // themselves, so price_to_value = price_to_nav x e^(-4 g).
     let g: f64 = 0.1;
-    let r = run(DETERMINISTIC, &[&format!("stages.seed.value_drift={g}"), "vehicles.s.discount=0.1"]);
+    let r = run(&deterministic(), &[&format!("stages.seed.value_drift={g}"), "vehicles.s.discount=0.1"]);
     let (ptn, ptv) = (one(&r, "s.price_to_nav"), one(&r, "s.price_to_value"));
     assert!(close(ptn, 0.9));
     assert!(close(ptv, 0.9 * (-4.0 * g).exp()), "{ptv}");

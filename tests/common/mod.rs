@@ -93,11 +93,22 @@ pub fn mean_se(x: &[f64]) -> (f64, f64) {
     (m, sd / n.sqrt())
 }
 
-/// A deterministic economy for hand-worked examples: exits at valuation
-/// multiplier 1 in every regime, and a seed company entering at 1,000 with
-/// no failure, exit or round hazards and no volatility, its value growing
-/// by ln(3)/9 a year (3x in 9 years).
-pub const DETERMINISTIC_ECONOMY: &str = r#"
+/// ln(3)/9: a value growing at this continuous rate triples in 9 years.
+pub const TRIPLES_IN_NINE_YEARS: f64 = 0.122_068_032_074_234_42;
+
+/// A scenario for hand-worked examples: `paths` paths of 12 annual steps in
+/// a deterministic economy (exits at valuation multiplier 1 in every
+/// regime; a seed company entering at 1,000 with no failure, exit or round
+/// hazards and no volatility, its value growing at `drift` a year), then
+/// the `vehicles` tables.
+pub fn deterministic_scenario(name: &str, paths: u32, drift: f64, vehicles: &str) -> String {
+    format!(
+        r#"name = "{name}"
+[simulation]
+paths = {paths}
+seed = 1
+years = 12
+steps_per_year = 1
 [market.regimes]
 valuation_multiplier = [1.0, 1.0, 1.0]
 acquisition_multiplier = [1.0, 1.0, 1.0]
@@ -108,9 +119,11 @@ acquisition_rate = 0.0
 next_round_rate = 0.0
 entry_valuation = 1000.0
 entry_valuation_sigma = 0.0
-value_drift = 0.12206803207423442   # ln(3)/9
+value_drift = {drift:?}
 value_vol = 0.0
-"#;
+{vehicles}"#
+    )
+}
 
 /// A small loan programme with a two-key sweep grid (2 x 2 variants).
 pub const SMALL_SWEEP: &str = r#"
