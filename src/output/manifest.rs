@@ -5,10 +5,13 @@
 use std::io;
 use std::path::Path;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-#[derive(Debug, Clone, Serialize)]
+/// Written by `run`; read back by `plot` and the report (missing fields
+/// read as empty or zero).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Manifest {
     pub fundsim_version: String,
     pub scenario_name: String,

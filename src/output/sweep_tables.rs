@@ -87,26 +87,28 @@ impl Swing {
     }
 }
 
+/// Columns of `sensitivity.csv` (the chart reader takes them from here).
+pub const SENSITIVITY_HEADER: [&str; 13] = [
+    "lever",
+    "low",
+    "high",
+    "target",
+    "base_mean",
+    "low_mean",
+    "high_mean",
+    "low_diff",
+    "low_diff_se",
+    "high_diff",
+    "high_diff_se",
+    "swing",
+    "swing_se",
+];
+
 /// `sensitivity.csv`: the tornado table, largest swing first.
 pub fn write_sensitivity(path: &Path, target: &str, swings: &mut [Swing]) -> io::Result<()> {
     swings.sort_by(|a, b| b.swing.abs().total_cmp(&a.swing.abs()));
     let mut w = csv::Writer::from_path(path).map_err(io::Error::other)?;
-    w.write_record([
-        "lever",
-        "low",
-        "high",
-        "target",
-        "base_mean",
-        "low_mean",
-        "high_mean",
-        "low_diff",
-        "low_diff_se",
-        "high_diff",
-        "high_diff_se",
-        "swing",
-        "swing_se",
-    ])
-    .map_err(io::Error::other)?;
+    w.write_record(SENSITIVITY_HEADER).map_err(io::Error::other)?;
     for s in swings.iter() {
         w.write_record([
             s.key.clone(),

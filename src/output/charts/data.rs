@@ -8,8 +8,6 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
-
 use super::ChartError;
 
 /// A CSV file: header and rows as text, with typed accessors.
@@ -77,24 +75,7 @@ impl Table {
 }
 
 /// The reproducibility facts of `manifest.json` that charts and report use.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
-pub struct Manifest {
-    pub fundsim_version: String,
-    pub scenario_name: String,
-    pub scenario_description: String,
-    pub scenario_file: String,
-    pub scenario_sha256: String,
-    pub sets: Vec<String>,
-    pub seed: u64,
-    pub paths: u64,
-    pub threads: u64,
-    pub steps_per_year: u64,
-    pub years: u64,
-    pub generator: String,
-    pub wall_seconds: f64,
-    pub scenario: String,
-}
+pub use crate::output::manifest::Manifest;
 
 impl Manifest {
     pub fn read(path: &Path) -> Result<Manifest, ChartError> {
@@ -430,19 +411,10 @@ pub struct SwingRow {
 /// `sensitivity.csv`, in file order (largest swing first); absent means
 /// no `[sensitivity]`.
 pub fn read_sensitivity(path: &Path) -> Result<Vec<SwingRow>, ChartError> {
-    let nums = [
-        "base_mean",
-        "low_mean",
-        "high_mean",
-        "low_diff",
-        "low_diff_se",
-        "high_diff",
-        "high_diff_se",
-        "swing",
-        "swing_se",
-    ];
-    let mut cols = vec!["lever", "low", "high", "target"];
-    cols.extend(nums);
+    // The writer's header: four text columns, then the nine numbers in
+    // `SwingRow` order.
+    let cols = crate::output::sweep_tables::SENSITIVITY_HEADER;
+    let nums = &cols[4..];
     let t = match Table::read(path, &cols) {
         Err(ChartError::Missing { .. }) => return Ok(Vec::new()),
         other => other?,
