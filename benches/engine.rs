@@ -17,7 +17,7 @@ use fundsim::rng::scan::count_failures;
 use fundsim::rng::{MARKET, company_key, path_key, splitmix64, stream, vehicle_key};
 use fundsim::scenario::{Scenario, load};
 use fundsim::vehicles::PathContext;
-use fundsim::vehicles::venture_fund::DealCounts;
+use fundsim::vehicles::equity::DealCounts;
 
 fn scenario(file: &str) -> Scenario {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(file);

@@ -20,8 +20,9 @@ use crate::model::market::MarketPath;
 use crate::rng::{MARKET, path_key, stream};
 use crate::scenario::Scenario;
 use crate::stats::sketch::QuantileSketch;
-use crate::vehicles::venture_fund::DealCounts;
-use crate::vehicles::{Amount, FiscalRole, MetricKind, PathContext, Workspace};
+use crate::vehicles::catalogue::{self, MetricKind, Unit};
+use crate::vehicles::equity::DealCounts;
+use crate::vehicles::{Amount, FiscalRole, PathContext, Workspace};
 
 /// Paths per block of work.
 pub const BLOCK: usize = 64;
@@ -36,6 +37,7 @@ pub struct Column {
     pub vehicle: String,
     pub metric: String,
     pub kind: MetricKind,
+    pub unit: Unit,
 }
 
 /// One per-step series of one vehicle, summarised by sketches.
@@ -59,19 +61,6 @@ pub struct Results {
     /// Company-steps and loan-steps simulated, all vehicles.
     pub work: u64,
 }
-
-/// The `total.*` columns that follow the vehicles' own (MODEL.md 5): the
-/// package's fiscal cost, what it mobilises, and the efficiency ratios,
-/// defined in a path only when its fiscal cost is positive.
-pub const TOTAL_METRICS: [(&str, MetricKind); 7] = [
-    ("fiscal_cost", MetricKind::Loss),
-    ("private_capital", MetricKind::Plain),
-    ("credit", MetricKind::Plain),
-    ("firms_financed", MetricKind::Plain),
-    ("private_per_fiscal_yuan", MetricKind::Plain),
-    ("credit_per_fiscal_yuan", MetricKind::Plain),
-    ("firms_per_million_fiscal", MetricKind::Plain),
-];
 
 /// The layout of a scenario's row and series, computed once.
 struct Layout {
@@ -108,16 +97,21 @@ impl Layout {
                 },
             });
             for m in v.metrics() {
-                columns.push(Column { vehicle: v.name.clone(), metric: m.name.to_string(), kind: m.kind });
+                columns.push(Column {
+                    vehicle: v.name.clone(),
+                    metric: m.name.to_string(),
+                    kind: m.kind,
+                    unit: m.unit,
+                });
             }
             series_offsets.push(series_names.len());
             for s in v.series() {
-                series_names.push((v.name.clone(), s.to_string()));
+                series_names.push((v.name.clone(), s.name.to_string()));
             }
         }
         let totals = columns.len();
-        for (metric, kind) in TOTAL_METRICS {
-            columns.push(Column { vehicle: "total".into(), metric: metric.into(), kind });
+        for m in &catalogue::TOTALS {
+            columns.push(Column { vehicle: "total".into(), metric: m.name.into(), kind: m.kind, unit: m.unit });
         }
         Layout { columns, offsets, fiscal, totals, series_offsets, series_names }
     }

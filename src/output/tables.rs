@@ -12,7 +12,7 @@ use crate::scenario::Scenario;
 use crate::stats::risk::{LEVELS, risk_measures};
 use crate::stats::summary::{QUANTILES, summarize};
 use crate::vehicles::MetricKind;
-use crate::vehicles::venture_fund::{MULTIPLE_BUCKETS, ROUTES};
+use crate::vehicles::equity::{MULTIPLE_BUCKETS, ROUTES};
 
 /// Quantiles of each step in `timeseries.csv`.
 pub const SERIES_QUANTILES: [f64; 5] = [0.05, 0.25, 0.50, 0.75, 0.95];

@@ -9,9 +9,7 @@
 
 pub mod error;
 pub mod raw;
-pub mod raw_vehicles;
 pub mod validate;
-pub mod validate_vehicles;
 
 use std::path::Path;
 
@@ -21,10 +19,10 @@ use toml_edit::{DocumentMut, Item, Table};
 use crate::model::company::{CompanyModel, StageParams};
 use crate::model::market::Market;
 use crate::model::policy::Policy;
-use crate::vehicles::Vehicle;
+use crate::vehicles::{KINDS, RawVehicle, Vehicle};
 pub use error::{InputError, InputErrors, Origin};
-use raw::{RawGuidanceFund, RawLoanProgram, RawSFund, RawScenario, RawVentureFund};
-use validate::{RawVehicle, Validator};
+use raw::RawScenario;
+use validate::Validator;
 
 /// A checked scenario, ready to simulate.
 #[derive(Debug, Clone)]
@@ -145,50 +143,22 @@ pub fn load_str(source: &str, file: &str, sets: &[String]) -> Result<Loaded, Inp
             continue;
         }
         let kind = value.get("kind").and_then(|k| k.as_str()).unwrap_or("");
-        match kind {
-            "venture_fund" => {
-                let (f, mut e) = deserialize_collecting::<RawVentureFund, _>(value.clone(), &prefix, &locate);
-                errors.append(&mut e);
-                if let Some(f) = f {
-                    vehicles.push((name.clone(), RawVehicle::VentureFund(f)));
+        match RawVehicle::read(kind, &prefix, value, &locate) {
+            Some((read, mut found)) => {
+                errors.append(&mut found);
+                if let Some(read) = read {
+                    vehicles.push((name.clone(), read));
                 }
             }
-            "loan_program" => {
-                let (l, mut e) = deserialize_collecting::<RawLoanProgram, _>(value.clone(), &prefix, &locate);
-                errors.append(&mut e);
-                if let Some(l) = l {
-                    vehicles.push((name.clone(), RawVehicle::LoanProgram(l)));
-                }
+            None => {
+                let kinds: Vec<String> = KINDS.iter().map(|k| format!("{:?}", k.kind)).collect();
+                errors.push(InputError {
+                    key: format!("{prefix}.kind"),
+                    value: value.get("kind").map(|k| k.to_string()).unwrap_or_default(),
+                    rule: format!("must be one of {}", kinds.join(", ")),
+                    origin: locate(&format!("{prefix}.kind")),
+                })
             }
-            "guidance_fund" => {
-                if value.get("subfund").and_then(|t| t.get("commitment")).is_some() {
-                    let key = format!("{prefix}.subfund.commitment");
-                    errors.push(InputError {
-                        origin: locate(&key),
-                        key,
-                        value: String::new(),
-                        rule: "is derived as government_capital / (subfunds x government_share); remove it".into(),
-                    });
-                }
-                let (g, mut e) = deserialize_collecting::<RawGuidanceFund, _>(value.clone(), &prefix, &locate);
-                errors.append(&mut e);
-                if let Some(g) = g {
-                    vehicles.push((name.clone(), RawVehicle::GuidanceFund(g)));
-                }
-            }
-            "s_fund" => {
-                let (f, mut e) = deserialize_collecting::<RawSFund, _>(value.clone(), &prefix, &locate);
-                errors.append(&mut e);
-                if let Some(f) = f {
-                    vehicles.push((name.clone(), RawVehicle::SFund(f)));
-                }
-            }
-            _ => errors.push(InputError {
-                key: format!("{prefix}.kind"),
-                value: value.get("kind").map(|k| k.to_string()).unwrap_or_default(),
-                rule: "must be one of \"venture_fund\", \"guidance_fund\", \"s_fund\", \"loan_program\"".into(),
-                origin: locate(&format!("{prefix}.kind")),
-            }),
         }
     }
 
@@ -215,31 +185,13 @@ fn resolve(raw: &RawScenario, vehicles: &[(String, RawVehicle)]) -> String {
             }
         }
     }
-    full.vehicles = vehicles
-        .iter()
-        .filter_map(|(name, v)| {
-            let value = match v {
-                RawVehicle::VentureFund(f) => toml::Value::try_from(f).ok()?,
-                RawVehicle::LoanProgram(l) => toml::Value::try_from(l).ok()?,
-                RawVehicle::SFund(f) => toml::Value::try_from(f).ok()?,
-                RawVehicle::GuidanceFund(g) => {
-                    let mut value = toml::Value::try_from(g).ok()?;
-                    // The sub-fund commitment is derived, not a key.
-                    if let Some(sub) = value.get_mut("subfund").and_then(|s| s.as_table_mut()) {
-                        sub.remove("commitment");
-                    }
-                    value
-                }
-            };
-            Some((name.clone(), value))
-        })
-        .collect();
+    full.vehicles = vehicles.iter().filter_map(|(name, v)| Some((name.clone(), v.resolved()?))).collect();
     toml::to_string(&full).unwrap_or_default()
 }
 
 /// Deserialise `T`, collecting every unknown key (as an error each) and
 /// the first type error with its key path.
-fn deserialize_collecting<'de, T, D>(
+pub(crate) fn deserialize_collecting<'de, T, D>(
     de: D,
     prefix: &str,
     locate: &dyn Fn(&str) -> Origin,

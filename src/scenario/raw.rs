@@ -11,7 +11,6 @@
 
 use indexmap::IndexMap;
 
-pub use super::raw_vehicles::*;
 use serde::{Deserialize, Serialize};
 
 /// The whole scenario file.

@@ -12,15 +12,8 @@ use crate::model::policy::Policy;
 use crate::rng::vehicle_key;
 use crate::scenario::Scenario;
 use crate::scenario::error::{InputError, Origin};
-use crate::scenario::raw::{
-    RawGuidanceFund, RawLoanProgram, RawMarket, RawPolicy, RawSFund, RawScenario, RawStage, RawVentureFund,
-};
-use crate::scenario::validate_vehicles::{guidance_fund_spec, loan_program_spec, s_fund_spec, venture_fund_spec};
-use crate::vehicles::guidance_fund::{GuidanceFund, GuidanceFundSpec};
-use crate::vehicles::loan_program::{LoanProgram, LoanProgramSpec};
-use crate::vehicles::s_fund::{SFund, SFundSpec};
-use crate::vehicles::venture_fund::{VentureFund, VentureFundSpec};
-use crate::vehicles::{Vehicle, VehicleKind};
+use crate::scenario::raw::{RawMarket, RawPolicy, RawScenario, RawStage};
+use crate::vehicles::{BuildContext, RawVehicle, ScenarioFacts, Vehicle, catalogue};
 
 /// Tolerance for probabilities that must add up to 1.
 pub const SUM_TOL: f64 = 1e-9;
@@ -105,7 +98,11 @@ pub fn fmt_list(x: &[f64]) -> String {
 }
 
 /// Validate everything but the vehicles, then each vehicle.
-pub fn scenario(raw: &RawScenario, v: &mut Validator<'_>, vehicles: Vec<(String, RawVehicle)>) -> Option<Scenario> {
+pub(crate) fn scenario(
+    raw: &RawScenario,
+    v: &mut Validator<'_>,
+    vehicles: Vec<(String, RawVehicle)>,
+) -> Option<Scenario> {
     let sim = &raw.simulation;
     let paths = v.integer("simulation.paths", sim.paths, 1, 1_000_000_000) as u64;
     let seed = v.integer("simulation.seed", sim.seed, 0, i64::MAX) as u64;
@@ -124,17 +121,14 @@ pub fn scenario(raw: &RawScenario, v: &mut Validator<'_>, vehicles: Vec<(String,
     if vehicles.is_empty() && raw.vehicles.is_empty() {
         v.fail("vehicles", "", "at least one vehicle is needed, e.g. [vehicles.fund] with kind = \"venture_fund\"");
     }
-    let mut built = Vec::new();
-    for (name, rv) in vehicles {
-        let prefix = format!("vehicles.{name}");
-        let spec = match rv {
-            RawVehicle::VentureFund(f) => Spec::VentureFund(venture_fund_spec(&prefix, &f, v)),
-            RawVehicle::LoanProgram(l) => Spec::LoanProgram(loan_program_spec(&prefix, &l, years, v)),
-            RawVehicle::GuidanceFund(g) => Spec::GuidanceFund(guidance_fund_spec(&prefix, &g, v)),
-            RawVehicle::SFund(f) => Spec::SFund(s_fund_spec(&prefix, &f, market.regimes.len(), years, v)),
-        };
-        built.push((name, spec));
-    }
+    let facts = ScenarioFacts { years, regimes: market.regimes.len() };
+    let built: Vec<_> = vehicles
+        .into_iter()
+        .map(|(name, raw)| {
+            let spec = raw.validate(&format!("vehicles.{name}"), &facts, v);
+            (name, spec)
+        })
+        .collect();
     if !v.errors.is_empty() {
         return None;
     }
@@ -143,14 +137,14 @@ pub fn scenario(raw: &RawScenario, v: &mut Validator<'_>, vehicles: Vec<(String,
     let vehicles: Vec<Vehicle> = built
         .into_iter()
         .map(|(name, spec)| {
-            let key = vehicle_key(&name);
-            let kind = match spec {
-                Spec::VentureFund(s) => VehicleKind::VentureFund(VentureFund::new(s, key, k, lockup, sales)),
-                Spec::LoanProgram(s) => VehicleKind::LoanProgram(LoanProgram::new(s, key, &company_model)),
-                Spec::GuidanceFund(s) => VehicleKind::GuidanceFund(GuidanceFund::new(s, key, k, lockup, sales)),
-                Spec::SFund(s) => VehicleKind::SFund(SFund::new(s, key, k, lockup, sales)),
+            let cx = BuildContext {
+                key: vehicle_key(&name),
+                steps_per_year: k,
+                lockup_steps: lockup,
+                sales,
+                model: &company_model,
             };
-            Vehicle { name, kind }
+            Vehicle { kind: spec.build(&cx), name }
         })
         .collect();
     let (sweeps, sensitivity) = experiments(raw, &vehicles, v);
@@ -221,7 +215,7 @@ fn experiments(
     let sensitivity = raw.sensitivity.as_ref().map(|sens| {
         let (vehicle, metric) = sens.target.split_once('.').unwrap_or(("", ""));
         let known = if vehicle == "total" {
-            crate::engine::TOTAL_METRICS.iter().any(|(m, _)| *m == metric)
+            catalogue::TOTALS.iter().any(|m| m.name == metric)
         } else {
             vehicles.iter().any(|x| x.name == vehicle && x.column(metric).is_some())
         };
@@ -247,22 +241,6 @@ fn experiments(
         }
     });
     (axes, sensitivity)
-}
-
-/// A vehicle table read by its `kind`.
-pub enum RawVehicle {
-    VentureFund(RawVentureFund),
-    LoanProgram(RawLoanProgram),
-    GuidanceFund(RawGuidanceFund),
-    SFund(RawSFund),
-}
-
-/// A validated vehicle spec, before the scenario-wide tables exist.
-enum Spec {
-    VentureFund(VentureFundSpec),
-    LoanProgram(LoanProgramSpec),
-    GuidanceFund(GuidanceFundSpec),
-    SFund(SFundSpec),
 }
 
 fn market(m: &RawMarket, v: &mut Validator<'_>) -> Market {

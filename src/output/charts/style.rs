@@ -13,6 +13,7 @@ use plotters::style::{Color, FontStyle, RGBColor, TextStyle};
 use sha2::{Digest, Sha256};
 
 use super::ChartError;
+use crate::vehicles::catalogue::{self, Display};
 
 /// Pixel size of every PNG; the SVGs have the same size and aspect
 /// (16:10, readable across an A4 page).
@@ -160,6 +161,18 @@ pub enum Unit {
 }
 
 impl Unit {
+    /// How values stored in a catalogue unit are shown: rates, shares and
+    /// 0/1 indicators in percent.
+    pub fn of(unit: catalogue::Unit) -> Unit {
+        use catalogue::Unit as U;
+        match unit {
+            U::Multiple => Unit::Multiple,
+            U::Rate | U::Share | U::Indicator => Unit::Percent,
+            U::Money => Unit::Money,
+            U::Count | U::CountPerMillion => Unit::Count,
+        }
+    }
+
     /// Plotted value of a stored value (percent are drawn in percent).
     pub fn scale(self, v: f64) -> f64 {
         match self {
@@ -257,83 +270,27 @@ pub struct MetricInfo {
     pub role: Role,
 }
 
-const fn info(label: &'static str, stakeholder: &'static str, unit: Unit, role: Role) -> MetricInfo {
-    MetricInfo { label, stakeholder, unit, role }
-}
-
-/// The metrics of every vehicle kind (MODEL.md section 4), by name; charts
-/// are chosen by metric name, so a vehicle's charts appear with it.
+/// How a metric is named and shown, from the metric catalogue
+/// (`vehicles::catalogue`); `None` for a metric tabled as a bare number (or
+/// one no catalogue has), which gets no chart.
 pub fn metric_info(metric: &str) -> Option<MetricInfo> {
-    use Role::*;
-    use Unit::*;
-    Some(match metric {
-        // venture_fund
-        "tvpi" => info("TVPI", "fund LPs", Multiple, Return),
-        "dpi" => info("DPI", "fund LPs", Multiple, Return),
-        "irr" => info("net IRR", "fund LPs", Percent, Return),
-        "gross_multiple" => info("gross multiple", "the fund's portfolio", Multiple, Return),
-        "rvpi" => info("RVPI", "fund LPs", Multiple, Other),
-        "invested" | "paid_in" | "distributed" | "residual" | "fees" | "carry" => info("amount", "fund", Money, Other),
-        // guidance_fund
-        "gov_tvpi" => info("TVPI", "government", Multiple, Return),
-        "gov_irr" => info("IRR", "government", Percent, Return),
-        "private_tvpi" => info("TVPI", "private LPs", Multiple, Return),
-        "private_irr" => info("IRR", "private LPs", Percent, Return),
-        // s_fund
-        "buyer_tvpi" => info("TVPI", "S-fund buyer", Multiple, Return),
-        "buyer_irr" => info("IRR", "S-fund buyer", Percent, Return),
-        "seller_irr_sold" => info("IRR if sold", "S-fund seller", Percent, Return),
-        "seller_irr_held" => info("IRR if held", "S-fund seller", Percent, Return),
-        // loan_program
-        "bank_return" => info("return", "bank", Percent, Return),
-        "default_rate" => info("default rate", "loan pool", Percent, Loss),
-        "gross_loss" => info("gross loss", "loan pool", Money, Loss),
-        "bank_net_loss" => info("net loss", "bank", Money, Loss),
-        "pool_exhausted" => info("risk pool exhausted", "loan programme", Percent, Other),
-        "credit_per_fiscal_yuan" => info("credit per fiscal yuan", "the budget", Multiple, Other),
-        // guidance_fund, loan_program, total: a loss, with VaR and ES.
-        "fiscal_cost" => info("fiscal cost", "government", Money, Loss),
-        // total (a policy package): what the fiscal cost mobilises. Tabled,
-        // not charted: the amounts are sums of vehicle columns charted or
-        // tabled already, and the per-path ratios (and loans'
-        // credit_per_fiscal_yuan above) are undefined where a path's fiscal
-        // cost is zero or negative and explode where it is near zero, so
-        // their histograms would show that tail, not the policy's
-        // efficiency. fiscal.csv's ratios of means, in the report's fiscal
-        // view, are the measure to read.
-        "private_capital" => info("private capital mobilised", "the package", Money, Other),
-        "credit" => info("credit extended", "the package", Money, Other),
-        "firms_financed" => info("firms financed", "the package", Count, Other),
-        "private_per_fiscal_yuan" => info("private capital per fiscal yuan", "the budget", Multiple, Other),
-        "firms_per_million_fiscal" => info("firms per million of fiscal cost", "the budget", Count, Other),
-        _ => return None,
-    })
+    let m = catalogue::find(metric)?;
+    let role = match m.display {
+        Display::Return => Role::Return,
+        Display::Loss => Role::Loss,
+        Display::Tabled => Role::Other,
+        Display::Plain => return None,
+    };
+    Some(MetricInfo { label: m.label, stakeholder: m.stakeholder, unit: Unit::of(m.unit), role })
 }
 
-/// How a per-step series is named: (title, stakeholder).
+/// How a per-step series is named: (title, stakeholder), from the
+/// catalogue; a series no catalogue has is titled by its name.
 pub fn series_info(metric: &str) -> (String, &'static str) {
-    let (stakeholder, rest) = split_stakeholder(metric);
-    match rest {
-        "cum_net_cash_flow" => ("J-curve: cumulative net cash flow".into(), stakeholder),
-        // Reported NAV is the fund's, whoever holds it.
-        "nav" => ("NAV".into(), "the fund"),
-        other => (capital(&other.replace('_', " ")), stakeholder),
+    match catalogue::find_series(metric) {
+        Some(s) => (s.title.to_string(), s.stakeholder),
+        None => (capital(&metric.replace('_', " ")), ""),
     }
-}
-
-fn split_stakeholder(metric: &str) -> (&'static str, &str) {
-    for (prefix, who) in [
-        ("gov_", "government"),
-        ("private_", "private LPs"),
-        ("buyer_", "S-fund buyer"),
-        ("seller_", "S-fund seller"),
-        ("bank_", "bank"),
-    ] {
-        if let Some(rest) = metric.strip_prefix(prefix) {
-            return (who, rest);
-        }
-    }
-    ("fund LPs", metric)
 }
 
 #[cfg(test)]

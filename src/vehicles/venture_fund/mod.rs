@@ -8,10 +8,18 @@
 //! waterfall as they come, and sells what it still holds at the end of its
 //! term plus extension. Cash flows are dated at the end of their step.
 
+pub mod input;
+
+use crate::finance::irr::irr_annual;
 use crate::finance::waterfall::{EuropeanWaterfall, WaterfallTerms};
 use crate::model::company::{Company, CompanyModel, Event, Status};
 use crate::model::market::MarketPath;
 use crate::rng::{Stream, company_key};
+use crate::scenario::validate::Validator;
+use crate::vehicles::catalogue::{Metric, Series, Unit, j_curve, plain, ret, series, tabled};
+use crate::vehicles::equity::{DealCounts, Route};
+use crate::vehicles::{BuildContext, FiscalRole, PathContext, ScenarioFacts, VehicleModel};
+use input::{RawVentureFund, venture_fund_spec};
 
 /// Validated `[vehicles.<name>]` of kind `venture_fund`.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,44 +39,112 @@ pub struct VentureFundSpec {
     pub carry: f64,
 }
 
-/// Deal-multiple bucket labels (`deals.csv`, kind `multiple`).
-pub const MULTIPLE_BUCKETS: [&str; 6] = ["lt1x", "1x-3x", "3x-5x", "5x-10x", "10x-20x", "ge20x"];
-/// Exit-route labels (`deals.csv`, kind `route`).
-pub const ROUTES: [&str; 4] = ["failed", "acquired", "ipo", "private"];
+/// Metrics of `venture_fund`, in column order (MODEL.md 4.1).
+pub const METRICS: [Metric; 15] = [
+    ret("tvpi", Unit::Multiple, "TVPI", "fund LPs"),
+    ret("dpi", Unit::Multiple, "DPI", "fund LPs"),
+    tabled("rvpi", Unit::Multiple, "RVPI", "fund LPs"),
+    ret("irr", Unit::Rate, "net IRR", "fund LPs"),
+    ret("gross_multiple", Unit::Multiple, "gross multiple", "the fund's portfolio"),
+    tabled("invested", Unit::Money, "invested", "fund"),
+    tabled("paid_in", Unit::Money, "paid in", "fund"),
+    tabled("distributed", Unit::Money, "distributed", "fund"),
+    tabled("residual", Unit::Money, "residual", "fund"),
+    FEES,
+    tabled("carry", Unit::Money, "carry", "fund"),
+    plain("deals_failed", Unit::Count, "deals failed", "fund"),
+    plain("deals_ipo", Unit::Count, "deals ipo", "fund"),
+    plain("deals_acquired", Unit::Count, "deals acquired", "fund"),
+    plain("deals_private", Unit::Count, "deals private", "fund"),
+];
 
-const BUCKET_EDGES: [f64; 5] = [1.0, 3.0, 5.0, 10.0, 20.0];
+/// Management fees paid by a fund's investors (the venture fund's LPs, the
+/// S fund's investors).
+pub const FEES: Metric = tabled("fees", Unit::Money, "fees", "fund");
 
-/// Deal-level counts, summed over paths (integers, so any grouping of
-/// paths gives the same totals).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct DealCounts {
-    pub multiple: [u64; 6],
-    pub route: [u64; 4],
+/// Per-step series of `venture_fund`: cumulative net cash flow to LPs (the
+/// J-curve) and reported NAV.
+pub const SERIES: [Series; 2] = [j_curve("cum_net_cash_flow", "fund LPs"), series("nav", "NAV", "the fund")];
+
+/// Per-path buffers of a stand-alone fund: the fund's own and its LPs'
+/// net flows for the IRR.
+#[derive(Debug, Clone)]
+pub struct VentureWorkspace {
+    fund: FundWorkspace,
+    flows: Vec<f64>,
 }
 
-impl DealCounts {
-    pub fn merge(&mut self, other: &DealCounts) {
-        for (a, b) in self.multiple.iter_mut().zip(other.multiple) {
-            *a += b;
-        }
-        for (a, b) in self.route.iter_mut().zip(other.route) {
-            *a += b;
-        }
+impl VehicleModel for VentureFund {
+    const KIND: &'static str = "venture_fund";
+    const METRICS: &'static [Metric] = &METRICS;
+    const SERIES: &'static [Series] = &SERIES;
+    const HAS_DEALS: bool = true;
+    type Raw = RawVentureFund;
+    type Spec = VentureFundSpec;
+    type Workspace = VentureWorkspace;
+
+    fn validate(prefix: &str, raw: &RawVentureFund, _: &ScenarioFacts, v: &mut Validator<'_>) -> VentureFundSpec {
+        venture_fund_spec(prefix, raw, v)
     }
 
-    fn record(&mut self, multiple: f64, route: Route) {
-        let bucket = BUCKET_EDGES.iter().take_while(|&&edge| multiple >= edge).count();
-        self.multiple[bucket] += 1;
-        self.route[route as usize] += 1;
+    fn build(spec: VentureFundSpec, cx: &BuildContext<'_>) -> Self {
+        VentureFund::new(spec, cx.key, cx.steps_per_year, cx.lockup_steps, cx.sales)
     }
-}
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Route {
-    Failed = 0,
-    Acquired = 1,
-    Ipo = 2,
-    Private = 3,
+    fn fiscal_role(&self) -> FiscalRole {
+        FiscalRole::NONE
+    }
+
+    fn path_workspace(&self, horizon_steps: usize) -> VentureWorkspace {
+        VentureWorkspace { fund: self.workspace(horizon_steps), flows: vec![0.0; horizon_steps] }
+    }
+
+    fn simulate_path(
+        &self,
+        ctx: &PathContext<'_>,
+        ws: &mut VentureWorkspace,
+        row: &mut [f64],
+        series: &mut [f64],
+        deals: &mut DealCounts,
+    ) -> u64 {
+        let VentureWorkspace { fund, flows } = ws;
+        let o = self.simulate(self.key, ctx.path_key, ctx.market, ctx.model, 0, fund, deals);
+        let horizon = ctx.market.z.len();
+        let mut cum = 0.0;
+        for t in 0..horizon {
+            flows[t] = fund.distributions[t] - fund.calls[t];
+            cum += flows[t];
+            series[t] = cum;
+            series[horizon + t] = fund.nav[t];
+        }
+        // The residual (LPs' share of what is still held at the horizon, at
+        // marks) counts as a final inflow for the IRR.
+        if let Some(last) = flows.last_mut() {
+            *last += o.residual;
+        }
+        let per_paid_in = |x: f64| {
+            if o.paid_in > 0.0 { x / o.paid_in } else { f64::NAN }
+        };
+        let values = [
+            per_paid_in(o.distributed + o.residual),
+            per_paid_in(o.distributed),
+            per_paid_in(o.residual),
+            irr_annual(flows, ctx.model.steps_per_year).unwrap_or(f64::NAN),
+            if o.invested > 0.0 { o.gross_proceeds / o.invested } else { f64::NAN },
+            o.invested,
+            o.paid_in,
+            o.distributed,
+            o.residual,
+            o.fees,
+            o.carry,
+            o.deals_failed as f64,
+            o.deals_ipo as f64,
+            o.deals_acquired as f64,
+            o.deals_private as f64,
+        ];
+        row.copy_from_slice(&values);
+        o.company_steps
+    }
 }
 
 /// One initial investment and its follow-ons.

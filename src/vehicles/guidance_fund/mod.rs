@@ -32,10 +32,123 @@
 //! so government plus private receipts always equal what the sub-funds
 //! distributed to LPs.
 
+pub mod input;
+
 use crate::model::company::CompanyModel;
 use crate::model::market::MarketPath;
 use crate::rng::splitmix64;
-use crate::vehicles::venture_fund::{DealCounts, FundWorkspace, VentureFund, VentureFundSpec};
+use crate::scenario::validate::Validator;
+use crate::vehicles::catalogue::{FISCAL_COST, Metric, Series, Unit, j_curve, plain, plain_loss, ret};
+use crate::vehicles::equity::DealCounts;
+use crate::vehicles::venture_fund::{FundWorkspace, VentureFund, VentureFundSpec};
+use crate::vehicles::{Amount, BuildContext, FiscalRole, PathContext, ScenarioFacts, VehicleModel};
+use input::{RawGuidanceFund, guidance_fund_spec};
+
+/// Metrics of `guidance_fund`, in column order (MODEL.md 4.2).
+pub const METRICS: [Metric; 18] = [
+    ret("gov_tvpi", Unit::Multiple, "TVPI", "government"),
+    ret("gov_irr", Unit::Rate, "IRR", "government"),
+    plain_loss("gov_loss", Unit::Share, "gov loss", "government"),
+    ret("private_tvpi", Unit::Multiple, "TVPI", "private LPs"),
+    ret("private_irr", Unit::Rate, "IRR", "private LPs"),
+    plain("concession_transfer", Unit::Money, "concession transfer", "private LPs"),
+    plain("leverage", Unit::Multiple, "leverage", "government"),
+    plain("companies_funded", Unit::Count, "companies funded", "the sub-funds"),
+    plain("local_investment", Unit::Money, "local investment", "the sub-funds"),
+    plain("reinvestment_met", Unit::Indicator, "reinvestment met", "the sub-funds"),
+    plain("tolerance_breached", Unit::Indicator, "tolerance breached", "government"),
+    FISCAL_COST,
+    plain("gov_paid_in", Unit::Money, "gov paid in", "government"),
+    plain("gov_received", Unit::Money, "gov received", "government"),
+    plain("private_paid_in", Unit::Money, "private paid in", "private LPs"),
+    plain("private_received", Unit::Money, "private received", "private LPs"),
+    plain("buybacks", Unit::Count, "buybacks", "private LPs"),
+    plain("lp_distributions", Unit::Money, "lp distributions", "the sub-funds' LPs"),
+];
+
+/// Per-step series of `guidance_fund`: cumulative net cash flow of the
+/// government and of private LPs (their J-curves).
+pub const SERIES: [Series; 2] =
+    [j_curve("gov_cum_net_cash_flow", "government"), j_curve("private_cum_net_cash_flow", "private LPs")];
+
+/// Per-path buffers: the guidance fund's own and scratch for the IRRs.
+#[derive(Debug, Clone)]
+pub struct GuidancePathWorkspace {
+    guidance: GuidanceWorkspace,
+    flows: Vec<f64>,
+}
+
+impl VehicleModel for GuidanceFund {
+    const KIND: &'static str = "guidance_fund";
+    const METRICS: &'static [Metric] = &METRICS;
+    const SERIES: &'static [Series] = &SERIES;
+    const HAS_DEALS: bool = true;
+    type Raw = RawGuidanceFund;
+    type Spec = GuidanceFundSpec;
+    type Workspace = GuidancePathWorkspace;
+
+    fn check_table(prefix: &str, table: &toml::Value) -> Vec<(String, String)> {
+        if table.get("subfund").and_then(|t| t.get("commitment")).is_some() {
+            let rule = "is derived as government_capital / (subfunds x government_share); remove it";
+            vec![(format!("{prefix}.subfund.commitment"), rule.into())]
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn validate(prefix: &str, raw: &RawGuidanceFund, _: &ScenarioFacts, v: &mut Validator<'_>) -> GuidanceFundSpec {
+        guidance_fund_spec(prefix, raw, v)
+    }
+
+    fn resolved(raw: &RawGuidanceFund) -> Option<toml::Value> {
+        let mut value = toml::Value::try_from(raw).ok()?;
+        // The sub-fund commitment is derived, not a key.
+        if let Some(sub) = value.get_mut("subfund").and_then(|s| s.as_table_mut()) {
+            sub.remove("commitment");
+        }
+        Some(value)
+    }
+
+    fn build(spec: GuidanceFundSpec, cx: &BuildContext<'_>) -> Self {
+        GuidanceFund::new(spec, cx.key, cx.steps_per_year, cx.lockup_steps, cx.sales)
+    }
+
+    fn fiscal_role(&self) -> FiscalRole {
+        let column = |name: &str| METRICS.iter().position(|m| m.name == name);
+        FiscalRole {
+            fiscal_cost: column("fiscal_cost"),
+            private_capital: column("private_paid_in"),
+            credit: 0.0,
+            firms: Amount::Column(column("companies_funded").expect("guidance fund metric")),
+        }
+    }
+
+    fn path_workspace(&self, horizon_steps: usize) -> GuidancePathWorkspace {
+        GuidancePathWorkspace { guidance: self.workspace(horizon_steps), flows: vec![0.0; horizon_steps] }
+    }
+
+    fn simulate_path(
+        &self,
+        ctx: &PathContext<'_>,
+        ws: &mut GuidancePathWorkspace,
+        row: &mut [f64],
+        series: &mut [f64],
+        deals: &mut DealCounts,
+    ) -> u64 {
+        let GuidancePathWorkspace { guidance, flows } = ws;
+        let o = self.simulate(ctx.path_key, ctx.market, ctx.model, guidance, deals);
+        let horizon = ctx.market.z.len();
+        let (mut gov, mut private) = (0.0, 0.0);
+        for t in 0..horizon {
+            gov += guidance.gov_flow[t];
+            private += guidance.private_flow[t];
+            series[t] = gov;
+            series[horizon + t] = private;
+        }
+        row.copy_from_slice(&self.metrics(&o, guidance, flows));
+        o.company_steps
+    }
+}
 
 /// `buyback = { year, rate }`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -249,7 +362,7 @@ impl GuidanceFund {
 }
 
 impl GuidanceFund {
-    /// The metric row (order of `vehicles::GUIDANCE_FUND_METRICS`); `flows`
+    /// The metric row (order of `METRICS`); `flows`
     /// is scratch space of the horizon's length.
     pub fn metrics(&self, o: &GuidanceOutcome, ws: &GuidanceWorkspace, flows: &mut [f64]) -> [f64; 18] {
         let spec = &self.spec;

@@ -20,6 +20,92 @@ use rand_distr::{Beta, Distribution};
 use crate::model::company::{Company, CompanyModel, Event, Status, failure_threshold_bits};
 use crate::model::market::MarketPath;
 use crate::rng::{Stream, company_key, scan};
+use crate::scenario::validate::Validator;
+use crate::vehicles::catalogue::{
+    CREDIT_PER_FISCAL_YUAN, FISCAL_COST, Metric, Series, Unit, loss, plain, plain_loss, ret, series, tabled,
+};
+use crate::vehicles::equity::DealCounts;
+use crate::vehicles::{Amount, BuildContext, FiscalRole, PathContext, ScenarioFacts, VehicleModel};
+use input::{RawLoanProgram, loan_program_spec};
+
+pub mod input;
+
+/// Metrics of `loan_program`, in column order (MODEL.md 4.4).
+pub const METRICS: [Metric; 21] = [
+    plain("defaults", Unit::Count, "defaults", "loan pool"),
+    loss("default_rate", Unit::Share, "default rate", "loan pool"),
+    plain("npl_ratio", Unit::Share, "npl ratio", "bank"),
+    loss("gross_loss", Unit::Money, "gross loss", "loan pool"),
+    plain_loss("guarantor_loss", Unit::Money, "guarantor loss", "guarantor"),
+    plain_loss("insurer_loss", Unit::Money, "insurer loss", "insurer"),
+    plain_loss("compensation_paid", Unit::Money, "compensation paid", "government"),
+    loss("bank_net_loss", Unit::Money, "net loss", "bank"),
+    plain("interest_income", Unit::Money, "interest income", "bank"),
+    plain("funding_cost", Unit::Money, "funding cost", "bank"),
+    plain("warrant_gain", Unit::Money, "warrant gain", "bank"),
+    ret("bank_return", Unit::Rate, "return", "bank"),
+    plain("guarantor_net", Unit::Money, "guarantor net", "guarantor"),
+    plain("insurer_net", Unit::Money, "insurer net", "insurer"),
+    plain("reguarantee_cost", Unit::Money, "reguarantee cost", "government"),
+    plain("subsidy_cost", Unit::Money, "subsidy cost", "government"),
+    plain("reward_cost", Unit::Money, "reward cost", "government"),
+    FISCAL_COST,
+    tabled("pool_exhausted", Unit::Indicator, "risk pool exhausted", "loan programme"),
+    plain("npl_breach", Unit::Indicator, "npl breach", "bank"),
+    CREDIT_PER_FISCAL_YUAN,
+];
+
+/// Per-step series of `loan_program`: cumulative gross loss and fiscal cost.
+pub const SERIES: [Series; 2] = [
+    series("cum_gross_loss", "Cum gross loss", "fund LPs"),
+    series("cum_fiscal_cost", "Cum fiscal cost", "fund LPs"),
+];
+
+impl VehicleModel for LoanProgram {
+    const KIND: &'static str = "loan_program";
+    const METRICS: &'static [Metric] = &METRICS;
+    const SERIES: &'static [Series] = &SERIES;
+    const HAS_DEALS: bool = false;
+    type Raw = RawLoanProgram;
+    type Spec = LoanProgramSpec;
+    type Workspace = LoanWorkspace;
+
+    fn validate(prefix: &str, raw: &RawLoanProgram, facts: &ScenarioFacts, v: &mut Validator<'_>) -> LoanProgramSpec {
+        loan_program_spec(prefix, raw, facts.years, v)
+    }
+
+    fn build(spec: LoanProgramSpec, cx: &BuildContext<'_>) -> Self {
+        LoanProgram::new(spec, cx.key, cx.model)
+    }
+
+    fn fiscal_role(&self) -> FiscalRole {
+        FiscalRole {
+            fiscal_cost: METRICS.iter().position(|m| m.name == "fiscal_cost"),
+            private_capital: None,
+            credit: self.spec.loans as f64 * self.spec.loan_size,
+            firms: Amount::Constant(self.spec.loans as f64),
+        }
+    }
+
+    fn path_workspace(&self, _horizon_steps: usize) -> LoanWorkspace {
+        LoanWorkspace::default()
+    }
+
+    fn simulate_path(
+        &self,
+        ctx: &PathContext<'_>,
+        lw: &mut LoanWorkspace,
+        row: &mut [f64],
+        series: &mut [f64],
+        _deals: &mut DealCounts,
+    ) -> u64 {
+        let horizon = ctx.market.z.len();
+        let (cum_loss, cum_fiscal) = series.split_at_mut(horizon);
+        let o = self.simulate(ctx.path_key, ctx.market, ctx.model, lw, cum_loss, cum_fiscal);
+        row.copy_from_slice(&self.metrics(&o));
+        o.loan_steps
+    }
+}
 
 /// Government-bank-guarantor risk sharing (政銀擔).
 #[derive(Debug, Clone, PartialEq)]
@@ -128,7 +214,7 @@ pub struct LoanProgram {
 
 /// One default: the step, the loan and its loss before allocation.
 #[derive(Debug, Clone, Copy)]
-struct Default {
+struct DefaultEvent {
     step: u32,
     loss: f64,
 }
@@ -137,7 +223,7 @@ struct Default {
 #[derive(Debug, Clone, Default)]
 pub struct LoanWorkspace {
     /// Defaults of the path, in loan order, then stably sorted by step.
-    defaults: Vec<Default>,
+    defaults: Vec<DefaultEvent>,
     /// Per step: failure probability given the factor, [first][stage],
     /// and its integer form for `Company::fails`.
     failure: Vec<[[f64; 4]; 2]>,
@@ -255,7 +341,7 @@ impl LoanProgram {
                         Event::Failed if performing => {
                             performing = false;
                             o.defaults += 1;
-                            ws.defaults.push(Default { step: t as u32, loss: self.loss(ip, &mut attr) });
+                            ws.defaults.push(DefaultEvent { step: t as u32, loss: self.loss(ip, &mut attr) });
                         }
                         Event::Ipo { price } | Event::Acquired { price } => {
                             // The claim pays on exits within the horizon.
@@ -381,7 +467,7 @@ impl LoanProgram {
             let threshold = ws.failure_bits[0][0][stage];
             let count = scan::count_failures(path_key ^ self.key, 0, spec.loans as u64, threshold);
             let loss = spec.loan_size * spec.lgd;
-            ws.defaults.extend((0..count).map(|_| Default { step: 0, loss }));
+            ws.defaults.extend((0..count).map(|_| DefaultEvent { step: 0, loss }));
             return spec.loans as u64;
         }
         if fast && term == 1 {
@@ -390,7 +476,7 @@ impl LoanProgram {
                 let (first, ip, mut attr) = self.attributes(path_key, i);
                 let key = company_key(path_key, self.key, i);
                 if Company::enter_lean(spec.borrower_stage, key).fails(0, bits[first as usize][stage]) {
-                    ws.defaults.push(Default { step: 0, loss: self.loss(ip, &mut attr) });
+                    ws.defaults.push(DefaultEvent { step: 0, loss: self.loss(ip, &mut attr) });
                 }
             }
             return spec.loans as u64;
@@ -404,13 +490,13 @@ impl LoanProgram {
                 loan_steps += 1;
                 if t + 1 == term {
                     if c.fails(t, ws.failure_bits[t][class][c.stage as usize]) {
-                        ws.defaults.push(Default { step: t as u32, loss: self.loss(ip, &mut attr) });
+                        ws.defaults.push(DefaultEvent { step: t as u32, loss: self.loss(ip, &mut attr) });
                     }
                     break;
                 }
                 match c.step_lean(model, t, market.regime[t] as usize, ws.failure[t][class][c.stage as usize]) {
                     Event::Failed => {
-                        ws.defaults.push(Default { step: t as u32, loss: self.loss(ip, &mut attr) });
+                        ws.defaults.push(DefaultEvent { step: t as u32, loss: self.loss(ip, &mut attr) });
                         break;
                     }
                     Event::Ipo { .. } | Event::Acquired { .. } => break,
@@ -458,7 +544,7 @@ impl LoanProgram {
         o.bank_net_loss += remaining - compensation;
     }
 
-    /// The metric row (order of `vehicles::LOAN_PROGRAM_METRICS`).
+    /// The metric row (order of `METRICS`).
     pub fn metrics(&self, o: &LoanOutcome) -> [f64; 21] {
         let fiscal = o.fiscal_cost();
         let bank_return =

@@ -24,7 +24,90 @@ use crate::finance::waterfall::{EuropeanWaterfall, WaterfallTerms};
 use crate::model::company::CompanyModel;
 use crate::model::market::MarketPath;
 use crate::rng::{Stream, company_key, splitmix64};
-use crate::vehicles::venture_fund::{DealCounts, FundWorkspace, VentureFund, VentureFundSpec};
+use crate::scenario::validate::Validator;
+use crate::vehicles::catalogue::{Metric, Series, Unit, j_curve, plain, ret, series};
+use crate::vehicles::equity::DealCounts;
+use crate::vehicles::venture_fund::{FEES, FundWorkspace, VentureFund, VentureFundSpec};
+use crate::vehicles::{BuildContext, FiscalRole, PathContext, ScenarioFacts, VehicleModel};
+use input::{RawSFund, s_fund_spec};
+
+pub mod input;
+
+/// Metrics of `s_fund`, in column order (MODEL.md 4.3).
+pub const METRICS: [Metric; 17] = [
+    ret("buyer_tvpi", Unit::Multiple, "TVPI", "S-fund buyer"),
+    ret("buyer_irr", Unit::Rate, "IRR", "S-fund buyer"),
+    plain("buyer_loss", Unit::Indicator, "buyer loss", "S-fund buyer"),
+    plain("buyer_gross_tvpi", Unit::Multiple, "buyer gross tvpi", "S-fund buyer"),
+    plain("price_to_nav", Unit::Multiple, "price to nav", "S-fund seller"),
+    plain("price_to_value", Unit::Multiple, "price to value", "S-fund seller"),
+    plain("seller_tvpi_sold", Unit::Multiple, "seller tvpi sold", "S-fund seller"),
+    plain("seller_tvpi_held", Unit::Multiple, "seller tvpi held", "S-fund seller"),
+    ret("seller_irr_sold", Unit::Rate, "IRR if sold", "S-fund seller"),
+    ret("seller_irr_held", Unit::Rate, "IRR if held", "S-fund seller"),
+    plain("liquidity_cost", Unit::Multiple, "liquidity cost", "S-fund seller"),
+    plain("price", Unit::Money, "price", "S-fund buyer"),
+    plain("buyer_calls", Unit::Money, "buyer calls", "S-fund buyer"),
+    plain("buyer_gross_received", Unit::Money, "buyer gross received", "S-fund buyer"),
+    FEES,
+    plain("purchases", Unit::Count, "purchases", "S-fund buyer"),
+    plain("seller_paid_in", Unit::Money, "seller paid in", "S-fund seller"),
+];
+
+/// Per-step series of `s_fund`: cumulative net cash flow of the buyer's
+/// investors, of the seller who sold, and of the seller had it held.
+pub const SERIES: [Series; 3] = [
+    j_curve("buyer_cum_net_cash_flow", "S-fund buyer"),
+    series("seller_sold_cum_net_cash_flow", "Sold cum net cash flow", "S-fund seller"),
+    series("seller_held_cum_net_cash_flow", "Held cum net cash flow", "S-fund seller"),
+];
+
+impl VehicleModel for SFund {
+    const KIND: &'static str = "s_fund";
+    const METRICS: &'static [Metric] = &METRICS;
+    const SERIES: &'static [Series] = &SERIES;
+    const HAS_DEALS: bool = false;
+    type Raw = RawSFund;
+    type Spec = SFundSpec;
+    type Workspace = SFundWorkspace;
+
+    fn validate(prefix: &str, raw: &RawSFund, facts: &ScenarioFacts, v: &mut Validator<'_>) -> SFundSpec {
+        s_fund_spec(prefix, raw, facts.regimes, facts.years, v)
+    }
+
+    fn build(spec: SFundSpec, cx: &BuildContext<'_>) -> Self {
+        SFund::new(spec, cx.key, cx.steps_per_year, cx.lockup_steps, cx.sales)
+    }
+
+    fn fiscal_role(&self) -> FiscalRole {
+        FiscalRole::NONE
+    }
+
+    fn path_workspace(&self, horizon_steps: usize) -> SFundWorkspace {
+        self.workspace(horizon_steps)
+    }
+
+    fn simulate_path(
+        &self,
+        ctx: &PathContext<'_>,
+        sw: &mut SFundWorkspace,
+        row: &mut [f64],
+        series: &mut [f64],
+        deals: &mut DealCounts,
+    ) -> u64 {
+        let o = self.simulate(ctx.path_key, ctx.market, ctx.model, sw, deals);
+        let horizon = ctx.market.z.len();
+        let mut cum = [0.0; 3];
+        for t in 0..horizon {
+            for (i, flow) in [&sw.buyer_flow, &sw.seller_sold, &sw.seller_held].iter().enumerate() {
+                cum[i] += flow[t];
+                series[i * horizon + t] = cum[i];
+            }
+        }
+        row.copy_from_slice(&self.metrics(&o, sw));
+        o.company_steps
+    }
+}
 
 /// Validated `[vehicles.<name>]` of kind `s_fund`.
 #[derive(Debug, Clone, PartialEq)]

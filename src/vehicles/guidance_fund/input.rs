@@ -1,0 +1,103 @@
+//! `[vehicles.<name>]` with `kind = "guidance_fund"`: the table as serde reads it
+//! (every key with its default) and its validation into the spec, every
+//! broken rule collected with its key path.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Buyback, GuidanceFundSpec};
+use crate::scenario::validate::Validator;
+use crate::vehicles::venture_fund::input::{RawVentureFund, venture_fund_spec};
+
+/// `[vehicles.<name>]` with `kind = "guidance_fund"` (MODEL.md 4.2).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default)]
+pub struct RawGuidanceFund {
+    pub kind: String,
+    pub government_capital: f64,
+    pub subfunds: i64,
+    pub government_share: f64,
+    pub launch_years: f64,
+    /// Sub-fund terms (a venture fund; its commitment is derived).
+    pub subfund: RawVentureFund,
+    pub profit_concession: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub return_cap: Option<f64>,
+    pub first_loss: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub buyback: Option<RawBuyback>,
+    pub reinvestment_ratio: f64,
+    pub local_deal_share: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub loss_tolerance: Option<f64>,
+    pub discount_rate: f64,
+}
+
+impl Default for RawGuidanceFund {
+    fn default() -> Self {
+        RawGuidanceFund {
+            kind: "guidance_fund".into(),
+            government_capital: 1000.0,
+            subfunds: 10,
+            government_share: 0.25,
+            launch_years: 3.0,
+            subfund: RawVentureFund::default(),
+            profit_concession: 0.0,
+            return_cap: None,
+            first_loss: 0.0,
+            buyback: None,
+            reinvestment_ratio: 0.0,
+            local_deal_share: 0.0,
+            loss_tolerance: None,
+            discount_rate: 0.025,
+        }
+    }
+}
+
+/// `buyback = { year, rate }`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default)]
+pub struct RawBuyback {
+    pub year: f64,
+    pub rate: f64,
+}
+
+impl Default for RawBuyback {
+    fn default() -> Self {
+        RawBuyback { year: 3.0, rate: 0.0345 }
+    }
+}
+
+/// Guidance fund keys (MODEL.md 4.2).
+pub fn guidance_fund_spec(prefix: &str, g: &RawGuidanceFund, v: &mut Validator<'_>) -> GuidanceFundSpec {
+    let key = |k: &str| format!("{prefix}.{k}");
+    let government_share = v.within(&key("government_share"), g.government_share, 0.0, 1.0);
+    if government_share <= 0.0 {
+        v.fail(
+            &key("government_share"),
+            government_share,
+            "must be > 0 (the government holds a share of every sub-fund)",
+        );
+    }
+    GuidanceFundSpec {
+        government_capital: v.positive(&key("government_capital"), g.government_capital),
+        subfunds: v.integer(&key("subfunds"), g.subfunds, 1, 10_000) as u32,
+        government_share: government_share.max(f64::MIN_POSITIVE),
+        launch_years: v.within(&key("launch_years"), g.launch_years, 0.0, 50.0),
+        subfund: venture_fund_spec(&key("subfund"), &g.subfund, v),
+        profit_concession: v.unit(&key("profit_concession"), g.profit_concession),
+        return_cap: g.return_cap.map(|r| v.within(&key("return_cap"), r, 0.0, 1.0)),
+        first_loss: v.unit(&key("first_loss"), g.first_loss),
+        buyback: g.buyback.as_ref().map(|b| {
+            let year = v.within(&key("buyback.year"), b.year, 0.0, 50.0);
+            if year <= 0.0 {
+                v.fail(&key("buyback.year"), year, "must be > 0 (a fund age in years)");
+            }
+            Buyback { year, rate: v.within(&key("buyback.rate"), b.rate, 0.0, 1.0) }
+        }),
+        reinvestment_ratio: v.within(&key("reinvestment_ratio"), g.reinvestment_ratio, 0.0, 100.0),
+        local_deal_share: v.unit(&key("local_deal_share"), g.local_deal_share),
+        loss_tolerance: g.loss_tolerance.map(|t| v.unit(&key("loss_tolerance"), t)),
+        discount_rate: v.within(&key("discount_rate"), g.discount_rate, -0.5, 1.0),
+    }
+}
+

@@ -1,0 +1,236 @@
+//! `[vehicles.<name>]` with `kind = "loan_program"`: the table as serde reads it
+//! (every key with its default) and its validation into the spec, every
+//! broken rule collected with its key path.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Guarantee, Insurance, LoanPolicy, LoanProgramSpec, RiskCompensation};
+use crate::model::company::STAGES;
+use crate::scenario::validate::{SUM_TOL, Validator};
+
+/// `[vehicles.<name>]` with `kind = "loan_program"` (MODEL.md 4.4).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default)]
+pub struct RawLoanProgram {
+    pub kind: String,
+    pub loans: i64,
+    pub loan_size: f64,
+    pub borrower_stage: String,
+    pub term_years: f64,
+    pub interest_rate: f64,
+    pub funding_cost: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pd: Option<f64>,
+    pub first_loan_share: f64,
+    pub first_loan_pd_multiplier: f64,
+    pub lgd: f64,
+    pub ip_pledge_share: f64,
+    pub ip_recovery: f64,
+    pub ip_recovery_sd: f64,
+    pub warrant_coverage: f64,
+    pub policy: RawLoanPolicy,
+}
+
+impl Default for RawLoanProgram {
+    fn default() -> Self {
+        RawLoanProgram {
+            kind: "loan_program".into(),
+            loans: 1000,
+            loan_size: 5.0,
+            borrower_stage: "growth".into(),
+            term_years: 1.0,
+            interest_rate: 0.04,
+            funding_cost: 0.02,
+            pd: None,
+            first_loan_share: 0.0,
+            first_loan_pd_multiplier: 1.5,
+            lgd: 0.45,
+            ip_pledge_share: 0.0,
+            ip_recovery: 0.3,
+            ip_recovery_sd: 0.15,
+            warrant_coverage: 0.0,
+            policy: RawLoanPolicy::default(),
+        }
+    }
+}
+
+/// `[vehicles.<name>.policy]`: the credit levers, each off unless given.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default)]
+pub struct RawLoanPolicy {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guarantee: Option<RawGuarantee>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub insurance: Option<RawInsurance>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub risk_compensation: Option<RawRiskCompensation>,
+    pub interest_subsidy: f64,
+    pub subsidy_pd_elasticity: f64,
+    pub npl_tolerance: f64,
+}
+
+impl Default for RawLoanPolicy {
+    fn default() -> Self {
+        RawLoanPolicy {
+            guarantee: None,
+            insurance: None,
+            risk_compensation: None,
+            interest_subsidy: 0.0,
+            subsidy_pd_elasticity: 0.0,
+            npl_tolerance: 0.0462,
+        }
+    }
+}
+
+/// Government-bank-guarantor risk sharing (政銀擔).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default)]
+pub struct RawGuarantee {
+    pub share: f64,
+    pub fee: f64,
+    pub fee_subsidy: f64,
+    pub reguarantee_share: f64,
+}
+
+impl Default for RawGuarantee {
+    fn default() -> Self {
+        RawGuarantee { share: 0.8, fee: 0.01, fee_subsidy: 0.5, reguarantee_share: 0.5 }
+    }
+}
+
+/// Government-bank-insurer risk sharing (政銀保, 小額貸款保證保險).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default)]
+pub struct RawInsurance {
+    pub share: f64,
+    pub premium: f64,
+    pub bank_reward: f64,
+    pub insurer_reward: f64,
+}
+
+impl Default for RawInsurance {
+    fn default() -> Self {
+        RawInsurance { share: 0.2, premium: 0.02, bank_reward: 0.005, insurer_reward: 0.01 }
+    }
+}
+
+/// Risk-compensation pool (風險補償資金池).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default)]
+pub struct RawRiskCompensation {
+    pub ratio: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pool_size: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub per_loan_cap: Option<f64>,
+}
+
+impl Default for RawRiskCompensation {
+    fn default() -> Self {
+        RawRiskCompensation { ratio: 0.3, pool_size: None, per_loan_cap: None }
+    }
+}
+
+/// Loan programme keys (MODEL.md 4.4).
+pub fn loan_program_spec(prefix: &str, l: &RawLoanProgram, years: u32, v: &mut Validator<'_>) -> LoanProgramSpec {
+    let key = |k: &str| format!("{prefix}.{k}");
+    let stage = match STAGES.iter().position(|s| *s == l.borrower_stage) {
+        Some(i) => i as u8,
+        None => {
+            v.fail(
+                &key("borrower_stage"),
+                format!("{:?}", l.borrower_stage),
+                "must be one of \"seed\", \"early\", \"growth\", \"late\"",
+            );
+            0
+        }
+    };
+    let term_years = v.within(&key("term_years"), l.term_years, 0.0, 50.0);
+    if term_years <= 0.0 {
+        v.fail(&key("term_years"), term_years, "must be > 0");
+    } else if term_years > years as f64 {
+        v.fail(&key("term_years"), term_years, format!("must not exceed simulation.years ({years})"));
+    }
+    let ip_recovery = v.within(&key("ip_recovery"), l.ip_recovery, 0.0, 1.0);
+    let ip_recovery_sd = v.within(&key("ip_recovery_sd"), l.ip_recovery_sd, 0.0, 0.5);
+    if ip_recovery > 0.0 && ip_recovery < 1.0 && ip_recovery_sd > 0.0 {
+        if ip_recovery_sd * ip_recovery_sd >= ip_recovery * (1.0 - ip_recovery) {
+            v.fail(
+                &key("ip_recovery_sd"),
+                ip_recovery_sd,
+                format!(
+                    "must be below sqrt(m (1 - m)) = {:.4} for a Beta with mean ip_recovery = {ip_recovery}",
+                    (ip_recovery * (1.0 - ip_recovery)).sqrt()
+                ),
+            );
+        }
+    } else if l.ip_pledge_share > 0.0 {
+        v.fail(
+            &key("ip_recovery"),
+            ip_recovery,
+            "with IP-pledge loans, ip_recovery must be within (0, 1) and ip_recovery_sd > 0 (a Beta distribution)",
+        );
+    }
+    let p = &l.policy;
+    let pk = |k: &str| format!("{prefix}.policy.{k}");
+    let guarantee = p.guarantee.as_ref().map(|g| Guarantee {
+        share: v.unit(&pk("guarantee.share"), g.share),
+        fee: v.within(&pk("guarantee.fee"), g.fee, 0.0, 1.0),
+        fee_subsidy: v.unit(&pk("guarantee.fee_subsidy"), g.fee_subsidy),
+        reguarantee_share: v.unit(&pk("guarantee.reguarantee_share"), g.reguarantee_share),
+    });
+    let insurance = p.insurance.as_ref().map(|i| Insurance {
+        share: v.unit(&pk("insurance.share"), i.share),
+        premium: v.within(&pk("insurance.premium"), i.premium, 0.0, 1.0),
+        bank_reward: v.within(&pk("insurance.bank_reward"), i.bank_reward, 0.0, 1.0),
+        insurer_reward: v.within(&pk("insurance.insurer_reward"), i.insurer_reward, 0.0, 1.0),
+    });
+    let shares = guarantee.as_ref().map_or(0.0, |g| g.share) + insurance.as_ref().map_or(0.0, |i| i.share);
+    if shares > 1.0 + SUM_TOL {
+        v.fail(
+            &pk("insurance.share"),
+            insurance.as_ref().map_or(0.0, |i| i.share),
+            format!("guarantee.share + insurance.share must not exceed 1 (they add up to {shares})"),
+        );
+    }
+    let risk_compensation = p.risk_compensation.as_ref().map(|r| RiskCompensation {
+        ratio: v.unit(&pk("risk_compensation.ratio"), r.ratio),
+        pool_size: r.pool_size.map(|x| v.nonnegative(&pk("risk_compensation.pool_size"), x)),
+        per_loan_cap: r.per_loan_cap.map(|x| v.unit(&pk("risk_compensation.per_loan_cap"), x)),
+    });
+    LoanProgramSpec {
+        loans: v.integer(&key("loans"), l.loans, 1, 10_000_000) as u32,
+        loan_size: v.positive(&key("loan_size"), l.loan_size),
+        borrower_stage: stage,
+        term_years,
+        interest_rate: v.within(&key("interest_rate"), l.interest_rate, 0.0, 1.0),
+        funding_cost: v.within(&key("funding_cost"), l.funding_cost, 0.0, 1.0),
+        pd: l.pd.map(|x| v.unit(&key("pd"), x)),
+        first_loan_share: v.unit(&key("first_loan_share"), l.first_loan_share),
+        first_loan_pd_multiplier: v.within(&key("first_loan_pd_multiplier"), l.first_loan_pd_multiplier, 0.0, 100.0),
+        lgd: v.unit(&key("lgd"), l.lgd),
+        ip_pledge_share: v.unit(&key("ip_pledge_share"), l.ip_pledge_share),
+        ip_recovery,
+        ip_recovery_sd,
+        warrant_coverage: v.within(&key("warrant_coverage"), l.warrant_coverage, 0.0, 10.0),
+        policy: LoanPolicy {
+            guarantee,
+            insurance,
+            risk_compensation,
+            interest_subsidy: {
+                let x = p.interest_subsidy;
+                if !(x.is_finite() && (0.0..=0.2).contains(&x)) {
+                    v.fail(
+                        &pk("interest_subsidy"),
+                        x,
+                        "must be within [0, 0.2]: a rate as a decimal (0.01 = 1 percentage point)",
+                    );
+                }
+                x
+            },
+            subsidy_pd_elasticity: v.within(&pk("subsidy_pd_elasticity"), p.subsidy_pd_elasticity, 0.0, 100.0),
+            npl_tolerance: v.unit(&pk("npl_tolerance"), p.npl_tolerance),
+        },
+    }
+}
+

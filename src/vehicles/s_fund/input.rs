@@ -1,0 +1,94 @@
+//! `[vehicles.<name>]` with `kind = "s_fund"`: the table as serde reads it
+//! (every key with its default) and its validation into the spec, every
+//! broken rule collected with its key path.
+
+use serde::{Deserialize, Serialize};
+
+use super::SFundSpec;
+use crate::scenario::validate::{Validator, fmt_list};
+use crate::vehicles::venture_fund::input::{RawVentureFund, venture_fund_spec};
+
+/// `[vehicles.<name>]` with `kind = "s_fund"` (MODEL.md 4.3).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default)]
+pub struct RawSFund {
+    pub kind: String,
+    pub funds: i64,
+    pub stake: f64,
+    pub purchase_age_years: f64,
+    pub launch_years: f64,
+    /// Target fund terms (a venture fund).
+    pub target: RawVentureFund,
+    pub discount: f64,
+    pub discount_by_regime: Vec<f64>,
+    pub discount_vol: f64,
+    pub transfer_pilot_discount_cut: f64,
+    pub management_fee: f64,
+    pub hurdle: f64,
+    pub catch_up: f64,
+    pub carry: f64,
+}
+
+impl Default for RawSFund {
+    fn default() -> Self {
+        RawSFund {
+            kind: "s_fund".into(),
+            funds: 10,
+            stake: 0.5,
+            purchase_age_years: 6.0,
+            launch_years: 0.0,
+            target: RawVentureFund::default(),
+            discount: 0.25,
+            discount_by_regime: vec![0.10, 0.0, -0.05],
+            discount_vol: 0.05,
+            transfer_pilot_discount_cut: 0.0,
+            management_fee: 0.01,
+            hurdle: 0.08,
+            catch_up: 1.0,
+            carry: 0.1,
+        }
+    }
+}
+
+/// S fund keys (MODEL.md 4.3); `regimes` is the number of exit-market states.
+pub fn s_fund_spec(prefix: &str, f: &RawSFund, regimes: usize, years: u32, v: &mut Validator<'_>) -> SFundSpec {
+    let key = |k: &str| format!("{prefix}.{k}");
+    if f.discount_by_regime.len() != regimes {
+        v.fail(
+            &key("discount_by_regime"),
+            fmt_list(&f.discount_by_regime),
+            format!("must have one entry per exit-market state ({regimes})"),
+        );
+    }
+    for (i, &d) in f.discount_by_regime.iter().enumerate() {
+        v.within(&format!("{prefix}.discount_by_regime[{i}]"), d, -1.0, 1.0);
+    }
+    let stake = v.unit(&key("stake"), f.stake);
+    if stake <= 0.0 {
+        v.fail(&key("stake"), stake, "must be > 0");
+    }
+    let purchase_age_years = v.within(&key("purchase_age_years"), f.purchase_age_years, 0.0, years as f64);
+    if purchase_age_years <= 0.0 {
+        v.fail(&key("purchase_age_years"), purchase_age_years, "must be > 0 (a fund age in years)");
+    }
+    SFundSpec {
+        funds: v.integer(&key("funds"), f.funds, 1, 10_000) as u32,
+        stake,
+        purchase_age_years,
+        launch_years: v.within(&key("launch_years"), f.launch_years, 0.0, 50.0),
+        target: venture_fund_spec(&key("target"), &f.target, v),
+        discount: v.within(&key("discount"), f.discount, 0.0, 0.95),
+        discount_by_regime: f.discount_by_regime.clone(),
+        discount_vol: v.within(&key("discount_vol"), f.discount_vol, 0.0, 1.0),
+        transfer_pilot_discount_cut: v.within(
+            &key("transfer_pilot_discount_cut"),
+            f.transfer_pilot_discount_cut,
+            0.0,
+            0.95,
+        ),
+        management_fee: v.within(&key("management_fee"), f.management_fee, 0.0, 0.2),
+        hurdle: v.within(&key("hurdle"), f.hurdle, 0.0, 1.0),
+        catch_up: v.unit(&key("catch_up"), f.catch_up),
+        carry: v.within(&key("carry"), f.carry, 0.0, 0.99),
+    }
+}
