@@ -289,7 +289,7 @@ fn plot_on_a_bad_output_directory_is_a_clear_error() {
     let out = run_small(dir.path(), &[]);
     let before = chart_files(&out);
     let summary = read(&out.join("summary.csv"));
-    let garbled = summary.replacen("\nfund,tvpi,", "\nfund,tvpi,abc", 1);
+    let garbled = summary.replacen("\nfund,tvpi,x,", "\nfund,tvpi,x,abc", 1);
     std::fs::write(out.join("summary.csv"), garbled).unwrap();
     let o = fundsim(dir.path(), &["plot", "out"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));

@@ -85,9 +85,25 @@ fn run_writes_every_output_with_the_interface_headers() {
     run(d, "out", &["--paths", "100"]);
     let out = d.join("out");
     let (h, rows) = csv(&out.join("summary.csv"));
-    assert_eq!(h.join(","), "vehicle,metric,mean,sd,se,min,p01,p05,p10,p25,p50,p75,p90,p95,p99,max,undefined_share");
-    assert!(rows.iter().any(|r| r[0] == "fund" && r[1] == "irr"));
-    assert!(rows.iter().any(|r| r[0] == "total" && r[1] == "fiscal_cost"));
+    assert_eq!(
+        h.join(","),
+        "vehicle,metric,unit,mean,sd,se,min,p01,p05,p10,p25,p50,p75,p90,p95,p99,max,undefined_share"
+    );
+    // Each metric's unit, as INTERFACE.md names them.
+    let unit = |vehicle: &str, metric: &str| {
+        rows.iter().find(|r| r[0] == vehicle && r[1] == metric).map(|r| r[2].clone()).unwrap_or_default()
+    };
+    for (vehicle, metric, expected) in [
+        ("fund", "irr", "rate"),
+        ("fund", "tvpi", "x"),
+        ("fund", "paid_in", "mn CNY"),
+        ("fund", "deals_ipo", "count"),
+        ("total", "fiscal_cost", "mn CNY"),
+        ("total", "firms_financed", "count"),
+    ] {
+        assert_eq!(unit(vehicle, metric), expected, "unit of {vehicle}.{metric}");
+    }
+    assert!(rows.iter().all(|r| !r[2].is_empty()), "every metric has a unit");
     let (h, _) = csv(&out.join("paths.csv"));
     assert_eq!(h[0], "path");
     // The vehicle columns, then total.fiscal_cost and the other package totals.

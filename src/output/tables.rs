@@ -49,9 +49,10 @@ pub fn write_paths(path: &Path, r: &Results) -> io::Result<()> {
     done(w)
 }
 
-pub const SUMMARY_HEADER: [&str; 17] = [
+pub const SUMMARY_HEADER: [&str; 18] = [
     "vehicle",
     "metric",
+    "unit",
     "mean",
     "sd",
     "se",
@@ -78,7 +79,15 @@ pub fn write_summary(path: &Path, r: &Results) -> io::Result<()> {
         column.clear();
         column.extend(r.matrix.column(j).iter().copied());
         let s = summarize(&column, &mut scratch);
-        let mut rec = vec![c.vehicle.clone(), c.metric.clone(), cell(s.mean), cell(s.sd), cell(s.se), cell(s.min)];
+        let mut rec = vec![
+            c.vehicle.clone(),
+            c.metric.clone(),
+            c.unit.csv().to_string(),
+            cell(s.mean),
+            cell(s.sd),
+            cell(s.se),
+            cell(s.min),
+        ];
         rec.extend(s.quantiles.iter().map(|&q| cell(q)));
         rec.push(cell(s.max));
         rec.push(cell(s.undefined_share));

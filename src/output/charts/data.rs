@@ -96,6 +96,9 @@ impl Manifest {
 pub struct SummaryRow {
     pub vehicle: String,
     pub metric: String,
+    /// The catalogue's unit (`mn CNY`, `x`, `rate`...); empty in outputs
+    /// written before the column existed.
+    pub unit: String,
     pub mean: Option<f64>,
     pub sd: Option<f64>,
     pub se: Option<f64>,
@@ -118,6 +121,7 @@ pub fn read_summary(path: &Path) -> Result<Vec<SummaryRow>, ChartError> {
             Ok(SummaryRow {
                 vehicle: t.text(i, "vehicle").to_string(),
                 metric: t.text(i, "metric").to_string(),
+                unit: if t.col("unit").is_some() { t.text(i, "unit").to_string() } else { String::new() },
                 mean: t.num(i, "mean")?,
                 sd: t.num(i, "sd")?,
                 se: t.num(i, "se")?,
