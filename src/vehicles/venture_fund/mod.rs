@@ -302,6 +302,12 @@ impl VentureFund {
     /// vehicle's for a stand-alone fund, one per sub-fund or target fund).
     /// Fills the workspace's per-step series over the whole horizon and adds
     /// each deal's outcome to `deal_counts`.
+    ///
+    /// Each step: existing holdings move (`move_holding`), new deals are
+    /// made (`invest`), the management fee is charged (`fee`), at the end of
+    /// the fund's life or the horizon what is left is sold or valued
+    /// (`close_out`), and the step's cash goes through the waterfall
+    /// (`settle`).
     #[allow(clippy::too_many_arguments)]
     pub fn simulate(
         &self,
@@ -321,8 +327,6 @@ impl VentureFund {
         ws.deals.clear();
         ws.waterfall.reset();
         ws.snapshot = Snapshot::default();
-        let spec = &self.spec;
-        let k = self.steps_per_year as f64;
         let end = (start + self.life_steps as usize).min(horizon);
         let mut out = FundOutcome::default();
         let mut reserve = self.reserve_budget;
@@ -338,190 +342,267 @@ impl VentureFund {
             let age = (t - start) as u32;
             let last = t + 1 == end;
             let liquidation = age + 1 == self.life_steps;
-            let (z, regime) = (market.z[t], market.regime[t] as usize);
-            let mut calls = 0.0;
-            let mut proceeds = 0.0;
+            let step = Step { t, age, z: market.z[t], regime: market.regime[t] as usize };
+            let mut cash = StepCash::default();
             // Closed deals are already counted; drop them so every loop
             // below sees open deals only.
             ws.deals.retain(|d| d.open);
             let failure = &ws.failure[t - start];
 
-            // What is held at the end of the step: its cost (the fee base
-            // after the investment period) and its reported value (NAV),
-            // summed in the order of the deals (held ones, then new ones).
-            let (mut open_cost, mut nav) = (0.0, 0.0);
-
             // Existing holdings move first; deals made this step start next step.
             for deal in ws.deals.iter_mut() {
-                out.company_steps += 1;
-                let stage = deal.company.stage as usize;
-                let p_fail = failure[stage];
-                debug_assert!(!p_fail.is_nan(), "a deal below the fund's lowest stage");
-                match deal.company.step(model, t, z, regime, p_fail) {
-                    Event::None => {}
-                    Event::Failed => {
-                        let recovery = model.stages[deal.company.stage as usize].liquidation_recovery;
-                        let cash = recovery * deal.cost;
-                        deal.proceeds += cash;
-                        proceeds += cash;
-                        deal.open = false;
-                        deal_counts.record(deal.proceeds / deal.cost, Route::Failed);
-                        out.deals_failed += 1;
-                    }
-                    Event::Acquired { price } => {
-                        let cash = deal.ownership * price;
-                        deal.proceeds += cash;
-                        proceeds += cash;
-                        deal.open = false;
-                        deal_counts.record(deal.proceeds / deal.cost, Route::Acquired);
-                        out.deals_acquired += 1;
-                    }
-                    Event::Ipo { .. } => {
-                        deal.ipo_step = age;
-                        deal.unsold = deal.ownership;
-                        deal.per_sale = deal.ownership / self.sales as f64;
-                    }
-                    Event::Round { post_money, dilution } => {
-                        // Pro-rata follow-on while the term runs and the
-                        // reserve lasts; what is not funded is diluted.
-                        let want = if age < self.term_steps { deal.ownership * dilution * post_money } else { 0.0 };
-                        let invest = want.min(reserve);
-                        reserve -= invest;
-                        calls += invest;
-                        deal.cost += invest;
-                        out.invested += invest;
-                        deal.ownership = deal.ownership * (1.0 - dilution) + invest / post_money;
-                    }
-                }
-                // Sell listed shares on the sell-down schedule.
-                if deal.company.status == Status::Listed && deal.open {
-                    let since = age - deal.ipo_step;
-                    if since >= self.lockup_steps && deal.unsold > 0.0 {
-                        let sale =
-                            if since + 1 >= self.lockup_steps + self.sales { deal.unsold } else { deal.per_sale };
-                        let cash = sale * deal.company.mark;
-                        deal.unsold -= sale;
-                        deal.proceeds += cash;
-                        proceeds += cash;
-                        if deal.unsold <= 0.0 {
-                            deal.open = false;
-                            deal_counts.record(deal.proceeds / deal.cost, Route::Ipo);
-                            out.deals_ipo += 1;
-                        }
-                    }
-                }
-                if deal.open {
-                    open_cost += deal.cost;
-                    let held = if deal.company.status == Status::Listed { deal.unsold } else { deal.ownership };
-                    nav += held * deal.company.mark;
-                }
+                self.move_holding(deal, model, &step, failure, &mut reserve, &mut cash, &mut out, deal_counts);
             }
-
-            // New initial investments.
-            while next_deal < spec.deals && self.entry_step(next_deal) == age {
-                let stage = pick_stage(&spec.stage_mix, next_deal, path_key, key);
-                let company = Company::enter(model, stage, company_key(path_key, key, next_deal as u64));
-                let ownership = (self.initial_ticket / company.value()).min(1.0);
-                let company_mark = company.mark;
-                ws.deals.push(Deal {
-                    company,
-                    ownership,
-                    cost: self.initial_ticket,
-                    proceeds: 0.0,
-                    ipo_step: 0,
-                    unsold: 0.0,
-                    per_sale: 0.0,
-                    open: true,
-                });
-                open_cost += self.initial_ticket;
-                nav += ownership * company_mark;
-                calls += self.initial_ticket;
-                out.invested += self.initial_ticket;
+            while next_deal < self.spec.deals && self.entry_step(next_deal) == age {
+                let deal = self.invest(next_deal, path_key, key, model, &mut cash, &mut out);
+                ws.deals.push(deal);
                 next_deal += 1;
             }
-            // Management fee: on commitment during the investment period,
-            // then on the cost of unrealised holdings until the term ends.
-            let fee = if age < self.investment_steps {
-                spec.management_fee * spec.commitment / k
-            } else if age < self.term_steps {
-                spec.management_fee * open_cost / k
+            let fee = self.fee(age, cash.open_cost);
+            cash.calls += fee;
+            out.fees += fee;
+            let residual = if liquidation || last {
+                self.close_out(&mut ws.deals, liquidation, &mut cash, &mut out, deal_counts)
             } else {
                 0.0
             };
-            calls += fee;
-            out.fees += fee;
-
-            // Final liquidation at the end of the extension: sell everything.
-            // At a horizon that cuts the fund's life short, value what is
-            // left at its marks instead (a residual, not a distribution).
-            let mut residual = 0.0;
-            if liquidation || last {
-                for deal in ws.deals.iter_mut().filter(|d| d.open) {
-                    let (value, route) = match deal.company.status {
-                        Status::Listed => (deal.unsold * deal.company.mark, Route::Ipo),
-                        _ if liquidation => {
-                            (deal.ownership * spec.terminal_haircut * deal.company.value(), Route::Private)
-                        }
-                        _ => (deal.ownership * deal.company.mark, Route::Private),
-                    };
-                    deal.proceeds += value;
-                    deal.open = false;
-                    deal_counts.record(deal.proceeds / deal.cost, route);
-                    match route {
-                        Route::Ipo => out.deals_ipo += 1,
-                        _ => out.deals_private += 1,
-                    }
-                    if liquidation {
-                        proceeds += value;
-                    } else {
-                        residual += value;
-                    }
-                }
-            }
-
-            // Cash flows of the step through the waterfall.
-            let wf = &mut ws.waterfall;
-            wf.accrue_step();
-            wf.contribute(calls);
-            let split = wf.distribute(proceeds);
-            let mut to_lp = split.lp;
-            let mut res_lp = 0.0;
-            if residual > 0.0 {
-                res_lp = wf.distribute(residual).lp;
-            }
-            if liquidation || last {
-                let back = wf.clawback();
-                if liquidation { to_lp += back } else { res_lp += back }
-            }
-            ws.calls[t] = calls;
-            ws.distributions[t] = to_lp;
-            out.paid_in += calls;
-            out.distributed += to_lp;
-            out.residual += res_lp;
-            out.gross_proceeds += proceeds + residual;
+            self.settle(ws, t, &cash, residual, liquidation, last, &mut out);
 
             // Everything was sold or valued at the end of the fund's life or
             // at the horizon: nothing is left held.
-            if liquidation || last {
-                nav = 0.0;
-            }
+            let nav = if liquidation || last { 0.0 } else { cash.nav };
             ws.nav[t] = nav;
             if ws.snapshot_step == Some(t) {
-                let true_nav: f64 = ws
-                    .deals
-                    .iter()
-                    .filter(|d| d.open)
-                    .map(
-                        |d| if d.company.status == Status::Listed { d.unsold } else { d.ownership } * d.company.value(),
-                    )
-                    .sum();
-                let lp_share = |x: f64| ws.waterfall.clone().distribute(x).lp;
-                ws.snapshot = Snapshot { nav, true_nav, lp_nav: lp_share(nav), lp_true_nav: lp_share(true_nav) };
+                ws.snapshot = snapshot(ws, nav);
             }
         }
         out.carry = ws.waterfall.gp_total();
         out
     }
+
+    /// One step of a deal held since an earlier step: the company moves
+    /// (failure, acquisition, IPO or a round with a pro-rata follow-on from
+    /// the reserve), listed shares are sold on the sell-down schedule, and
+    /// what is still held adds to the step's cost base and NAV.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn move_holding(
+        &self,
+        deal: &mut Deal,
+        model: &CompanyModel,
+        step: &Step,
+        failure: &[f64; 4],
+        reserve: &mut f64,
+        cash: &mut StepCash,
+        out: &mut FundOutcome,
+        deal_counts: &mut DealCounts,
+    ) {
+        out.company_steps += 1;
+        let p_fail = failure[deal.company.stage as usize];
+        debug_assert!(!p_fail.is_nan(), "a deal below the fund's lowest stage");
+        match deal.company.step(model, step.t, step.z, step.regime, p_fail) {
+            Event::None => {}
+            Event::Failed => {
+                let recovery = model.stages[deal.company.stage as usize].liquidation_recovery;
+                let proceeds = recovery * deal.cost;
+                deal.proceeds += proceeds;
+                cash.proceeds += proceeds;
+                deal.open = false;
+                deal_counts.record(deal.proceeds / deal.cost, Route::Failed);
+                out.deals_failed += 1;
+            }
+            Event::Acquired { price } => {
+                let proceeds = deal.ownership * price;
+                deal.proceeds += proceeds;
+                cash.proceeds += proceeds;
+                deal.open = false;
+                deal_counts.record(deal.proceeds / deal.cost, Route::Acquired);
+                out.deals_acquired += 1;
+            }
+            Event::Ipo { .. } => {
+                deal.ipo_step = step.age;
+                deal.unsold = deal.ownership;
+                deal.per_sale = deal.ownership / self.sales as f64;
+            }
+            Event::Round { post_money, dilution } => {
+                // Pro-rata follow-on while the term runs and the reserve
+                // lasts; what is not funded is diluted.
+                let want = if step.age < self.term_steps { deal.ownership * dilution * post_money } else { 0.0 };
+                let invest = want.min(*reserve);
+                *reserve -= invest;
+                cash.calls += invest;
+                deal.cost += invest;
+                out.invested += invest;
+                deal.ownership = deal.ownership * (1.0 - dilution) + invest / post_money;
+            }
+        }
+        // Sell listed shares on the sell-down schedule.
+        if deal.company.status == Status::Listed && deal.open {
+            let since = step.age - deal.ipo_step;
+            if since >= self.lockup_steps && deal.unsold > 0.0 {
+                let sale = if since + 1 >= self.lockup_steps + self.sales { deal.unsold } else { deal.per_sale };
+                let proceeds = sale * deal.company.mark;
+                deal.unsold -= sale;
+                deal.proceeds += proceeds;
+                cash.proceeds += proceeds;
+                if deal.unsold <= 0.0 {
+                    deal.open = false;
+                    deal_counts.record(deal.proceeds / deal.cost, Route::Ipo);
+                    out.deals_ipo += 1;
+                }
+            }
+        }
+        if deal.open {
+            cash.open_cost += deal.cost;
+            let held = if deal.company.status == Status::Listed { deal.unsold } else { deal.ownership };
+            cash.nav += held * deal.company.mark;
+        }
+    }
+
+    /// Initial investment `i`: a new company at its entry stage, bought
+    /// with one initial ticket (ownership capped at the whole company).
+    #[inline(always)]
+    fn invest(
+        &self,
+        i: u32,
+        path_key: u64,
+        key: u64,
+        model: &CompanyModel,
+        cash: &mut StepCash,
+        out: &mut FundOutcome,
+    ) -> Deal {
+        let stage = pick_stage(&self.spec.stage_mix, i, path_key, key);
+        let company = Company::enter(model, stage, company_key(path_key, key, i as u64));
+        let ownership = (self.initial_ticket / company.value()).min(1.0);
+        cash.open_cost += self.initial_ticket;
+        cash.nav += ownership * company.mark;
+        cash.calls += self.initial_ticket;
+        out.invested += self.initial_ticket;
+        Deal {
+            company,
+            ownership,
+            cost: self.initial_ticket,
+            proceeds: 0.0,
+            ipo_step: 0,
+            unsold: 0.0,
+            per_sale: 0.0,
+            open: true,
+        }
+    }
+
+    /// Management fee of a step: on commitment during the investment
+    /// period, then on the cost of unrealised holdings until the term ends.
+    #[inline(always)]
+    fn fee(&self, age: u32, open_cost: f64) -> f64 {
+        let k = self.steps_per_year as f64;
+        if age < self.investment_steps {
+            self.spec.management_fee * self.spec.commitment / k
+        } else if age < self.term_steps {
+            self.spec.management_fee * open_cost / k
+        } else {
+            0.0
+        }
+    }
+
+    /// Final liquidation at the end of the extension: sell everything. At a
+    /// horizon that cuts the fund's life short, value what is left at its
+    /// marks instead; returns that residual (a value, not a distribution).
+    fn close_out(
+        &self,
+        deals: &mut [Deal],
+        liquidation: bool,
+        cash: &mut StepCash,
+        out: &mut FundOutcome,
+        deal_counts: &mut DealCounts,
+    ) -> f64 {
+        let mut residual = 0.0;
+        for deal in deals.iter_mut().filter(|d| d.open) {
+            let (value, route) = match deal.company.status {
+                Status::Listed => (deal.unsold * deal.company.mark, Route::Ipo),
+                _ if liquidation => (deal.ownership * self.spec.terminal_haircut * deal.company.value(), Route::Private),
+                _ => (deal.ownership * deal.company.mark, Route::Private),
+            };
+            deal.proceeds += value;
+            deal.open = false;
+            deal_counts.record(deal.proceeds / deal.cost, route);
+            match route {
+                Route::Ipo => out.deals_ipo += 1,
+                _ => out.deals_private += 1,
+            }
+            if liquidation {
+                cash.proceeds += value;
+            } else {
+                residual += value;
+            }
+        }
+        residual
+    }
+
+    /// The step's calls and proceeds through the waterfall (the claw-back
+    /// at the end), into the per-step series and the path's totals.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn settle(
+        &self,
+        ws: &mut FundWorkspace,
+        t: usize,
+        cash: &StepCash,
+        residual: f64,
+        liquidation: bool,
+        last: bool,
+        out: &mut FundOutcome,
+    ) {
+        let wf = &mut ws.waterfall;
+        wf.accrue_step();
+        wf.contribute(cash.calls);
+        let split = wf.distribute(cash.proceeds);
+        let mut to_lp = split.lp;
+        let mut res_lp = 0.0;
+        if residual > 0.0 {
+            res_lp = wf.distribute(residual).lp;
+        }
+        if liquidation || last {
+            let back = wf.clawback();
+            if liquidation { to_lp += back } else { res_lp += back }
+        }
+        ws.calls[t] = cash.calls;
+        ws.distributions[t] = to_lp;
+        out.paid_in += cash.calls;
+        out.distributed += to_lp;
+        out.residual += res_lp;
+        out.gross_proceeds += cash.proceeds + residual;
+    }
+}
+
+/// Where a step is: absolute step, fund age, common factor and regime.
+struct Step {
+    t: usize,
+    age: u32,
+    z: f64,
+    regime: usize,
+}
+
+/// What a step adds up to: capital called, proceeds received, and the cost
+/// and reported value of what is held at its end (summed in the order of
+/// the deals: held ones, then new ones).
+#[derive(Debug, Default)]
+struct StepCash {
+    calls: f64,
+    proceeds: f64,
+    open_cost: f64,
+    nav: f64,
+}
+
+/// The fund as a buyer of an LP interest sees it at the end of a step.
+fn snapshot(ws: &FundWorkspace, nav: f64) -> Snapshot {
+    let true_nav: f64 = ws
+        .deals
+        .iter()
+        .filter(|d| d.open)
+        .map(|d| if d.company.status == Status::Listed { d.unsold } else { d.ownership } * d.company.value())
+        .sum();
+    let lp_share = |x: f64| ws.waterfall.clone().distribute(x).lp;
+    Snapshot { nav, true_nav, lp_nav: lp_share(nav), lp_true_nav: lp_share(true_nav) }
 }
 
 /// Entry stage of deal `i`, from its own stream so the stage mix does not
