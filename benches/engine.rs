@@ -11,7 +11,7 @@ use std::hint::black_box;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use fundsim::engine;
 use fundsim::finance::irr::irr_annual;
-use fundsim::model::company::Company;
+use fundsim::model::company::{Company, Stage};
 use fundsim::model::market::MarketPath;
 use fundsim::rng::scan::count_failures;
 use fundsim::rng::{MARKET, company_key, path_key, splitmix64, stream, vehicle_key};
@@ -60,7 +60,8 @@ fn company_step(c: &mut Criterion) {
     let model = &scn.company_model;
     let key = vehicle_key("bench");
     const N: u64 = 1000;
-    let mut companies: Vec<Company> = (0..N).map(|i| Company::enter(model, 1, company_key(0, key, i))).collect();
+    let mut companies: Vec<Company> =
+        (0..N).map(|i| Company::enter(model, Stage::from_index(1).unwrap(), company_key(0, key, i))).collect();
     let p_fail = model.stage_failure(0.1, 0)[1];
     let mut t = 0usize;
     let mut g = c.benchmark_group("company");

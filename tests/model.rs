@@ -4,7 +4,7 @@
 mod common;
 use common::{TRIPLES_IN_NINE_YEARS, col, deterministic_scenario};
 use fundsim::engine;
-use fundsim::model::company::{Company, Event};
+use fundsim::model::company::{Company, Event, Stage};
 use fundsim::model::market::MarketPath;
 use fundsim::model::normal::{cdf, inverse_cdf};
 use fundsim::rng::{MARKET, company_key, path_key, stream, vehicle_key};
@@ -149,7 +149,7 @@ fn one_year_default_fractions_follow_vasicek() {
         let pk = path_key(scn.seed, p);
         let p_fail = model.stage_failure(market.z[0], 0)[0];
         for i in 0..n {
-            let mut c = Company::enter(model, 0, company_key(pk, key, i));
+            let mut c = Company::enter(model, Stage::SEED, company_key(pk, key, i));
             if c.step(model, 0, market.z[0], market.regime[0] as usize, p_fail) == Event::Failed {
                 failed += 1;
             }

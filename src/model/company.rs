@@ -40,6 +40,43 @@ use crate::rng::{first_draw, step_stream};
 /// Company stages in order of maturity.
 pub const STAGES: [&str; 4] = ["seed", "early", "growth", "late"];
 
+/// A company's stage: seed, early, growth or late (an index into
+/// `STAGES` and the model's per-stage tables). One byte, so a company
+/// stays as small as it was with a bare `u8`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Stage(u8);
+
+impl Stage {
+    pub const SEED: Stage = Stage(0);
+    pub const LATE: Stage = Stage(3);
+
+    /// The stage at `index` (0 seed ... 3 late); `None` beyond late.
+    pub fn from_index(index: usize) -> Option<Stage> {
+        (index < STAGES.len()).then_some(Stage(index as u8))
+    }
+
+    /// The stage a scenario names (`"seed"`, `"early"`, `"growth"`, `"late"`).
+    pub fn from_name(name: &str) -> Option<Stage> {
+        STAGES.iter().position(|s| *s == name).map(|i| Stage(i as u8))
+    }
+
+    /// Index into `STAGES` and the per-stage tables.
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+
+    pub fn name(self) -> &'static str {
+        STAGES[self.index()]
+    }
+
+    /// The stage a round moves to (late stays late).
+    #[inline(always)]
+    fn next(self) -> Stage {
+        if self < Stage::LATE { Stage(self.0 + 1) } else { self }
+    }
+}
+
 /// Validated `[stages.<stage>]` (annual rates and probabilities).
 #[derive(Debug, Clone, PartialEq)]
 pub struct StageParams {
@@ -222,7 +259,7 @@ pub enum Event {
 /// (and in `mark`).
 #[derive(Debug, Clone)]
 pub struct Company {
-    pub stage: u8,
+    pub stage: Stage,
     pub log_value: f64,
     pub mark: f64,
     pub status: Status,
@@ -261,8 +298,8 @@ impl Company {
     /// A new private company at `stage`, valued by a lognormal draw around
     /// the stage's entry valuation (median `entry_valuation`, log sd
     /// `entry_valuation_sigma`), from its own entry stream.
-    pub fn enter(model: &CompanyModel, stage: u8, key: u64) -> Company {
-        let s = &model.stages[stage as usize];
+    pub fn enter(model: &CompanyModel, stage: Stage, key: u64) -> Company {
+        let s = &model.stages[stage.index()];
         let n: f64 = step_stream(key, ENTRY).sample(StandardNormal);
         let log_value = s.entry_log_valuation + s.entry_valuation_sigma * n;
         let value = log_value.exp();
@@ -271,7 +308,7 @@ impl Company {
 
     /// A new private company whose value is never looked at (a borrower
     /// without warrants): no entry draw, value 1.
-    pub fn enter_lean(stage: u8, key: u64) -> Company {
+    pub fn enter_lean(stage: Stage, key: u64) -> Company {
         Company { stage, log_value: 0.0, mark: 1.0, status: Status::Private, entry_value: 1.0, key }
     }
 
@@ -343,7 +380,7 @@ impl Company {
         values: bool,
     ) -> Event {
         let mut rng = step_stream(self.key, t as u64);
-        let s = &model.stages[self.stage as usize];
+        let s = &model.stages[self.stage.index()];
 
         // 1. Failure: U < P(X < Φ⁻¹(q) | Z).
         let first = rng.next_u64();
@@ -383,9 +420,7 @@ impl Company {
                 self.mark = self.log_value.exp();
             }
             event = Event::Round { post_money: self.mark, dilution };
-            if (self.stage as usize) < STAGES.len() - 1 {
-                self.stage += 1;
-            }
+            self.stage = self.stage.next();
         }
         if values {
             let n_value: f64 = rng.sample(StandardNormal);

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Guarantee, Insurance, LoanPolicy, LoanProgramSpec, RiskCompensation};
-use crate::model::company::STAGES;
+use crate::model::company::Stage;
 use crate::scenario::validate::{SUM_TOL, Validator};
 
 /// `[vehicles.<name>]` with `kind = "loan_program"` (MODEL.md 4.4).
@@ -134,15 +134,15 @@ impl Default for RawRiskCompensation {
 /// Loan programme keys (MODEL.md 4.4).
 pub fn loan_program_spec(prefix: &str, l: &RawLoanProgram, years: u32, v: &mut Validator<'_>) -> LoanProgramSpec {
     let key = |k: &str| format!("{prefix}.{k}");
-    let stage = match STAGES.iter().position(|s| *s == l.borrower_stage) {
-        Some(i) => i as u8,
+    let stage = match Stage::from_name(&l.borrower_stage) {
+        Some(stage) => stage,
         None => {
             v.fail(
                 &key("borrower_stage"),
                 format!("{:?}", l.borrower_stage),
                 "must be one of \"seed\", \"early\", \"growth\", \"late\"",
             );
-            0
+            Stage::SEED
         }
     };
     let term_years = v.within(&key("term_years"), l.term_years, 0.0, 50.0);

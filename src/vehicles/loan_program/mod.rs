@@ -17,7 +17,7 @@
 use rand::RngExt;
 use rand_distr::{Beta, Distribution};
 
-use crate::model::company::{Company, CompanyModel, Event, Status, failure_threshold_bits};
+use crate::model::company::{Company, CompanyModel, Event, Stage, Status, failure_threshold_bits};
 use crate::model::market::MarketPath;
 use crate::rng::{Stream, company_key, scan};
 use crate::scenario::validate::Validator;
@@ -162,7 +162,7 @@ pub struct LoanPolicy {
 pub struct LoanProgramSpec {
     pub loans: u32,
     pub loan_size: f64,
-    pub borrower_stage: u8,
+    pub borrower_stage: Stage,
     pub term_years: f64,
     pub interest_rate: f64,
     pub funding_cost: f64,
@@ -334,7 +334,7 @@ impl LoanProgram {
                         break;
                     }
                     o.loan_steps += 1;
-                    let p_fail = ws.failure[t][first as usize][c.stage as usize];
+                    let p_fail = ws.failure[t][first as usize][c.stage.index()];
                     let event = c.step(model, t, market.z[t], market.regime[t] as usize, p_fail);
                     funded_steps += performing as u64;
                     match event {
@@ -460,7 +460,7 @@ impl LoanProgram {
         fast: bool,
     ) -> u64 {
         let spec = &self.spec;
-        let stage = spec.borrower_stage as usize;
+        let stage = spec.borrower_stage.index();
         if fast && term == 1 && spec.first_loan_share <= 0.0 && spec.ip_pledge_share <= 0.0 {
             // One class of loan, one loss, one step: the defaults are
             // interchangeable, and the failure scan counts them.
@@ -489,12 +489,12 @@ impl LoanProgram {
             for t in 0..term {
                 loan_steps += 1;
                 if t + 1 == term {
-                    if c.fails(t, ws.failure_bits[t][class][c.stage as usize]) {
+                    if c.fails(t, ws.failure_bits[t][class][c.stage.index()]) {
                         ws.defaults.push(DefaultEvent { step: t as u32, loss: self.loss(ip, &mut attr) });
                     }
                     break;
                 }
-                match c.step_lean(model, t, market.regime[t] as usize, ws.failure[t][class][c.stage as usize]) {
+                match c.step_lean(model, t, market.regime[t] as usize, ws.failure[t][class][c.stage.index()]) {
                     Event::Failed => {
                         ws.defaults.push(DefaultEvent { step: t as u32, loss: self.loss(ip, &mut attr) });
                         break;

@@ -12,7 +12,7 @@ pub mod input;
 
 use crate::finance::irr::irr_annual;
 use crate::finance::waterfall::{EuropeanWaterfall, WaterfallTerms};
-use crate::model::company::{Company, CompanyModel, Event, Status};
+use crate::model::company::{Company, CompanyModel, Event, Stage, Status};
 use crate::model::market::MarketPath;
 use crate::rng::{Stream, company_key};
 use crate::scenario::validate::Validator;
@@ -398,12 +398,12 @@ impl VentureFund {
         deal_counts: &mut DealCounts,
     ) {
         out.company_steps += 1;
-        let p_fail = failure[deal.company.stage as usize];
+        let p_fail = failure[deal.company.stage.index()];
         debug_assert!(!p_fail.is_nan(), "a deal below the fund's lowest stage");
         match deal.company.step(model, step.t, step.z, step.regime, p_fail) {
             Event::None => {}
             Event::Failed => {
-                let recovery = model.stages[deal.company.stage as usize].liquidation_recovery;
+                let recovery = model.stages[deal.company.stage.index()].liquidation_recovery;
                 let proceeds = recovery * deal.cost;
                 deal.proceeds += proceeds;
                 cash.proceeds += proceeds;
@@ -607,15 +607,15 @@ fn snapshot(ws: &FundWorkspace, nav: f64) -> Snapshot {
 
 /// Entry stage of deal `i`, from its own stream so the stage mix does not
 /// consume draws of the company's life.
-fn pick_stage(mix: &[f64; 4], i: u32, path_key: u64, key: u64) -> u8 {
+fn pick_stage(mix: &[f64; 4], i: u32, path_key: u64, key: u64) -> Stage {
     use rand::RngExt;
     let u: f64 = Stream::from_key(company_key(path_key, key ^ 0x5354_4147_4500_0000, i as u64)).random();
     let mut acc = 0.0;
     for (s, &p) in mix.iter().enumerate() {
         acc += p;
         if u < acc {
-            return s as u8;
+            return Stage::from_index(s).unwrap_or(Stage::SEED);
         }
     }
-    mix.iter().rposition(|&p| p > 0.0).unwrap_or(0) as u8
+    Stage::from_index(mix.iter().rposition(|&p| p > 0.0).unwrap_or(0)).unwrap_or(Stage::SEED)
 }
