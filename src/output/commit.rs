@@ -547,6 +547,15 @@ fn rename_new(from: &Path, to: &Path) -> io::Result<()> {
 /// path; without, `dst` is first renamed to `old` and the old one stays
 /// complete there if the process dies between the renames.
 fn replace(new: &Path, dst: &Path, old: impl FnOnce() -> io::Result<PathBuf>) -> io::Result<PathBuf> {
+    replace_by(exchange, new, dst, old)
+}
+
+fn replace_by(
+    exchange: impl FnOnce(&Path, &Path) -> io::Result<()>,
+    new: &Path,
+    dst: &Path,
+    old: impl FnOnce() -> io::Result<PathBuf>,
+) -> io::Result<PathBuf> {
     match exchange(new, dst) {
         Ok(()) => Ok(new.to_path_buf()),
         Err(e) if e.kind() == io::ErrorKind::Unsupported => {
@@ -746,6 +755,27 @@ mod tests {
         assert_eq!(parse_staging(".out.new-12-0", "out"), None);
         assert_eq!(parse_staging(".out.tmp-12-", "out"), None);
         assert_eq!(parse_staging("out.tmp-12-0", "out"), None);
+    }
+
+    #[test]
+    fn both_ways_of_replacing_put_new_in_place_and_keep_old_whole() {
+        let no_exchange = |_: &Path, _: &Path| Err(io::ErrorKind::Unsupported.into());
+        for fallback in [false, true] {
+            let tmp = tempfile::tempdir().unwrap();
+            let (new, dst, aside) = (tmp.path().join("new"), tmp.path().join("dst"), tmp.path().join("aside"));
+            for (d, text) in [(&new, "new"), (&dst, "old")] {
+                fs::create_dir(d).unwrap();
+                fs::write(d.join("f"), text).unwrap();
+            }
+            let old = if fallback {
+                replace_by(no_exchange, &new, &dst, || Ok(aside.clone())).unwrap()
+            } else {
+                replace(&new, &dst, || Ok(aside.clone())).unwrap()
+            };
+            assert_eq!(old, if fallback { aside.clone() } else { new.clone() });
+            assert_eq!(fs::read_to_string(dst.join("f")).unwrap(), "new");
+            assert_eq!(fs::read_to_string(old.join("f")).unwrap(), "old");
+        }
     }
 
     #[test]
