@@ -97,6 +97,8 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
+    // SIGINT/SIGTERM/SIGHUP: remove unfinished output, exit 1 (output::commit).
+    output::commit::install_signal_handlers();
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {

@@ -1,12 +1,15 @@
 //! Writing a run's results (last stage of the pipeline).
 //!
-//! Everything goes to a temporary directory beside the output directory and
-//! is renamed into place only when every file is written, so a failed run
-//! never leaves a half-written output or loses an earlier one. The CSVs and
+//! Everything goes to a staging directory beside the output directory that
+//! takes the output's place only when every file is written, so a failed or
+//! interrupted run never leaves a half-written output or loses an earlier
+//! one; only an empty directory or fundsim's own output is ever replaced
+//! (`commit`: ownership, the exchange rename, the lock, signals). The CSVs and
 //! the manifest come first; the charts and the report are then drawn from
 //! those files alone (`charts`, `report`), so `fundsim plot` can redraw them.
 
 pub mod charts;
+pub mod commit;
 pub mod fiscal;
 pub mod manifest;
 pub mod policy_tables;
@@ -14,49 +17,14 @@ pub mod report;
 pub mod sweep_tables;
 pub mod tables;
 
-use std::fs;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::engine::Results;
 use crate::scenario::Scenario;
 use charts::{Chart, ChartError, ChartOptions};
+pub use commit::Staging;
 pub use manifest::Manifest;
-
-/// A temporary directory beside the output directory: files are written
-/// into `dir()`, and `commit` renames it into place, replacing an earlier
-/// output; dropped without a commit, it is removed and `out` is untouched.
-pub struct Staging {
-    tmp: PathBuf,
-    out: PathBuf,
-    committed: bool,
-}
-
-impl Staging {
-    pub fn new(out: &Path) -> io::Result<Staging> {
-        let tmp = sibling(out, "tmp")?;
-        fs::create_dir_all(&tmp)?;
-        Ok(Staging { tmp, out: out.to_path_buf(), committed: false })
-    }
-
-    pub fn dir(&self) -> &Path {
-        &self.tmp
-    }
-
-    pub fn commit(mut self) -> io::Result<()> {
-        replace_dir(&self.tmp, &self.out)?;
-        self.committed = true;
-        Ok(())
-    }
-}
-
-impl Drop for Staging {
-    fn drop(&mut self) {
-        if !self.committed {
-            let _ = fs::remove_dir_all(&self.tmp);
-        }
-    }
-}
 
 /// Write the CSVs of one run into `dir`.
 pub fn write_tables(dir: &Path, scn: &Scenario, results: &Results, write_paths: bool) -> io::Result<()> {
@@ -100,9 +68,10 @@ pub fn write_run(
 /// Redraw the charts and the report of the finished output directory `out`
 /// from its files (`fundsim plot`).
 ///
-/// They are drawn into a temporary directory inside `out` first; then the
-/// new `charts/` folder and `report.html` are renamed into place, each
-/// rename atomic, and the earlier ones are put back if a rename fails.
+/// Only a directory that is wholly fundsim's output is touched (see
+/// `commit`): the charts and report are drawn into a staging directory
+/// inside `out`, then the new `charts/` folder and `report.html` are put in
+/// place, each in one atomic rename, under the output's lock.
 pub fn redraw(out: &Path, opts: &ChartOptions) -> Result<Vec<Chart>, ChartError> {
     if !out.is_dir() {
         return Err(ChartError::NotOutputDir {
@@ -112,60 +81,13 @@ pub fn redraw(out: &Path, opts: &ChartOptions) -> Result<Vec<Chart>, ChartError>
     }
     let io_err = |path: &Path| {
         let path = path.to_path_buf();
-        move |source| ChartError::Io { path, source }
+        move |source| ChartError::from_io(path, source)
     };
-    let tmp = sibling(&out.join("charts"), "plot").map_err(io_err(out))?;
-    let result = (|| {
-        fs::create_dir_all(&tmp).map_err(io_err(&tmp))?;
-        let drawn = charts::draw_into(out, &tmp, opts)?;
-        report::write_report_into(out, &tmp, &drawn)?;
-        swap_in(&tmp.join("charts"), &out.join("charts")).map_err(io_err(out))?;
-        swap_in(&tmp.join("report.html"), &out.join("report.html")).map_err(io_err(out))?;
-        Ok(drawn)
-    })();
-    let _ = fs::remove_dir_all(&tmp);
-    result
-}
-
-/// Rename `new` to `dst`, replacing a file or directory there.
-fn swap_in(new: &Path, dst: &Path) -> io::Result<()> {
-    if dst.is_dir() {
-        replace_dir(new, dst)
-    } else {
-        // A file: rename replaces it atomically.
-        fs::rename(new, dst)
-    }
-}
-
-/// A fresh path beside `out` (same filesystem, so renames are atomic).
-fn sibling(out: &Path, what: &str) -> io::Result<PathBuf> {
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
+    let Some(staging) = commit::Redraw::begin(out).map_err(io_err(out))? else {
+        return Err(ChartError::Missing { path: out.join("manifest.json") });
     };
-    fs::create_dir_all(&parent)?;
-    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "output".into());
-    for i in 0..1000 {
-        let p = parent.join(format!(".{name}.{what}-{}-{i}", std::process::id()));
-        if !p.exists() {
-            return Ok(p);
-        }
-    }
-    Err(io::Error::other("cannot find a free temporary directory name"))
-}
-
-/// Move `tmp` to `out`, replacing `out` if it exists.
-fn replace_dir(tmp: &Path, out: &Path) -> io::Result<()> {
-    if out.exists() {
-        let old = sibling(out, "old")?;
-        fs::rename(out, &old)?;
-        if let Err(e) = fs::rename(tmp, out) {
-            // Put the earlier output back.
-            let _ = fs::rename(&old, out);
-            return Err(e);
-        }
-        fs::remove_dir_all(&old)
-    } else {
-        fs::rename(tmp, out)
-    }
+    let drawn = charts::draw_into(out, staging.dir(), opts)?;
+    report::write_report_into(out, staging.dir(), &drawn)?;
+    staging.finish().map_err(io_err(out))?;
+    Ok(drawn)
 }

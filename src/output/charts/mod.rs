@@ -90,6 +90,9 @@ pub struct Chart {
 pub enum ChartError {
     #[error("{} is not a fundsim output directory: {reason}", dir.display())]
     NotOutputDir { dir: PathBuf, reason: String },
+    /// Not fundsim's to change (`output::commit`).
+    #[error("{0}")]
+    Refused(crate::output::commit::Refused),
     #[error("{} is missing; is its directory a fundsim output directory?", path.display())]
     Missing { path: PathBuf },
     #[error("{}, line {line}: {message}", path.display())]
@@ -108,10 +111,25 @@ impl ChartError {
     pub fn exit_status(&self) -> i32 {
         match self {
             ChartError::NotOutputDir { .. }
+            | ChartError::Refused(_)
             | ChartError::Missing { .. }
             | ChartError::Garbled { .. }
             | ChartError::Font { .. } => 2,
             ChartError::Io { .. } | ChartError::Draw { .. } => 1,
+        }
+    }
+}
+
+impl ChartError {
+    /// An I/O error at `path`, or the refusal it carries.
+    pub fn from_io(path: PathBuf, source: io::Error) -> ChartError {
+        if crate::output::commit::refusal(&source).is_none() {
+            return ChartError::Io { path, source };
+        }
+        match source.into_inner().map(|e| e.downcast::<crate::output::commit::Refused>()) {
+            Some(Ok(r)) => ChartError::Refused(*r),
+            Some(Err(e)) => ChartError::Io { path, source: io::Error::other(e) },
+            None => ChartError::Io { path, source: io::ErrorKind::Other.into() },
         }
     }
 }
