@@ -38,7 +38,7 @@ impl SweepWriter {
             let mut rec = vec![index.to_string()];
             rec.extend(values.iter().cloned());
             rec.extend([c.vehicle.clone(), c.metric.clone()]);
-            for v in [s.mean, s.se, s.quantiles[1], s.quantiles[4], s.quantiles[7], d.mean, d.se, d.se_unpaired] {
+            for v in [s.mean, s.se, s.p05(), s.p50(), s.p95(), d.mean, d.se, d.se_unpaired] {
                 rec.push(cell(v));
             }
             self.w.write_record(&rec).map_err(io::Error::other)?;

@@ -46,6 +46,29 @@ pub struct Summary {
     pub undefined_share: f64,
 }
 
+impl Summary {
+    /// The quantile at probability `p`, one of [`QUANTILES`] (NaN for any
+    /// other `p`).
+    pub fn quantile(&self, p: f64) -> f64 {
+        QUANTILES.iter().position(|&q| q == p).map_or(f64::NAN, |i| self.quantiles[i])
+    }
+
+    /// The 5th percentile.
+    pub fn p05(&self) -> f64 {
+        self.quantile(0.05)
+    }
+
+    /// The median.
+    pub fn p50(&self) -> f64 {
+        self.quantile(0.50)
+    }
+
+    /// The 95th percentile.
+    pub fn p95(&self) -> f64 {
+        self.quantile(0.95)
+    }
+}
+
 /// Summarise one metric column.
 ///
 /// `scratch` is a reusable buffer (cleared and filled with the defined values,
@@ -117,6 +140,16 @@ pub fn quantile_sorted(sorted: &[f64], p: f64) -> f64 {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn named_quantiles_are_the_type_7_quantiles_at_their_probability() {
+        // 0..=100: the type-7 quantile at p is 100 p exactly.
+        let x: Vec<f64> = (0..=100).map(f64::from).collect();
+        let s = summarize(&x, &mut Vec::new());
+        assert_eq!((s.p05(), s.p50(), s.p95()), (5.0, 50.0, 95.0));
+        assert_eq!(s.quantile(0.99), 99.0);
+        assert!(s.quantile(0.3).is_nan(), "not one of QUANTILES");
+    }
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() <= 1e-12 * a.abs().max(b.abs()).max(1.0)
