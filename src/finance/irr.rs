@@ -777,7 +777,7 @@ mod tests {
                     // Descartes: no positive root needs an even, nonzero
                     // number of sign changes; and the NPV must keep its
                     // sign on a grid 20 times finer than the scan's.
-                    prop_assert!(changes >= 2 && changes % 2 == 0, "{changes} sign change(s)");
+                    prop_assert!(changes >= 2 && changes.is_multiple_of(2), "{changes} sign change(s)");
                     prop_assert!(!npv_changes_sign(&flows, 8000), "NoRoot, but the NPV changes sign");
                 }
             }
