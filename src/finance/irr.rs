@@ -531,6 +531,30 @@ mod tests {
         (v, s)
     }
 
+    /// Sign changes among the flows that count (rule 2's threshold).
+    fn sign_changes(flows: &[f64]) -> usize {
+        let max = flows.iter().fold(0.0f64, |m, c| m.max(c.abs()));
+        let signs: Vec<bool> =
+            flows.iter().filter(|c| c.abs() >= ZERO_REL * max && **c != 0.0).map(|c| *c > 0.0).collect();
+        signs.windows(2).filter(|w| w[0] != w[1]).count()
+    }
+
+    /// Whether the NPV takes both signs at `points + 1` points evenly spaced
+    /// in `u = ln x` over the scan's range, counting only values clearly
+    /// away from zero (beyond 1e-10 of the sum of the discounted |flows|).
+    fn npv_changes_sign(flows: &[f64], points: usize) -> bool {
+        let (mut pos, mut neg) = (false, false);
+        for i in 0..=points {
+            let u = GRID_LO + (GRID_HI - GRID_LO) * i as f64 / points as f64;
+            let (v, s) = npv(flows, (-u).exp_m1());
+            if v.abs() > 1e-10 * s {
+                pos |= v > 0.0;
+                neg |= v < 0.0;
+            }
+        }
+        pos && neg
+    }
+
     #[test]
     fn grid_constants() {
         assert!(close(GRID_LO, -(10001f64).ln(), 1e-15));
@@ -680,10 +704,17 @@ mod tests {
             *f = if t % 2 == 0 { -1.0 } else { 0.9 };
         }
         flows[299] = 500.0;
-        if let Irr::Rate(r) = irr_per_step(&flows) {
-            let (v, s) = npv(&flows, r);
-            assert!(v.abs() <= 1e-9 * s, "{v} {s}");
-        }
+        // A rate exists and is unique: with x = 1 / (1 + r) and
+        // S(x) = sum_{k<150} x^(2k), P(x) = 499.1 x^299 - (1 - 0.9x) S(x).
+        // For x >= 1/0.9, P > 0; below, P(x) = 0 iff
+        // (1 - 0.9x) sum_k x^(2k - 299) = 499.1, whose left side is a
+        // product of positive decreasing functions (2k - 299 < 0), falling
+        // from +inf at x = 0+ to 0 at x = 1/0.9: exactly one root. At
+        // x = 1, P = 500 - 150 + 134.1 = 484.1 > 0, so r > 0.
+        let r = rate(&flows);
+        assert!(r > 0.0, "{r}");
+        let (v, s) = npv(&flows, r);
+        assert!(v.abs() <= 1e-9 * s, "{v} {s}");
     }
 
     proptest! {
@@ -727,6 +758,34 @@ mod tests {
                 prop_assert!(r > -1.0);
                 let (v, s) = npv(&flows, r);
                 prop_assert!(v.abs() <= 1e-8 * s, "npv {v} scale {s} r {r}");
+            }
+        }
+
+        /// Every outcome other than a rate is justified, and a rate is
+        /// found wherever Descartes' rule guarantees exactly one.
+        #[test]
+        fn undefined_only_where_no_unique_rate(
+            flows in prop::collection::vec(prop_oneof![4 => -1e3f64..1e3, 1 => Just(0.0)], 2..40),
+        ) {
+            let changes = sign_changes(&flows);
+            let got = irr_per_step(&flows);
+            match got {
+                Irr::Rate(_) => prop_assert!(changes >= 1),
+                Irr::NoSignChange => prop_assert_eq!(changes, 0),
+                Irr::MultipleRoots => prop_assert!(changes >= 2, "{changes} sign change(s)"),
+                Irr::NoRoot => {
+                    // Descartes: no positive root needs an even, nonzero
+                    // number of sign changes; and the NPV must keep its
+                    // sign on a grid 20 times finer than the scan's.
+                    prop_assert!(changes >= 2 && changes.is_multiple_of(2), "{changes} sign change(s)");
+                    prop_assert!(!npv_changes_sign(&flows, 8000), "NoRoot, but the NPV changes sign");
+                }
+            }
+            if changes == 0 {
+                prop_assert_eq!(got, Irr::NoSignChange);
+            }
+            if changes == 1 {
+                prop_assert!(matches!(got, Irr::Rate(_)), "one sign change, exactly one root, got {:?}", got);
             }
         }
     }

@@ -480,10 +480,18 @@ mod tests {
     }
 
     #[test]
-    #[cfg(debug_assertions)]
-    #[should_panic]
-    fn infinity_rejected_in_debug() {
-        QuantileSketch::default().add(f64::INFINITY);
+    fn infinity_is_never_counted() {
+        // A caller bug: a debug build panics (the debug_assert!), a release
+        // build (what CI runs) skips the value; in both the sketch is left
+        // as it was.
+        let before = sketch_of(&[1.0, -2.0]);
+        for x in [f64::INFINITY, f64::NEG_INFINITY] {
+            let mut s = before.clone();
+            let added = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| s.add(x)));
+            assert_eq!(added.is_err(), cfg!(debug_assertions), "add({x}) panicked: {}", added.is_err());
+            assert_eq!(s, before, "add({x})");
+            assert_eq!(s.count(), 2);
+        }
     }
 
     #[test]
