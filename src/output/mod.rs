@@ -11,8 +11,10 @@
 pub mod charts;
 pub mod commit;
 pub mod fiscal;
+pub mod html;
 pub mod manifest;
 pub mod policy_tables;
+pub mod read;
 pub mod report;
 pub mod sweep_tables;
 pub mod tables;
@@ -46,23 +48,6 @@ pub fn draw(dir: &Path, charts: Option<&ChartOptions>) -> io::Result<()> {
         report::write_report(dir, &drawn).map_err(io::Error::other)?;
     }
     Ok(())
-}
-
-/// Write every output file of a run into `out`, atomically replacing it;
-/// with `charts`, draw the charts and the report too (`None`: `--no-charts`).
-pub fn write_run(
-    out: &Path,
-    scn: &Scenario,
-    results: &Results,
-    manifest: &Manifest,
-    write_paths: bool,
-    charts: Option<&ChartOptions>,
-) -> io::Result<()> {
-    let staging = Staging::new(out)?;
-    write_tables(staging.dir(), scn, results, write_paths)?;
-    manifest.write(&staging.dir().join("manifest.json"))?;
-    draw(staging.dir(), charts)?;
-    staging.commit()
 }
 
 /// Redraw the charts and the report of the finished output directory `out`

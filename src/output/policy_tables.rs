@@ -5,32 +5,12 @@
 
 use std::fmt::Write as _;
 
-use super::charts::data::{OutputData, SweepRow};
-use super::charts::style::{Unit, fixed};
-use super::report::{cell, describe, esc, table_unit};
+use super::charts::style::fixed;
+use super::html::{cell, describe, diff, esc, table_unit, td};
+use super::read::{OutputData, SweepRow};
 
 /// The vehicle metrics the sweep table shows (with every `total.*`).
 pub const SWEEP_METRICS: [&str; 4] = ["fiscal_cost", "bank_net_loss", "gov_tvpi", "buyer_tvpi"];
-
-/// `v` with `d` decimals and a sign: `+2.29`, `-0.50`, `0.00`.
-fn signed(v: f64, d: usize) -> String {
-    let s = fixed(v, d);
-    if s.starts_with('-') || s.trim_start_matches(['0', '.']).is_empty() { s } else { format!("+{s}") }
-}
-
-/// A paired difference and its standard error: `+2.29 ± 0.06`.
-fn diff(d: Option<f64>, se: Option<f64>, unit: Option<Unit>, digits: usize) -> String {
-    let scale = |v: f64| unit.map_or(v, |u| u.scale(v));
-    match (d, se) {
-        (Some(d), Some(se)) => format!("{} ± {}", signed(scale(d), digits), fixed(scale(se), digits)),
-        (Some(d), None) => signed(scale(d), digits),
-        _ => "–".into(),
-    }
-}
-
-fn td(h: &mut String, text: &str) {
-    let _ = write!(h, "<td class=\"n\">{text}</td>");
-}
 
 /// The fiscal view: cost to the budget by vehicle, and what it mobilises.
 pub fn fiscal(h: &mut String, data: &OutputData) {
@@ -185,17 +165,4 @@ pub fn sensitivity(h: &mut String, data: &OutputData) {
         h.push_str("</tr>\n");
     }
     h.push_str("</tbody>\n</table>\n</div>\n");
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn differences_carry_a_sign_and_their_error() {
-        assert_eq!(diff(Some(2.2932), Some(0.0596), None, 2), "+2.29 ± 0.06");
-        assert_eq!(diff(Some(-0.0001), Some(0.0), None, 2), "0.00 ± 0.00");
-        assert_eq!(diff(Some(-0.012), Some(0.003), Some(Unit::Percent), 2), "-1.20 ± 0.30");
-        assert_eq!(diff(None, None, None, 1), "–");
-    }
 }

@@ -11,10 +11,11 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::Path;
 
-use super::charts::data::{OutputData, SummaryRow};
-use super::charts::style::{Role, Unit, capital, fixed, metric_info};
+use super::charts::style::Unit;
 use super::charts::{Chart, ChartError, Section, count};
+use super::html::{cell, describe, esc, table_unit};
 use super::policy_tables;
+use super::read::{OutputData, SummaryRow};
 
 /// Write `dir/report.html` from the files in `dir` and the charts drawn
 /// into `dir/charts/`.
@@ -35,22 +36,6 @@ pub fn write_report_into(src: &Path, dst: &Path, charts: &[Chart]) -> Result<(),
     let html = render(&data, charts, &svgs);
     let path = dst.join("report.html");
     fs::write(&path, html).map_err(|source| ChartError::Io { path, source })
-}
-
-/// Escape text for HTML.
-pub fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            c => o.push(c),
-        }
-    }
-    o
 }
 
 const CSS: &str = r#"
@@ -175,32 +160,6 @@ fn anchor(s: Section) -> &'static str {
         Section::CashFlows => "cash-flows",
         Section::Deals => "deals",
         Section::Sweep => "sweep",
-    }
-}
-
-/// Unit of a metric in the tables, and decimals.
-pub(crate) fn table_unit(metric: &str) -> (Option<Unit>, &'static str, usize) {
-    match metric_info(metric).map(|i| i.unit) {
-        Some(Unit::Multiple) => (Some(Unit::Multiple), "x", 2),
-        Some(Unit::Percent) => (Some(Unit::Percent), "%", 1),
-        Some(Unit::Money) => (Some(Unit::Money), "mn CNY", 1),
-        Some(Unit::Count) | None => (None, "", 2),
-    }
-}
-
-pub(crate) fn cell(v: Option<f64>, unit: Option<Unit>, digits: usize) -> String {
-    match v {
-        Some(v) => fixed(unit.map_or(v, |u| u.scale(v)), digits),
-        None => "–".into(),
-    }
-}
-
-/// What a metric is, for the tables.
-pub(crate) fn describe(metric: &str) -> String {
-    match metric_info(metric) {
-        Some(i) if i.role != Role::Other => format!("{} of {}", capital(i.label), i.stakeholder),
-        Some(i) if i.label != "amount" => capital(i.label),
-        _ => capital(&metric.replace('_', " ")),
     }
 }
 

@@ -12,9 +12,9 @@ use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::data::Paths;
 use super::style::{self, Role, Style, Unit, capital, metric_info};
 use super::{ChartError, Ctx, DrawResult, Figure, Section, count, fail, frame, house_mesh, plot_area};
+use crate::output::read::Paths;
 
 /// Bins of a histogram.
 pub const BINS: usize = 50;

@@ -1,10 +1,11 @@
 //! Charts of a finished run (INTERFACE.md, Charts), drawn from its CSVs and
 //! `manifest.json` alone.
 //!
-//! Last stage of the pipeline, after the CSVs: `output::write_run` calls
-//! [`draw_all`] on the temporary output directory before it is renamed into
-//! place, and `fundsim plot` calls it again on a finished directory. Both
-//! read the same files, so they draw byte-identical charts.
+//! Last stage of the pipeline, after the CSVs: `output::draw` calls
+//! [`draw_all`] on the staging directory before it takes the output's
+//! place, and `fundsim plot` (`output::redraw`) draws from a finished
+//! directory. Both read the same files (through `output::read`), so they
+//! draw byte-identical charts.
 //!
 //! Each chart is one [`Figure`] drawn twice, on plotters' SVG backend (for
 //! print) and on its bitmap backend (a PNG for screens), at the same size.
@@ -17,12 +18,11 @@
 //! bars.rs       deal outcomes (deals.csv)
 //! sweep.rs      metric against the lever, policy-variant CDFs (sweep.csv, variants/)
 //! policy.rs     fiscal cost by vehicle (fiscal.csv), tornado (sensitivity.csv)
-//! style.rs      palette, sizes, font, units
-//! data.rs       reading the output directory back
+//! style.rs      palette, sizes, font, units (labels and units come from
+//!               the metric catalogue, `vehicles::catalogue`)
 //! ```
 
 pub mod bars;
-pub mod data;
 pub mod fan;
 pub mod histogram;
 pub mod policy;
@@ -39,7 +39,7 @@ use plotters::coord::ranged1d::ValueFormatter;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use data::OutputData;
+use crate::output::read::OutputData;
 use style::{SIZE, Style};
 
 /// How charts are drawn.

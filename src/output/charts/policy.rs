@@ -13,9 +13,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::data::{FiscalRow, SwingRow};
 use super::style::{self, Style, Unit, capital, metric_info};
 use super::{ChartError, Ctx, DrawResult, Figure, Section, count, fail, frame, house_mesh, plot_area};
+use crate::output::read::{FiscalRow, SwingRow};
 
 /// At most this many levers are drawn (the largest swings); the rest are
 /// in the report's table.

@@ -10,10 +10,10 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::data::Sweep;
 use super::histogram::wanted;
 use super::style::{self, Role, Style, Unit, capital, metric_info};
 use super::{ChartError, Ctx, DrawResult, Figure, Section, count, fail, frame, house_legend, house_mesh, plot_area};
+use crate::output::read::Sweep;
 
 /// One line of a lever chart: per x (mean, p05, p95).
 #[derive(Debug, Clone)]

@@ -1,14 +1,117 @@
 //! Reading a finished output directory back: the CSVs and `manifest.json`
-//! that the output stage wrote (INTERFACE.md, Outputs), into typed tables.
+//! that the output stage wrote (INTERFACE.md, Outputs), into typed rows.
 //!
 //! The charts and the report are drawn from these files alone, never from
 //! the engine's in-memory results, so `fundsim plot` redraws exactly what
-//! `fundsim run` drew. A missing required file or a cell that does not parse
-//! is a [`ChartError`] naming the file and line.
+//! `fundsim run` drew. Files with a fixed header are read by serde into row
+//! types whose field names are the writers' column names (`rows`, which
+//! checks every field against the file's header, so a renamed column is an
+//! error, never a silent `None`); files with columns named by the scenario
+//! (`paths.csv`, the swept keys of `sweep.csv`, the levels of `risk.csv`)
+//! go through `Table`. A missing required file or a cell that does not
+//! parse is a [`ChartError`] naming the file and line.
 
 use std::path::{Path, PathBuf};
 
-use super::ChartError;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use super::charts::ChartError;
+
+/// Read a CSV written with a fixed header into rows of `T`, each field
+/// taken from the column of the same name; `None` when the file is absent.
+/// Every field of `T` but those in `optional` must be a column of the
+/// header.
+fn rows<T: DeserializeOwned>(path: &Path, optional: &[&str]) -> Result<Option<Vec<T>>, ChartError> {
+    let garbled = |line: u64, message: String| ChartError::Garbled { path: path.to_path_buf(), line, message };
+    let mut r = match csv::ReaderBuilder::new().has_headers(true).from_path(path) {
+        Ok(r) => r,
+        Err(e) => match e.kind() {
+            csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            _ => return Err(garbled(1, e.to_string())),
+        },
+    };
+    let header = r.headers().map_err(|e| garbled(1, e.to_string()))?.clone();
+    for field in fields::<T>() {
+        if !optional.contains(field) && !header.iter().any(|h| h == *field) {
+            let all: Vec<&str> = header.iter().collect();
+            return Err(garbled(1, format!("the header has no `{field}` column (header: {})", all.join(","))));
+        }
+    }
+    let mut out = Vec::new();
+    let mut record = csv::StringRecord::new();
+    let mut line = 1;
+    loop {
+        line += 1;
+        match r.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => return Err(garbled(line, e.to_string())),
+        }
+        let row = record.deserialize::<T>(Some(&header)).map_err(|e| {
+            let message = match e.kind() {
+                csv::ErrorKind::Deserialize { err, .. } => match err.field().map(|f| f as usize) {
+                    Some(f) => {
+                        let (name, cell) = (header.get(f).unwrap_or("?"), record.get(f).unwrap_or(""));
+                        match err.kind() {
+                            csv::DeserializeErrorKind::ParseFloat(_) => format!("`{name}` is `{cell}`, not a number"),
+                            csv::DeserializeErrorKind::ParseInt(_) => {
+                                format!("`{name}` is `{cell}`, not a whole number")
+                            }
+                            other => format!("`{name}` is `{cell}`: {other}"),
+                        }
+                    }
+                    None => err.kind().to_string(),
+                },
+                _ => e.to_string(),
+            };
+            garbled(line, message)
+        })?;
+        out.push(row);
+    }
+    Ok(Some(out))
+}
+
+/// The field names of a struct that serde derives `Deserialize` for: a
+/// deserializer that stops at `deserialize_struct` and keeps its `fields`.
+fn fields<T: DeserializeOwned>() -> &'static [&'static str] {
+    struct Fields(Option<&'static [&'static str]>);
+    #[derive(Debug)]
+    struct Stop;
+    impl std::fmt::Display for Stop {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("stop")
+        }
+    }
+    impl std::error::Error for Stop {}
+    impl serde::de::Error for Stop {
+        fn custom<M: std::fmt::Display>(_: M) -> Self {
+            Stop
+        }
+    }
+    impl<'de> serde::Deserializer<'de> for &mut Fields {
+        type Error = Stop;
+        fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Stop> {
+            Err(Stop)
+        }
+        fn deserialize_struct<V: serde::de::Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Stop> {
+            self.0 = Some(fields);
+            Err(Stop)
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
+            unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
+        }
+    }
+    let mut d = Fields(None);
+    let _ = T::deserialize(&mut d);
+    d.0.unwrap_or(&[])
+}
 
 /// A CSV file: header and rows as text, with typed accessors.
 #[derive(Debug, Clone)]
@@ -91,13 +194,15 @@ impl Manifest {
     }
 }
 
-/// One row of `summary.csv`.
-#[derive(Debug, Clone, PartialEq)]
+/// One row of `summary.csv` (the columns it reads; the other quantiles
+/// are not charted).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct SummaryRow {
     pub vehicle: String,
     pub metric: String,
     /// The catalogue's unit (`mn CNY`, `x`, `rate`...); empty in outputs
     /// written before the column existed.
+    #[serde(default)]
     pub unit: String,
     pub mean: Option<f64>,
     pub sd: Option<f64>,
@@ -112,30 +217,9 @@ pub struct SummaryRow {
     pub undefined_share: Option<f64>,
 }
 
+/// `summary.csv` (required).
 pub fn read_summary(path: &Path) -> Result<Vec<SummaryRow>, ChartError> {
-    let cols =
-        ["vehicle", "metric", "mean", "sd", "se", "min", "p05", "p25", "p50", "p75", "p95", "max", "undefined_share"];
-    let t = Table::read(path, &cols)?;
-    (0..t.rows.len())
-        .map(|i| {
-            Ok(SummaryRow {
-                vehicle: t.text(i, "vehicle").to_string(),
-                metric: t.text(i, "metric").to_string(),
-                unit: if t.col("unit").is_some() { t.text(i, "unit").to_string() } else { String::new() },
-                mean: t.num(i, "mean")?,
-                sd: t.num(i, "sd")?,
-                se: t.num(i, "se")?,
-                min: t.num(i, "min")?,
-                p05: t.num(i, "p05")?,
-                p25: t.num(i, "p25")?,
-                p50: t.num(i, "p50")?,
-                p75: t.num(i, "p75")?,
-                p95: t.num(i, "p95")?,
-                max: t.num(i, "max")?,
-                undefined_share: t.num(i, "undefined_share")?,
-            })
-        })
-        .collect()
+    rows(path, &["unit"])?.ok_or_else(|| ChartError::Missing { path: path.to_path_buf() })
 }
 
 /// One row of `risk.csv`: VaR and ES by level tag (`95`, `99`, `999`).
@@ -192,29 +276,28 @@ pub struct Series {
     pub points: Vec<(f64, [Option<f64>; 5])>,
 }
 
+/// One row of `timeseries.csv`.
+#[derive(Debug, Deserialize)]
+struct StepRow {
+    vehicle: String,
+    metric: String,
+    year: f64,
+    p05: Option<f64>,
+    p25: Option<f64>,
+    p50: Option<f64>,
+    p75: Option<f64>,
+    p95: Option<f64>,
+}
+
 /// `timeseries.csv`, grouped by (vehicle, metric) in file order; absent
 /// means no series.
 pub fn read_timeseries(path: &Path) -> Result<Vec<Series>, ChartError> {
-    let q = ["p05", "p25", "p50", "p75", "p95"];
-    let t = match Table::read(path, &["vehicle", "metric", "year", "p05", "p25", "p50", "p75", "p95"]) {
-        Err(ChartError::Missing { .. }) => return Ok(Vec::new()),
-        other => other?,
-    };
     let mut out: Vec<Series> = Vec::new();
-    for i in 0..t.rows.len() {
-        let (v, m) = (t.text(i, "vehicle"), t.text(i, "metric"));
-        let year = t.num(i, "year")?.ok_or_else(|| ChartError::Garbled {
-            path: t.path.clone(),
-            line: i as u64 + 2,
-            message: "`year` is empty".into(),
-        })?;
-        let mut vals = [None; 5];
-        for (k, c) in q.iter().enumerate() {
-            vals[k] = t.num(i, c)?;
-        }
+    for r in rows::<StepRow>(path, &[])?.unwrap_or_default() {
+        let point = (r.year, [r.p05, r.p25, r.p50, r.p75, r.p95]);
         match out.last_mut() {
-            Some(s) if s.vehicle == v && s.metric == m => s.points.push((year, vals)),
-            _ => out.push(Series { vehicle: v.to_string(), metric: m.to_string(), points: vec![(year, vals)] }),
+            Some(s) if s.vehicle == r.vehicle && s.metric == r.metric => s.points.push(point),
+            _ => out.push(Series { vehicle: r.vehicle, metric: r.metric, points: vec![point] }),
         }
     }
     Ok(out)
@@ -230,25 +313,24 @@ pub struct DealGroup {
     pub bars: Vec<(String, u64, Option<f64>)>,
 }
 
+/// One row of `deals.csv`.
+#[derive(Debug, Deserialize)]
+struct DealRow {
+    vehicle: String,
+    kind: String,
+    label: String,
+    count: u64,
+    share: Option<f64>,
+}
+
 /// `deals.csv`, grouped by (vehicle, kind); absent means no deals.
 pub fn read_deals(path: &Path) -> Result<Vec<DealGroup>, ChartError> {
-    let t = match Table::read(path, &["vehicle", "kind", "label", "count", "share"]) {
-        Err(ChartError::Missing { .. }) => return Ok(Vec::new()),
-        other => other?,
-    };
     let mut out: Vec<DealGroup> = Vec::new();
-    for i in 0..t.rows.len() {
-        let (v, k) = (t.text(i, "vehicle"), t.text(i, "kind"));
-        let count = t.text(i, "count").trim();
-        let count: u64 = count.parse().map_err(|_| ChartError::Garbled {
-            path: t.path.clone(),
-            line: i as u64 + 2,
-            message: format!("`count` is `{count}`, not a whole number"),
-        })?;
-        let bar = (t.text(i, "label").to_string(), count, t.num(i, "share")?);
-        match out.iter_mut().find(|g| g.vehicle == v && g.kind == k) {
+    for r in rows::<DealRow>(path, &[])?.unwrap_or_default() {
+        let bar = (r.label, r.count, r.share);
+        match out.iter_mut().find(|g| g.vehicle == r.vehicle && g.kind == r.kind) {
             Some(g) => g.bars.push(bar),
-            None => out.push(DealGroup { vehicle: v.to_string(), kind: k.to_string(), bars: vec![bar] }),
+            None => out.push(DealGroup { vehicle: r.vehicle, kind: r.kind, bars: vec![bar] }),
         }
     }
     Ok(out)
@@ -394,7 +476,7 @@ pub fn read_sweep(path: &Path) -> Result<Option<Sweep>, ChartError> {
 
 /// One row of `sensitivity.csv`: a lever's one-at-a-time swing of the
 /// target metric, differences paired over paths.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct SwingRow {
     pub lever: String,
     pub low: String,
@@ -415,94 +497,39 @@ pub struct SwingRow {
 /// `sensitivity.csv`, in file order (largest swing first); absent means
 /// no `[sensitivity]`.
 pub fn read_sensitivity(path: &Path) -> Result<Vec<SwingRow>, ChartError> {
-    // The writer's header: four text columns, then the nine numbers in
-    // `SwingRow` order.
-    let cols = crate::output::sweep_tables::SENSITIVITY_HEADER;
-    let nums = &cols[4..];
-    let t = match Table::read(path, &cols) {
-        Err(ChartError::Missing { .. }) => return Ok(Vec::new()),
-        other => other?,
-    };
-    (0..t.rows.len())
-        .map(|i| {
-            let mut v = [None; 9];
-            for (k, c) in nums.iter().enumerate() {
-                v[k] = t.num(i, c)?;
-            }
-            Ok(SwingRow {
-                lever: t.text(i, "lever").to_string(),
-                low: t.text(i, "low").to_string(),
-                high: t.text(i, "high").to_string(),
-                target: t.text(i, "target").to_string(),
-                base_mean: v[0],
-                low_mean: v[1],
-                high_mean: v[2],
-                low_diff: v[3],
-                low_diff_se: v[4],
-                high_diff: v[5],
-                high_diff_se: v[6],
-                swing: v[7],
-                swing_se: v[8],
-            })
-        })
-        .collect()
+    Ok(rows(path, &[])?.unwrap_or_default())
 }
 
 /// One row of `fiscal.csv`: a vehicle's (or the package's, `total`) fiscal
 /// cost and what it mobilises.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct FiscalRow {
     pub vehicle: String,
+    #[serde(rename = "fiscal_cost_mean")]
     pub mean: Option<f64>,
+    #[serde(rename = "fiscal_cost_se")]
     pub se: Option<f64>,
+    #[serde(rename = "fiscal_cost_p05")]
     pub p05: Option<f64>,
+    #[serde(rename = "fiscal_cost_p50")]
     pub p50: Option<f64>,
+    #[serde(rename = "fiscal_cost_p95")]
     pub p95: Option<f64>,
     pub share_of_total: Option<f64>,
+    #[serde(rename = "private_capital_mean")]
     pub private_capital: Option<f64>,
+    #[serde(rename = "credit_mean")]
     pub credit: Option<f64>,
+    #[serde(rename = "firms_mean")]
     pub firms: Option<f64>,
     pub private_per_fiscal_yuan: Option<f64>,
     pub credit_per_fiscal_yuan: Option<f64>,
     pub firms_per_million_fiscal: Option<f64>,
 }
 
-/// The columns of `fiscal.csv` after `vehicle`, in [`FiscalRow`] order: the
-/// writer's header (`output::fiscal::HEADER`), so the two cannot drift.
-pub const FISCAL_COLUMNS: &[&str] = crate::output::fiscal::HEADER.split_first().expect("non-empty header").1;
-const _: () = assert!(FISCAL_COLUMNS.len() == 12, "FiscalRow reads twelve fiscal.csv columns");
-
 /// `fiscal.csv`; absent means no fiscal view.
 pub fn read_fiscal(path: &Path) -> Result<Vec<FiscalRow>, ChartError> {
-    let mut cols = vec!["vehicle"];
-    cols.extend(FISCAL_COLUMNS);
-    let t = match Table::read(path, &cols) {
-        Err(ChartError::Missing { .. }) => return Ok(Vec::new()),
-        other => other?,
-    };
-    (0..t.rows.len())
-        .map(|i| {
-            let mut v = [None; 12];
-            for (k, c) in FISCAL_COLUMNS.iter().enumerate() {
-                v[k] = t.num(i, c)?;
-            }
-            Ok(FiscalRow {
-                vehicle: t.text(i, "vehicle").to_string(),
-                mean: v[0],
-                se: v[1],
-                p05: v[2],
-                p50: v[3],
-                p95: v[4],
-                share_of_total: v[5],
-                private_capital: v[6],
-                credit: v[7],
-                firms: v[8],
-                private_per_fiscal_yuan: v[9],
-                credit_per_fiscal_yuan: v[10],
-                firms_per_million_fiscal: v[11],
-            })
-        })
-        .collect()
+    Ok(rows(path, &[])?.unwrap_or_default())
 }
 
 /// Everything the charts and the report are drawn from.
@@ -574,6 +601,31 @@ impl OutputData {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_row_type_reads_columns_its_writer_writes() {
+        use crate::output::{fiscal, sweep_tables, tables};
+        let has = |header: &[&str], fields: &[&str]| fields.iter().all(|f| header.contains(f));
+        assert!(has(&tables::SUMMARY_HEADER, fields::<SummaryRow>()));
+        assert!(has(&fiscal::HEADER, fields::<FiscalRow>()));
+        assert_eq!(fields::<SwingRow>(), &sweep_tables::SENSITIVITY_HEADER);
+        assert_eq!(fields::<DealRow>(), ["vehicle", "kind", "label", "count", "share"]);
+        assert_eq!(fields::<StepRow>().len(), 8);
+    }
+
+    #[test]
+    fn a_renamed_column_is_an_error_not_an_undefined_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("fiscal.csv");
+        let header = fiscal_header().replace("credit_mean", "credit_avg");
+        std::fs::write(&p, format!("{header}\n")).unwrap();
+        let e = read_fiscal(&p).unwrap_err().to_string();
+        assert!(e.contains("no `credit_mean` column"), "{e}");
+    }
+
+    fn fiscal_header() -> String {
+        crate::output::fiscal::HEADER.join(",")
+    }
 
     #[test]
     fn a_bad_number_names_file_line_and_column() {
