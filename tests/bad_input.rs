@@ -126,3 +126,12 @@ fn check_validates_without_running() {
     assert!(text.contains("failure_rate"), "resolved defaults are shown: {text}");
     assert!(!dir.path().join("output").exists());
 }
+
+#[test]
+fn a_default_that_breaks_a_rule_is_placed_at_its_table() {
+    // ip_recovery is not written: its default (0.3) with ip_recovery_sd 0
+    // breaks the Beta rule, and the error points at [vehicles.l] (line 2),
+    // the nearest key the file has.
+    let text = "name = \"x\"\n[vehicles.l]\nkind = \"loan_program\"\nip_pledge_share = 0.5\nip_recovery_sd = 0.0\n";
+    check_fails(text, &[], &["vehicles.l.ip_recovery", "line 2"]);
+}

@@ -63,10 +63,12 @@
 //!    Known limits of rule 6 only: a pair of roots inside a single cell that
 //!    already holds a sign change, or an extra pair of roots beyond the grid
 //!    (per-step rates under -99.99 % or over +1,000,000 %), is not seen.
-//! 7. Refinement: Illinois (modified regula falsi) in `u` with a bisection
-//!    fallback whenever the bracket fails to halve over two steps, until the
-//!    bracket is at most `1e-14` wide in `u` (about 1e-14 relative in `x`) or
-//!    at floating-point resolution.
+//! 7. Refinement (`refine`): safeguarded Newton in `u` ("rtsafe", Numerical
+//!    Recipes 9.4), starting from a Newton step at `u = 0` when it lands in
+//!    the bracket: a Newton step is replaced by bisection of the bracket
+//!    whenever it would leave the bracket or would not at least halve the
+//!    previous step; it stops when the step falls below `1e-14` in `u`
+//!    (about 1e-14 relative in `x`) or at floating-point resolution.
 //!
 //! # Evaluation
 //!

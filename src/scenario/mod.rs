@@ -292,14 +292,17 @@ fn strip_indices(key: &str) -> String {
 }
 
 /// Byte offset of the value (or table) at a dotted key path, when the file
-/// has it; the nearest enclosing key otherwise.
+/// has it; else of the nearest enclosing key the file has (a default that
+/// breaks a rule is placed at its table's header), or `None` when not even
+/// the first part of the key is in the file.
 fn lookup_span(root: &Table, key: &str) -> Option<usize> {
     let mut item: Option<&Item> = None;
     let mut best = None;
     let mut table_like: Option<&dyn toml_edit::TableLike> = Some(root);
     for part in key.split('.') {
-        let t = table_like?;
-        let (k, it) = t.get_key_value(part)?;
+        let Some((k, it)) = table_like.and_then(|t| t.get_key_value(part)) else {
+            return best;
+        };
         best = k.span().or_else(|| it.span()).map(|s| s.start).or(best);
         item = Some(it);
         table_like = it.as_table_like();
