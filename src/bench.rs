@@ -17,7 +17,7 @@ use crate::vehicles::VehicleKind;
 
 /// One measured point.
 #[derive(Debug, Clone, PartialEq)]
-pub struct BenchRow {
+pub(crate) struct BenchRow {
     pub scenario: String,
     pub threads: usize,
     pub paths: u64,
@@ -41,7 +41,7 @@ fn work_unit(scn: &Scenario) -> &'static str {
 }
 
 /// Measure `scn` at each thread count with `paths` paths, best of `repeats`.
-pub fn measure(name: &str, scn: &Scenario, paths: u64, threads: &[usize], repeats: usize) -> Vec<BenchRow> {
+pub(crate) fn measure(name: &str, scn: &Scenario, paths: u64, threads: &[usize], repeats: usize) -> Vec<BenchRow> {
     // Warm-up: page in code and data, grow the allocator's pools.
     engine::run(scn, paths.min(1000), threads[0], &|_| {});
     let mut rows: Vec<BenchRow> = Vec::new();
@@ -75,7 +75,7 @@ pub fn measure(name: &str, scn: &Scenario, paths: u64, threads: &[usize], repeat
 }
 
 /// Print the table.
-pub fn print(rows: &[BenchRow], out: &mut impl Write) -> io::Result<()> {
+pub(crate) fn print(rows: &[BenchRow], out: &mut impl Write) -> io::Result<()> {
     writeln!(
         out,
         "{:<28} {:>7} {:>9} {:>9} {:>12} {:>16} {:>8} {:>10}",
@@ -100,7 +100,7 @@ pub fn print(rows: &[BenchRow], out: &mut impl Write) -> io::Result<()> {
 }
 
 /// Write the table as CSV.
-pub fn write_csv(rows: &[BenchRow], path: &Path) -> io::Result<()> {
+pub(crate) fn write_csv(rows: &[BenchRow], path: &Path) -> io::Result<()> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }

@@ -25,10 +25,10 @@ use crate::vehicles::equity::DealCounts;
 use crate::vehicles::{Amount, FiscalRole, PathContext, Workspace};
 
 /// Paths per block of work.
-pub const BLOCK: usize = 64;
+pub(crate) const BLOCK: usize = 64;
 
 /// Relative accuracy of the per-step quantile sketches.
-pub const SKETCH_ALPHA: f64 = 0.005;
+pub(crate) const SKETCH_ALPHA: f64 = 0.005;
 
 /// One column of the result matrix.
 #[derive(Debug, Clone, PartialEq, Eq)]

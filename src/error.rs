@@ -26,7 +26,7 @@ pub enum Error {
 }
 
 impl Error {
-    pub fn exit_status(&self) -> i32 {
+    pub(crate) fn exit_status(&self) -> i32 {
         match self {
             Error::Input(_) | Error::Usage(_) => 2,
             Error::Charts(e) => e.exit_status(),

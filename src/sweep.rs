@@ -75,7 +75,7 @@ pub fn variants(source: &str, file: &str, sets: &[String], axes: &[SweepAxis]) -
 
 /// The sensitivity cases: for each lever, the scenario at its low and at
 /// its high value.
-pub fn sensitivity_cases(
+pub(crate) fn sensitivity_cases(
     source: &str,
     file: &str,
     sets: &[String],

@@ -79,7 +79,7 @@
 
 /// Result of an IRR computation.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Irr {
+pub(crate) enum Irr {
     /// The unique per-step rate.
     Rate(f64),
     /// No sign change among the nonzero flows (also empty or all zero).
@@ -93,7 +93,7 @@ pub enum Irr {
 
 impl Irr {
     /// The rate, only for [`Irr::Rate`].
-    pub fn value(self) -> Option<f64> {
+    pub(crate) fn value(self) -> Option<f64> {
         match self {
             Irr::Rate(r) => Some(r),
             _ => None,
@@ -184,7 +184,7 @@ fn same_sign(a: f64, b: f64) -> bool {
 /// sum_t flows[t] / (1+r)^t = 0 (flows[0] dated at t=0).
 ///
 /// See the module documentation for the rules. Does not allocate.
-pub fn irr_per_step(flows: &[f64]) -> Irr {
+pub(crate) fn irr_per_step(flows: &[f64]) -> Irr {
     let mut max = 0.0f64;
     for &v in flows {
         if !v.is_finite() {
@@ -496,7 +496,7 @@ fn grid_scan(p: Poly<'_>, s_lo: f64, s_hi: f64) -> Irr {
 }
 
 /// (1 + r_step)^k - 1, computed as `expm1(k * ln_1p(r_step))`.
-pub fn annualise(r_step: f64, steps_per_year: u32) -> f64 {
+pub(crate) fn annualise(r_step: f64, steps_per_year: u32) -> f64 {
     (f64::from(steps_per_year) * r_step.ln_1p()).exp_m1()
 }
 

@@ -45,7 +45,7 @@
 
 /// Terms of the waterfall.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct WaterfallTerms {
+pub(crate) struct WaterfallTerms {
     /// Preferred return, effective annual rate (e.g. 0.08).
     pub hurdle: f64,
     /// GP share of each unit in the catch-up tier (e.g. 1.0 for full catch-up).
@@ -58,7 +58,7 @@ pub struct WaterfallTerms {
 
 /// How one distribution (or total) is split.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Split {
+pub(crate) struct Split {
     /// To the limited partners.
     pub lp: f64,
     /// To the general partner.
@@ -67,7 +67,7 @@ pub struct Split {
 
 /// Whole-fund waterfall state for one simulated path.
 #[derive(Debug, Clone)]
-pub struct EuropeanWaterfall {
+pub(crate) struct EuropeanWaterfall {
     terms: WaterfallTerms,
     /// Per-step growth factor of the owed balance.
     growth: f64,
@@ -80,7 +80,7 @@ pub struct EuropeanWaterfall {
 
 impl EuropeanWaterfall {
     /// A fresh waterfall (nothing contributed or distributed).
-    pub fn new(terms: WaterfallTerms) -> Self {
+    pub(crate) fn new(terms: WaterfallTerms) -> Self {
         debug_assert!(terms.hurdle > -1.0, "hurdle must exceed -100 %");
         debug_assert!((0.0..1.0).contains(&terms.carry), "carry must be in [0, 1)");
         debug_assert!((0.0..=1.0).contains(&terms.catch_up), "catch_up must be in [0, 1]");
@@ -96,7 +96,7 @@ impl EuropeanWaterfall {
     }
 
     /// Clear all balances, keeping the terms (no allocation).
-    pub fn reset(&mut self) {
+    pub(crate) fn reset(&mut self) {
         self.contributed = 0.0;
         self.owed = 0.0;
         self.lp_total = 0.0;
@@ -105,12 +105,12 @@ impl EuropeanWaterfall {
 
     /// Call once at the start of every step: the owed balance earns one step
     /// of preferred return.
-    pub fn accrue_step(&mut self) {
+    pub(crate) fn accrue_step(&mut self) {
         self.owed *= self.growth;
     }
 
     /// Capital called from LPs this step (investments plus fees, >= 0).
-    pub fn contribute(&mut self, amount: f64) {
+    pub(crate) fn contribute(&mut self, amount: f64) {
         debug_assert!(amount >= 0.0, "contribution must be >= 0: {amount}");
         if amount > 0.0 {
             self.contributed += amount;
@@ -120,7 +120,7 @@ impl EuropeanWaterfall {
 
     /// Split `proceeds` (>= 0) through the tiers; `lp + gp == proceeds` up to
     /// rounding.
-    pub fn distribute(&mut self, proceeds: f64) -> Split {
+    pub(crate) fn distribute(&mut self, proceeds: f64) -> Split {
         debug_assert!(proceeds >= 0.0, "proceeds must be >= 0: {proceeds}");
         if proceeds.is_nan() || proceeds <= 0.0 {
             return Split::default();
@@ -164,7 +164,7 @@ impl EuropeanWaterfall {
     /// At fund end: move excess carry (and, if needed, LP capital shortfall)
     /// from the GP to the LPs. Returns the amount moved (>= 0). Calling it a
     /// second time moves nothing (up to rounding).
-    pub fn clawback(&mut self) -> f64 {
+    pub(crate) fn clawback(&mut self) -> f64 {
         let profit = self.lp_total + self.gp_total - self.contributed;
         let mut claw = (self.gp_total - self.terms.carry * profit.max(0.0)).max(0.0);
         let lp_short = self.contributed - (self.lp_total + claw);
@@ -178,17 +178,19 @@ impl EuropeanWaterfall {
     }
 
     /// Total capital contributed so far (fees included).
-    pub fn contributed(&self) -> f64 {
+    #[cfg(test)]
+    pub(crate) fn contributed(&self) -> f64 {
         self.contributed
     }
 
     /// Total received by LPs so far.
-    pub fn lp_total(&self) -> f64 {
+    #[cfg(test)]
+    pub(crate) fn lp_total(&self) -> f64 {
         self.lp_total
     }
 
     /// Total received by the GP so far (net of any clawback).
-    pub fn gp_total(&self) -> f64 {
+    pub(crate) fn gp_total(&self) -> f64 {
         self.gp_total
     }
 }

@@ -28,7 +28,7 @@ pub fn inverse_cdf(p: f64) -> f64 {
 
 /// Annual probability p as a per-step probability with k steps a year:
 /// 1 - (1 - p)^(1/k) (MODEL.md section 1).
-pub fn per_step_probability(p: f64, steps_per_year: u32) -> f64 {
+pub(crate) fn per_step_probability(p: f64, steps_per_year: u32) -> f64 {
     if p >= 1.0 {
         return 1.0;
     }
@@ -91,7 +91,7 @@ const TABLE_KNOTS: usize = 20 * 64 + 1;
 const TABLE_LAST: f64 = (TABLE_KNOTS - 1) as f64;
 
 impl CdfTable {
-    pub fn new() -> CdfTable {
+    pub(crate) fn new() -> CdfTable {
         let h = 1.0 / TABLE_STEPS_PER_UNIT;
         let knots = Box::new(std::array::from_fn(|i| {
             let x = TABLE_MIN + i as f64 * h;

@@ -13,13 +13,13 @@ pub struct Policy {
 
 impl Policy {
     /// Steps between the IPO and the first sale.
-    pub fn lockup_steps(&self, steps_per_year: u32) -> u32 {
+    pub(crate) fn lockup_steps(&self, steps_per_year: u32) -> u32 {
         (self.lockup_years * steps_per_year as f64).round() as u32
     }
 
     /// Number of equal sales the shares are sold in (at least one: with no
     /// sell-down period everything is sold when the lock-up ends).
-    pub fn selldown_sales(&self, steps_per_year: u32) -> u32 {
+    pub(crate) fn selldown_sales(&self, steps_per_year: u32) -> u32 {
         ((self.selldown_years * steps_per_year as f64).round() as u32).max(1)
     }
 }

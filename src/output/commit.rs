@@ -50,7 +50,7 @@ use super::Manifest;
 
 /// What fundsim found at an output directory it was asked to replace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Found {
+pub(crate) enum Found {
     Absent,
     Empty,
     Own,
@@ -108,7 +108,7 @@ const STANDARD_FILES: &[&str] = &[
 
 /// Decide whether `dir` may be replaced (`Replace`) or redrawn (`Redraw`);
 /// a refusal is an `io::Error` carrying [`Refused`]. Reads only.
-pub fn inspect(dir: &Path, action: Action) -> io::Result<Found> {
+pub(crate) fn inspect(dir: &Path, action: Action) -> io::Result<Found> {
     let other_out = match action {
         Action::Replace => "Choose another --out".to_string(),
         Action::Redraw => "Point fundsim plot at a fundsim output directory".to_string(),
@@ -291,7 +291,7 @@ fn with_registry<R>(f: impl FnOnce(&mut Vec<PathBuf>) -> R) -> R {
 /// On SIGINT, SIGTERM and SIGHUP: remove this process's staging
 /// directories, then exit with status 1. Signals that were ignored when
 /// fundsim started (`nohup`, a background job) stay ignored. Idempotent.
-pub fn install_signal_handlers() {
+pub(crate) fn install_signal_handlers() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         #[cfg(unix)]
@@ -304,7 +304,7 @@ mod signals {
     use signal_hook::consts::signal::{SIGHUP, SIGINT, SIGTERM};
     use signal_hook::iterator::Signals;
 
-    pub fn install() {
+    pub(crate) fn install() {
         let ignored = ignored();
         let wanted: Vec<i32> =
             [SIGINT, SIGTERM, SIGHUP].into_iter().filter(|&s| ignored & (1u64 << (s - 1)) == 0).collect();
@@ -576,7 +576,7 @@ fn replace_by(
 /// A staging directory beside the output directory: files are written
 /// into `dir()`, and `commit` puts it in place of the output; dropped
 /// without a commit, it is removed and the output is untouched.
-pub struct Staging {
+pub(crate) struct Staging {
     tmp: PathBuf,
     out: PathBuf,
     parent: PathBuf,
@@ -587,7 +587,7 @@ pub struct Staging {
 impl Staging {
     /// Check that `out` may be replaced (refusing before anything is
     /// written), then create the staging directory.
-    pub fn new(out: &Path) -> io::Result<Staging> {
+    pub(crate) fn new(out: &Path) -> io::Result<Staging> {
         install_signal_handlers();
         let (parent, name) = place(out, Action::Replace)?;
         inspect(out, Action::Replace)?;
@@ -598,13 +598,13 @@ impl Staging {
         Ok(Staging { tmp, out: out.to_path_buf(), parent, name, committed: false })
     }
 
-    pub fn dir(&self) -> &Path {
+    pub(crate) fn dir(&self) -> &Path {
         &self.tmp
     }
 
     /// Record the files written in manifest.json, check `out` again under
     /// the lock, and swap the staging directory in.
-    pub fn commit(mut self) -> io::Result<()> {
+    pub(crate) fn commit(mut self) -> io::Result<()> {
         record_files(&self.tmp)?;
         let _lock = lock(&self.parent, &self.out)?;
         tidy(&self.parent, &self.name, &self.out);
@@ -682,7 +682,7 @@ const OLD_CHARTS: &str = "charts-old";
 /// `fundsim plot`: holds the lock from the check to the swap; new charts
 /// and report are drawn into `dir()` (inside the output, so the renames
 /// stay on one filesystem), then `finish` puts them in place.
-pub struct Redraw {
+pub(crate) struct Redraw {
     out: PathBuf,
     tmp: PathBuf,
     _lock: Lock,
@@ -690,7 +690,7 @@ pub struct Redraw {
 
 impl Redraw {
     /// `Ok(None)`: `out` is empty or absent, nothing to redraw.
-    pub fn begin(out: &Path) -> io::Result<Option<Redraw>> {
+    pub(crate) fn begin(out: &Path) -> io::Result<Option<Redraw>> {
         install_signal_handlers();
         let (parent, name) = place(out, Action::Redraw)?;
         if inspect(out, Action::Redraw)? != Found::Own {
@@ -705,13 +705,13 @@ impl Redraw {
         Ok(Some(Redraw { out: out.to_path_buf(), tmp, _lock: lock }))
     }
 
-    pub fn dir(&self) -> &Path {
+    pub(crate) fn dir(&self) -> &Path {
         &self.tmp
     }
 
     /// Put the new `charts/` and `report.html` in place, each in one
     /// atomic step where the filesystem allows.
-    pub fn finish(self) -> io::Result<()> {
+    pub(crate) fn finish(self) -> io::Result<()> {
         with_registry(|_| {
             let new = self.tmp.join("charts");
             let dst = self.out.join("charts");

@@ -18,7 +18,7 @@ use crate::scenario::Scenario;
 use crate::stats::summary::summarize;
 use crate::vehicles::Amount;
 
-pub const HEADER: [&str; 13] = [
+pub(crate) const HEADER: [&str; 13] = [
     "vehicle",
     "fiscal_cost_mean",
     "fiscal_cost_se",

@@ -8,7 +8,7 @@ use super::charts::style::{Unit, capital, fixed, metric_info};
 use crate::vehicles::catalogue::{self, Display};
 
 /// Escape text for HTML.
-pub fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

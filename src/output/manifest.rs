@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 /// read as empty or zero).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
-pub struct Manifest {
+pub(crate) struct Manifest {
     pub fundsim_version: String,
     pub scenario_name: String,
     pub scenario_description: String,
@@ -31,12 +31,12 @@ pub struct Manifest {
 }
 
 /// Hex SHA-256 of a text.
-pub fn sha256_hex(text: &str) -> String {
+pub(crate) fn sha256_hex(text: &str) -> String {
     Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl Manifest {
-    pub fn write(&self, path: &Path) -> io::Result<()> {
+    pub(crate) fn write(&self, path: &Path) -> io::Result<()> {
         let text = serde_json::to_string_pretty(self).map_err(io::Error::other)?;
         std::fs::write(path, text + "\n")
     }

@@ -25,8 +25,8 @@ use std::path::Path;
 use crate::engine::Results;
 use crate::scenario::Scenario;
 use charts::{Chart, ChartError, ChartOptions};
-pub use commit::Staging;
-pub use manifest::Manifest;
+pub(crate) use commit::Staging;
+pub(crate) use manifest::Manifest;
 
 /// Write the CSVs of one run into `dir`.
 pub fn write_tables(dir: &Path, scn: &Scenario, results: &Results, write_paths: bool) -> io::Result<()> {
@@ -42,7 +42,7 @@ pub fn write_tables(dir: &Path, scn: &Scenario, results: &Results, write_paths: 
 
 /// Draw the charts and the report from the files in `dir` (`None`:
 /// `--no-charts`).
-pub fn draw(dir: &Path, charts: Option<&ChartOptions>) -> io::Result<()> {
+pub(crate) fn draw(dir: &Path, charts: Option<&ChartOptions>) -> io::Result<()> {
     if let Some(opts) = charts {
         let drawn = charts::draw_all(dir, opts).map_err(io::Error::other)?;
         report::write_report(dir, &drawn).map_err(io::Error::other)?;
@@ -57,7 +57,7 @@ pub fn draw(dir: &Path, charts: Option<&ChartOptions>) -> io::Result<()> {
 /// `commit`): the charts and report are drawn into a staging directory
 /// inside `out`, then the new `charts/` folder and `report.html` are put in
 /// place, each in one atomic rename, under the output's lock.
-pub fn redraw(out: &Path, opts: &ChartOptions) -> Result<Vec<Chart>, ChartError> {
+pub(crate) fn redraw(out: &Path, opts: &ChartOptions) -> Result<Vec<Chart>, ChartError> {
     if !out.is_dir() {
         return Err(ChartError::NotOutputDir {
             dir: out.to_path_buf(),

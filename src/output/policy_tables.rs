@@ -10,10 +10,10 @@ use super::html::{cell, describe, diff, esc, table_unit, td};
 use super::read::{OutputData, SweepRow};
 
 /// The vehicle metrics the sweep table shows (with every `total.*`).
-pub const SWEEP_METRICS: [&str; 4] = ["fiscal_cost", "bank_net_loss", "gov_tvpi", "buyer_tvpi"];
+pub(crate) const SWEEP_METRICS: [&str; 4] = ["fiscal_cost", "bank_net_loss", "gov_tvpi", "buyer_tvpi"];
 
 /// The fiscal view: cost to the budget by vehicle, and what it mobilises.
-pub fn fiscal(h: &mut String, data: &OutputData) {
+pub(crate) fn fiscal(h: &mut String, data: &OutputData) {
     let rows = data.fiscal_view();
     if rows.is_empty() {
         return;
@@ -62,7 +62,7 @@ fn sweep_row_wanted(vehicle: &str, metric: &str) -> bool {
 
 /// The sweep: per variant the swept values, and for the key metrics the
 /// mean and the paired difference from variant 0.
-pub fn sweep(h: &mut String, data: &OutputData) {
+pub(crate) fn sweep(h: &mut String, data: &OutputData) {
     let Some(sweep) = &data.sweep else {
         return;
     };
@@ -134,7 +134,7 @@ pub fn sweep(h: &mut String, data: &OutputData) {
 }
 
 /// The sensitivity table: each lever's low and high cases against the base.
-pub fn sensitivity(h: &mut String, data: &OutputData) {
+pub(crate) fn sensitivity(h: &mut String, data: &OutputData) {
     let rows = &data.sensitivity;
     let Some(first) = rows.first() else {
         return;

@@ -115,7 +115,7 @@ fn fields<T: DeserializeOwned>() -> &'static [&'static str] {
 
 /// A CSV file: header and rows as text, with typed accessors.
 #[derive(Debug, Clone)]
-pub struct Table {
+pub(crate) struct Table {
     pub path: PathBuf,
     pub header: Vec<String>,
     pub rows: Vec<Vec<String>>,
@@ -123,7 +123,7 @@ pub struct Table {
 
 impl Table {
     /// Read `path`; every column in `required` must be in the header.
-    pub fn read(path: &Path, required: &[&str]) -> Result<Table, ChartError> {
+    pub(crate) fn read(path: &Path, required: &[&str]) -> Result<Table, ChartError> {
         let garbled = |line: u64, message: String| ChartError::Garbled { path: path.to_path_buf(), line, message };
         let mut r = csv::ReaderBuilder::new().has_headers(true).from_path(path).map_err(|e| match e.kind() {
             csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::NotFound => {
@@ -147,7 +147,7 @@ impl Table {
     }
 
     /// Index of a column.
-    pub fn col(&self, name: &str) -> Option<usize> {
+    pub(crate) fn col(&self, name: &str) -> Option<usize> {
         self.header.iter().position(|h| h == name)
     }
 
@@ -155,16 +155,12 @@ impl Table {
         self.col(name).expect("required column checked on read")
     }
 
-    pub fn text(&self, row: usize, col: &str) -> &str {
+    pub(crate) fn text(&self, row: usize, col: &str) -> &str {
         &self.rows[row][self.need(col)]
     }
 
     /// A number cell: `None` when empty (undefined).
-    pub fn num(&self, row: usize, col: &str) -> Result<Option<f64>, ChartError> {
-        self.num_at(row, self.need(col))
-    }
-
-    pub fn num_at(&self, row: usize, col: usize) -> Result<Option<f64>, ChartError> {
+    pub(crate) fn num_at(&self, row: usize, col: usize) -> Result<Option<f64>, ChartError> {
         let cell = self.rows[row][col].trim();
         if cell.is_empty() {
             return Ok(None);
@@ -178,10 +174,10 @@ impl Table {
 }
 
 /// The reproducibility facts of `manifest.json` that charts and report use.
-pub use crate::output::manifest::Manifest;
+pub(crate) use crate::output::manifest::Manifest;
 
 impl Manifest {
-    pub fn read(path: &Path) -> Result<Manifest, ChartError> {
+    pub(crate) fn read(path: &Path) -> Result<Manifest, ChartError> {
         let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => ChartError::Missing { path: path.to_path_buf() },
             _ => ChartError::Io { path: path.to_path_buf(), source: e },
@@ -197,7 +193,7 @@ impl Manifest {
 /// One row of `summary.csv` (the columns it reads; the other quantiles
 /// are not charted).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct SummaryRow {
+pub(crate) struct SummaryRow {
     pub vehicle: String,
     pub metric: String,
     /// The catalogue's unit (`mn CNY`, `x`, `rate`...); empty in outputs
@@ -218,13 +214,13 @@ pub struct SummaryRow {
 }
 
 /// `summary.csv` (required).
-pub fn read_summary(path: &Path) -> Result<Vec<SummaryRow>, ChartError> {
+pub(crate) fn read_summary(path: &Path) -> Result<Vec<SummaryRow>, ChartError> {
     rows(path, &["unit"])?.ok_or_else(|| ChartError::Missing { path: path.to_path_buf() })
 }
 
 /// One row of `risk.csv`: VaR and ES by level tag (`95`, `99`, `999`).
 #[derive(Debug, Clone, PartialEq)]
-pub struct RiskRow {
+pub(crate) struct RiskRow {
     pub vehicle: String,
     pub metric: String,
     /// (level tag, VaR, ES) in file order.
@@ -232,13 +228,13 @@ pub struct RiskRow {
 }
 
 impl RiskRow {
-    pub fn at(&self, tag: &str) -> Option<(Option<f64>, Option<f64>)> {
+    pub(crate) fn at(&self, tag: &str) -> Option<(Option<f64>, Option<f64>)> {
         self.levels.iter().find(|(t, _, _)| t == tag).map(|&(_, v, e)| (v, e))
     }
 }
 
 /// `risk.csv`; absent means no loss metrics.
-pub fn read_risk(path: &Path) -> Result<Vec<RiskRow>, ChartError> {
+pub(crate) fn read_risk(path: &Path) -> Result<Vec<RiskRow>, ChartError> {
     let t = match Table::read(path, &["vehicle", "metric"]) {
         Err(ChartError::Missing { .. }) => return Ok(Vec::new()),
         other => other?,
@@ -306,7 +302,7 @@ pub fn read_timeseries(path: &Path) -> Result<Vec<Series>, ChartError> {
 /// One bar chart's worth of `deals.csv`: a vehicle's `multiple` or `route`
 /// counts.
 #[derive(Debug, Clone, PartialEq)]
-pub struct DealGroup {
+pub(crate) struct DealGroup {
     pub vehicle: String,
     pub kind: String,
     /// (label, count, share) in file order.
@@ -324,7 +320,7 @@ struct DealRow {
 }
 
 /// `deals.csv`, grouped by (vehicle, kind); absent means no deals.
-pub fn read_deals(path: &Path) -> Result<Vec<DealGroup>, ChartError> {
+pub(crate) fn read_deals(path: &Path) -> Result<Vec<DealGroup>, ChartError> {
     let mut out: Vec<DealGroup> = Vec::new();
     for r in rows::<DealRow>(path, &[])?.unwrap_or_default() {
         let bar = (r.label, r.count, r.share);
@@ -339,27 +335,23 @@ pub fn read_deals(path: &Path) -> Result<Vec<DealGroup>, ChartError> {
 /// `paths.csv`: one column of values per `<vehicle>.<metric>`, NaN where
 /// undefined.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Paths {
+pub(crate) struct Paths {
     /// (vehicle, metric, values) in column order.
     pub columns: Vec<(String, String, Vec<f64>)>,
 }
 
 impl Paths {
-    pub fn get(&self, vehicle: &str, metric: &str) -> Option<&[f64]> {
+    pub(crate) fn get(&self, vehicle: &str, metric: &str) -> Option<&[f64]> {
         self.columns.iter().find(|(v, m, _)| v == vehicle && m == metric).map(|(_, _, x)| x.as_slice())
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.columns.first().map_or(0, |c| c.2.len())
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 
 /// `paths.csv`; `None` when absent (a run with `--no-paths`).
-pub fn read_paths(path: &Path) -> Result<Option<Paths>, ChartError> {
+pub(crate) fn read_paths(path: &Path) -> Result<Option<Paths>, ChartError> {
     let t = match Table::read(path, &["path"]) {
         Err(ChartError::Missing { .. }) => return Ok(None),
         other => other?,
@@ -387,7 +379,7 @@ pub fn read_paths(path: &Path) -> Result<Option<Paths>, ChartError> {
 
 /// One row of `sweep.csv`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct SweepRow {
+pub(crate) struct SweepRow {
     pub variant: usize,
     /// The swept keys' values, as written (one per key).
     pub levers: Vec<String>,
@@ -406,7 +398,7 @@ pub struct SweepRow {
 
 /// `sweep.csv`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Sweep {
+pub(crate) struct Sweep {
     /// The swept keys, in column order.
     pub keys: Vec<String>,
     pub rows: Vec<SweepRow>,
@@ -414,7 +406,7 @@ pub struct Sweep {
 
 impl Sweep {
     /// The variants in order, with their lever values.
-    pub fn variants(&self) -> Vec<(usize, Vec<String>)> {
+    pub(crate) fn variants(&self) -> Vec<(usize, Vec<String>)> {
         let mut out: Vec<(usize, Vec<String>)> = Vec::new();
         for r in &self.rows {
             if !out.iter().any(|(v, _)| *v == r.variant) {
@@ -427,7 +419,7 @@ impl Sweep {
 }
 
 /// `sweep.csv`; `None` when the scenario has no sweep.
-pub fn read_sweep(path: &Path) -> Result<Option<Sweep>, ChartError> {
+pub(crate) fn read_sweep(path: &Path) -> Result<Option<Sweep>, ChartError> {
     let stats = ["mean", "se", "p05", "p50", "p95", "diff_mean", "diff_se"];
     let t = match Table::read(path, &["variant", "vehicle", "metric", "mean", "p05", "p95"]) {
         Err(ChartError::Missing { .. }) => return Ok(None),
@@ -477,7 +469,7 @@ pub fn read_sweep(path: &Path) -> Result<Option<Sweep>, ChartError> {
 /// One row of `sensitivity.csv`: a lever's one-at-a-time swing of the
 /// target metric, differences paired over paths.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct SwingRow {
+pub(crate) struct SwingRow {
     pub lever: String,
     pub low: String,
     pub high: String,
@@ -496,14 +488,14 @@ pub struct SwingRow {
 
 /// `sensitivity.csv`, in file order (largest swing first); absent means
 /// no `[sensitivity]`.
-pub fn read_sensitivity(path: &Path) -> Result<Vec<SwingRow>, ChartError> {
+pub(crate) fn read_sensitivity(path: &Path) -> Result<Vec<SwingRow>, ChartError> {
     Ok(rows(path, &[])?.unwrap_or_default())
 }
 
 /// One row of `fiscal.csv`: a vehicle's (or the package's, `total`) fiscal
 /// cost and what it mobilises.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct FiscalRow {
+pub(crate) struct FiscalRow {
     pub vehicle: String,
     #[serde(rename = "fiscal_cost_mean")]
     pub mean: Option<f64>,
@@ -528,13 +520,13 @@ pub struct FiscalRow {
 }
 
 /// `fiscal.csv`; absent means no fiscal view.
-pub fn read_fiscal(path: &Path) -> Result<Vec<FiscalRow>, ChartError> {
+pub(crate) fn read_fiscal(path: &Path) -> Result<Vec<FiscalRow>, ChartError> {
     Ok(rows(path, &[])?.unwrap_or_default())
 }
 
 /// Everything the charts and the report are drawn from.
 #[derive(Debug, Clone)]
-pub struct OutputData {
+pub(crate) struct OutputData {
     pub manifest: Manifest,
     pub summary: Vec<SummaryRow>,
     pub risk: Vec<RiskRow>,
@@ -553,7 +545,7 @@ pub struct OutputData {
 impl OutputData {
     /// Read the output directory `dir`. `manifest.json` and `summary.csv`
     /// must be there; the other files are optional.
-    pub fn read(dir: &Path) -> Result<OutputData, ChartError> {
+    pub(crate) fn read(dir: &Path) -> Result<OutputData, ChartError> {
         if !dir.is_dir() {
             return Err(ChartError::NotOutputDir { dir: dir.to_path_buf(), reason: "it is not a directory".into() });
         }
@@ -585,15 +577,15 @@ impl OutputData {
 
     /// The fiscal view's rows when some vehicle has a fiscal cost (a
     /// scenario without one has only the `total` row, all zero).
-    pub fn fiscal_view(&self) -> &[FiscalRow] {
+    pub(crate) fn fiscal_view(&self) -> &[FiscalRow] {
         if self.fiscal.iter().any(|r| r.vehicle != "total") { &self.fiscal } else { &[] }
     }
 
-    pub fn summary(&self, vehicle: &str, metric: &str) -> Option<&SummaryRow> {
+    pub(crate) fn summary(&self, vehicle: &str, metric: &str) -> Option<&SummaryRow> {
         self.summary.iter().find(|r| r.vehicle == vehicle && r.metric == metric)
     }
 
-    pub fn risk(&self, vehicle: &str, metric: &str) -> Option<&RiskRow> {
+    pub(crate) fn risk(&self, vehicle: &str, metric: &str) -> Option<&RiskRow> {
         self.risk.iter().find(|r| r.vehicle == vehicle && r.metric == metric)
     }
 }

@@ -19,13 +19,13 @@ use super::read::{OutputData, SummaryRow};
 
 /// Write `dir/report.html` from the files in `dir` and the charts drawn
 /// into `dir/charts/`.
-pub fn write_report(dir: &Path, charts: &[Chart]) -> Result<(), ChartError> {
+pub(crate) fn write_report(dir: &Path, charts: &[Chart]) -> Result<(), ChartError> {
     write_report_into(dir, dir, charts)
 }
 
 /// Read the output in `src` and the charts in `dst/charts/`, write
 /// `dst/report.html`.
-pub fn write_report_into(src: &Path, dst: &Path, charts: &[Chart]) -> Result<(), ChartError> {
+pub(crate) fn write_report_into(src: &Path, dst: &Path, charts: &[Chart]) -> Result<(), ChartError> {
     let data = OutputData::read(src)?;
     let mut svgs = Vec::with_capacity(charts.len());
     for c in charts {

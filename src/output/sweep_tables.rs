@@ -11,13 +11,13 @@ use crate::stats::summary::summarize;
 use crate::sweep::{column, difference};
 
 /// Writes `sweep.csv` row by row as variants finish.
-pub struct SweepWriter {
+pub(crate) struct SweepWriter {
     w: csv::Writer<std::fs::File>,
     scratch: Vec<f64>,
 }
 
 impl SweepWriter {
-    pub fn new(path: &Path, keys: &[String]) -> io::Result<SweepWriter> {
+    pub(crate) fn new(path: &Path, keys: &[String]) -> io::Result<SweepWriter> {
         let mut w = csv::Writer::from_path(path).map_err(io::Error::other)?;
         let mut header = vec!["variant".to_string()];
         header.extend(keys.iter().cloned());
@@ -46,14 +46,14 @@ impl SweepWriter {
         Ok(())
     }
 
-    pub fn finish(mut self) -> io::Result<()> {
+    pub(crate) fn finish(mut self) -> io::Result<()> {
         self.w.flush()
     }
 }
 
 /// One lever's swing of the target metric.
 #[derive(Debug, Clone)]
-pub struct Swing {
+pub(crate) struct Swing {
     pub key: String,
     pub low: String,
     pub high: String,
@@ -68,7 +68,7 @@ pub struct Swing {
 }
 
 impl Swing {
-    pub fn measure(key: &str, low: &str, high: &str, base: &[f64], lo: &[f64], hi: &[f64]) -> Swing {
+    pub(crate) fn measure(key: &str, low: &str, high: &str, base: &[f64], lo: &[f64], hi: &[f64]) -> Swing {
         let mut scratch = Vec::new();
         let mean = |x: &[f64], s: &mut Vec<f64>| summarize(x, s).mean;
         let swing = difference(lo, hi, &mut scratch);
@@ -88,7 +88,7 @@ impl Swing {
 }
 
 /// Columns of `sensitivity.csv` (the chart reader takes them from here).
-pub const SENSITIVITY_HEADER: [&str; 13] = [
+pub(crate) const SENSITIVITY_HEADER: [&str; 13] = [
     "lever",
     "low",
     "high",
@@ -105,7 +105,7 @@ pub const SENSITIVITY_HEADER: [&str; 13] = [
 ];
 
 /// `sensitivity.csv`: the tornado table, largest swing first.
-pub fn write_sensitivity(path: &Path, target: &str, swings: &mut [Swing]) -> io::Result<()> {
+pub(crate) fn write_sensitivity(path: &Path, target: &str, swings: &mut [Swing]) -> io::Result<()> {
     swings.sort_by(|a, b| b.swing.abs().total_cmp(&a.swing.abs()));
     let mut w = csv::Writer::from_path(path).map_err(io::Error::other)?;
     w.write_record(SENSITIVITY_HEADER).map_err(io::Error::other)?;

@@ -15,10 +15,10 @@ use crate::vehicles::MetricKind;
 use crate::vehicles::equity::{MULTIPLE_BUCKETS, ROUTES};
 
 /// Quantiles of each step in `timeseries.csv`.
-pub const SERIES_QUANTILES: [f64; 5] = [0.05, 0.25, 0.50, 0.75, 0.95];
+pub(crate) const SERIES_QUANTILES: [f64; 5] = [0.05, 0.25, 0.50, 0.75, 0.95];
 
 /// A number as a CSV cell: empty when undefined.
-pub fn cell(x: f64) -> String {
+pub(crate) fn cell(x: f64) -> String {
     if x.is_finite() { x.to_string() } else { String::new() }
 }
 
@@ -49,7 +49,7 @@ pub fn write_paths(path: &Path, r: &Results) -> io::Result<()> {
     done(w)
 }
 
-pub const SUMMARY_HEADER: [&str; 18] = [
+pub(crate) const SUMMARY_HEADER: [&str; 18] = [
     "vehicle",
     "metric",
     "unit",

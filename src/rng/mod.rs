@@ -39,7 +39,7 @@ pub(crate) const MIX_M2: u64 = 0x94D0_49BB_1331_11EB;
 
 /// SplitMix64 finaliser: a bijective 64-bit mixer.
 #[inline]
-pub fn mix64(mut z: u64) -> u64 {
+pub(crate) fn mix64(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(MIX_M1);
     z = (z ^ (z >> 27)).wrapping_mul(MIX_M2);
     z ^ (z >> 31)
@@ -117,7 +117,7 @@ pub fn step_stream(key: u64, step: u64) -> Stream {
 
 /// The first draw of `step_stream(key, step)`, without building the stream.
 #[inline]
-pub fn first_draw(key: u64, step: u64) -> u64 {
+pub(crate) fn first_draw(key: u64, step: u64) -> u64 {
     mix64((key ^ step.wrapping_mul(STEP_GAMMA)).wrapping_add(GOLDEN))
 }
 

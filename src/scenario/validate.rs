@@ -16,7 +16,7 @@ use crate::scenario::raw::{RawMarket, RawPolicy, RawScenario, RawStage};
 use crate::vehicles::{BuildContext, RawVehicle, ScenarioFacts, Vehicle, catalogue};
 
 /// Tolerance for probabilities that must add up to 1.
-pub const SUM_TOL: f64 = 1e-9;
+pub(crate) const SUM_TOL: f64 = 1e-9;
 
 /// Collects broken rules with their key paths.
 pub struct Validator<'a> {
@@ -29,13 +29,13 @@ impl<'a> Validator<'a> {
         Validator { errors: Vec::new(), locate }
     }
 
-    pub fn fail(&mut self, key: &str, value: impl Display, rule: impl Into<String>) {
+    pub(crate) fn fail(&mut self, key: &str, value: impl Display, rule: impl Into<String>) {
         let origin = (self.locate)(key);
         self.errors.push(InputError { key: key.to_string(), value: value.to_string(), rule: rule.into(), origin });
     }
 
     /// A finite number within [lo, hi].
-    pub fn within(&mut self, key: &str, x: f64, lo: f64, hi: f64) -> f64 {
+    pub(crate) fn within(&mut self, key: &str, x: f64, lo: f64, hi: f64) -> f64 {
         if !(x.is_finite() && x >= lo && x <= hi) {
             self.fail(key, x, format!("must be within [{lo}, {hi}]"));
         }
@@ -43,32 +43,25 @@ impl<'a> Validator<'a> {
     }
 
     /// A probability or share: within [0, 1].
-    pub fn unit(&mut self, key: &str, x: f64) -> f64 {
+    pub(crate) fn unit(&mut self, key: &str, x: f64) -> f64 {
         self.within(key, x, 0.0, 1.0)
     }
 
-    pub fn nonnegative(&mut self, key: &str, x: f64) -> f64 {
+    pub(crate) fn nonnegative(&mut self, key: &str, x: f64) -> f64 {
         if !(x.is_finite() && x >= 0.0) {
             self.fail(key, x, "must be a finite number >= 0");
         }
         x
     }
 
-    pub fn positive(&mut self, key: &str, x: f64) -> f64 {
+    pub(crate) fn positive(&mut self, key: &str, x: f64) -> f64 {
         if !(x.is_finite() && x > 0.0) {
             self.fail(key, x, "must be a finite number > 0");
         }
         x
     }
 
-    pub fn finite(&mut self, key: &str, x: f64) -> f64 {
-        if !x.is_finite() {
-            self.fail(key, x, "must be a finite number");
-        }
-        x
-    }
-
-    pub fn integer(&mut self, key: &str, x: i64, lo: i64, hi: i64) -> i64 {
+    pub(crate) fn integer(&mut self, key: &str, x: i64, lo: i64, hi: i64) -> i64 {
         if x < lo || x > hi {
             self.fail(key, x, format!("must be a whole number within [{lo}, {hi}]"));
             return lo;
@@ -77,7 +70,7 @@ impl<'a> Validator<'a> {
     }
 
     /// Probabilities (each in [0, 1]) that add up to 1.
-    pub fn distribution(&mut self, key: &str, p: &[f64]) {
+    pub(crate) fn distribution(&mut self, key: &str, p: &[f64]) {
         let mut ok = true;
         for (i, &x) in p.iter().enumerate() {
             if !(x.is_finite() && (0.0..=1.0).contains(&x)) {
@@ -92,7 +85,7 @@ impl<'a> Validator<'a> {
     }
 }
 
-pub fn fmt_list(x: &[f64]) -> String {
+pub(crate) fn fmt_list(x: &[f64]) -> String {
     let items: Vec<String> = x.iter().map(|v| v.to_string()).collect();
     format!("[{}]", items.join(", "))
 }

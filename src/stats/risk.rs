@@ -37,11 +37,11 @@
 //! - Empty input (or only NaNs): VaR and ES are NaN.
 
 /// Confidence levels of [`RiskMeasures::var`] and [`RiskMeasures::es`].
-pub const LEVELS: [f64; 3] = [0.95, 0.99, 0.999];
+pub(crate) const LEVELS: [f64; 3] = [0.95, 0.99, 0.999];
 
 /// VaR and ES at each level in [`LEVELS`] (same order).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct RiskMeasures {
+pub(crate) struct RiskMeasures {
     /// Value-at-Risk `L(ceil(a n))`.
     pub var: [f64; 3],
     /// Acerbi–Tasche expected shortfall.
@@ -53,7 +53,7 @@ pub struct RiskMeasures {
 /// `losses`: one per path (NaN ignored, count reported by the summary). Uses
 /// a reusable sorted scratch buffer (cleared, filled with the defined losses
 /// and sorted ascending).
-pub fn risk_measures(losses: &[f64], scratch: &mut Vec<f64>) -> RiskMeasures {
+pub(crate) fn risk_measures(losses: &[f64], scratch: &mut Vec<f64>) -> RiskMeasures {
     scratch.clear();
     scratch.extend(losses.iter().copied().filter(|v| !v.is_nan()));
     scratch.sort_unstable_by(f64::total_cmp);
@@ -68,7 +68,7 @@ pub fn risk_measures(losses: &[f64], scratch: &mut Vec<f64>) -> RiskMeasures {
 
 /// `(VaR_a, ES_a)` of an ascending, NaN-free slice, as defined in the module
 /// docs; `(NaN, NaN)` when empty. `a` must lie in `(0, 1)`.
-pub fn var_es_sorted(sorted: &[f64], a: f64) -> (f64, f64) {
+pub(crate) fn var_es_sorted(sorted: &[f64], a: f64) -> (f64, f64) {
     assert!(a > 0.0 && a < 1.0, "confidence level {a} outside (0, 1)");
     let n = sorted.len();
     if n == 0 {

@@ -33,10 +33,10 @@
 use std::collections::VecDeque;
 
 /// Default relative accuracy.
-pub const DEFAULT_ALPHA: f64 = 0.005;
+pub(crate) const DEFAULT_ALPHA: f64 = 0.005;
 
 /// Values with `|x|` below this are counted as zero.
-pub const ZERO_THRESHOLD: f64 = 1e-12;
+pub(crate) const ZERO_THRESHOLD: f64 = 1e-12;
 
 /// Dense bucket counts for one sign; `counts[j]` is bucket `offset + j`.
 /// Invariant: empty, or the first and last counts are non-zero; an empty
@@ -137,7 +137,7 @@ impl Default for QuantileSketch {
 impl QuantileSketch {
     /// Empty sketch with relative accuracy `alpha` in `(0, 1)` (e.g.
     /// [`DEFAULT_ALPHA`]). Does not allocate until the first `add`.
-    pub fn new(alpha: f64) -> Self {
+    pub(crate) fn new(alpha: f64) -> Self {
         assert!(alpha > 0.0 && alpha < 1.0, "alpha {alpha} outside (0, 1)");
         let gamma = (1.0 + alpha) / (1.0 - alpha);
         Self {
@@ -152,16 +152,11 @@ impl QuantileSketch {
         }
     }
 
-    /// The relative accuracy this sketch was built with.
-    pub fn alpha(&self) -> f64 {
-        self.alpha
-    }
-
     /// Insert one value. NaN is ignored (not counted: an undefined value has
     /// no rank; the per-metric summaries count NaNs). `±inf` is a caller bug:
     /// it trips a `debug_assert!` and is skipped in release builds.
     #[inline]
-    pub fn add(&mut self, x: f64) {
+    pub(crate) fn add(&mut self, x: f64) {
         if x.is_nan() {
             return;
         }
@@ -185,7 +180,7 @@ impl QuantileSketch {
     ///
     /// # Panics
     /// If the two sketches have different `alpha`.
-    pub fn merge(&mut self, other: &Self) {
+    pub(crate) fn merge(&mut self, other: &Self) {
         assert!(
             self.alpha.to_bits() == other.alpha.to_bits(),
             "merging sketches with different alpha ({} vs {})",
@@ -200,7 +195,7 @@ impl QuantileSketch {
     }
 
     /// Number of values inserted (NaN and infinities excluded).
-    pub fn count(&self) -> u64 {
+    pub(crate) fn count(&self) -> u64 {
         self.pos_count + self.neg_count + self.zero_count
     }
 
@@ -212,7 +207,7 @@ impl QuantileSketch {
     /// `q` is clamped to `[0, 1]`; a NaN `q` gives `None`. If `q (count - 1)`
     /// is within a relative 1e-12 of an integer it is taken as that integer
     /// (so e.g. `q = 0.29`, `count = 101` gives rank 29, not 28).
-    pub fn quantile(&self, q: f64) -> Option<f64> {
+    pub(crate) fn quantile(&self, q: f64) -> Option<f64> {
         let count = self.count();
         if count == 0 || q.is_nan() {
             return None;

@@ -21,11 +21,11 @@
 //!   `undefined_share`, is NaN (0/0 — there is no share to report).
 
 /// Probabilities of the quantiles reported in [`Summary::quantiles`].
-pub const QUANTILES: [f64; 9] = [0.01, 0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95, 0.99];
+pub(crate) const QUANTILES: [f64; 9] = [0.01, 0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95, 0.99];
 
 /// Summary statistics of one per-path metric.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Summary {
+pub(crate) struct Summary {
     /// Number of paths (all values, NaN included).
     pub n: usize,
     /// Number of non-NaN values.
@@ -49,22 +49,22 @@ pub struct Summary {
 impl Summary {
     /// The quantile at probability `p`, one of [`QUANTILES`] (NaN for any
     /// other `p`).
-    pub fn quantile(&self, p: f64) -> f64 {
+    pub(crate) fn quantile(&self, p: f64) -> f64 {
         QUANTILES.iter().position(|&q| q == p).map_or(f64::NAN, |i| self.quantiles[i])
     }
 
     /// The 5th percentile.
-    pub fn p05(&self) -> f64 {
+    pub(crate) fn p05(&self) -> f64 {
         self.quantile(0.05)
     }
 
     /// The median.
-    pub fn p50(&self) -> f64 {
+    pub(crate) fn p50(&self) -> f64 {
         self.quantile(0.50)
     }
 
     /// The 95th percentile.
-    pub fn p95(&self) -> f64 {
+    pub(crate) fn p95(&self) -> f64 {
         self.quantile(0.95)
     }
 }
@@ -73,7 +73,7 @@ impl Summary {
 ///
 /// `scratch` is a reusable buffer (cleared and filled with the defined values,
 /// then sorted) so callers summarising many columns do not allocate each time.
-pub fn summarize(values: &[f64], scratch: &mut Vec<f64>) -> Summary {
+pub(crate) fn summarize(values: &[f64], scratch: &mut Vec<f64>) -> Summary {
     let n = values.len();
     scratch.clear();
     scratch.extend(values.iter().copied().filter(|v| !v.is_nan()));
@@ -114,7 +114,7 @@ pub fn summarize(values: &[f64], scratch: &mut Vec<f64>) -> Summary {
 ///
 /// With `h = (n - 1) p`, `j = floor(h)`: `x[j] + (h - j) (x[j+1] - x[j])`
 /// (0-based). `p` is clamped to `[0, 1]`; a NaN `p` gives NaN.
-pub fn quantile_sorted(sorted: &[f64], p: f64) -> f64 {
+pub(crate) fn quantile_sorted(sorted: &[f64], p: f64) -> f64 {
     debug_assert!(p.is_nan() || (0.0..=1.0).contains(&p), "p = {p} outside [0, 1]");
     if sorted.is_empty() || p.is_nan() {
         return f64::NAN;

@@ -42,7 +42,7 @@ pub enum Unit {
 
 impl Unit {
     /// The `unit` cell of `summary.csv`.
-    pub fn csv(self) -> &'static str {
+    pub(crate) fn csv(self) -> &'static str {
         match self {
             Unit::Multiple => "x",
             Unit::Rate => "rate",

@@ -6,9 +6,9 @@
 //! vehicles count their deals the same way.
 
 /// Deal-multiple bucket labels (`deals.csv`, kind `multiple`).
-pub const MULTIPLE_BUCKETS: [&str; 6] = ["lt1x", "1x-3x", "3x-5x", "5x-10x", "10x-20x", "ge20x"];
+pub(crate) const MULTIPLE_BUCKETS: [&str; 6] = ["lt1x", "1x-3x", "3x-5x", "5x-10x", "10x-20x", "ge20x"];
 /// Exit-route labels (`deals.csv`, kind `route`).
-pub const ROUTES: [&str; 4] = ["failed", "acquired", "ipo", "private"];
+pub(crate) const ROUTES: [&str; 4] = ["failed", "acquired", "ipo", "private"];
 
 const BUCKET_EDGES: [f64; 5] = [1.0, 3.0, 5.0, 10.0, 20.0];
 

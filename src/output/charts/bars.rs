@@ -11,7 +11,7 @@ use super::{ChartError, Ctx, DrawResult, Figure, Section, count, fail, frame, ho
 
 /// A bar chart of shares in percent.
 #[derive(Debug, Clone)]
-pub struct Bars {
+pub(crate) struct Bars {
     pub title: String,
     pub subtitle: String,
     pub x_desc: String,
@@ -20,7 +20,7 @@ pub struct Bars {
 }
 
 impl Bars {
-    pub fn y_top(&self) -> f64 {
+    pub(crate) fn y_top(&self) -> f64 {
         let max = self.bars.iter().map(|b| b.1).fold(0.0, f64::max);
         if max > 0.0 { max * 1.15 } else { 1.0 }
     }
@@ -87,7 +87,7 @@ fn pretty(label: &str) -> String {
 }
 
 /// Draw the deal-outcome bar charts of every vehicle in `deals.csv`.
-pub fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
+pub(crate) fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
     let data = cx.data;
     for g in &data.deals {
         let total: u64 = g.bars.iter().map(|b| b.1).sum();

@@ -12,7 +12,7 @@ use super::{ChartError, Ctx, DrawResult, Figure, Section, fail, frame, house_leg
 
 /// One fan chart: per step (year, [p05, p25, p50, p75, p95]).
 #[derive(Debug, Clone)]
-pub struct Fan {
+pub(crate) struct Fan {
     pub title: String,
     pub subtitle: String,
     pub y_desc: String,
@@ -20,7 +20,7 @@ pub struct Fan {
 }
 
 impl Fan {
-    pub fn ranges(&self) -> ((f64, f64), (f64, f64)) {
+    pub(crate) fn ranges(&self) -> ((f64, f64), (f64, f64)) {
         let x1 = self.points.iter().map(|p| p.0).fold(0.0, f64::max);
         let lo = self.points.iter().map(|p| p.1[0]).fold(0.0, f64::min);
         let hi = self.points.iter().map(|p| p.1[4]).fold(0.0, f64::max);
@@ -93,7 +93,7 @@ impl Figure for Fan {
 }
 
 /// Draw a fan chart for every series in `timeseries.csv`.
-pub fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
+pub(crate) fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
     let data = cx.data;
     for s in &data.series {
         let points: Vec<(f64, [f64; 5])> = s

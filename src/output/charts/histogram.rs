@@ -17,14 +17,14 @@ use super::{ChartError, Ctx, DrawResult, Figure, Section, count, fail, frame, ho
 use crate::output::read::Paths;
 
 /// Bins of a histogram.
-pub const BINS: usize = 50;
+pub(crate) const BINS: usize = 50;
 /// Share of defined values cut from each end of the axis when the tails are
 /// long (outliers beyond are counted in the caption, not drawn).
-pub const TRIM: f64 = 0.01;
+pub(crate) const TRIM: f64 = 0.01;
 
 /// A vertical marker line with its label.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Marker {
+pub(crate) struct Marker {
     /// "Median", "VaR 95%".
     pub name: String,
     /// Stored value (fraction for percent metrics).
@@ -35,7 +35,7 @@ pub struct Marker {
 
 /// Binned values, in plotted units.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Bins {
+pub(crate) struct Bins {
     pub lo: f64,
     pub hi: f64,
     /// Share of defined values in each bin, in percent.
@@ -51,7 +51,7 @@ pub struct Bins {
 /// every value in `keep` and all values, or, when the tails are long (the
 /// full range over 1.25 times the trimmed one), all but the `TRIM` share at
 /// each end.
-pub fn bin(values: &[f64], keep: &[f64]) -> Bins {
+pub(crate) fn bin(values: &[f64], keep: &[f64]) -> Bins {
     let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
     v.sort_by(f64::total_cmp);
     let n = v.len();
@@ -91,7 +91,7 @@ pub fn bin(values: &[f64], keep: &[f64]) -> Bins {
 
 /// A histogram with labelled markers.
 #[derive(Debug, Clone)]
-pub struct Histogram {
+pub(crate) struct Histogram {
     pub title: String,
     pub subtitle: String,
     pub x_desc: String,
@@ -105,13 +105,13 @@ const ROW: f64 = 0.055;
 
 impl Histogram {
     /// The x range drawn (plotted units): the bins and a little air.
-    pub fn x_range(&self) -> (f64, f64) {
+    pub(crate) fn x_range(&self) -> (f64, f64) {
         let pad = 0.02 * (self.bins.hi - self.bins.lo);
         (self.bins.lo - pad, self.bins.hi + pad)
     }
 
     /// The y range drawn: room above the bars for one label row per marker.
-    pub fn y_top(&self) -> f64 {
+    pub(crate) fn y_top(&self) -> f64 {
         let max = self.bins.shares.iter().copied().fold(0.0, f64::max);
         let max = if max > 0.0 { max } else { 1.0 };
         max / (0.96 - ROW * self.markers.len() as f64)
@@ -218,7 +218,7 @@ fn omitted(b: &Bins) -> String {
 }
 
 /// Draw the return and loss distributions of every vehicle in `paths.csv`.
-pub fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
+pub(crate) fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
     let data = cx.data;
     let Some(paths) = &data.paths else {
         return Ok(());
@@ -277,7 +277,7 @@ pub fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
 
 /// Whether a column gets a chart: `total.fiscal_cost` only when some vehicle
 /// has a fiscal cost to add up.
-pub fn wanted(paths: &Paths, vehicle: &str, metric: &str) -> bool {
+pub(crate) fn wanted(paths: &Paths, vehicle: &str, metric: &str) -> bool {
     vehicle != "total" || paths.columns.iter().any(|(v, m, _)| v != "total" && m == metric)
 }
 

@@ -52,7 +52,7 @@ pub struct ChartOptions {
 
 /// Which part of the report a chart belongs to, in report order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Section {
+pub(crate) enum Section {
     Fiscal,
     Returns,
     Losses,
@@ -63,7 +63,7 @@ pub enum Section {
 }
 
 impl Section {
-    pub fn heading(self) -> &'static str {
+    pub(crate) fn heading(self) -> &'static str {
         match self {
             Section::Fiscal => "Fiscal view",
             Section::Returns => "Return distributions",
@@ -78,7 +78,7 @@ impl Section {
 
 /// A drawn chart: `charts/<name>.svg` and `charts/<name>.png`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Chart {
+pub(crate) struct Chart {
     pub name: String,
     pub section: Section,
     pub title: String,
@@ -108,7 +108,7 @@ pub enum ChartError {
 impl ChartError {
     /// 2 for bad input (the output directory or its files, the font), 1
     /// for a failure to draw or write.
-    pub fn exit_status(&self) -> i32 {
+    pub(crate) fn exit_status(&self) -> i32 {
         match self {
             ChartError::NotOutputDir { .. }
             | ChartError::Refused(_)
@@ -135,19 +135,19 @@ impl ChartError {
 }
 
 /// Check that a `--font` file loads, before any work is done.
-pub fn check_font(file: &Path) -> Result<(), ChartError> {
+pub(crate) fn check_font(file: &Path) -> Result<(), ChartError> {
     Style::new(Some(file)).map(|_| ())
 }
 
 /// Read the CSVs (and manifest.json) in `dir`, write charts/<name>.svg and
 /// charts/<name>.png into `dir`, return the chart names with captions.
-pub fn draw_all(dir: &Path, opts: &ChartOptions) -> Result<Vec<Chart>, ChartError> {
+pub(crate) fn draw_all(dir: &Path, opts: &ChartOptions) -> Result<Vec<Chart>, ChartError> {
     draw_into(dir, dir, opts)
 }
 
 /// Read the output in `src`, write the charts into `dst/charts/` (made
 /// afresh).
-pub fn draw_into(src: &Path, dst: &Path, opts: &ChartOptions) -> Result<Vec<Chart>, ChartError> {
+pub(crate) fn draw_into(src: &Path, dst: &Path, opts: &ChartOptions) -> Result<Vec<Chart>, ChartError> {
     let st = Style::new(opts.font.as_deref())?;
     let data = OutputData::read(src)?;
     let dir = dst.join("charts");
@@ -169,20 +169,20 @@ pub fn draw_into(src: &Path, dst: &Path, opts: &ChartOptions) -> Result<Vec<Char
 }
 
 /// One chart, drawable on any plotters backend.
-pub trait Figure {
+pub(crate) trait Figure {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, st: &Style) -> DrawResult;
 }
 
 /// Drawing errors carry the backend's message.
-pub type DrawResult = Result<(), String>;
+pub(crate) type DrawResult = Result<(), String>;
 
 /// Turn any plotters error into a message.
-pub fn fail<E: std::fmt::Display>(e: E) -> String {
+pub(crate) fn fail<E: std::fmt::Display>(e: E) -> String {
     e.to_string()
 }
 
 /// What the chart families share while drawing.
-pub struct Ctx<'a> {
+pub(crate) struct Ctx<'a> {
     pub data: &'a OutputData,
     pub st: Style,
     /// The `charts/` folder being written.
@@ -193,7 +193,7 @@ pub struct Ctx<'a> {
 impl Ctx<'_> {
     /// Draw `fig` as `<name>.svg` and `<name>.png` and list it. `parts` make
     /// the file name; a name already taken gets a number.
-    pub fn add(
+    pub(crate) fn add(
         &mut self,
         fig: &impl Figure,
         parts: &[&str],
@@ -214,14 +214,14 @@ impl Ctx<'_> {
     }
 
     /// The scenario's name, for subtitles (shortened to fit one line).
-    pub fn scenario(&self) -> String {
+    pub(crate) fn scenario(&self) -> String {
         let name = &self.data.manifest.scenario_name;
         if name.chars().count() > 60 { name.chars().take(59).collect::<String>() + "…" } else { name.clone() }
     }
 }
 
 /// A file-name-safe form of a vehicle or metric name.
-pub fn slug(s: &str) -> String {
+pub(crate) fn slug(s: &str) -> String {
     let s: String =
         s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c.to_ascii_lowercase() } else { '_' }).collect();
     if s.is_empty() { "_".into() } else { s }
@@ -262,7 +262,7 @@ fn render(fig: &impl Figure, dir: &Path, name: &str, st: &Style) -> Result<(), C
 
 /// White background, the title and subtitle in the title band; returns the
 /// area below it for the plot.
-pub fn frame<DB: DrawingBackend>(
+pub(crate) fn frame<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     st: &Style,
     title: &str,
@@ -280,7 +280,7 @@ pub fn frame<DB: DrawingBackend>(
 /// The house plot area on `area`: the margins and the x label band every
 /// chart shares; `top` is the top margin and `y_labels` the width of the y
 /// label band.
-pub fn plot_area<'a, 'b, DB: DrawingBackend>(
+pub(crate) fn plot_area<'a, 'b, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
     top: u32,
     y_labels: u32,
@@ -298,7 +298,7 @@ pub fn plot_area<'a, 'b, DB: DrawingBackend>(
 
 /// The house axes: no minor grid, light major grid, ink axes, tick and
 /// axis-description fonts. Charts add their labels and counts.
-pub fn house_mesh<'m, 'a, 'b, X, Y, XT, YT, DB>(
+pub(crate) fn house_mesh<'m, 'a, 'b, X, Y, XT, YT, DB>(
     mesh: &'m mut MeshStyle<'a, 'b, X, Y, DB>,
     st: &Style,
 ) -> &'m mut MeshStyle<'a, 'b, X, Y, DB>
@@ -316,7 +316,7 @@ where
 
 /// The house legend: a white box with a grid-coloured border at
 /// `position`, legend-size labels.
-pub fn house_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+pub(crate) fn house_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
     chart: &mut ChartContext<'a, DB, CT>,
     st: &Style,
     position: SeriesLabelPosition,
@@ -334,7 +334,7 @@ pub fn house_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
 }
 
 /// A number of paths with a thousands separator: `20,000`.
-pub fn count(n: usize) -> String {
+pub(crate) fn count(n: usize) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {

@@ -19,21 +19,21 @@ use crate::output::read::{FiscalRow, SwingRow};
 
 /// At most this many levers are drawn (the largest swings); the rest are
 /// in the report's table.
-pub const MAX_LEVERS: usize = 10;
+pub(crate) const MAX_LEVERS: usize = 10;
 
 /// Colour of the bar to a lever's low value.
-pub const LOW: RGBColor = style::ORANGE;
+pub(crate) const LOW: RGBColor = style::ORANGE;
 /// Colour of the bar to a lever's high value.
-pub const HIGH: RGBColor = style::BLUE;
+pub(crate) const HIGH: RGBColor = style::BLUE;
 /// Colour of the base scenario's line.
-pub const BASE: RGBColor = style::BLACK;
+pub(crate) const BASE: RGBColor = style::BLACK;
 
 /// Height of the legend strip above a plot.
 const LEGEND_BAND: u32 = 46;
 
 /// One lever of a tornado, in stored units of the target.
 #[derive(Debug, Clone, PartialEq)]
-pub struct TornadoBar {
+pub(crate) struct TornadoBar {
     /// Short lever name (`loans.policy.interest_subsidy`).
     pub label: String,
     pub low: String,
@@ -47,7 +47,7 @@ pub struct TornadoBar {
 
 /// A tornado chart.
 #[derive(Debug, Clone)]
-pub struct Tornado {
+pub(crate) struct Tornado {
     pub title: String,
     pub subtitle: String,
     pub x_desc: String,
@@ -57,7 +57,7 @@ pub struct Tornado {
 }
 
 /// A lever key without the `vehicles.` prefix every vehicle lever has.
-pub fn short_lever(key: &str) -> &str {
+pub(crate) fn short_lever(key: &str) -> &str {
     key.strip_prefix("vehicles.").unwrap_or(key)
 }
 
@@ -209,7 +209,7 @@ impl Figure for Tornado {
 
 /// One vehicle of the fiscal chart, in million CNY.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FiscalBar {
+pub(crate) struct FiscalBar {
     pub label: String,
     pub mean: f64,
     pub p05: f64,
@@ -219,7 +219,7 @@ pub struct FiscalBar {
 
 /// Mean fiscal cost by vehicle with its 90 % range.
 #[derive(Debug, Clone)]
-pub struct FiscalChart {
+pub(crate) struct FiscalChart {
     pub title: String,
     pub subtitle: String,
     pub bars: Vec<FiscalBar>,
@@ -331,7 +331,7 @@ fn target_info(target: &str) -> (String, String, Unit) {
 
 /// Draw the tornado of `sensitivity.csv` and the fiscal cost by vehicle of
 /// `fiscal.csv`, where the run has them.
-pub fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
+pub(crate) fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
     draw_fiscal(cx)?;
     draw_tornado(cx)
 }

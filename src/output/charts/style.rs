@@ -17,56 +17,51 @@ use crate::vehicles::catalogue::{self, Display};
 
 /// Pixel size of every PNG; the SVGs have the same size and aspect
 /// (16:10, readable across an A4 page).
-pub const SIZE: (u32, u32) = (1200, 750);
+pub(crate) const SIZE: (u32, u32) = (1200, 750);
 
 /// Height of the title band at the top of every chart (title and subtitle).
-pub const TITLE_BAND: u32 = 104;
+pub(crate) const TITLE_BAND: u32 = 104;
 
-pub const TITLE_SIZE: f64 = 38.0;
-pub const SUBTITLE_SIZE: f64 = 24.0;
-pub const AXIS_DESC_SIZE: f64 = 27.0;
-pub const TICK_SIZE: f64 = 24.0;
-pub const LABEL_SIZE: f64 = 23.0;
-pub const LEGEND_SIZE: f64 = 23.0;
+pub(crate) const TITLE_SIZE: f64 = 38.0;
+pub(crate) const SUBTITLE_SIZE: f64 = 24.0;
+pub(crate) const AXIS_DESC_SIZE: f64 = 27.0;
+pub(crate) const TICK_SIZE: f64 = 24.0;
+pub(crate) const LABEL_SIZE: f64 = 23.0;
+pub(crate) const LEGEND_SIZE: f64 = 23.0;
 
 /// Okabe & Ito's colour-blind-safe palette (Color Universal Design).
-pub const BLACK: RGBColor = RGBColor(0, 0, 0);
-pub const ORANGE: RGBColor = RGBColor(230, 159, 0);
-pub const SKY: RGBColor = RGBColor(86, 180, 233);
-pub const GREEN: RGBColor = RGBColor(0, 158, 115);
-pub const YELLOW: RGBColor = RGBColor(240, 228, 66);
-pub const BLUE: RGBColor = RGBColor(0, 114, 178);
-pub const VERMILLION: RGBColor = RGBColor(213, 94, 0);
-pub const PURPLE: RGBColor = RGBColor(204, 121, 167);
+pub(crate) const BLACK: RGBColor = RGBColor(0, 0, 0);
+pub(crate) const ORANGE: RGBColor = RGBColor(230, 159, 0);
+pub(crate) const SKY: RGBColor = RGBColor(86, 180, 233);
+pub(crate) const GREEN: RGBColor = RGBColor(0, 158, 115);
+pub(crate) const YELLOW: RGBColor = RGBColor(240, 228, 66);
+pub(crate) const BLUE: RGBColor = RGBColor(0, 114, 178);
+pub(crate) const VERMILLION: RGBColor = RGBColor(213, 94, 0);
+pub(crate) const PURPLE: RGBColor = RGBColor(204, 121, 167);
 
 /// Text, axes.
-pub const INK: RGBColor = RGBColor(33, 33, 33);
+pub(crate) const INK: RGBColor = RGBColor(33, 33, 33);
 /// Secondary text (subtitles).
-pub const MUTED: RGBColor = RGBColor(90, 90, 90);
+pub(crate) const MUTED: RGBColor = RGBColor(90, 90, 90);
 /// Grid lines.
-pub const GRID: RGBColor = RGBColor(225, 225, 225);
+pub(crate) const GRID: RGBColor = RGBColor(225, 225, 225);
 /// Histogram and bar fill: a light tint of the palette's sky blue.
-pub const BAR: RGBColor = RGBColor(160, 208, 240);
+pub(crate) const BAR: RGBColor = RGBColor(160, 208, 240);
 
 /// Marker colours, the same role in every chart.
-pub const MEDIAN: RGBColor = BLUE;
-pub const MEAN: RGBColor = VERMILLION;
-pub const TAIL: RGBColor = PURPLE;
-pub const VAR: RGBColor = ORANGE;
-pub const ES: RGBColor = BLACK;
+pub(crate) const MEDIAN: RGBColor = BLUE;
+pub(crate) const MEAN: RGBColor = VERMILLION;
+pub(crate) const TAIL: RGBColor = PURPLE;
+pub(crate) const VAR: RGBColor = ORANGE;
+pub(crate) const ES: RGBColor = BLACK;
 
 /// Colours of lines that are told apart by colour (variants, grid rows), in
 /// order; yellow last, it is weak on white.
-pub const SERIES: [RGBColor; 8] = [BLUE, VERMILLION, GREEN, ORANGE, PURPLE, SKY, BLACK, YELLOW];
+pub(crate) const SERIES: [RGBColor; 8] = [BLUE, VERMILLION, GREEN, ORANGE, PURPLE, SKY, BLACK, YELLOW];
 
 /// Colour of the `i`-th line of a chart.
-pub fn series_colour(i: usize) -> RGBColor {
+pub(crate) fn series_colour(i: usize) -> RGBColor {
     SERIES[i % SERIES.len()]
-}
-
-/// `#RRGGBB`, as the SVG backend writes it.
-pub fn hex(c: RGBColor) -> String {
-    format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2)
 }
 
 /// The bundled font: DejaVu Sans (Bitstream Vera licence, see
@@ -76,17 +71,17 @@ static DEJAVU_SANS: &[u8] = include_bytes!("fonts/DejaVuSans.ttf");
 /// The family name the bundled font is registered under. It is written
 /// verbatim into the SVGs' `font-family`, so a viewer without DejaVu Sans
 /// falls back to its own sans-serif.
-pub const BUNDLED_FAMILY: &str = "DejaVu Sans, sans-serif";
+pub(crate) const BUNDLED_FAMILY: &str = "DejaVu Sans, sans-serif";
 
 /// The font family every text of a chart uses.
 #[derive(Debug, Clone, Copy)]
-pub struct Style {
+pub(crate) struct Style {
     pub family: &'static str,
 }
 
 impl Style {
     /// The bundled font, or the font in `file` (e.g. one with CJK glyphs).
-    pub fn new(file: Option<&Path>) -> Result<Style, ChartError> {
+    pub(crate) fn new(file: Option<&Path>) -> Result<Style, ChartError> {
         let family = match file {
             None => bundled()?,
             Some(f) => custom(f)?,
@@ -94,13 +89,13 @@ impl Style {
         Ok(Style { family })
     }
 
-    pub fn text(&self, size: f64, colour: RGBColor) -> TextStyle<'static> {
+    pub(crate) fn text(&self, size: f64, colour: RGBColor) -> TextStyle<'static> {
         let mut t = TextStyle::from((self.family, size, FontStyle::Normal));
         t.color = colour.to_backend_color();
         t
     }
 
-    pub fn font(&self, size: f64) -> TextStyle<'static> {
+    pub(crate) fn font(&self, size: f64) -> TextStyle<'static> {
         self.text(size, INK)
     }
 }
@@ -163,7 +158,7 @@ pub enum Unit {
 impl Unit {
     /// How values stored in a catalogue unit are shown: rates, shares and
     /// 0/1 indicators in percent.
-    pub fn of(unit: catalogue::Unit) -> Unit {
+    pub(crate) fn of(unit: catalogue::Unit) -> Unit {
         use catalogue::Unit as U;
         match unit {
             U::Multiple => Unit::Multiple,
@@ -174,7 +169,7 @@ impl Unit {
     }
 
     /// Plotted value of a stored value (percent are drawn in percent).
-    pub fn scale(self, v: f64) -> f64 {
+    pub(crate) fn scale(self, v: f64) -> f64 {
         match self {
             Unit::Percent => v * 100.0,
             _ => v,
@@ -182,7 +177,7 @@ impl Unit {
     }
 
     /// Axis label suffix.
-    pub fn axis(self) -> &'static str {
+    pub(crate) fn axis(self) -> &'static str {
         match self {
             Unit::Multiple => "x",
             Unit::Percent => "%",
@@ -192,7 +187,7 @@ impl Unit {
     }
 
     /// A stored value in this unit, with `digits` decimals.
-    pub fn format(self, v: f64, digits: usize) -> String {
+    pub(crate) fn format(self, v: f64, digits: usize) -> String {
         let s = self.scale(v);
         match self {
             Unit::Multiple => format!("{}x", fixed(s, digits)),
@@ -203,7 +198,7 @@ impl Unit {
 
     /// A value for a marker label or a table: two decimals for multiples,
     /// one for percent and money.
-    pub fn value(self, v: f64) -> String {
+    pub(crate) fn value(self, v: f64) -> String {
         match self {
             Unit::Multiple => self.format(v, 2),
             Unit::Money => format!("{} mn CNY", fixed(v, 1)),
@@ -214,7 +209,7 @@ impl Unit {
 
     /// A tick label of a plotted (already scaled) value on an axis whose
     /// ticks are about `step` apart.
-    pub fn tick(self, plotted: f64, step: f64) -> String {
+    pub(crate) fn tick(self, plotted: f64, step: f64) -> String {
         let d = decimals(step);
         match self {
             Unit::Multiple => format!("{}x", fixed(plotted, d)),
@@ -225,13 +220,13 @@ impl Unit {
 }
 
 /// `v` with `digits` decimals, never `-0`.
-pub fn fixed(v: f64, digits: usize) -> String {
+pub(crate) fn fixed(v: f64, digits: usize) -> String {
     let s = format!("{v:.digits$}");
     if s.starts_with('-') && s[1..].chars().all(|c| c == '0' || c == '.') { s[1..].to_string() } else { s }
 }
 
 /// Decimals needed to tell ticks `step` apart.
-pub fn decimals(step: f64) -> usize {
+pub(crate) fn decimals(step: f64) -> usize {
     if !(step.is_finite() && step > 0.0) {
         return 1;
     }
@@ -240,7 +235,7 @@ pub fn decimals(step: f64) -> usize {
 }
 
 /// `s` with its first letter in upper case.
-pub fn capital(s: &str) -> String {
+pub(crate) fn capital(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
         Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
@@ -250,7 +245,7 @@ pub fn capital(s: &str) -> String {
 
 /// What kind of chart a per-path metric gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
+pub(crate) enum Role {
     /// Return distribution: median, mean, P5, P95 marked.
     Return,
     /// Loss distribution: VaR and expected shortfall marked.
@@ -261,7 +256,7 @@ pub enum Role {
 
 /// How a metric is named and shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MetricInfo {
+pub(crate) struct MetricInfo {
     /// Short name for axes and titles: "TVPI", "net IRR".
     pub label: &'static str,
     /// Whose money: "fund LPs", "government".
@@ -273,7 +268,7 @@ pub struct MetricInfo {
 /// How a metric is named and shown, from the metric catalogue
 /// (`vehicles::catalogue`); `None` for a metric tabled as a bare number (or
 /// one no catalogue has), which gets no chart.
-pub fn metric_info(metric: &str) -> Option<MetricInfo> {
+pub(crate) fn metric_info(metric: &str) -> Option<MetricInfo> {
     let m = catalogue::find(metric)?;
     let role = match m.display {
         Display::Return => Role::Return,
@@ -286,7 +281,7 @@ pub fn metric_info(metric: &str) -> Option<MetricInfo> {
 
 /// How a per-step series is named: (title, stakeholder), from the
 /// catalogue; a series no catalogue has is titled by its name.
-pub fn series_info(metric: &str) -> (String, &'static str) {
+pub(crate) fn series_info(metric: &str) -> (String, &'static str) {
     match catalogue::find_series(metric) {
         Some(s) => (s.title.to_string(), s.stakeholder),
         None => (capital(&metric.replace('_', " ")), ""),

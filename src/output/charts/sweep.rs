@@ -17,14 +17,14 @@ use crate::output::read::Sweep;
 
 /// One line of a lever chart: per x (mean, p05, p95).
 #[derive(Debug, Clone)]
-pub struct LeverLine {
+pub(crate) struct LeverLine {
     pub label: String,
     pub points: Vec<(f64, f64, f64, f64)>,
 }
 
 /// A metric against the lever.
 #[derive(Debug, Clone)]
-pub struct LeverChart {
+pub(crate) struct LeverChart {
     pub title: String,
     pub subtitle: String,
     pub x_desc: String,
@@ -99,7 +99,7 @@ impl Figure for LeverChart {
 
 /// Empirical CDFs of one metric, one line per variant.
 #[derive(Debug, Clone)]
-pub struct Cdfs {
+pub(crate) struct Cdfs {
     pub title: String,
     pub subtitle: String,
     pub x_desc: String,
@@ -109,7 +109,7 @@ pub struct Cdfs {
 }
 
 /// Levels at which a CDF is drawn: 0.5 % to 99.5 % in steps of 0.5 %.
-pub fn cdf_points(values: &[f64], unit: Unit) -> Vec<(f64, f64)> {
+pub(crate) fn cdf_points(values: &[f64], unit: Unit) -> Vec<(f64, f64)> {
     let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).map(|x| unit.scale(x)).collect();
     if v.is_empty() {
         return Vec::new();
@@ -171,7 +171,7 @@ fn lever_label(keys: &[String], values: &[String]) -> String {
 }
 
 /// Draw the lever charts and variant CDFs of a sweep, if there is one.
-pub fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
+pub(crate) fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
     let data = cx.data;
     let Some(sweep) = &data.sweep else {
         return Ok(());

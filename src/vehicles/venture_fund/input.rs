@@ -66,7 +66,7 @@ impl Default for RawStageMix {
 }
 
 /// Venture fund keys (MODEL.md 4.1); also used for sub-funds and targets.
-pub fn venture_fund_spec(prefix: &str, f: &RawVentureFund, v: &mut Validator<'_>) -> VentureFundSpec {
+pub(crate) fn venture_fund_spec(prefix: &str, f: &RawVentureFund, v: &mut Validator<'_>) -> VentureFundSpec {
     let key = |k: &str| format!("{prefix}.{k}");
     let mix = [f.stage_mix.seed, f.stage_mix.early, f.stage_mix.growth, f.stage_mix.late];
     let mix_ok = mix.iter().all(|x| x.is_finite() && (0.0..=1.0).contains(x));

@@ -166,7 +166,7 @@ struct Deal {
 
 /// Reusable per-thread buffers for one fund's paths.
 #[derive(Debug, Clone)]
-pub struct FundWorkspace {
+pub(crate) struct FundWorkspace {
     deals: Vec<Deal>,
     /// Per step of the fund's life: failure probability given the factor,
     /// per stage.
@@ -185,7 +185,7 @@ pub struct FundWorkspace {
 
 /// The fund at the end of one step, as a buyer of an LP interest sees it.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Snapshot {
+pub(crate) struct Snapshot {
     /// Reported NAV of the holdings (last-round marks, listed prices).
     pub nav: f64,
     /// True value of the holdings.
@@ -199,7 +199,7 @@ pub struct Snapshot {
 
 /// What one path of one fund came to (totals over its life).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct FundOutcome {
+pub(crate) struct FundOutcome {
     pub paid_in: f64,
     /// Distributions to LPs actually paid.
     pub distributed: f64,
@@ -240,7 +240,7 @@ pub struct VentureFund {
 }
 
 impl VentureFund {
-    pub fn new(spec: VentureFundSpec, key: u64, steps_per_year: u32, lockup_steps: u32, sales: u32) -> Self {
+    pub(crate) fn new(spec: VentureFundSpec, key: u64, steps_per_year: u32, lockup_steps: u32, sales: u32) -> Self {
         let k = steps_per_year as f64;
         let investment_steps = ((spec.investment_period_years * k).round() as u32).max(1);
         let term_steps = ((spec.term_years * k).round() as u32).max(investment_steps);
@@ -270,7 +270,7 @@ impl VentureFund {
     }
 
     /// Steps from the fund's start to its final liquidation.
-    pub fn life_steps(&self) -> u32 {
+    pub(crate) fn life_steps(&self) -> u32 {
         self.life_steps
     }
 
@@ -279,7 +279,7 @@ impl VentureFund {
         (i as u64 * self.investment_steps as u64 / self.spec.deals as u64) as u32
     }
 
-    pub fn workspace(&self, horizon_steps: usize) -> FundWorkspace {
+    pub(crate) fn workspace(&self, horizon_steps: usize) -> FundWorkspace {
         FundWorkspace {
             deals: Vec::with_capacity(self.spec.deals as usize),
             failure: Vec::with_capacity(horizon_steps),
@@ -309,7 +309,7 @@ impl VentureFund {
     /// (`close_out`), and the step's cash goes through the waterfall
     /// (`settle`).
     #[allow(clippy::too_many_arguments)]
-    pub fn simulate(
+    pub(crate) fn simulate(
         &self,
         key: u64,
         path_key: u64,
