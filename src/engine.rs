@@ -182,6 +182,15 @@ impl Worker {
         let per_fiscal = |x: f64| if fiscal > 0.0 { x / fiscal } else { f64::NAN };
         let totals = [fiscal, private, credit, firms, per_fiscal(private), per_fiscal(credit), per_fiscal(firms)];
         row[layout.totals..].copy_from_slice(&totals);
+        // A metric that overflowed (an amount beyond f64, a ratio over a
+        // zero denominator) is undefined in this path, like an IRR with no
+        // root: NaN, an empty cell counted in `undefined_share`, never an
+        // infinity that statistics and charts would have to survive.
+        for x in row.iter_mut() {
+            if !x.is_finite() {
+                *x = f64::NAN;
+            }
+        }
         for (sketch, &x) in self.sketches.iter_mut().zip(&self.series_buf) {
             sketch.add(x);
         }

@@ -109,7 +109,7 @@ pub struct Difference {
 }
 
 pub fn difference(base: &[f64], x: &[f64], scratch: &mut Vec<f64>) -> Difference {
-    let diffs: Vec<f64> = base.iter().zip(x).map(|(b, v)| v - b).filter(|d| !d.is_nan()).collect();
+    let diffs: Vec<f64> = base.iter().zip(x).map(|(b, v)| v - b).filter(|d| d.is_finite()).collect();
     let paired = summarize(&diffs, scratch);
     let (sb, sx) = (summarize(base, scratch).se, summarize(x, scratch).se);
     Difference { mean: paired.mean, se: paired.se, se_unpaired: (sb * sb + sx * sx).sqrt() }

@@ -194,11 +194,8 @@ fn generate(rng: &mut Rng) -> Vec<Case> {
         })
         .filter(|(_, p)| p[0] != "simulation" || p[1] != "paths")
         .collect();
-    let all: Vec<(usize, Vec<String>, Kind)> = docs
-        .iter()
-        .enumerate()
-        .flat_map(|(i, (_, d))| leaves(d).into_iter().map(move |(p, k)| (i, p, k)))
-        .collect();
+    let all: Vec<(usize, Vec<String>, Kind)> =
+        docs.iter().enumerate().flat_map(|(i, (_, d))| leaves(d).into_iter().map(move |(p, k)| (i, p, k))).collect();
 
     // Non-finite and extreme numbers in the file.
     for _ in 0..70 {
@@ -318,12 +315,18 @@ fn generate(rng: &mut Rng) -> Vec<Case> {
         );
         cases.push(
             Case::new("deep_key", format!("array nested {depth} deep"), &[])
-                .file("s.toml", format!("{}\nx = {}1{}\n", shipped("venture_fund"), "[".repeat(depth), "]".repeat(depth)))
+                .file(
+                    "s.toml",
+                    format!("{}\nx = {}1{}\n", shipped("venture_fund"), "[".repeat(depth), "]".repeat(depth)),
+                )
                 .args(&quick_run(20).iter().map(|s| s.as_str()).collect::<Vec<_>>()),
         );
         cases.push(
             Case::new("deep_key", format!("inline table nested {depth} deep"), &[])
-                .file("s.toml", format!("{}\ny = {}1{}\n", shipped("venture_fund"), "{ a = ".repeat(depth), " }".repeat(depth)))
+                .file(
+                    "s.toml",
+                    format!("{}\ny = {}1{}\n", shipped("venture_fund"), "{ a = ".repeat(depth), " }".repeat(depth)),
+                )
                 .args(&quick_run(20).iter().map(|s| s.as_str()).collect::<Vec<_>>()),
         );
         cases.push(
@@ -373,7 +376,10 @@ fn generate(rng: &mut Rng) -> Vec<Case> {
                 .args(&quick_run(20).iter().map(|s| s.as_str()).collect::<Vec<_>>()),
         );
     }
-    cases.push(Case::new("corrupted", "a directory as the scenario", &["run", "dir", "--out", "out", "--quiet"]).file("dir/x", "x"));
+    cases.push(
+        Case::new("corrupted", "a directory as the scenario", &["run", "dir", "--out", "out", "--quiet"])
+            .file("dir/x", "x"),
+    );
 
     sweeps(&mut cases);
     flags(&mut cases);
@@ -400,15 +406,31 @@ fn sweeps(cases: &mut Vec<Case>) {
     };
     add(
         "a 1000 x 1000 grid".into(),
-        format!("{loans}{}{}", table(ratio, &values(1000, 0.0, 0.001)), table("vehicles.loans.lgd", &values(1000, 0.0, 0.001))),
+        format!(
+            "{loans}{}{}",
+            table(ratio, &values(1000, 0.0, 0.001)),
+            table("vehicles.loans.lgd", &values(1000, 0.0, 0.001))
+        ),
     );
     add(
         "a 200 x 60 grid".into(),
-        format!("{loans}{}{}", table(ratio, &values(200, 0.0, 0.005)), table("vehicles.loans.lgd", &values(60, 0.0, 0.01))),
+        format!(
+            "{loans}{}{}",
+            table(ratio, &values(200, 0.0, 0.005)),
+            table("vehicles.loans.lgd", &values(60, 0.0, 0.01))
+        ),
     );
     add("1001 values".into(), format!("{loans}{}", table(ratio, &values(1001, 0.0, 0.0005))));
     add("no values".into(), format!("{loans}{}", table(ratio, "[]")));
-    add("three tables".into(), format!("{loans}{}{}{}", table(ratio, "[0.1]"), table("vehicles.loans.lgd", "[0.1]"), table("vehicles.loans.pd", "[0.1]")));
+    add(
+        "three tables".into(),
+        format!(
+            "{loans}{}{}{}",
+            table(ratio, "[0.1]"),
+            table("vehicles.loans.lgd", "[0.1]"),
+            table("vehicles.loans.pd", "[0.1]")
+        ),
+    );
     for kinds in [
         "[\"venture_fund\", \"loan_program\"]",
         "[\"loan_program\", \"venture_fund\"]",
@@ -419,10 +441,16 @@ fn sweeps(cases: &mut Vec<Case>) {
     ] {
         add(format!("sweep of kind over {kinds}"), format!("{fund}{}", table("vehicles.fund.kind", kinds)));
     }
-    add("sweep of a new vehicle's kind".into(), format!("{fund}{}", table("vehicles.extra.kind", "[\"loan_program\"]")));
+    add(
+        "sweep of a new vehicle's kind".into(),
+        format!("{fund}{}", table("vehicles.extra.kind", "[\"loan_program\"]")),
+    );
     add("sweep of a vehicle table".into(), format!("{fund}{}", table("vehicles.fund", "[1, 2]")));
     add("sweep of vehicles".into(), format!("{fund}{}", table("vehicles", "[1, 2]")));
-    add("sweep of a key of a new vehicle".into(), format!("{fund}{}", table("vehicles.other.commitment", "[1.0, 2.0]")));
+    add(
+        "sweep of a key of a new vehicle".into(),
+        format!("{fund}{}", table("vehicles.other.commitment", "[1.0, 2.0]")),
+    );
     add("sweep of a market table".into(), format!("{fund}{}", table("market.regimes", "[1, 2]")));
     add("sweep of simulation.paths".into(), format!("{fund}{}", table("simulation.paths", "[10, 20]")));
     add("sweep values of mixed types".into(), format!("{loans}{}", table(ratio, "[0.3, \"x\", true]")));
@@ -434,10 +462,18 @@ fn sweeps(cases: &mut Vec<Case>) {
     add("sweep key as a number".into(), format!("{loans}\n[[sweep]]\nkey = 5\nvalues = [1]\n"));
     add("sweep values not an array".into(), format!("{loans}\n[[sweep]]\nkey = \"{ratio}\"\nvalues = 0.3\n"));
     let sens = |key: &str, low: &str, high: &str| {
-        format!("\n[sensitivity]\ntarget = \"total.fiscal_cost\"\nlevers = [{{ key = \"{key}\", low = {low}, high = {high} }}]\n")
+        format!(
+            "\n[sensitivity]\ntarget = \"total.fiscal_cost\"\nlevers = [{{ key = \"{key}\", low = {low}, high = {high} }}]\n"
+        )
     };
-    add("sensitivity over kind".into(), format!("{loans}{}", sens("vehicles.loans.kind", "\"loan_program\"", "\"venture_fund\"")));
-    add("sensitivity over a new vehicle".into(), format!("{loans}{}", sens("vehicles.x.kind", "\"loan_program\"", "\"loan_program\"")));
+    add(
+        "sensitivity over kind".into(),
+        format!("{loans}{}", sens("vehicles.loans.kind", "\"loan_program\"", "\"venture_fund\"")),
+    );
+    add(
+        "sensitivity over a new vehicle".into(),
+        format!("{loans}{}", sens("vehicles.x.kind", "\"loan_program\"", "\"loan_program\"")),
+    );
     add("sensitivity non-finite".into(), format!("{loans}{}", sens(ratio, "nan", "inf")));
     add("sensitivity wrong type".into(), format!("{loans}{}", sens(ratio, "\"low\"", "[1]")));
     add("sensitivity 2000 levers".into(), {
@@ -588,33 +624,53 @@ fn charts(cases: &mut Vec<Case>) {
         ("tech_loans", "vehicles.loans.policy.risk_compensation.pool_size=1e308"),
     ] {
         cases.push(
-            Case::new("charts", format!("run {name} with charts, --set {set}"), &["run", "s.toml", "--out", "out", "--quiet"])
-                .file("s.toml", shipped(name))
-                .args(&["--paths", "30", "--set", set]),
+            Case::new(
+                "charts",
+                format!("run {name} with charts, --set {set}"),
+                &["run", "s.toml", "--out", "out", "--quiet"],
+            )
+            .file("s.toml", shipped(name))
+            .args(&["--paths", "30", "--set", set]),
         );
     }
-    let plot = |what: String, fixture: &'static str, files: &'static [&'static str], every: usize, with: &'static str| {
-        let mut c = Case::new("charts", format!("plot {fixture}: {what}"), &["plot", "out"]);
-        c.setup = Some(Box::new(move |dir: &Path| {
-            copy_dir(&fixtures().join(fixture), &dir.join("out"));
-            for f in files {
-                poison(&dir.join("out").join(f), every, with);
-            }
-        }));
-        c
-    };
+    let plot =
+        |what: String, fixture: &'static str, files: &'static [&'static str], every: usize, with: &'static str| {
+            let mut c = Case::new("charts", format!("plot {fixture}: {what}"), &["plot", "out"]);
+            c.setup = Some(Box::new(move |dir: &Path| {
+                copy_dir(&fixtures().join(fixture), &dir.join("out"));
+                for f in files {
+                    poison(&dir.join("out").join(f), every, with);
+                }
+            }));
+            c
+        };
     for with in ["inf", "-inf", "NaN", "1e308", "-1.7976931348623157e308"] {
         cases.push(plot(format!("paths.csv with {with}"), "loans", &["paths.csv"], 3, with));
     }
     for with in ["inf", "1e308", "-1e308"] {
         cases.push(plot(format!("timeseries.csv with {with}"), "loans", &["timeseries.csv"], 2, with));
-        cases.push(plot(format!("summary.csv and risk.csv with {with}"), "loans", &["summary.csv", "risk.csv"], 2, with));
+        cases.push(plot(
+            format!("summary.csv and risk.csv with {with}"),
+            "loans",
+            &["summary.csv", "risk.csv"],
+            2,
+            with,
+        ));
     }
     for with in ["inf", "1e308", "NaN"] {
         cases.push(plot(
             format!("every CSV with {with}"),
             "package",
-            &["paths.csv", "summary.csv", "risk.csv", "timeseries.csv", "fiscal.csv", "sweep.csv", "sensitivity.csv", "variants/1/paths.csv"],
+            &[
+                "paths.csv",
+                "summary.csv",
+                "risk.csv",
+                "timeseries.csv",
+                "fiscal.csv",
+                "sweep.csv",
+                "sensitivity.csv",
+                "variants/1/paths.csv",
+            ],
             2,
             with,
         ));
@@ -683,9 +739,28 @@ fn names_key_and_rule(err: &str, args: &[String]) -> bool {
         || err.contains('\'')
         || args.iter().skip(1).any(|a| a.len() > 1 && !a.starts_with('-') && err.contains(a.as_str()));
     let rules = [
-        "must", "is not", "cannot", "invalid", "at most", "may not", "not a", "unexpected", "expected", "missing",
-        "required", "too", "wrong type", "exceed", "does not", "within", "needed", "may only", "one of", "parsing",
-        "Usage:", "No such file",
+        "must",
+        "is not",
+        "cannot",
+        "invalid",
+        "at most",
+        "may not",
+        "not a",
+        "unexpected",
+        "expected",
+        "missing",
+        "required",
+        "too",
+        "wrong type",
+        "exceed",
+        "does not",
+        "within",
+        "needed",
+        "may only",
+        "one of",
+        "parsing",
+        "Usage:",
+        "No such file",
     ];
     key && rules.iter().any(|r| err.contains(r))
 }

@@ -61,12 +61,15 @@ impl Table {
         self.num_at(row, self.need(col))
     }
 
+    /// A number cell at a column index: `None` when empty, and when it is
+    /// not finite (`inf`, `NaN`: fundsim writes neither, but a file edited
+    /// by hand may hold them), so no chart is drawn on an infinity.
     pub fn num_at(&self, row: usize, col: usize) -> Result<Option<f64>, ChartError> {
         let cell = self.rows[row][col].trim();
         if cell.is_empty() {
             return Ok(None);
         }
-        cell.parse::<f64>().map(Some).map_err(|_| ChartError::Garbled {
+        cell.parse::<f64>().map(|x| x.is_finite().then_some(x)).map_err(|_| ChartError::Garbled {
             path: self.path.clone(),
             line: row as u64 + 2,
             message: format!("`{}` is `{cell}`, not a number", self.header[col]),
@@ -202,7 +205,7 @@ pub fn read_timeseries(path: &Path) -> Result<Vec<Series>, ChartError> {
         let year = t.num(i, "year")?.ok_or_else(|| ChartError::Garbled {
             path: t.path.clone(),
             line: i as u64 + 2,
-            message: "`year` is empty".into(),
+            message: "`year` is empty or not a finite number".into(),
         })?;
         let mut vals = [None; 5];
         for (k, c) in q.iter().enumerate() {
