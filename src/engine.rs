@@ -197,10 +197,20 @@ impl Worker {
     }
 }
 
+/// The number of result columns and of per-step series of a scenario (for
+/// the memory estimate of `limits`).
+pub fn shape(scn: &Scenario) -> (usize, usize) {
+    let layout = Layout::new(scn);
+    (layout.columns.len(), layout.series_names.len())
+}
+
 /// Simulate `paths` paths of the scenario on `threads` threads (0: all
-/// cores). `progress` is called with the number of paths finished so far
-/// (from worker threads, roughly every block).
+/// cores; never more than there are blocks of paths, as idle workers would
+/// only cost their start-up). `progress` is called with the number of paths
+/// finished so far (from worker threads, roughly every block).
 pub fn run(scn: &Scenario, paths: u64, threads: usize, progress: &(dyn Fn(u64) + Sync)) -> Results {
+    let threads = if threads == 0 { rayon::current_num_threads() } else { threads };
+    let threads = crate::limits::effective_threads(threads, paths);
     let layout = Layout::new(scn);
     let ncols = layout.columns.len();
     let mut data = vec![0.0f64; paths as usize * ncols];

@@ -43,7 +43,11 @@ fn probability_outside_unit_interval() {
 #[test]
 fn negative_commitment() {
     let text = SMALL_FUND.replace("commitment = 100.0", "commitment = -5.0");
-    check_fails(&text, &[], &["vehicles.fund.commitment", "-5", "must be a finite number > 0", "line 10"]);
+    check_fails(
+        &text,
+        &[],
+        &["vehicles.fund.commitment", "-5", "must be a money amount > 0 and at most 1e12", "line 10"],
+    );
 }
 
 #[test]

@@ -296,6 +296,12 @@ fn apply_set(doc: &mut DocumentMut, set: &str) -> Result<String, InputError> {
     };
     let key = key.trim();
     let value_text = value.trim();
+    // Refused before any table is built for it (a key thousands of levels
+    // deep overflowed the stack in deserialisation).
+    if let Some(rule) = crate::limits::key_depth_rule(key) {
+        let shown: String = key.chars().take(40).collect();
+        return Err(bad(&format!("{shown}..."), value_text, rule));
+    }
     let parts: Vec<&str> = key.split('.').collect();
     if parts.iter().any(|p| p.is_empty()) {
         return Err(bad(key, value_text, "is not a dotted key path".into()));

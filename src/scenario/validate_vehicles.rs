@@ -30,7 +30,7 @@ pub fn venture_fund_spec(prefix: &str, f: &RawVentureFund, v: &mut Validator<'_>
         );
     }
     let spec = VentureFundSpec {
-        commitment: v.positive(&key("commitment"), f.commitment),
+        commitment: v.amount(&key("commitment"), f.commitment),
         deals: v.integer(&key("deals"), f.deals, 1, 10_000) as u32,
         investment_period_years: v.within(&key("investment_period_years"), f.investment_period_years, 0.0, 50.0),
         stage_mix: mix,
@@ -130,12 +130,12 @@ pub fn loan_program_spec(prefix: &str, l: &RawLoanProgram, years: u32, v: &mut V
     }
     let risk_compensation = p.risk_compensation.as_ref().map(|r| RiskCompensation {
         ratio: v.unit(&pk("risk_compensation.ratio"), r.ratio),
-        pool_size: r.pool_size.map(|x| v.nonnegative(&pk("risk_compensation.pool_size"), x)),
+        pool_size: r.pool_size.map(|x| v.amount_or_zero(&pk("risk_compensation.pool_size"), x)),
         per_loan_cap: r.per_loan_cap.map(|x| v.unit(&pk("risk_compensation.per_loan_cap"), x)),
     });
     LoanProgramSpec {
         loans: v.integer(&key("loans"), l.loans, 1, 10_000_000) as u32,
-        loan_size: v.positive(&key("loan_size"), l.loan_size),
+        loan_size: v.amount(&key("loan_size"), l.loan_size),
         borrower_stage: stage,
         term_years,
         interest_rate: v.within(&key("interest_rate"), l.interest_rate, 0.0, 1.0),
@@ -181,7 +181,7 @@ pub fn guidance_fund_spec(prefix: &str, g: &RawGuidanceFund, v: &mut Validator<'
         );
     }
     GuidanceFundSpec {
-        government_capital: v.positive(&key("government_capital"), g.government_capital),
+        government_capital: v.amount(&key("government_capital"), g.government_capital),
         subfunds: v.integer(&key("subfunds"), g.subfunds, 1, 10_000) as u32,
         government_share: government_share.max(f64::MIN_POSITIVE),
         launch_years: v.within(&key("launch_years"), g.launch_years, 0.0, 50.0),
