@@ -119,17 +119,28 @@ pub fn run(loaded: &Loaded, file: &Path, out: &Path, sets: &[String], opts: &Run
     if !swept.is_empty() {
         return Err(InputErrors { file: name, errors: swept }.into());
     }
-    let mut variants =
-        if scn.sweeps.is_empty() { Vec::new() } else { sweep::variants(&loaded.source, &name, sets, &scn.sweeps)? };
+    let variants =
+        if scn.sweeps.is_empty() { Ok(Vec::new()) } else { sweep::variants(&loaded.source, &name, sets, &scn.sweeps) };
     // Sensitivity cases start from the base run: variant 0's swept values
     // when there is a sweep, then the lever.
-    let base_sets: Vec<String> = match variants.first() {
+    let base_sets: Vec<String> = match variants.as_ref().ok().and_then(|v| v.first()) {
         Some(v) => sets.iter().cloned().chain(v.label.iter().map(|(k, x)| format!("{k}={x}"))).collect(),
         None => sets.to_vec(),
     };
-    let mut cases = match &scn.sensitivity {
-        Some(s) => sweep::sensitivity_cases(&loaded.source, &name, &base_sets, &s.levers)?,
-        None => Vec::new(),
+    let cases = match &scn.sensitivity {
+        Some(s) => sweep::sensitivity_cases(&loaded.source, &name, &base_sets, &s.levers),
+        None => Ok(Vec::new()),
+    };
+    // The sweep's and the levers' mistakes, all in one report.
+    let (mut variants, mut cases) = match (variants, cases) {
+        (Ok(v), Ok(c)) => (v, c),
+        (v, c) => {
+            let mut all = InputErrors { file: name, errors: Vec::new() };
+            for e in [v.err(), c.err()].into_iter().flatten() {
+                all.errors.extend(e.errors);
+            }
+            return Err(all.into());
+        }
     };
     for v in &mut variants {
         apply_flags(&mut v.scenario, file, opts.paths, opts.seed)?;

@@ -54,7 +54,7 @@ impl<'a> Validator<'a> {
     /// A finite number within [lo, hi].
     pub fn within(&mut self, key: &str, x: f64, lo: f64, hi: f64) -> f64 {
         if !(x.is_finite() && x >= lo && x <= hi) {
-            self.fail(key, x, format!("must be within [{lo}, {hi}]"));
+            self.fail(key, num(x), format!("must be within [{lo}, {hi}]"));
         }
         x
     }
@@ -66,14 +66,14 @@ impl<'a> Validator<'a> {
 
     pub fn nonnegative(&mut self, key: &str, x: f64) -> f64 {
         if !(x.is_finite() && x >= 0.0) {
-            self.fail(key, x, "must be a finite number >= 0");
+            self.fail(key, num(x), "must be a finite number >= 0");
         }
         x
     }
 
     pub fn positive(&mut self, key: &str, x: f64) -> f64 {
         if !(x.is_finite() && x > 0.0) {
-            self.fail(key, x, "must be a finite number > 0");
+            self.fail(key, num(x), "must be a finite number > 0");
         }
         x
     }
@@ -82,7 +82,7 @@ impl<'a> Validator<'a> {
     /// [`MAX_AMOUNT`].
     pub fn amount(&mut self, key: &str, x: f64) -> f64 {
         if !(x.is_finite() && x > 0.0 && x <= MAX_AMOUNT) {
-            self.fail(key, x, format!("must be a money amount > 0 and at most {MAX_AMOUNT:e} (million CNY)"));
+            self.fail(key, num(x), format!("must be a money amount > 0 and at most {MAX_AMOUNT:e} (million CNY)"));
         }
         x
     }
@@ -90,7 +90,7 @@ impl<'a> Validator<'a> {
     /// A money amount that may be zero: within [0, [`MAX_AMOUNT`]].
     pub fn amount_or_zero(&mut self, key: &str, x: f64) -> f64 {
         if !(x.is_finite() && x >= 0.0 && x <= MAX_AMOUNT) {
-            self.fail(key, x, format!("must be a money amount within [0, {MAX_AMOUNT:e}] (million CNY)"));
+            self.fail(key, num(x), format!("must be a money amount within [0, {MAX_AMOUNT:e}] (million CNY)"));
         }
         x
     }
@@ -100,14 +100,14 @@ impl<'a> Validator<'a> {
         let low_ok = if allow_zero { x >= 0.0 } else { x > 0.0 };
         if !(x.is_finite() && low_ok && x <= MAX_MULTIPLE) {
             let open = if allow_zero { "[" } else { "(" };
-            self.fail(key, x, format!("must be within {open}0, {MAX_MULTIPLE}]"));
+            self.fail(key, num(x), format!("must be within {open}0, {MAX_MULTIPLE}]"));
         }
         x
     }
 
     pub fn finite(&mut self, key: &str, x: f64) -> f64 {
         if !x.is_finite() {
-            self.fail(key, x, "must be a finite number");
+            self.fail(key, num(x), "must be a finite number");
         }
         x
     }
@@ -125,7 +125,7 @@ impl<'a> Validator<'a> {
         let mut ok = true;
         for (i, &x) in p.iter().enumerate() {
             if !(x.is_finite() && (0.0..=1.0).contains(&x)) {
-                self.fail(&format!("{key}[{i}]"), x, "must be within [0, 1]");
+                self.fail(&format!("{key}[{i}]"), num(x), "must be within [0, 1]");
                 ok = false;
             }
         }
@@ -134,6 +134,11 @@ impl<'a> Validator<'a> {
             self.fail(key, fmt_list(p), format!("must add up to 1 (adds up to {sum})"));
         }
     }
+}
+
+/// A number as it reads best in a message: `1e308`, not 309 digits.
+pub fn num(x: f64) -> String {
+    if x != 0.0 && x.is_finite() && !(1e-6..1e15).contains(&x.abs()) { format!("{x:e}") } else { x.to_string() }
 }
 
 pub fn fmt_list(x: &[f64]) -> String {
