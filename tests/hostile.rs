@@ -9,6 +9,7 @@
 //!   written (the output directory does not appear);
 //! - every other file in the case's directory is unchanged and no stray
 //!   file (a staging directory, say) is left beside it;
+//! - the cases of the classes in `MUST_REFUSE` exit 2;
 //! - a successful run's `summary.csv` has no silent non-finite value: a
 //!   metric that is not undefined in every path has a mean, a min and a
 //!   max, and no cell reads `inf` or `NaN`.
@@ -28,6 +29,11 @@ use std::time::{Duration, Instant};
 
 use toml_edit::{DocumentMut, Item, TableLike, Value};
 
+/// Classes whose every case is a mistake that must be refused (exit 2):
+/// accepting one is silent acceptance of bad input (a sweep over a
+/// vehicle's kind compared TVPI with a default count, say).
+const MUST_REFUSE: [&str; 4] = ["sweep", "deep_key", "unknown_key", "wrong_type"];
+
 /// A case that has not finished by then is a hang.
 const LIMIT: Duration = Duration::from_secs(20);
 /// Cases run at once.
@@ -42,6 +48,12 @@ const SHIPPED: [&str; 7] = [
     "defaults",
     "bench_loans",
 ];
+
+/// The binary under test: the one cargo built, or `FUNDSIM_HOSTILE_BIN`
+/// (to run the suite against another build, an older one say).
+fn binary() -> PathBuf {
+    std::env::var_os("FUNDSIM_HOSTILE_BIN").map_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_fundsim")), PathBuf::from)
+}
 
 /// SplitMix64: a small seeded generator, so the cases never change.
 struct Rng(u64);
@@ -78,6 +90,8 @@ struct Case {
     /// The output directory, relative to the case directory: the only
     /// place the command may write.
     out: String,
+    /// Keys the error message must name (every mistake at once).
+    expect: Vec<String>,
 }
 
 impl Case {
@@ -89,6 +103,7 @@ impl Case {
             setup: None,
             args: args.iter().map(|s| s.to_string()).collect(),
             out: "out".into(),
+            expect: Vec::new(),
         }
     }
 
@@ -227,6 +242,7 @@ fn generate(rng: &mut Rng) -> Vec<Case> {
         let own: Vec<&(usize, Vec<String>, Kind)> = all.iter().filter(|(j, _, _)| *j == i).collect();
         let mut text = docs[i].1.clone();
         let mut what = Vec::new();
+        let mut expect: Vec<Vec<String>> = Vec::new();
         for _ in 0..(1 + n % 4) {
             let (_, path, kind) = rng.pick(&own);
             let w = loop {
@@ -243,12 +259,21 @@ fn generate(rng: &mut Rng) -> Vec<Case> {
             };
             text = with_value(&text, path, w).parse().unwrap();
             what.push(format!("{} = {w}", path.join(".")));
+            expect.push(path.clone());
         }
-        cases.push(
-            Case::new("wrong_type", format!("{}: {}", docs[i].0, what.join(", ")), &[])
-                .file("s.toml", text.to_string())
-                .args(&quick_run(20).iter().map(|s| s.as_str()).collect::<Vec<_>>()),
-        );
+        // A vehicle whose kind is mistyped cannot be read any further.
+        let broken: Vec<Vec<String>> =
+            expect.iter().filter(|p| p.len() == 3 && p[0] == "vehicles" && p[2] == "kind").cloned().collect();
+        let expect: Vec<String> = expect
+            .iter()
+            .filter(|p| !broken.iter().any(|b| p.len() >= 3 && p[..2] == b[..2] && *p != b))
+            .map(|p| p.join("."))
+            .collect();
+        let mut case = Case::new("wrong_type", format!("{}: {}", docs[i].0, what.join(", ")), &[])
+            .file("s.toml", text.to_string())
+            .args(&quick_run(20).iter().map(|s| s.as_str()).collect::<Vec<_>>());
+        case.expect = expect;
+        cases.push(case);
     }
     for _ in 0..10 {
         let (i, path, _) = rng.pick(&all).clone();
@@ -494,6 +519,7 @@ fn flags(cases: &mut Vec<Case>) {
         ("--threads 100000", &["--threads", "100000", "--paths", "20"][..]),
         ("--threads 5000", &["--threads", "5000", "--paths", "200"]),
         ("--threads 1025", &["--threads", "1025", "--paths", "20"]),
+        ("--threads 16", &["--threads", "16", "--paths", "200"]),
         ("--threads -1", &["--threads", "-1"]),
         ("--threads 2^64", &["--threads", "18446744073709551616"]),
         ("--paths 0", &["--paths", "0"]),
@@ -545,7 +571,7 @@ fn flags(cases: &mut Vec<Case>) {
             .file("s.toml", "garbage = = ="),
     );
     cases.push(Case::new("flags", "plot a missing directory", &["plot", "out"]));
-    cases.push(Case::new("flags", "plot a file", &["plot", "f"]).file("f", "x"));
+    cases.push(Case::new("flags", "plot a file", &["plot", "afile"]).file("afile", "x"));
     cases.push(Case::new("flags", "plot an empty directory", &["plot", "out"]).file("out/.keep", ""));
 }
 
@@ -563,7 +589,7 @@ fn fixtures() -> PathBuf {
     for (name, text) in [("loans", shipped("tech_loans")), ("package", shipped("shenzhen_policy_package"))] {
         let f = dir.join(format!("{name}.toml"));
         std::fs::write(&f, text).unwrap();
-        let o = Command::new(env!("CARGO_BIN_EXE_fundsim"))
+        let o = Command::new(binary())
             .current_dir(&dir)
             .args(["run", f.to_str().unwrap(), "--out", name, "--quiet", "--paths", "30"])
             .output()
@@ -622,6 +648,12 @@ fn charts(cases: &mut Vec<Case>) {
         ("venture_fund", "vehicles.fund.commitment=1e308"),
         ("angel_guidance_fund", "vehicles.angel.government_capital=1e307"),
         ("tech_loans", "vehicles.loans.policy.risk_compensation.pool_size=1e308"),
+        // At the bounds: accepted, drawn on axes of huge values.
+        ("tech_loans", "vehicles.loans.loan_size=1e12"),
+        ("venture_fund", "vehicles.fund.commitment=1e12"),
+        ("angel_guidance_fund", "vehicles.angel.government_capital=1e12"),
+        ("s_fund", "stages.seed.step_up=1000"),
+        ("shenzhen_policy_package", "vehicles.loans.loan_size=1e12"),
     ] {
         cases.push(
             Case::new(
@@ -790,7 +822,7 @@ fn run_case(case: &Case) -> Outcome {
     let out_existed = out.exists();
     let before = snapshot(dir.path(), &out);
     let started = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fundsim"))
+    let mut child = Command::new(binary())
         .current_dir(dir.path())
         .args(&case.args)
         .env_remove("RUST_BACKTRACE")
@@ -824,6 +856,15 @@ fn run_case(case: &Case) -> Outcome {
     };
     if failure.is_none() && (err.contains("panicked") || err.contains("RUST_BACKTRACE")) {
         failure = Some(format!("panic: {}", short(&err)));
+    }
+    if failure.is_none() && status.is_some() && status_text != "2" && MUST_REFUSE.contains(&case.class) {
+        failure = Some(format!("accepted (exit {status_text}) but it must be refused with exit 2"));
+    }
+    if failure.is_none() && status.is_some() {
+        let missing: Vec<&String> = case.expect.iter().filter(|k| !err.contains(&format!("`{k}"))).collect();
+        if !missing.is_empty() {
+            failure = Some(format!("the message does not name {missing:?}: {}", short(&err)));
+        }
     }
     if failure.is_none() && status_text == "2" {
         if !names_key_and_rule(&err, &case.args) {
