@@ -849,7 +849,7 @@ fn run_case(case: &Case) -> Outcome {
     let (status_text, mut failure) = match status {
         None => ("hang".to_string(), fail(format!("no exit within {} s (killed)", LIMIT.as_secs()))),
         Some(s) => match s.code() {
-            Some(c @ (0 | 1 | 2)) => (c.to_string(), None),
+            Some(c @ 0..=2) => (c.to_string(), None),
             Some(c) => (c.to_string(), fail(format!("exit status {c}: {}", short(&err)))),
             None => ("signal".to_string(), fail(format!("killed by a signal ({s:?}): {}", short(&err)))),
         },
@@ -885,10 +885,12 @@ fn run_case(case: &Case) -> Outcome {
             failure = Some(format!("files outside the output directory changed: {changed:?}"));
         }
     }
-    if failure.is_none() && status_text == "0" && case.args.first().is_some_and(|a| a == "run") {
-        if let Err(e) = check_summary(&out.join("summary.csv")) {
-            failure = Some(e);
-        }
+    if failure.is_none()
+        && status_text == "0"
+        && case.args.first().is_some_and(|a| a == "run")
+        && let Err(e) = check_summary(&out.join("summary.csv"))
+    {
+        failure = Some(e);
     }
     Outcome { class: case.class, name: case.name.clone(), status: status_text, failure, seconds }
 }
@@ -921,7 +923,9 @@ fn hostile_input_never_hangs_aborts_or_touches_other_files() {
     }
     let outcomes = outcomes.into_inner().unwrap();
     // Summary by class: cases, exit statuses, failures.
-    let mut by_class: BTreeMap<&str, (usize, BTreeMap<String, usize>, usize, f64)> = BTreeMap::new();
+    // Per class: cases, exit statuses, failures, slowest seconds.
+    type Tally = (usize, BTreeMap<String, usize>, usize, f64);
+    let mut by_class: BTreeMap<&str, Tally> = BTreeMap::new();
     for o in &outcomes {
         let e = by_class.entry(o.class).or_default();
         e.0 += 1;

@@ -89,7 +89,7 @@ impl<'a> Validator<'a> {
 
     /// A money amount that may be zero: within [0, [`MAX_AMOUNT`]].
     pub fn amount_or_zero(&mut self, key: &str, x: f64) -> f64 {
-        if !(x.is_finite() && x >= 0.0 && x <= MAX_AMOUNT) {
+        if !((0.0..=MAX_AMOUNT).contains(&x)) {
             self.fail(key, num(x), format!("must be a money amount within [0, {MAX_AMOUNT:e}] (million CNY)"));
         }
         x
