@@ -40,7 +40,7 @@ pub enum Command {
         /// Random seed (overrides simulation.seed)
         #[arg(long)]
         seed: Option<u64>,
-        /// Worker threads; 0 or absent: all cores. Never changes a result.
+        /// Worker threads; 0 or absent: all cores; at most 4 per core (16 at least). Never changes a result.
         #[arg(long, default_value_t = 0)]
         threads: usize,
         /// Override a scenario key: --set vehicles.fund.carry=0.25
@@ -69,7 +69,7 @@ pub enum Command {
         /// Paths per run (overrides simulation.paths)
         #[arg(long)]
         paths: Option<u64>,
-        /// Runs per point; the fastest is reported
+        /// Runs per point, 1 to 1000; the fastest is reported
         #[arg(long, default_value_t = 3)]
         repeats: usize,
         /// Where to write the table as CSV
@@ -129,16 +129,35 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             } else {
                 scenarios
             };
-            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+            let cores = crate::limits::cores();
             let mut threads = if threads.is_empty() { vec![1, cores] } else { threads };
             threads.dedup();
-            if let Some(bad) = threads.iter().find(|&&t| t == 0 || t > 4096) {
-                return Err(Error::Usage(format!("--threads {bad}: each thread count must be within [1, 4096]")));
+            let max = crate::limits::max_threads();
+            if let Some(bad) = threads.iter().find(|&&t| t == 0 || t > max) {
+                return Err(crate::run::flag_error(
+                    &scenarios[0],
+                    "--threads",
+                    bad,
+                    format!(
+                        "each thread count must be within [1, {max}]: at most 4 x the {cores} available core(s), \
+                         and never fewer than 16"
+                    ),
+                ));
+            }
+            if !(1..=crate::limits::MAX_REPEATS).contains(&repeats) {
+                return Err(crate::run::flag_error(
+                    &scenarios[0],
+                    "--repeats",
+                    repeats,
+                    format!("must be a whole number within [1, {}]", crate::limits::MAX_REPEATS),
+                ));
             }
             let mut rows = Vec::new();
             for file in &scenarios {
                 let mut loaded = scenario::load(file, &[])?;
                 apply_flags(&mut loaded.scenario, file, paths, None)?;
+                let most = threads.iter().copied().max().unwrap_or(1);
+                crate::run::check_memory(&loaded.scenario, file, most, paths.is_some())?;
                 let name = file.file_stem().map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned());
                 let scn = &loaded.scenario;
                 rows.extend(crate::bench::measure(&name, scn, scn.paths, &threads, repeats));

@@ -176,16 +176,35 @@ impl Worker {
         let per_fiscal = |x: f64| if fiscal > 0.0 { x / fiscal } else { f64::NAN };
         let totals = [fiscal, private, credit, firms, per_fiscal(private), per_fiscal(credit), per_fiscal(firms)];
         row[layout.totals..].copy_from_slice(&totals);
+        // A metric that overflowed (an amount beyond f64, a ratio over a
+        // zero denominator) is undefined in this path, like an IRR with no
+        // root: NaN, an empty cell counted in `undefined_share`, never an
+        // infinity that statistics and charts would have to survive.
+        for x in row.iter_mut() {
+            if !x.is_finite() {
+                *x = f64::NAN;
+            }
+        }
         for (sketch, &x) in self.sketches.iter_mut().zip(&self.series_buf) {
             sketch.add(x);
         }
     }
 }
 
+/// The number of result columns and of per-step series of a scenario (for
+/// the memory estimate of `limits`).
+pub fn shape(scn: &Scenario) -> (usize, usize) {
+    let layout = Layout::new(scn);
+    (layout.columns.len(), layout.series_names.len())
+}
+
 /// Simulate `paths` paths of the scenario on `threads` threads (0: all
-/// cores). `progress` is called with the number of paths finished so far
-/// (from worker threads, roughly every block).
+/// cores; never more than there are blocks of paths, as idle workers would
+/// only cost their start-up). `progress` is called with the number of paths
+/// finished so far (from worker threads, roughly every block).
 pub fn run(scn: &Scenario, paths: u64, threads: usize, progress: &(dyn Fn(u64) + Sync)) -> Results {
+    let threads = if threads == 0 { rayon::current_num_threads() } else { threads };
+    let threads = crate::limits::effective_threads(threads, paths);
     let layout = Layout::new(scn);
     let ncols = layout.columns.len();
     let mut data = vec![0.0f64; paths as usize * ncols];

@@ -12,6 +12,7 @@
 //! stats/     summaries, risk measures, quantile sketches
 //! sweep.rs   [[sweep]] variants and [sensitivity] cases on common random numbers
 //! output/    CSV files, charts, the report and the manifest, written atomically
+//! limits.rs  resource limits checked before a run (threads, memory, sizes)
 //! bench.rs   `fundsim bench`: throughput and thread scaling
 //! run.rs     `fundsim run`: base run, sweep variants, sensitivity cases, outputs
 //! cli.rs     the command line
@@ -28,6 +29,7 @@ pub mod cli;
 pub mod engine;
 pub mod error;
 pub mod finance;
+pub mod limits;
 pub mod model;
 pub mod output;
 pub mod rng;

@@ -63,10 +63,45 @@ pub fn apply_flags(scn: &mut Scenario, file: &Path, paths: Option<u64>, seed: Op
     Ok(())
 }
 
+/// A flag's value refused by `rule`: exit status 2.
+pub fn flag_error(file: &Path, key: &str, value: impl ToString, rule: String) -> Error {
+    InputErrors {
+        file: file.display().to_string(),
+        errors: vec![InputError { key: key.into(), value: value.to_string(), rule, origin: Origin::Flag }],
+    }
+    .into()
+}
+
+/// `--threads` within `limits::max_threads`.
+pub fn check_threads(file: &Path, threads: usize) -> Result<(), Error> {
+    match crate::limits::threads_rule(threads) {
+        Some(rule) => Err(flag_error(file, "--threads", threads, rule)),
+        None => Ok(()),
+    }
+}
+
+/// The run's memory estimate within what the machine has available; the
+/// key is `--paths` when the flag set the paths, `simulation.paths`
+/// otherwise.
+pub fn check_memory(scn: &Scenario, file: &Path, threads: usize, paths_flag: bool) -> Result<(), Error> {
+    let Some(rule) = crate::limits::memory_rule(scn, threads) else {
+        return Ok(());
+    };
+    let (key, origin) =
+        if paths_flag { ("--paths", Origin::Flag) } else { ("simulation.paths", Origin::File { line: None }) };
+    Err(InputErrors {
+        file: file.display().to_string(),
+        errors: vec![InputError { key: key.into(), value: scn.paths.to_string(), rule, origin }],
+    }
+    .into())
+}
+
 /// Simulate and write; `loaded.scenario` has the flags applied already.
 pub fn run(loaded: &Loaded, file: &Path, out: &Path, sets: &[String], opts: &RunOptions) -> Result<(), Error> {
     let name = file.display().to_string();
     let scn = &loaded.scenario;
+    check_threads(file, opts.threads)?;
+    check_memory(scn, file, opts.threads, opts.paths.is_some())?;
     // A --set of a swept key would be overridden by every variant: refuse
     // it rather than ignore it.
     let swept: Vec<InputError> = sets
@@ -84,17 +119,28 @@ pub fn run(loaded: &Loaded, file: &Path, out: &Path, sets: &[String], opts: &Run
     if !swept.is_empty() {
         return Err(InputErrors { file: name, errors: swept }.into());
     }
-    let mut variants =
-        if scn.sweeps.is_empty() { Vec::new() } else { sweep::variants(&loaded.source, &name, sets, &scn.sweeps)? };
+    let variants =
+        if scn.sweeps.is_empty() { Ok(Vec::new()) } else { sweep::variants(&loaded.source, &name, sets, &scn.sweeps) };
     // Sensitivity cases start from the base run: variant 0's swept values
     // when there is a sweep, then the lever.
-    let base_sets: Vec<String> = match variants.first() {
+    let base_sets: Vec<String> = match variants.as_ref().ok().and_then(|v| v.first()) {
         Some(v) => sets.iter().cloned().chain(v.label.iter().map(|(k, x)| format!("{k}={x}"))).collect(),
         None => sets.to_vec(),
     };
-    let mut cases = match &scn.sensitivity {
-        Some(s) => sweep::sensitivity_cases(&loaded.source, &name, &base_sets, &s.levers)?,
-        None => Vec::new(),
+    let cases = match &scn.sensitivity {
+        Some(s) => sweep::sensitivity_cases(&loaded.source, &name, &base_sets, &s.levers),
+        None => Ok(Vec::new()),
+    };
+    // The sweep's and the levers' mistakes, all in one report.
+    let (mut variants, mut cases) = match (variants, cases) {
+        (Ok(v), Ok(c)) => (v, c),
+        (v, c) => {
+            let mut all = InputErrors { file: name, errors: Vec::new() };
+            for e in [v.err(), c.err()].into_iter().flatten() {
+                all.errors.extend(e.errors);
+            }
+            return Err(all.into());
+        }
     };
     for v in &mut variants {
         apply_flags(&mut v.scenario, file, opts.paths, opts.seed)?;

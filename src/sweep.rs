@@ -28,22 +28,38 @@ fn set(key: &str, value: &str) -> String {
 }
 
 /// Load the scenario with `sets` plus `extra` as a variant labelled
-/// `label` (used in error messages).
+/// `label` (used in error messages). `from` names where each extra value
+/// comes from (`sweep[1].values`, `sensitivity.levers[0]`): an error on an
+/// extra key is that table's, not a `--set`'s.
 fn load_variant(
     source: &str,
     file: &str,
     sets: &[String],
     extra: &[(String, String)],
+    from: &[&str],
 ) -> Result<Scenario, InputErrors> {
     let mut all = sets.to_vec();
     all.extend(extra.iter().map(|(k, v)| set(k, v)));
     scenario::load_str(source, file, &all).map(|l| l.scenario).map_err(|mut e| {
         let label: Vec<String> = extra.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+        let user_set = |key: &str| sets.iter().filter_map(|s| s.split_once('=')).any(|(k, _)| related(k.trim(), key));
         for err in &mut e.errors {
-            err.rule = format!("{} (in the variant {})", err.rule, label.join(", "));
+            let plain: String = err.key.split('[').next().unwrap_or("").to_string();
+            let table = extra.iter().zip(from).find(|((k, _), _)| related(k, &plain) || related(k, &err.key));
+            if let Some((_, at)) = table.filter(|_| !user_set(&plain)) {
+                err.origin = scenario::file_origin(source, at);
+                err.rule = format!("{} (in the variant {}, from `{at}`)", err.rule, label.join(", "));
+            } else {
+                err.rule = format!("{} (in the variant {})", err.rule, label.join(", "));
+            }
         }
         e
     })
+}
+
+/// Whether one dotted key is the other or holds it.
+fn related(a: &str, b: &str) -> bool {
+    a == b || a.starts_with(&format!("{b}.")) || b.starts_with(&format!("{a}."))
 }
 
 /// Every combination of the axes' values, first axis outermost, each
@@ -62,10 +78,12 @@ pub fn variants(source: &str, file: &str, sets: &[String], axes: &[SweepAxis]) -
             })
             .collect();
     }
+    let from: Vec<String> = (0..axes.len()).map(|i| format!("sweep[{i}].values")).collect();
+    let from: Vec<&str> = from.iter().map(String::as_str).collect();
     let mut out = Vec::new();
     let mut errors = InputErrors { file: file.to_string(), errors: Vec::new() };
     for label in labels {
-        match load_variant(source, file, sets, &label) {
+        match load_variant(source, file, sets, &label, &from) {
             Ok(scenario) => out.push(Variant { label, scenario }),
             Err(mut e) => errors.errors.append(&mut e.errors),
         }
@@ -83,9 +101,10 @@ pub(crate) fn sensitivity_cases(
 ) -> Result<Vec<(Scenario, Scenario)>, InputErrors> {
     let mut out = Vec::new();
     let mut errors = InputErrors { file: file.to_string(), errors: Vec::new() };
-    for (key, low, high) in levers {
-        let lo = load_variant(source, file, sets, &[(key.clone(), low.clone())]);
-        let hi = load_variant(source, file, sets, &[(key.clone(), high.clone())]);
+    for (i, (key, low, high)) in levers.iter().enumerate() {
+        let from = format!("sensitivity.levers[{i}]");
+        let lo = load_variant(source, file, sets, &[(key.clone(), low.clone())], &[&from]);
+        let hi = load_variant(source, file, sets, &[(key.clone(), high.clone())], &[&from]);
         match (lo, hi) {
             (Ok(l), Ok(h)) => out.push((l, h)),
             (l, h) => {
@@ -109,7 +128,7 @@ pub struct Difference {
 }
 
 pub fn difference(base: &[f64], x: &[f64], scratch: &mut Vec<f64>) -> Difference {
-    let diffs: Vec<f64> = base.iter().zip(x).map(|(b, v)| v - b).filter(|d| !d.is_nan()).collect();
+    let diffs: Vec<f64> = base.iter().zip(x).map(|(b, v)| v - b).filter(|d| d.is_finite()).collect();
     let paired = summarize(&diffs, scratch);
     let (sb, sx) = (summarize(base, scratch).se, summarize(x, scratch).se);
     Difference { mean: paired.mean, se: paired.se, se_unpaired: (sb * sb + sx * sx).sqrt() }

@@ -43,7 +43,11 @@ fn probability_outside_unit_interval() {
 #[test]
 fn negative_commitment() {
     let text = SMALL_FUND.replace("commitment = 100.0", "commitment = -5.0");
-    check_fails(&text, &[], &["vehicles.fund.commitment", "-5", "must be a finite number > 0", "line 10"]);
+    check_fails(
+        &text,
+        &[],
+        &["vehicles.fund.commitment", "-5", "must be a money amount > 0 and at most 1e12", "line 10"],
+    );
 }
 
 #[test]
@@ -134,4 +138,137 @@ fn a_default_that_breaks_a_rule_is_placed_at_its_table() {
     // the nearest key the file has.
     let text = "name = \"x\"\n[vehicles.l]\nkind = \"loan_program\"\nip_pledge_share = 0.5\nip_recovery_sd = 0.0\n";
     check_fails(text, &[], &["vehicles.l.ip_recovery", "line 2"]);
+}
+
+/// The lines of the message that name `key`.
+fn lines_of<'a>(err: &'a str, key: &str) -> Vec<&'a str> {
+    err.lines().filter(|l| l.contains(&format!("`{key}`"))).collect()
+}
+
+#[test]
+fn every_type_error_comes_with_its_value_expected_type_and_line() {
+    // Six mistakes, four of them wrong types: all six, each where it is.
+    let text = r#"name = "six"
+[simulation]
+paths = "many"
+seed = 1.5
+[market]
+public_vol = -3.0
+[vehicles.fund]
+kind = "venture_fund"
+commitment = "lots"
+deals = [1, 2]
+carry = 2.0
+"#;
+    let err = check_fails(text, &[], &["6 errors"]);
+    for (key, value, expected, line) in [
+        ("simulation.paths", "\"many\"", "expected a whole number", "line 3"),
+        ("simulation.seed", "1.5", "expected a whole number", "line 4"),
+        ("vehicles.fund.commitment", "\"lots\"", "expected a number", "line 9"),
+        ("vehicles.fund.deals", "[1, 2]", "expected a whole number", "line 10"),
+    ] {
+        let l = lines_of(&err, key);
+        assert_eq!(l.len(), 1, "{key}:\n{err}");
+        assert!(l[0].contains(&format!("= {value}")) && l[0].contains(expected) && l[0].contains(line), "{}", l[0]);
+    }
+    assert_eq!(lines_of(&err, "market.public_vol").len(), 1, "{err}");
+    assert_eq!(lines_of(&err, "vehicles.fund.carry").len(), 1, "{err}");
+}
+
+#[test]
+fn type_errors_in_arrays_and_experiment_tables_are_each_reported() {
+    let text = format!(
+        "{SMALL_FUND}\n[market.regimes]\ninitial = [0.2, \"a\", 0.8]\n[[sweep]]\nkey = 5\nvalues = [1]\n[sensitivity]\ntarget = 3\nlevers = []\n"
+    );
+    let err = check_fails(&text, &[], &["market.regimes.initial[1]", "sweep[0].key", "sensitivity.target"]);
+    assert!(err.contains("= \"a\": has the wrong type: expected a number"), "{err}");
+}
+
+#[test]
+fn a_mistake_made_by_a_set_is_blamed_on_the_set() {
+    // The stage mix rule is on the table, the --set on one of its keys.
+    let err = check_fails(SMALL_FUND, &["vehicles.fund.stage_mix.seed=0.9", "vehicles.fund.deals=x"], &["2 errors"]);
+    for key in ["vehicles.fund.stage_mix", "vehicles.fund.deals"] {
+        let l = lines_of(&err, key);
+        assert!(!l.is_empty() && l.iter().all(|l| l.starts_with("--set")), "{key}:\n{err}");
+    }
+    assert!(err.contains("`vehicles.fund.deals` = \"x\": has the wrong type"), "{err}");
+}
+
+#[test]
+fn a_bad_sweep_value_is_blamed_on_its_sweep_table() {
+    let text = format!("{SMALL_FUND}\n[[sweep]]\nkey = \"vehicles.fund.carry\"\nvalues = [0.2, 1.5, \"x\"]\n");
+    let line = text.lines().position(|l| l.starts_with("values")).unwrap() + 1;
+    let err = check_fails(&text, &["vehicles.fund.hurdle=0.1"], &["2 errors"]);
+    let l = lines_of(&err, "vehicles.fund.carry");
+    assert_eq!(l.len(), 2, "{err}");
+    for l in l {
+        assert!(l.contains(&format!("s.toml, line {line}")) && l.contains("sweep[0].values"), "{l}");
+    }
+}
+
+#[test]
+fn a_sweep_or_lever_may_not_change_the_columns() {
+    for (key, values) in [
+        ("vehicles.fund.kind", "[\"venture_fund\", \"loan_program\"]"),
+        ("vehicles.fund.kind", "[\"loan_program\", \"venture_fund\"]"),
+        ("vehicles.fund", "[1, 2]"),
+        ("vehicles.extra.kind", "[\"loan_program\"]"),
+        ("vehicles.extra.loans", "[10, 20]"),
+    ] {
+        let text = format!("{SMALL_FUND}\n[[sweep]]\nkey = \"{key}\"\nvalues = {values}\n");
+        check_fails(&text, &[], &["sweep[0].key", key, "column"]);
+    }
+    let text = format!(
+        "{SMALL_FUND}\n[sensitivity]\ntarget = \"fund.tvpi\"\nlevers = [{{ key = \"vehicles.fund.kind\", low = \"venture_fund\", high = \"s_fund\" }}]\n"
+    );
+    check_fails(&text, &[], &["sensitivity.levers[0].key", "kind"]);
+}
+
+#[test]
+fn huge_grids_and_deep_keys_are_refused_before_any_work() {
+    let values: Vec<String> = (0..1000).map(|i| format!("{}", i as f64 / 1000.0)).collect();
+    let values = values.join(", ");
+    let text = format!(
+        "{SMALL_FUND}\n[[sweep]]\nkey = \"vehicles.fund.carry\"\nvalues = [{values}]\n[[sweep]]\nkey = \"vehicles.fund.hurdle\"\nvalues = [{values}]\n"
+    );
+    check_fails(&text, &[], &["`sweep`", "1000 x 1000", "at most 10000 variants"]);
+    let deep = vec!["a"; 5000].join(".");
+    check_fails(SMALL_FUND, &[&format!("{deep}=1")], &["--set", "5000 levels", "at most 64"]);
+    let text = format!("{SMALL_FUND}\n[[sweep]]\nkey = \"{deep}\"\nvalues = [1]\n");
+    check_fails(&text, &[], &["sweep[0].key", "at most 64"]);
+}
+
+#[test]
+fn overflowing_amounts_are_refused() {
+    check_fails(
+        SMALL_FUND,
+        &["vehicles.fund.commitment=1e308"],
+        &["vehicles.fund.commitment", "1e308", "at most 1e12"],
+    );
+    check_fails(SMALL_FUND, &["stages.seed.step_up=1e300"], &["stages.seed.step_up", "must be within (0, 1000]"]);
+}
+
+#[test]
+fn resource_flags_are_capped() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = scenario(dir.path(), "s.toml", SMALL_FUND);
+    let f = f.to_str().unwrap();
+    for (args, expect) in [
+        (&["run", f, "--threads", "100000", "--out", "out"][..], &["`--threads` = 100000", "available core"][..]),
+        (
+            &["run", f, "--paths", "1000000000", "--out", "out"],
+            &["`--paths` = 1000000000", "memory", "at most about"][..],
+        ),
+        (&["bench", f, "--repeats", "0", "--csv", "out/b.csv"], &["`--repeats` = 0", "within [1, 1000]"]),
+        (&["bench", f, "--threads", "5000", "--csv", "out/b.csv"], &["`--threads` = 5000"]),
+    ] {
+        let o = fundsim(dir.path(), args);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        for e in expect {
+            assert!(err.contains(e), "{args:?}: expected {e:?} in:\n{err}");
+        }
+        assert!(!dir.path().join("out").exists());
+    }
 }

@@ -39,7 +39,7 @@ fn column(r: &Results, vehicle: &str, metric: &str) -> Option<Vec<f64>> {
 }
 
 fn mean(x: &[f64]) -> f64 {
-    let defined: Vec<f64> = x.iter().copied().filter(|v| !v.is_nan()).collect();
+    let defined: Vec<f64> = x.iter().copied().filter(|v| v.is_finite()).collect();
     if defined.is_empty() { f64::NAN } else { defined.iter().sum::<f64>() / defined.len() as f64 }
 }
 

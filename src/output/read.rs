@@ -48,6 +48,16 @@ fn rows<T: DeserializeOwned>(path: &Path, optional: &[&str]) -> Result<Option<Ve
             Ok(true) => {}
             Err(e) => return Err(garbled(line, e.to_string())),
         }
+        // A number cell that is not finite (`inf`, `NaN`: fundsim writes
+        // neither, but a file edited by hand may hold them) reads as
+        // undefined, so no chart is drawn on an infinity.
+        if record.iter().any(|c| c.trim().parse::<f64>().is_ok_and(|x| !x.is_finite())) {
+            let cells: Vec<&str> = record
+                .iter()
+                .map(|c| if c.trim().parse::<f64>().is_ok_and(|x| !x.is_finite()) { "" } else { c })
+                .collect();
+            record = csv::StringRecord::from(cells);
+        }
         let row = record.deserialize::<T>(Some(&header)).map_err(|e| {
             let message = match e.kind() {
                 csv::ErrorKind::Deserialize { err, .. } => match err.field().map(|f| f as usize) {
@@ -159,13 +169,15 @@ impl Table {
         &self.rows[row][self.need(col)]
     }
 
-    /// A number cell: `None` when empty (undefined).
+    /// A number cell at a column index: `None` when empty, and when it is
+    /// not finite (`inf`, `NaN`: fundsim writes neither, but a file edited
+    /// by hand may hold them), so no chart is drawn on an infinity.
     pub(crate) fn num_at(&self, row: usize, col: usize) -> Result<Option<f64>, ChartError> {
         let cell = self.rows[row][col].trim();
         if cell.is_empty() {
             return Ok(None);
         }
-        cell.parse::<f64>().map(Some).map_err(|_| ChartError::Garbled {
+        cell.parse::<f64>().map(|x| x.is_finite().then_some(x)).map_err(|_| ChartError::Garbled {
             path: self.path.clone(),
             line: row as u64 + 2,
             message: format!("`{}` is `{cell}`, not a number", self.header[col]),

@@ -117,13 +117,30 @@ pub fn load_str(source: &str, file: &str, sets: &[String]) -> Result<Loaded, Inp
     }
     let locate = |key: &str| -> Origin {
         let plain = strip_indices(key);
-        if set_keys.iter().any(|s: &String| plain == *s || plain.starts_with(&format!("{s}."))) {
+        // A --set of the key, of a table holding it, or of a key inside it
+        // (a rule on a whole table, such as a stage mix adding up to 1).
+        let set_here =
+            |s: &String| plain == *s || plain.starts_with(&format!("{s}.")) || s.starts_with(&format!("{plain}."));
+        if set_keys.iter().any(set_here) {
             return Origin::Set;
         }
-        Origin::File { line: lookup_span(spans.as_table(), &plain).map(|off| line_col(source, off)) }
+        Origin::File { line: lookup_span(spans.as_table(), key).map(|off| line_col(source, off)) }
     };
-    let (raw, mut found): (Option<RawScenario>, Vec<InputError>) =
-        deserialize_collecting(toml_edit::de::Deserializer::from(doc), "", &locate);
+    // The document as a plain TOML value, which the type-error collection
+    // below can edit (a valid document always converts).
+    let value = match <toml::Table as serde::Deserialize>::deserialize(toml_edit::de::Deserializer::from(doc)) {
+        Ok(t) => toml::Value::Table(t),
+        Err(e) => {
+            errors.push(InputError {
+                key: "(file)".into(),
+                value: String::new(),
+                rule: format!("cannot be read as TOML: {}", e.message().trim()),
+                origin: Origin::File { line: None },
+            });
+            return Err(fail(errors));
+        }
+    };
+    let (raw, mut found): (Option<RawScenario>, Vec<InputError>) = deserialize_collecting(value, "", &locate);
     errors.append(&mut found);
     let Some(raw) = raw else {
         return Err(fail(errors));
@@ -189,49 +206,177 @@ fn resolve(raw: &RawScenario, vehicles: &[(String, RawVehicle)]) -> String {
     toml::to_string(&full).unwrap_or_default()
 }
 
-/// Deserialise `T`, collecting every unknown key (as an error each) and
-/// the first type error with its key path.
-pub(crate) fn deserialize_collecting<'de, T, D>(
-    de: D,
+/// Type errors collected from one table at most; beyond, the rest of the
+/// table is not read.
+const MAX_TYPE_ERRORS: usize = 200;
+
+/// One step of a key path into a TOML value.
+#[derive(Debug, Clone, PartialEq)]
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+/// Deserialise `T` from a TOML value, collecting every unknown key and
+/// every type error (each with its key path, the value given and the type
+/// expected). serde stops at the first type error, so on each one the
+/// offending key is removed from a copy of the value (its default is used;
+/// an array goes whole) and the deserialisation is tried again. `T` comes
+/// back when the copy deserialises, so the values' rules can be checked
+/// too and every mistake of a file is reported in one run.
+pub(crate) fn deserialize_collecting<T, V>(
+    value: V,
     prefix: &str,
     locate: &dyn Fn(&str) -> Origin,
 ) -> (Option<T>, Vec<InputError>)
 where
     T: DeserializeOwned,
-    D: serde::Deserializer<'de>,
+    V: Into<toml::Value>,
 {
     let join = |p: &str| match (prefix.is_empty(), p.is_empty()) {
         (true, _) => p.to_string(),
         (false, true) => prefix.to_string(),
         (false, false) => format!("{prefix}.{p}"),
     };
-    let mut unknown = Vec::new();
-    let result: Result<T, _> = {
-        let mut track = |p: serde_ignored::Path<'_>| unknown.push(p.to_string());
-        let ignoring = serde_ignored::Deserializer::new(de, &mut track);
-        serde_path_to_error::deserialize(ignoring)
-    };
-    let mut errors: Vec<InputError> = unknown
-        .iter()
-        .map(|p| {
+    let mut value: toml::Value = value.into();
+    let mut errors = Vec::new();
+    let mut removed: Vec<Vec<Step>> = Vec::new();
+    for _ in 0..=MAX_TYPE_ERRORS {
+        let mut unknown = Vec::new();
+        let result: Result<T, serde_path_to_error::Error<toml::de::Error>> = {
+            let mut track = |p: serde_ignored::Path<'_>| unknown.push(p.to_string());
+            let ignoring = serde_ignored::Deserializer::new(value.clone(), &mut track);
+            serde_path_to_error::deserialize(ignoring)
+        };
+        let unknown = unknown.iter().map(|p| {
             let key = join(p);
             InputError { origin: locate(&key), key, value: String::new(), rule: "is not a known key".into() }
-        })
-        .collect();
-    match result {
-        Ok(t) => (Some(t), errors),
-        Err(e) => {
-            let key = join(&e.path().to_string().trim_start_matches('.').replace("?", ""));
-            let message = e.into_inner().to_string();
-            let message = message.lines().last().unwrap_or("").trim().to_string();
-            errors.push(InputError {
-                origin: locate(&key),
-                key,
-                value: String::new(),
-                rule: format!("has the wrong type: {message}"),
-            });
-            (None, errors)
+        });
+        let e = match result {
+            Ok(t) => {
+                errors.extend(unknown);
+                return (Some(t), errors);
+            }
+            Err(e) => e,
+        };
+        let steps: Vec<Step> = e
+            .path()
+            .iter()
+            .filter_map(|s| match s {
+                serde_path_to_error::Segment::Seq { index } => Some(Step::Index(*index)),
+                serde_path_to_error::Segment::Map { key } => Some(Step::Key(key.clone())),
+                _ => None,
+            })
+            .collect();
+        let message = e.into_inner().to_string();
+        let message = message.trim();
+        let missing = message.starts_with("missing field");
+        // An array goes whole (removing one element would shift the rest);
+        // so does a table missing a required key.
+        let first_index = steps.iter().position(|s| matches!(s, Step::Index(_)));
+        let target: Vec<Step> = match first_index {
+            Some(i) if missing || matches!(steps.last(), Some(Step::Index(_))) => steps[..i].to_vec(),
+            _ => steps.clone(),
+        };
+        // A required key missing because an earlier error removed it (or
+        // something under it) is not another mistake.
+        let consequence = missing && removed.iter().any(|r| r.starts_with(&target) || target.starts_with(r));
+        if !consequence {
+            let key = join(&steps_text(&steps));
+            let given = value_at(&value, &steps).map(value_text).unwrap_or_default();
+            let rule = match message.rsplit_once(", expected ") {
+                Some((_, expected)) if message.starts_with("invalid type") => {
+                    format!("has the wrong type: expected {}", friendly_type(expected))
+                }
+                _ => format!("is not valid: {message}"),
+            };
+            errors.push(InputError { origin: locate(&key), key, value: given, rule });
         }
+        if target.is_empty() || !remove_at(&mut value, &target) {
+            errors.extend(unknown);
+            return (None, errors);
+        }
+        removed.push(target);
+    }
+    (None, errors)
+}
+
+/// `a.b[2].c`
+fn steps_text(steps: &[Step]) -> String {
+    let mut out = String::new();
+    for s in steps {
+        match s {
+            Step::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+            Step::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
+}
+
+fn value_at<'v>(v: &'v toml::Value, steps: &[Step]) -> Option<&'v toml::Value> {
+    steps.iter().try_fold(v, |v, s| match s {
+        Step::Key(k) => v.as_table()?.get(k),
+        Step::Index(i) => v.as_array()?.get(*i),
+    })
+}
+
+/// Remove the key (or array element) at `steps`; false when it is not
+/// there.
+fn remove_at(v: &mut toml::Value, steps: &[Step]) -> bool {
+    let Some((last, parents)) = steps.split_last() else { return false };
+    let mut v = v;
+    for s in parents {
+        let next = match s {
+            Step::Key(k) => v.as_table_mut().and_then(|t| t.get_mut(k)),
+            Step::Index(i) => v.as_array_mut().and_then(|a| a.get_mut(*i)),
+        };
+        match next {
+            Some(n) => v = n,
+            None => return false,
+        }
+    }
+    match last {
+        Step::Key(k) => v.as_table_mut().and_then(|t| t.remove(k)).is_some(),
+        Step::Index(i) => match v.as_array_mut() {
+            Some(a) if *i < a.len() => {
+                a.remove(*i);
+                true
+            }
+            _ => false,
+        },
+    }
+}
+
+/// A value as TOML text on one line.
+fn value_text(v: &toml::Value) -> String {
+    match v {
+        toml::Value::Table(t) => {
+            let items: Vec<String> = t.iter().map(|(k, v)| format!("{k} = {}", value_text(v))).collect();
+            format!("{{ {} }}", items.join(", "))
+        }
+        toml::Value::Array(a) => format!("[{}]", a.iter().map(value_text).collect::<Vec<_>>().join(", ")),
+        other => other.to_string(),
+    }
+}
+
+/// serde's name of an expected type in words.
+fn friendly_type(expected: &str) -> String {
+    let e = expected.lines().next().unwrap_or("").trim().trim_end_matches('.');
+    match e {
+        "i64" | "i32" | "u64" | "u32" | "usize" | "i8" | "u8" | "i16" | "u16" => "a whole number".into(),
+        "f64" | "f32" => "a number".into(),
+        "a boolean" | "bool" => "true or false".into(),
+        "a string" | "a borrowed string" => "a string".into(),
+        "a sequence" => "an array".into(),
+        "a map" => "a table".into(),
+        _ if e.starts_with("struct ") => "a table".into(),
+        _ if e.starts_with("a sequence") => "an array".into(),
+        _ => e.to_string(),
     }
 }
 
@@ -248,6 +393,12 @@ fn apply_set(doc: &mut DocumentMut, set: &str) -> Result<String, InputError> {
     };
     let key = key.trim();
     let value_text = value.trim();
+    // Refused before any table is built for it (a key thousands of levels
+    // deep overflowed the stack in deserialisation).
+    if let Some(rule) = crate::limits::key_depth_rule(key) {
+        let shown: String = key.chars().take(40).collect();
+        return Err(bad(&format!("{shown}..."), value_text, rule));
+    }
     let parts: Vec<&str> = key.split('.').collect();
     if parts.iter().any(|p| p.is_empty()) {
         return Err(bad(key, value_text, "is not a dotted key path".into()));
@@ -276,6 +427,17 @@ fn apply_set(doc: &mut DocumentMut, set: &str) -> Result<String, InputError> {
     Ok(key.to_string())
 }
 
+/// Where the key `a.b[1].c` is in a scenario file's text: its line and
+/// column when the file has it (for errors that come from one of the
+/// file's tables, such as a `[[sweep]]` value).
+pub fn file_origin(source: &str, key: &str) -> Origin {
+    let line = toml_edit::Document::parse(source.to_string())
+        .ok()
+        .and_then(|d| lookup_span(d.as_table(), key))
+        .map(|off| line_col(source, off));
+    Origin::File { line }
+}
+
 /// `a.b[2].c` -> `a.b.c`
 fn strip_indices(key: &str) -> String {
     let mut out = String::with_capacity(key.len());
@@ -291,23 +453,48 @@ fn strip_indices(key: &str) -> String {
     out
 }
 
-/// Byte offset of the value (or table) at a dotted key path, when the file
-/// has it; else of the nearest enclosing key the file has (a default that
-/// breaks a rule is placed at its table's header), or `None` when not even
-/// the first part of the key is in the file.
+/// Byte offset of the value (or table) at a dotted key path (`a.b[1].c`:
+/// indices step into arrays and arrays of tables), when the file has it;
+/// else of the nearest enclosing key the file has (a default that breaks a
+/// rule is placed at its table's header), or `None` when not even the first
+/// part of the key is in the file.
 fn lookup_span(root: &Table, key: &str) -> Option<usize> {
-    let mut item: Option<&Item> = None;
     let mut best = None;
-    let mut table_like: Option<&dyn toml_edit::TableLike> = Some(root);
+    let mut span = None;
+    let mut table: Option<&dyn toml_edit::TableLike> = Some(root);
     for part in key.split('.') {
-        let Some((k, it)) = table_like.and_then(|t| t.get_key_value(part)) else {
+        let (name, rest) = part.split_once('[').unwrap_or((part, ""));
+        let Some((k, it)) = table.and_then(|t| t.get_key_value(name)) else {
             return best;
         };
         best = k.span().or_else(|| it.span()).map(|s| s.start).or(best);
-        item = Some(it);
-        table_like = it.as_table_like();
+        span = it.span().map(|s| s.start);
+        table = it.as_table_like();
+        let mut item = Some(it);
+        let mut value: Option<&toml_edit::Value> = None;
+        for i in rest.split('[').filter_map(|x| x.trim_end_matches(']').parse::<usize>().ok()) {
+            if let Some(a) = item.and_then(|n| n.as_array_of_tables()) {
+                let Some(t) = a.get(i) else {
+                    return best;
+                };
+                span = t.span().map(|s| s.start);
+                table = Some(t);
+                value = None;
+            } else if let Some(a) = item.and_then(|n| n.as_array()).or(value.and_then(|v| v.as_array())) {
+                let Some(v) = a.get(i) else {
+                    return best;
+                };
+                span = v.span().map(|s| s.start);
+                table = v.as_inline_table().map(|t| t as &dyn toml_edit::TableLike);
+                value = Some(v);
+            } else {
+                return best;
+            }
+            item = None;
+            best = span.or(best);
+        }
     }
-    item.and_then(|it| it.span()).map(|s| s.start).or(best)
+    span.or(best)
 }
 
 /// 1-based line and column of a byte offset.

@@ -18,6 +18,16 @@ use crate::vehicles::{BuildContext, RawVehicle, ScenarioFacts, Vehicle, catalogu
 /// Tolerance for probabilities that must add up to 1.
 pub(crate) const SUM_TOL: f64 = 1e-9;
 
+/// Largest money amount a key may hold (million CNY): 1e12 mn CNY is
+/// 10^18 yuan, ten thousand times China's yearly GDP. Within it, sums over
+/// loans, deals and paths stay far inside f64; beyond it they overflow.
+pub const MAX_AMOUNT: f64 = 1e12;
+
+/// Largest multiple (a valuation step-up, an exit multiple, a regime
+/// multiplier): a company compounding such multiples over a long horizon
+/// must not overflow f64.
+pub const MAX_MULTIPLE: f64 = 1000.0;
+
 /// Collects broken rules with their key paths.
 pub struct Validator<'a> {
     pub errors: Vec<InputError>,
@@ -37,7 +47,7 @@ impl<'a> Validator<'a> {
     /// A finite number within [lo, hi].
     pub(crate) fn within(&mut self, key: &str, x: f64, lo: f64, hi: f64) -> f64 {
         if !(x.is_finite() && x >= lo && x <= hi) {
-            self.fail(key, x, format!("must be within [{lo}, {hi}]"));
+            self.fail(key, num(x), format!("must be within [{lo}, {hi}]"));
         }
         x
     }
@@ -47,16 +57,29 @@ impl<'a> Validator<'a> {
         self.within(key, x, 0.0, 1.0)
     }
 
-    pub(crate) fn nonnegative(&mut self, key: &str, x: f64) -> f64 {
-        if !(x.is_finite() && x >= 0.0) {
-            self.fail(key, x, "must be a finite number >= 0");
+    /// A money amount (million CNY): finite, > 0 and at most
+    /// [`MAX_AMOUNT`].
+    pub(crate) fn amount(&mut self, key: &str, x: f64) -> f64 {
+        if !(x.is_finite() && x > 0.0 && x <= MAX_AMOUNT) {
+            self.fail(key, num(x), format!("must be a money amount > 0 and at most {MAX_AMOUNT:e} (million CNY)"));
         }
         x
     }
 
-    pub(crate) fn positive(&mut self, key: &str, x: f64) -> f64 {
-        if !(x.is_finite() && x > 0.0) {
-            self.fail(key, x, "must be a finite number > 0");
+    /// A money amount that may be zero: within [0, [`MAX_AMOUNT`]].
+    pub(crate) fn amount_or_zero(&mut self, key: &str, x: f64) -> f64 {
+        if !((0.0..=MAX_AMOUNT).contains(&x)) {
+            self.fail(key, num(x), format!("must be a money amount within [0, {MAX_AMOUNT:e}] (million CNY)"));
+        }
+        x
+    }
+
+    /// A multiple: within (0, [`MAX_MULTIPLE`]] (`allow_zero`: [0, ...]).
+    pub(crate) fn multiple(&mut self, key: &str, x: f64, allow_zero: bool) -> f64 {
+        let low_ok = if allow_zero { x >= 0.0 } else { x > 0.0 };
+        if !(x.is_finite() && low_ok && x <= MAX_MULTIPLE) {
+            let open = if allow_zero { "[" } else { "(" };
+            self.fail(key, num(x), format!("must be within {open}0, {MAX_MULTIPLE}]"));
         }
         x
     }
@@ -74,7 +97,7 @@ impl<'a> Validator<'a> {
         let mut ok = true;
         for (i, &x) in p.iter().enumerate() {
             if !(x.is_finite() && (0.0..=1.0).contains(&x)) {
-                self.fail(&format!("{key}[{i}]"), x, "must be within [0, 1]");
+                self.fail(&format!("{key}[{i}]"), num(x), "must be within [0, 1]");
                 ok = false;
             }
         }
@@ -83,6 +106,11 @@ impl<'a> Validator<'a> {
             self.fail(key, fmt_list(p), format!("must add up to 1 (adds up to {sum})"));
         }
     }
+}
+
+/// A number as it reads best in a message: `1e308`, not 309 digits.
+pub(crate) fn num(x: f64) -> String {
+    if x != 0.0 && x.is_finite() && !(1e-6..1e15).contains(&x.abs()) { format!("{x:e}") } else { x.to_string() }
 }
 
 pub(crate) fn fmt_list(x: &[f64]) -> String {
@@ -162,18 +190,30 @@ pub(crate) fn scenario(
 }
 
 /// Keys a sweep or sensitivity lever may not vary: the paths and seed are
-/// what variants share (common random numbers), and the experiment tables
-/// themselves.
-fn lever_key_rule(key: &str) -> Option<&'static str> {
-    if key.is_empty() || key.split('.').any(|p| p.is_empty()) {
-        Some("must be a dotted key path, e.g. vehicles.loans.policy.risk_compensation.ratio")
-    } else if key.starts_with("simulation.") || key == "simulation" {
-        Some("may not be a simulation.* key: every variant runs on the same paths and seed")
-    } else if ["sweep", "sensitivity", "name", "description"]
-        .iter()
-        .any(|k| key == *k || key.starts_with(&format!("{k}.")))
-    {
-        Some("must be a model or vehicle key")
+/// what variants share (common random numbers), the experiment tables
+/// themselves, and anything that changes the shape of the output (which
+/// vehicles there are and their kinds: each kind has its own metrics, and
+/// variants are compared column by column). `vehicles` are the scenario's
+/// vehicle names.
+fn lever_key_rule(key: &str, vehicles: &[&str]) -> Option<String> {
+    let parts: Vec<&str> = key.split('.').collect();
+    if key.is_empty() || parts.iter().any(|p| p.is_empty()) {
+        Some("must be a dotted key path, e.g. vehicles.loans.policy.risk_compensation.ratio".into())
+    } else if let Some(rule) = crate::limits::key_depth_rule(key) {
+        Some(rule)
+    } else if parts[0] == "simulation" {
+        Some("may not be a simulation.* key: every variant runs on the same paths and seed".into())
+    } else if ["sweep", "sensitivity", "name", "description"].contains(&parts[0]) {
+        Some("must be a model or vehicle key".into())
+    } else if parts[0] == "vehicles" && parts.len() <= 2 {
+        Some("may not replace a vehicle table: the variants must have the same vehicles (name one of its keys)".into())
+    } else if parts[0] == "vehicles" && !vehicles.contains(&parts[1]) {
+        Some(format!(
+            "must be a key of one of the scenario's vehicles ({}): a new vehicle would change the output's columns",
+            vehicles.join(", ")
+        ))
+    } else if parts[0] == "vehicles" && parts[2] == "kind" {
+        Some("may not be a vehicle's kind: each kind has its own metrics, so the variants' columns would differ".into())
     } else {
         None
     }
@@ -188,10 +228,21 @@ fn experiments(
     if raw.sweep.len() > 2 {
         v.fail("sweep", format!("{} tables", raw.sweep.len()), "at most two [[sweep]] tables (a line or a grid)");
     }
+    let names: Vec<&str> = vehicles.iter().map(|x| x.name.as_str()).collect();
+    let variants = raw.sweep.iter().fold(1usize, |n, s| n.saturating_mul(s.values.len()));
+    let max = crate::limits::MAX_SWEEP_VARIANTS;
+    if raw.sweep.len() > 1 && variants > max {
+        let sizes: Vec<String> = raw.sweep.iter().map(|s| s.values.len().to_string()).collect();
+        v.fail(
+            "sweep",
+            format!("a {} grid ({variants} variants)", sizes.join(" x ")),
+            format!("a sweep may have at most {max} variants in all (the product of its tables' value counts)"),
+        );
+    }
     let mut axes = Vec::new();
     for (i, s) in raw.sweep.iter().enumerate() {
         let at = format!("sweep[{i}].key");
-        if let Some(rule) = lever_key_rule(&s.key) {
+        if let Some(rule) = lever_key_rule(&s.key, &names) {
             v.fail(&at, format!("{:?}", s.key), rule);
         }
         if raw.sweep[..i].iter().any(|o| o.key == s.key) {
@@ -222,8 +273,15 @@ fn experiments(
         if sens.levers.is_empty() {
             v.fail("sensitivity.levers", "[]", "must list at least one lever");
         }
+        if sens.levers.len() > crate::limits::MAX_LEVERS {
+            v.fail(
+                "sensitivity.levers",
+                format!("{} levers", sens.levers.len()),
+                format!("must list at most {} levers (each is two runs)", crate::limits::MAX_LEVERS),
+            );
+        }
         for (i, l) in sens.levers.iter().enumerate() {
-            if let Some(rule) = lever_key_rule(&l.key) {
+            if let Some(rule) = lever_key_rule(&l.key, &names) {
                 v.fail(&format!("sensitivity.levers[{i}].key"), format!("{:?}", l.key), rule);
             }
         }
@@ -279,7 +337,7 @@ fn market(m: &RawMarket, v: &mut Validator<'_>) -> Market {
     ] {
         check_len(v, key, xs.len());
         for (i, &x) in xs.iter().enumerate() {
-            v.nonnegative(&format!("{key}[{i}]"), x);
+            v.multiple(&format!("{key}[{i}]"), x, true);
         }
     }
     Market {
@@ -321,20 +379,23 @@ fn stage(i: usize, raw: &RawStage, v: &mut Validator<'_>) -> StageParams {
         ipo_rate: v.unit(&key("ipo_rate"), get(raw.ipo_rate, d.ipo_rate)),
         acquisition_rate: v.unit(&key("acquisition_rate"), get(raw.acquisition_rate, d.acquisition_rate)),
         next_round_rate: v.unit(&key("next_round_rate"), get(raw.next_round_rate, d.next_round_rate)),
-        entry_valuation: v.positive(&key("entry_valuation"), get(raw.entry_valuation, d.entry_valuation)),
+        entry_valuation: v.amount(&key("entry_valuation"), get(raw.entry_valuation, d.entry_valuation)),
         entry_valuation_sigma: v.within(
             &key("entry_valuation_sigma"),
             get(raw.entry_valuation_sigma, d.entry_valuation_sigma),
             0.0,
             5.0,
         ),
-        step_up: v.positive(&key("step_up"), get(raw.step_up, d.step_up)),
+        step_up: v.multiple(&key("step_up"), get(raw.step_up, d.step_up), false),
         step_up_sigma: v.within(&key("step_up_sigma"), get(raw.step_up_sigma, d.step_up_sigma), 0.0, 5.0),
         dilution: v.within(&key("dilution"), get(raw.dilution, d.dilution), 0.0, 0.99),
         value_drift: v.within(&key("value_drift"), get(raw.value_drift, d.value_drift), -5.0, 5.0),
         value_vol: v.within(&key("value_vol"), get(raw.value_vol, d.value_vol), 0.0, 5.0),
-        acquisition_multiple: v
-            .nonnegative(&key("acquisition_multiple"), get(raw.acquisition_multiple, d.acquisition_multiple)),
+        acquisition_multiple: v.multiple(
+            &key("acquisition_multiple"),
+            get(raw.acquisition_multiple, d.acquisition_multiple),
+            true,
+        ),
         liquidation_recovery: v
             .unit(&key("liquidation_recovery"), get(raw.liquidation_recovery, d.liquidation_recovery)),
     };

@@ -50,12 +50,13 @@ pub(crate) struct RiskMeasures {
 
 /// Risk measures of a loss column.
 ///
-/// `losses`: one per path (NaN ignored, count reported by the summary). Uses
+/// `losses`: one per path (NaN and ±inf ignored as undefined, count
+/// reported by the summary). Uses
 /// a reusable sorted scratch buffer (cleared, filled with the defined losses
 /// and sorted ascending).
 pub(crate) fn risk_measures(losses: &[f64], scratch: &mut Vec<f64>) -> RiskMeasures {
     scratch.clear();
-    scratch.extend(losses.iter().copied().filter(|v| !v.is_nan()));
+    scratch.extend(losses.iter().copied().filter(|v| v.is_finite()));
     scratch.sort_unstable_by(f64::total_cmp);
     let mut out = RiskMeasures { var: [f64::NAN; 3], es: [f64::NAN; 3] };
     for (j, &a) in LEVELS.iter().enumerate() {

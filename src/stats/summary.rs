@@ -9,8 +9,10 @@
 //! - `NaN` means "undefined in that path" (e.g. an IRR with no root). NaNs are
 //!   never dropped silently or turned into 0: they are excluded from every
 //!   statistic and counted in `n - defined` / `undefined_share`.
-//! - `±inf` is a defined value; it propagates through mean/sd as IEEE-754
-//!   arithmetic dictates (so a mean may be infinite or NaN).
+//! - `±inf` (an overflow) is undefined too: excluded and counted like NaN,
+//!   so no statistic is built on it and `undefined_share` says so. (The
+//!   engine already turns non-finite metrics into NaN; this holds for any
+//!   input.)
 //! - `mean` is the plain left-to-right sum of the defined values in input
 //!   order divided by `defined` (deterministic for a given input order).
 //! - `sd` uses the `defined - 1` denominator (two-pass, input order);
@@ -28,7 +30,7 @@ pub(crate) const QUANTILES: [f64; 9] = [0.01, 0.05, 0.10, 0.25, 0.50, 0.75, 0.90
 pub(crate) struct Summary {
     /// Number of paths (all values, NaN included).
     pub n: usize,
-    /// Number of non-NaN values.
+    /// Number of finite values.
     pub defined: usize,
     /// Mean of the defined values.
     pub mean: f64,
@@ -76,7 +78,7 @@ impl Summary {
 pub(crate) fn summarize(values: &[f64], scratch: &mut Vec<f64>) -> Summary {
     let n = values.len();
     scratch.clear();
-    scratch.extend(values.iter().copied().filter(|v| !v.is_nan()));
+    scratch.extend(values.iter().copied().filter(|v| v.is_finite()));
     let defined = scratch.len();
     let undefined_share = if n == 0 { f64::NAN } else { (n - defined) as f64 / n as f64 };
     if defined == 0 {
@@ -237,6 +239,15 @@ mod tests {
         assert_eq!((r.n, r.defined), (0, 0));
         assert!(r.undefined_share.is_nan());
         assert!(r.mean.is_nan() && r.quantiles.iter().all(|q| q.is_nan()));
+    }
+
+    #[test]
+    fn infinities_are_undefined_not_silent() {
+        let v = [1.0, f64::INFINITY, 3.0, f64::NEG_INFINITY];
+        let r = summarize(&v, &mut Vec::new());
+        assert_eq!((r.n, r.defined), (4, 2));
+        assert_eq!(r.undefined_share, 0.5);
+        assert_eq!((r.mean, r.min, r.max), (2.0, 1.0, 3.0));
     }
 
     #[test]

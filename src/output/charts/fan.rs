@@ -45,6 +45,7 @@ impl Figure for Fan {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, st: &Style) -> DrawResult {
         let body = frame(root, st, &self.title, &self.subtitle)?;
         let ((x0, x1), (y0, y1)) = self.ranges();
+        let ((x0, x1), (y0, y1)) = (super::axis_range(x0, x1), super::axis_range(y0, y1));
         let mut chart = plot_area(&body, 10, 110).build_cartesian_2d(x0..x1, y0..y1).map_err(fail)?;
         let xs = (x1 - x0) / 10.0;
         let ys = (y1 - y0) / 8.0;

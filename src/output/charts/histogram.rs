@@ -67,11 +67,8 @@ pub(crate) fn bin(values: &[f64], keep: &[f64]) -> Bins {
         lo = lo.min(k);
         hi = hi.max(k);
     }
-    if hi - lo < 1e-12 * (1.0 + lo.abs()) {
-        let pad = (lo.abs() * 0.1).max(0.5);
-        lo -= pad;
-        hi += pad;
-    }
+    // Finite ends within the axis limit, so the bin width is finite too.
+    let (lo, hi) = super::axis_range(lo, hi);
     let width = (hi - lo) / BINS as f64;
     let mut counts = vec![0usize; BINS];
     let (mut below, mut above) = (0, 0);
@@ -121,8 +118,8 @@ impl Histogram {
 impl Figure for Histogram {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, st: &Style) -> DrawResult {
         let body = frame(root, st, &self.title, &self.subtitle)?;
-        let (x0, x1) = self.x_range();
-        let top = self.y_top();
+        let (x0, x1) = super::axis_range(self.x_range().0, self.x_range().1);
+        let top = super::axis_range(0.0, self.y_top()).1;
         let mut chart = plot_area(&body, 10, 100).build_cartesian_2d(x0..x1, 0.0..top).map_err(fail)?;
         let step = (x1 - x0) / 10.0;
         let unit = self.unit;
@@ -333,6 +330,14 @@ mod tests {
         let drawn: f64 = b.shares.iter().sum();
         let expect = 100.0 * (1001 - b.below - b.above) as f64 / 1001.0;
         assert!((drawn - expect).abs() < 1e-9);
+    }
+
+    #[test]
+    fn bins_of_extreme_values_are_finite() {
+        let v = [-f64::MAX, f64::MAX, 1.0, f64::INFINITY];
+        let b = bin(&v, &[f64::MAX]);
+        assert!(b.lo.is_finite() && b.hi.is_finite() && (b.hi - b.lo).is_finite());
+        assert_eq!(b.defined + b.undefined, v.len());
     }
 
     #[test]

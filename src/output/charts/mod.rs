@@ -134,6 +134,41 @@ impl ChartError {
     }
 }
 
+/// Largest magnitude an axis end may have. plotters' tick search scales a
+/// power of ten to the axis width and loops for ever when the width (or ten
+/// times its order of magnitude) is not a finite number; with both ends
+/// within ±1e300 it always ends.
+pub const AXIS_LIMIT: f64 = 1e300;
+
+/// The longest the charts of one output directory may take to draw. It is
+/// a backstop, never reached by a healthy run (the shipped package draws in
+/// seconds): if the drawing does not end by then, the command fails (exit
+/// status 1) instead of hanging.
+pub const DRAW_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// A drawable axis from any two ends: NaN takes the other end (or 0),
+/// `±inf` and anything beyond becomes `±AXIS_LIMIT`, the ends are put in
+/// order, and an empty or vanishing range is widened. Every chart builds
+/// its coordinates through this, so no value read from a CSV can make the
+/// tick search loop.
+pub fn axis_range(lo: f64, hi: f64) -> (f64, f64) {
+    let (lo, hi) = match (lo.is_nan(), hi.is_nan()) {
+        (true, true) => (0.0, 1.0),
+        (true, false) => (hi, hi),
+        (false, true) => (lo, lo),
+        (false, false) => (lo, hi),
+    };
+    let (lo, hi) = (lo.clamp(-AXIS_LIMIT, AXIS_LIMIT), hi.clamp(-AXIS_LIMIT, AXIS_LIMIT));
+    let (mut lo, mut hi) = if lo <= hi { (lo, hi) } else { (hi, lo) };
+    let size = lo.abs().max(hi.abs());
+    if hi - lo < 1e-12 * (1.0 + size) {
+        let pad = (size * 0.1).max(0.5);
+        lo -= pad;
+        hi += pad;
+    }
+    (lo, hi)
+}
+
 /// Check that a `--font` file loads, before any work is done.
 pub(crate) fn check_font(file: &Path) -> Result<(), ChartError> {
     Style::new(Some(file)).map(|_| ())
@@ -146,8 +181,34 @@ pub(crate) fn draw_all(dir: &Path, opts: &ChartOptions) -> Result<Vec<Chart>, Ch
 }
 
 /// Read the output in `src`, write the charts into `dst/charts/` (made
-/// afresh).
+/// afresh). The drawing runs on its own thread; if it has not ended within
+/// [`DRAW_TIME_LIMIT`] the call fails rather than hang (the thread is left
+/// to the process's exit).
 pub(crate) fn draw_into(src: &Path, dst: &Path, opts: &ChartOptions) -> Result<Vec<Chart>, ChartError> {
+    let (src, dst, opts) = (src.to_path_buf(), dst.to_path_buf(), opts.clone());
+    let (send, recv) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("charts".into())
+        .spawn(move || {
+            let _ = send.send(draw_now(&src, &dst, &opts));
+        })
+        .map_err(|e| ChartError::Draw { chart: "(all)".into(), message: format!("cannot start drawing: {e}") })?;
+    match recv.recv_timeout(DRAW_TIME_LIMIT) {
+        Ok(result) => result,
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(ChartError::Draw {
+            chart: "(all)".into(),
+            message: format!(
+                "drawing did not end within {} s; this is a bug, please report it",
+                DRAW_TIME_LIMIT.as_secs()
+            ),
+        }),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            Err(ChartError::Draw { chart: "(all)".into(), message: "the drawing thread failed".into() })
+        }
+    }
+}
+
+fn draw_now(src: &Path, dst: &Path, opts: &ChartOptions) -> Result<Vec<Chart>, ChartError> {
     let st = Style::new(opts.font.as_deref())?;
     let data = OutputData::read(src)?;
     let dir = dst.join("charts");
@@ -355,6 +416,42 @@ mod tests {
         assert_eq!(slug("Fund A.1"), "fund_a_1");
         assert_eq!(slug("基金"), "__");
         assert_eq!(slug(""), "_");
+    }
+
+    #[test]
+    fn axis_ranges_are_always_finite_and_wide() {
+        let cases = [
+            (f64::NAN, f64::NAN),
+            (f64::NAN, 3.0),
+            (f64::NEG_INFINITY, f64::INFINITY),
+            (-f64::MAX, f64::MAX),
+            (1e308, 1e308),
+            (5.0, -5.0),
+            (1e17, 1e17 + 16.0),
+            (0.0, 5e-324),
+        ];
+        for (lo, hi) in cases {
+            let (a, b) = axis_range(lo, hi);
+            assert!(a.is_finite() && b.is_finite() && a < b, "{lo}, {hi} -> {a}, {b}");
+            assert!(a >= -1.2 * AXIS_LIMIT && b <= 1.2 * AXIS_LIMIT);
+            assert!((b - a).is_finite() && b - a >= 1e-12 * (1.0 + a.abs().max(b.abs())));
+        }
+        assert_eq!(axis_range(0.0, 1.0), (0.0, 1.0));
+    }
+
+    #[test]
+    fn ticks_end_on_the_widest_and_narrowest_axes() {
+        // plotters' tick search on the guarded ranges: it ran for ever on
+        // an infinite width before the guard.
+        use plotters::coord::ranged1d::{KeyPointHint, Ranged};
+        for (lo, hi) in [(f64::NEG_INFINITY, f64::INFINITY), (-f64::MAX, f64::MAX), (1e308, f64::INFINITY), (7.0, 7.0)]
+        {
+            let (a, b) = axis_range(lo, hi);
+            let r: plotters::coord::types::RangedCoordf64 = (a..b).into();
+            let points = r.key_points(12usize);
+            assert!(points.len() <= 13, "{a}..{b}: {}", points.len());
+            let _ = 12usize.max_num_points();
+        }
     }
 
     #[test]

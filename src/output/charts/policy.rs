@@ -120,6 +120,7 @@ impl Figure for Tornado {
             ]
         });
         let (x0, x1) = padded(ends.chain([self.base]).map(|v| u.scale(v)), 0.12);
+        let (x0, x1) = super::axis_range(x0, x1);
         let mut chart = plot_area(&plot, 4, 20).build_cartesian_2d(x0..x1, 0.0..n as f64).map_err(fail)?;
         let xs = (x1 - x0) / 8.0;
         let x_fmt = move |v: &f64| u.tick(*v, xs);
@@ -240,6 +241,7 @@ impl Figure for FiscalChart {
         )?;
         let n = self.bars.len().max(1);
         let (y0, y1) = padded(self.bars.iter().flat_map(|b| [b.mean, b.p05, b.p95]).chain([0.0]), 0.06);
+        let (y0, y1) = super::axis_range(y0, y1);
         let mut chart =
             plot_area(&plot, 4, 110).build_cartesian_2d((0..n - 1).into_segmented(), y0..y1).map_err(fail)?;
         let labels: Vec<String> = self.bars.iter().map(|b| b.label.clone()).collect();

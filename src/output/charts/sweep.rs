@@ -41,7 +41,7 @@ fn span(values: impl Iterator<Item = f64>) -> (f64, f64) {
         return (0.0, 1.0);
     }
     let pad = if hi - lo > 1e-12 { 0.05 * (hi - lo) } else { (lo.abs() * 0.1).max(0.5) };
-    (lo - pad, hi + pad)
+    super::axis_range(lo - pad, hi + pad)
 }
 
 impl Figure for LeverChart {

@@ -79,7 +79,7 @@ pub fn guidance_fund_spec(prefix: &str, g: &RawGuidanceFund, v: &mut Validator<'
         );
     }
     GuidanceFundSpec {
-        government_capital: v.positive(&key("government_capital"), g.government_capital),
+        government_capital: v.amount(&key("government_capital"), g.government_capital),
         subfunds: v.integer(&key("subfunds"), g.subfunds, 1, 10_000) as u32,
         government_share: government_share.max(f64::MIN_POSITIVE),
         launch_years: v.within(&key("launch_years"), g.launch_years, 0.0, 50.0),

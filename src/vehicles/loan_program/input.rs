@@ -195,12 +195,12 @@ pub fn loan_program_spec(prefix: &str, l: &RawLoanProgram, years: u32, v: &mut V
     }
     let risk_compensation = p.risk_compensation.as_ref().map(|r| RiskCompensation {
         ratio: v.unit(&pk("risk_compensation.ratio"), r.ratio),
-        pool_size: r.pool_size.map(|x| v.nonnegative(&pk("risk_compensation.pool_size"), x)),
+        pool_size: r.pool_size.map(|x| v.amount_or_zero(&pk("risk_compensation.pool_size"), x)),
         per_loan_cap: r.per_loan_cap.map(|x| v.unit(&pk("risk_compensation.per_loan_cap"), x)),
     });
     LoanProgramSpec {
         loans: v.integer(&key("loans"), l.loans, 1, 10_000_000) as u32,
-        loan_size: v.positive(&key("loan_size"), l.loan_size),
+        loan_size: v.amount(&key("loan_size"), l.loan_size),
         borrower_stage: stage,
         term_years,
         interest_rate: v.within(&key("interest_rate"), l.interest_rate, 0.0, 1.0),

@@ -85,7 +85,7 @@ pub(crate) fn venture_fund_spec(prefix: &str, f: &RawVentureFund, v: &mut Valida
         );
     }
     let spec = VentureFundSpec {
-        commitment: v.positive(&key("commitment"), f.commitment),
+        commitment: v.amount(&key("commitment"), f.commitment),
         deals: v.integer(&key("deals"), f.deals, 1, 10_000) as u32,
         investment_period_years: v.within(&key("investment_period_years"), f.investment_period_years, 0.0, 50.0),
         stage_mix: mix,
