@@ -143,6 +143,7 @@ pub(crate) fn scenario(
                 lockup_steps: lockup,
                 sales,
                 model: &company_model,
+                market: &market,
             };
             Vehicle { kind: spec.build(&cx), name }
         })

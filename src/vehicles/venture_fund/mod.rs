@@ -274,6 +274,12 @@ impl VentureFund {
         self.life_steps
     }
 
+    /// Steps from the fund's start to the end of its term (the extension
+    /// excluded).
+    pub fn term_steps(&self) -> u32 {
+        self.term_steps
+    }
+
     /// Fund-age step at which deal `i` is made.
     fn entry_step(&self, i: u32) -> u32 {
         (i as u64 * self.investment_steps as u64 / self.spec.deals as u64) as u32
