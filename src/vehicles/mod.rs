@@ -78,6 +78,9 @@ pub struct PathContext<'a> {
     pub path_key: u64,
     pub market: &'a MarketPath,
     pub model: &'a CompanyModel,
+    /// The workspaces of the vehicles before this one in the scenario,
+    /// already simulated on this path (an S fund reads its seller's).
+    pub earlier: &'a [Workspace],
 }
 
 /// One vehicle kind: everything the scenario loader, the engine and the

@@ -67,12 +67,13 @@ use crate::rng::{Stream, company_key, splitmix64};
 use crate::scenario::validate::Validator;
 use crate::vehicles::catalogue::{FISCAL_COST, Metric, PRIVATE_CAPITAL, Series, Unit, j_curve, plain, plain_loss, ret};
 use crate::vehicles::equity::DealCounts;
+use crate::vehicles::s_fund::SFund;
 use crate::vehicles::venture_fund::{FundWorkspace, VentureFund, VentureFundSpec};
 use crate::vehicles::{Amount, BuildContext, FiscalRole, PathContext, ScenarioFacts, VehicleModel};
 use input::{RawGuidanceFund, guidance_fund_spec};
 
 /// Metrics of `guidance_fund`, in column order (MODEL.md 4.2).
-pub const METRICS: [Metric; 25] = [
+pub const METRICS: [Metric; 27] = [
     ret("gov_tvpi", Unit::Multiple, "TVPI", "government"),
     ret("gov_irr", Unit::Rate, "IRR", "government"),
     plain_loss("gov_loss", Unit::Share, "gov loss", "government"),
@@ -98,6 +99,8 @@ pub const METRICS: [Metric; 25] = [
     plain("buyback_share", Unit::Share, "share of sub-funds bought back", "private LPs"),
     plain("mother_fund_fees", Unit::Money, "mother fund fees", "government"),
     plain("gp_concession", Unit::Money, "concession to GPs", "the sub-funds' GPs"),
+    plain("stakes_sold", Unit::Count, "stakes sold to the S fund", "government"),
+    plain("sale_proceeds", Unit::Money, "sale proceeds", "government"),
 ];
 
 /// Per-step series of `guidance_fund`: cumulative net cash flow of the
@@ -108,7 +111,7 @@ pub const SERIES: [Series; 2] =
 /// Per-path buffers: the guidance fund's own and scratch for the IRRs.
 #[derive(Debug, Clone)]
 pub struct GuidancePathWorkspace {
-    guidance: GuidanceWorkspace,
+    pub guidance: GuidanceWorkspace,
     flows: Vec<f64>,
 }
 
@@ -248,6 +251,9 @@ pub struct GuidanceFund {
     /// The annual return private LPs expect from a sub-fund under its terms,
     /// per exit-market state at launch (empty without `fundraising`).
     pub offered: Vec<f64>,
+    /// The S fund that buys the government's stakes, when one names this
+    /// guidance fund as its seller (its price and purchase age).
+    pub sale: Option<Box<SFund>>,
 }
 
 /// Reusable per-thread buffers.
@@ -257,6 +263,51 @@ pub struct GuidanceWorkspace {
     /// Per step, net cash flow of the government and of private LPs.
     pub gov_flow: Vec<f64>,
     pub private_flow: Vec<f64>,
+    /// The sale of the government's stakes to an S fund, for that S fund.
+    pub sale: SaleRecord,
+    /// The government's net flow in the sub-fund being simulated.
+    sub_gov: Vec<f64>,
+}
+
+/// What an S fund bought from the guidance fund in one path: per step, the
+/// prices paid, the bought stakes' later calls and distributions and the
+/// S fund's fee base; the seller's flows before the sale; totals.
+#[derive(Debug, Clone, Default)]
+pub struct SaleRecord {
+    pub price: Vec<f64>,
+    pub calls: Vec<f64>,
+    pub distributions: Vec<f64>,
+    pub fee_base: Vec<f64>,
+    /// The government's net flows, up to and including the sale step, in
+    /// the sub-funds it sold (the price excluded).
+    pub seller_before: Vec<f64>,
+    pub seller_paid_before: f64,
+    pub seller_received_before: f64,
+    /// The stakes' LP NAV and true NAV at the sale, and their residual at
+    /// the horizon.
+    pub lp_nav: f64,
+    pub lp_true_nav: f64,
+    pub residual: f64,
+    /// The seller's liquidity cost in present value at the S fund's
+    /// `seller_rate` (see `SFund`).
+    pub liquidity_cost: f64,
+    pub purchases: u32,
+}
+
+impl SaleRecord {
+    fn reset(&mut self, horizon: usize) {
+        for v in [&mut self.price, &mut self.calls, &mut self.distributions, &mut self.fee_base, &mut self.seller_before] {
+            v.clear();
+            v.resize(horizon, 0.0);
+        }
+        self.seller_paid_before = 0.0;
+        self.seller_received_before = 0.0;
+        self.lp_nav = 0.0;
+        self.lp_true_nav = 0.0;
+        self.residual = 0.0;
+        self.liquidity_cost = 0.0;
+        self.purchases = 0;
+    }
 }
 
 /// Totals of one path.
@@ -284,6 +335,10 @@ pub struct GuidanceOutcome {
     pub private_capital: f64,
     pub mother_fees: f64,
     pub mother_fees_pv: f64,
+    /// Sub-funds whose government stake was sold to an S fund, and the
+    /// prices received.
+    pub sales: u32,
+    pub sale_proceeds: f64,
     pub company_steps: u64,
 }
 
@@ -298,6 +353,8 @@ struct Stake {
     /// Concession payments made so far (to private LPs and the GP).
     transferred: f64,
     bought_back: bool,
+    /// Sold to an S fund at this step.
+    sold_at: Option<usize>,
 }
 
 /// Pilot paths of one sub-fund that give private LPs their expectation.
@@ -323,7 +380,16 @@ impl GuidanceFund {
             .map(|j| (j as f64 * spec.launch_years * k / spec.subfunds as f64).round() as usize)
             .collect();
         let buyback_age = spec.buyback.map(|b| ((b.year * k).round() as usize).max(1) - 1);
-        let mut g = GuidanceFund { spec, key, subfund, steps_per_year, launch_steps, buyback_age, offered: Vec::new() };
+        let mut g = GuidanceFund {
+            spec,
+            key,
+            subfund,
+            steps_per_year,
+            launch_steps,
+            buyback_age,
+            offered: Vec::new(),
+            sale: None,
+        };
         if let (Some(_), Some((market, model))) = (g.spec.fundraising, pilot) {
             g.offered = g.pilot_offered(market, model);
         }
@@ -335,7 +401,14 @@ impl GuidanceFund {
             fund: self.subfund.workspace(horizon),
             gov_flow: vec![0.0; horizon],
             private_flow: vec![0.0; horizon],
+            sale: SaleRecord::default(),
+            sub_gov: vec![0.0; horizon],
         }
+    }
+
+    /// Launch step of each sub-fund.
+    pub fn launch_steps(&self) -> &[usize] {
+        &self.launch_steps
     }
 
     /// Stream identity of sub-fund `j`.
@@ -370,7 +443,8 @@ impl GuidanceFund {
             ws.private_flow.iter_mut().for_each(|x| *x = 0.0);
             let mut o = GuidanceOutcome::default();
             let fund_key = splitmix64(path_key ^ PILOT_SALT);
-            self.run_subfund(fund_key, 0, 1.0, path_key, &path, model, &mut ws, &mut deals, &mut o);
+            ws.sale.reset(life);
+            self.run_subfund(None, fund_key, 0, 1.0, path_key, &path, model, &mut ws, &mut deals, &mut o);
             let r = path.regime[0] as usize;
             for (t, &x) in ws.private_flow.iter().enumerate() {
                 sums[r][t] += x;
@@ -424,6 +498,7 @@ impl GuidanceFund {
         let commitment = self.subfund.spec.commitment;
         ws.gov_flow.iter_mut().for_each(|x| *x = 0.0);
         ws.private_flow.iter_mut().for_each(|x| *x = 0.0);
+        ws.sale.reset(horizon);
         let mut o = GuidanceOutcome::default();
         for j in 0..spec.subfunds {
             let start = self.launch_steps[j as usize];
@@ -437,17 +512,18 @@ impl GuidanceFund {
             o.subfunds_raised += 1;
             o.gov_committed += scale * s * commitment;
             o.private_capital += scale * (1.0 - s) * commitment;
-            self.run_subfund(self.subfund_key(j), start, scale, path_key, market, model, ws, deals, &mut o);
+            self.run_subfund(Some(j), self.subfund_key(j), start, scale, path_key, market, model, ws, deals, &mut o);
         }
         o
     }
 
     /// One sub-fund of `scale` × the target size, launched at `start`:
     /// its flows into `ws.gov_flow` and `ws.private_flow`, its totals into
-    /// `o`.
+    /// `o`. `j` is its index (`None` for a pilot, which is never sold).
     #[allow(clippy::too_many_arguments)]
     fn run_subfund(
         &self,
+        j: Option<u32>,
         fund_key: u64,
         start: usize,
         scale: f64,
@@ -464,6 +540,12 @@ impl GuidanceFund {
         let horizon = market.z.len();
         let f = &mut ws.fund;
         f.snapshot_step = self.buyback_age.map(|a| start + a);
+        // One sale step for every sub-fund: the S fund's purchase age,
+        // counted from the guidance fund's start.
+        let sale = self.sale.as_deref().filter(|_| j.is_some());
+        let sale_step = sale.map(|sf| sf.purchase_age()).filter(|&ts| ts >= start);
+        f.extra_snapshot_step = sale_step;
+        ws.sub_gov.iter_mut().for_each(|x| *x = 0.0);
         let fo = self.subfund.simulate(fund_key, path_key, market, model, start, f, deals);
         o.companies_funded += fo.deals_failed + fo.deals_ipo + fo.deals_acquired + fo.deals_private;
         o.invested += scale * fo.invested;
@@ -478,11 +560,21 @@ impl GuidanceFund {
         let liquidated = end <= horizon;
         let mut stake = Stake::default();
         let mut lp_total = 0.0;
+        let (mut sold_paid, mut sold_received, mut sale_price) = (0.0, 0.0, 0.0);
         for t in start..end.min(horizon) {
             let (calls, dist) = (scale * f.calls[t], scale * f.distributions[t]);
             lp_total += dist;
             let (mut g_call, mut g_dist, mut price, mut transfer) = (0.0, 0.0, 0.0, 0.0);
-            if !stake.bought_back {
+            // The S fund's calls and distributions on a sold stake, and the
+            // part of `price` it (not the private LPs) pays.
+            let (mut b_call, mut b_dist, mut paid_by_buyer) = (0.0, 0.0, 0.0);
+            if stake.sold_at.is_some() {
+                // The S fund holds the government's share now.
+                b_call = s * calls;
+                b_dist = s * dist;
+                ws.sale.calls[t] += b_call;
+                ws.sale.distributions[t] += b_dist;
+            } else if !stake.bought_back {
                 g_call = s * calls;
                 g_dist = s * dist;
                 stake.capital_years += stake.paid / k;
@@ -506,28 +598,84 @@ impl GuidanceFund {
                         o.buybacks += 1;
                     }
                 }
+                if let (Some(sf), Some(ts), Some(j)) = (sale, sale_step, j)
+                    && ts == t
+                    && !last
+                    && !stake.bought_back
+                {
+                    // Sold to the S fund at the end of the step, after its
+                    // flows: the S fund's price of the whole (full-size)
+                    // interest, scaled to the fund's size and the
+                    // government's share.
+                    let unfunded = (self.subfund.spec.commitment - f.calls[start..=t].iter().sum::<f64>()).max(0.0);
+                    let snap = f.extra_snapshot;
+                    let regime = market.regime[t] as usize;
+                    price = s * scale * sf.interest_price(path_key, j, t - start, regime, snap.lp_nav, unfunded);
+                    stake.sold_at = Some(t);
+                    sale_price = price;
+                    paid_by_buyer = price;
+                    o.sales += 1;
+                    o.sale_proceeds += price;
+                    ws.sale.price[t] += price;
+                    ws.sale.lp_nav += s * scale * snap.lp_nav;
+                    ws.sale.lp_true_nav += s * scale * snap.lp_true_nav;
+                    ws.sale.purchases += 1;
+                }
             }
             let to_gp = spec.gp_share * transfer;
-            let (p_call, p_dist) = (calls - g_call, dist - g_dist);
+            let (p_call, p_dist) = (calls - g_call - b_call, dist - g_dist - b_dist);
             let gov = g_dist + price - transfer;
+            if stake.sold_at.is_none() || stake.sold_at == Some(t) {
+                ws.sub_gov[t] = gov - price - g_call;
+                sold_paid += g_call;
+                sold_received += gov - price;
+            }
             ws.gov_flow[t] += gov - g_call;
-            ws.private_flow[t] += p_dist - price + transfer - to_gp - p_call;
+            let private_price = price - paid_by_buyer;
+            ws.private_flow[t] += p_dist - private_price + transfer - to_gp - p_call;
             o.gov_paid_in += g_call;
             o.gov_received += gov;
             o.private_paid_in += p_call;
-            o.private_received += p_dist - price + transfer - to_gp;
+            o.private_received += p_dist - private_price + transfer - to_gp;
             o.concession_transfer += transfer;
             o.gp_concession += to_gp;
             o.gov_pv_paid += g_call * self.discount(t);
             o.gov_pv_received += gov * self.discount(t);
             o.lp_distributions += dist;
         }
+        let sold = stake.sold_at.is_some();
         if !liquidated {
             // Cut by the horizon: LPs' share of holdings at marks.
-            let g = if stake.bought_back { 0.0 } else { s * scale * fo.residual };
+            let g = if stake.bought_back || sold { 0.0 } else { s * scale * fo.residual };
+            let b = if sold { s * scale * fo.residual } else { 0.0 };
             o.gov_residual += g;
-            o.private_residual += scale * fo.residual - g;
+            o.private_residual += scale * fo.residual - g - b;
             o.gov_pv_received += g * self.discount(horizon - 1);
+            ws.sale.residual += b;
+        }
+        if let (Some(ts), Some(sf)) = (stake.sold_at, sale) {
+            // The seller's side and the S fund's fee base for this stake.
+            for t in start..=ts {
+                ws.sale.seller_before[t] += ws.sub_gov[t];
+            }
+            ws.sale.seller_paid_before += sold_paid;
+            ws.sale.seller_received_before += sold_received;
+            let k = self.steps_per_year as f64;
+            let rate = |t: usize| (1.0 + sf.spec.seller_rate).powf(-((t - ts) as f64 / k));
+            let mut basis = sale_price;
+            let mut given_up = -sale_price;
+            for t in ts..end.min(horizon) {
+                let (c, d) = (s * scale * f.calls[t], s * scale * f.distributions[t]);
+                if t > ts {
+                    basis += c;
+                    given_up += (d - c) * rate(t);
+                }
+                ws.sale.fee_base[t] += basis;
+            }
+            if !liquidated {
+                given_up += s * scale * fo.residual * rate(horizon - 1);
+            }
+            ws.sale.liquidity_cost += given_up;
         }
     }
 
@@ -616,6 +764,8 @@ impl GuidanceFund {
             ratio(o.buybacks as f64, o.subfunds_raised as f64),
             o.mother_fees,
             o.gp_concession,
+            o.sales as f64,
+            o.sale_proceeds,
         ]
     }
 }

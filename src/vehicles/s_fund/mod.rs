@@ -37,7 +37,8 @@ use crate::scenario::validate::Validator;
 use crate::vehicles::catalogue::{Metric, Series, Unit, j_curve, plain, ret, series};
 use crate::vehicles::equity::DealCounts;
 use crate::vehicles::venture_fund::{FEES, FundWorkspace, VentureFund, VentureFundSpec};
-use crate::vehicles::{BuildContext, FiscalRole, PathContext, ScenarioFacts, VehicleModel};
+use crate::vehicles::guidance_fund::{GuidanceFund, SaleRecord};
+use crate::vehicles::{BuildContext, FiscalRole, PathContext, ScenarioFacts, VehicleModel, Workspace};
 use input::{RawSFund, s_fund_spec};
 
 pub mod input;
@@ -82,6 +83,17 @@ impl VehicleModel for SFund {
     type Spec = SFundSpec;
     type Workspace = SFundWorkspace;
 
+    fn check_table(prefix: &str, table: &toml::Value) -> Vec<(String, String)> {
+        if table.get("seller").is_none() {
+            return Vec::new();
+        }
+        ["target", "funds", "stake", "launch_years"]
+            .iter()
+            .filter(|k| table.get(**k).is_some())
+            .map(|k| (format!("{prefix}.{k}"), "is taken from the seller's sub-funds when `seller` is set; remove it".into()))
+            .collect()
+    }
+
     fn validate(prefix: &str, raw: &RawSFund, facts: &ScenarioFacts, v: &mut Validator<'_>) -> SFundSpec {
         s_fund_spec(prefix, raw, facts.regimes, facts.years, v)
     }
@@ -106,7 +118,11 @@ impl VehicleModel for SFund {
         series: &mut [f64],
         deals: &mut DealCounts,
     ) -> u64 {
-        let o = self.simulate(ctx.path_key, ctx.market, ctx.model, sw, deals);
+        let o = match self.seller_index.map(|i| &ctx.earlier[i]) {
+            Some(Workspace::GuidanceFund(g)) => self.from_sale(&g.guidance.sale, sw),
+            Some(_) => unreachable!("an S fund's seller is a guidance fund (checked when the scenario is built)"),
+            None => self.simulate(ctx.path_key, ctx.market, ctx.model, sw, deals),
+        };
         let horizon = ctx.market.z.len();
         let mut cum = [0.0; 3];
         for t in 0..horizon {
@@ -139,6 +155,9 @@ pub struct SFundSpec {
     pub seed_premium: f64,
     /// The seller's annual discount rate for `liquidity_cost`.
     pub seller_rate: f64,
+    /// A guidance fund of the same scenario whose government stakes this S
+    /// fund buys (instead of simulating its own targets).
+    pub seller: Option<String>,
     pub funds: u32,
     pub stake: f64,
     pub purchase_age_years: f64,
@@ -168,7 +187,9 @@ pub struct SFund {
     /// Underwriting: per exit-market state, the coefficients (constant,
     /// NAV, unfunded commitment) of the present value of an interest's
     /// future flows at the target return (empty in discount mode).
-    pub underwriting: Vec<[f64; 3]>,
+    pub underwriting: Vec<Vec<[f64; 3]>>,
+    /// Position of the seller among the scenario's vehicles.
+    pub seller_index: Option<usize>,
 }
 
 /// Pilot lives of one target fund that the buyer underwrites from.
@@ -236,64 +257,102 @@ impl SFund {
         let launch_steps =
             (0..spec.funds).map(|j| (j as f64 * spec.launch_years * k / spec.funds as f64).round() as usize).collect();
         let purchase_age = ((spec.purchase_age_years * k).round() as usize).max(1) - 1;
-        let mut s = SFund { spec, key, target, steps_per_year, launch_steps, purchase_age, underwriting: Vec::new() };
+        let mut s = SFund {
+            spec,
+            key,
+            target,
+            steps_per_year,
+            launch_steps,
+            purchase_age,
+            underwriting: Vec::new(),
+            seller_index: None,
+        };
         if let (Pricing::Underwriting, Some((market, model))) = (s.spec.pricing, pilot) {
-            s.underwriting = s.underwrite(market, model);
+            s.underwriting = s.underwrite(&[s.purchase_age], market, model);
         }
         s
+    }
+
+    /// Fund-age step at whose end the purchase happens.
+    pub fn purchase_age(&self) -> usize {
+        self.purchase_age
+    }
+
+    /// Buy from the guidance fund `seller` (vehicle `index` of the
+    /// scenario): its sub-funds become the targets (their terms and size,
+    /// the government's share as the stake), and the underwriting is
+    /// refitted on them. Returns the S fund as the guidance fund will
+    /// price with.
+    pub fn sell_from(&mut self, index: usize, seller: &GuidanceFund, pilot: Option<(&Market, &CompanyModel)>) {
+        self.seller_index = Some(index);
+        self.target = seller.subfund.clone();
+        self.spec.target = seller.subfund.spec.clone();
+        self.spec.stake = seller.spec.government_share;
+        self.spec.funds = seller.spec.subfunds;
+        self.launch_steps = seller.launch_steps().to_vec();
+        // One sale step for all sub-funds: interests of every age launched
+        // by then.
+        let ages: Vec<usize> =
+            self.launch_steps.iter().filter(|&&l| l <= self.purchase_age).map(|&l| self.purchase_age - l).collect();
+        if let (Pricing::Underwriting, Some((market, model))) = (self.spec.pricing, pilot) {
+            self.underwriting = self.underwrite(&ages, market, model);
+        }
     }
 
     /// The buyer's underwriting model. Over `PILOT_PATHS` pilot lives of
     /// one target fund (economies drawn from the scenario's market and
     /// companies, both keyed by the vehicle and the pilot index alone), it
-    /// records at the purchase age the exit-market state, the LP interest's
-    /// NAV N, its unfunded commitment U (commitment less what was called)
-    /// and Y, the present value at that date, at `target_return`, of the
-    /// interest's later flows (distributions less calls). Per state it fits
-    /// Y = c + a N + b U by least squares (with a constant, so the fitted
-    /// price averages the pilots' Y exactly), the pooled fit standing in for
-    /// a state with fewer than 30 pilots.
-    fn underwrite(&self, market: &Market, model: &CompanyModel) -> Vec<[f64; 3]> {
+    /// records at each fund age in `ages` the exit-market state, the LP
+    /// interest's NAV N, its unfunded commitment U (commitment less what
+    /// was called) and Y, the present value at that date, at the target
+    /// rate, of the interest's later flows (distributions less calls). Per
+    /// age and state it fits Y = c + a N + b U by least squares (with a
+    /// constant, so the fitted price averages the pilots' Y exactly), the
+    /// age's pooled fit standing in for a state with fewer than 30 pilots.
+    /// Returns the fits indexed by age (empty for ages not asked for).
+    fn underwrite(&self, ages: &[usize], market: &Market, model: &CompanyModel) -> Vec<Vec<[f64; 3]>> {
         let life = self.target.life_steps() as usize;
-        let pa = self.purchase_age;
         let k = self.steps_per_year as f64;
         let y = self.target_rate();
         let states = market.regimes.len();
         let mut ws = self.target.workspace(life);
+        ws.record_snapshots = true;
         let mut path = MarketPath::default();
         let mut deals = DealCounts::default();
-        // Normal equations per state (and pooled): X'X and X'Y, X = (1, N, U).
-        let mut xx = vec![[[0.0; 3]; 3]; states + 1];
-        let mut xy = vec![[0.0; 3]; states + 1];
-        let mut n = vec![0u64; states + 1];
-        if pa + 1 >= life {
-            return vec![[0.0; 3]; states];
-        }
+        let ages: Vec<usize> = ages.iter().copied().filter(|&a| a + 1 < life).collect();
+        let mut out = vec![Vec::new(); ages.iter().max().map_or(0, |a| a + 1)];
+        // Normal equations per age and state (and pooled): X'X and X'Y, X = (1, N, U).
+        let mut xx = vec![vec![[[0.0; 3]; 3]; states + 1]; ages.len()];
+        let mut xy = vec![vec![[0.0; 3]; states + 1]; ages.len()];
+        let mut n = vec![vec![0u64; states + 1]; ages.len()];
+        let discount: Vec<f64> = (0..life).map(|d| (1.0 + y).powf(-(d as f64 / k))).collect();
         for i in 0..PILOT_PATHS {
             let path_key = splitmix64(self.key ^ PILOT_SALT ^ (i + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
             path.simulate(market, life, self.steps_per_year, &mut Stream::from_key(path_key));
-            ws.snapshot_step = Some(pa);
             self.target.simulate(splitmix64(path_key ^ PILOT_SALT), path_key, &path, model, 0, &mut ws, &mut deals);
-            let nav = ws.snapshot.lp_nav;
-            let unfunded = (self.target.spec.commitment - ws.calls[..=pa].iter().sum::<f64>()).max(0.0);
-            let y: f64 = (pa + 1..life)
-                .map(|t| {
-                    (ws.distributions[t] - ws.calls[t]) * (1.0 + y).powf(-((t - pa) as f64 / k))
-                })
-                .sum();
-            let x = [1.0, nav, unfunded];
-            for r in [path.regime[pa] as usize, states] {
-                n[r] += 1;
-                for a in 0..3 {
-                    xy[r][a] += x[a] * y;
-                    for b in 0..3 {
-                        xx[r][a][b] += x[a] * x[b];
+            for (ai, &pa) in ages.iter().enumerate() {
+                let nav = ws.snapshots[pa].lp_nav;
+                let unfunded = (self.target.spec.commitment - ws.calls[..=pa].iter().sum::<f64>()).max(0.0);
+                let value: f64 = (pa + 1..life).map(|t| (ws.distributions[t] - ws.calls[t]) * discount[t - pa]).sum();
+                let x = [1.0, nav, unfunded];
+                for r in [path.regime[pa] as usize, states] {
+                    n[ai][r] += 1;
+                    for a in 0..3 {
+                        xy[ai][r][a] += x[a] * value;
+                        for b in 0..3 {
+                            xx[ai][r][a][b] += x[a] * x[b];
+                        }
                     }
                 }
             }
         }
-        let pooled = solve3(&xx[states], &xy[states]).unwrap_or([0.0; 3]);
-        (0..states).map(|r| if n[r] >= 30 { solve3(&xx[r], &xy[r]).unwrap_or(pooled) } else { pooled }).collect()
+        for (ai, &pa) in ages.iter().enumerate() {
+            let pooled = solve3(&xx[ai][states], &xy[ai][states]).unwrap_or([0.0; 3]);
+            out[pa] = (0..states)
+                .map(|r| if n[ai][r] >= 30 { solve3(&xx[ai][r], &xy[ai][r]).unwrap_or(pooled) } else { pooled })
+                .collect();
+        }
+        out
     }
 
     pub fn workspace(&self, horizon: usize) -> SFundWorkspace {
@@ -345,11 +404,11 @@ impl SFund {
     /// The price of the whole LP interest of target `j`: (1 - d) × NAV, or
     /// the underwriting c + a NAV + b unfunded for the state at purchase,
     /// less (noise - transfer-pilot cut) × NAV, floored at 0.
-    fn interest_price(&self, path_key: u64, j: u32, regime: usize, nav: f64, unfunded: f64) -> f64 {
+    pub fn interest_price(&self, path_key: u64, j: u32, age: usize, regime: usize, nav: f64, unfunded: f64) -> f64 {
         match self.spec.pricing {
             Pricing::Discount => (1.0 - self.discount(path_key, j, regime)) * nav,
             Pricing::Underwriting => {
-                let [c, a, b] = self.underwriting[regime];
+                let [c, a, b] = self.underwriting.get(age).and_then(|u| u.get(regime)).copied().unwrap_or([0.0; 3]);
                 let shift = self.noise(path_key, j) - self.spec.transfer_pilot_discount_cut;
                 (c + a * nav + b * unfunded - shift * nav).max(0.0)
             }
@@ -389,7 +448,7 @@ impl SFund {
             let snap = f.snapshot;
             let unfunded = (self.target.spec.commitment - f.calls[start..=purchase].iter().sum::<f64>()).max(0.0);
             let regime = market.regime[purchase] as usize;
-            let price = stake * self.interest_price(path_key, j, regime, snap.lp_nav, unfunded);
+            let price = stake * self.interest_price(path_key, j, self.purchase_age, regime, snap.lp_nav, unfunded);
             let seller_discount = |t: usize| (1.0 + spec.seller_rate).powf(-((t - purchase) as f64 / k));
             o.liquidity_cost -= price;
             o.purchases += 1;
@@ -435,7 +494,44 @@ impl SFund {
             }
         }
 
-        // The S fund's own economics: fees, then its waterfall.
+        self.economics(ws, &mut o, &fee_base_by_step);
+        ws.scratch = fee_base_by_step;
+        o
+    }
+
+    /// The S fund buying its seller's (a guidance fund's) government
+    /// stakes on this path, from what the guidance fund recorded.
+    pub fn from_sale(&self, rec: &SaleRecord, ws: &mut SFundWorkspace) -> SFundOutcome {
+        let mut o = SFundOutcome::default();
+        for t in 0..ws.calls.len() {
+            ws.calls[t] = rec.price[t] + rec.calls[t];
+            ws.proceeds[t] = rec.distributions[t];
+            ws.seller_sold[t] = rec.seller_before[t] + rec.price[t];
+            ws.seller_held[t] = rec.seller_before[t] + rec.distributions[t] - rec.calls[t];
+            o.price += rec.price[t];
+            o.buyer_calls += rec.calls[t];
+            o.buyer_gross_received += rec.distributions[t];
+        }
+        o.lp_nav = rec.lp_nav;
+        o.lp_true_nav = rec.lp_true_nav;
+        o.buyer_residual = rec.residual;
+        o.seller_paid_before = rec.seller_paid_before;
+        o.seller_received_before = rec.seller_received_before;
+        o.seller_paid_held = rec.seller_paid_before + o.buyer_calls;
+        o.seller_received_held = rec.seller_received_before + o.buyer_gross_received;
+        o.seller_residual_held = rec.residual;
+        o.liquidity_cost = rec.liquidity_cost;
+        o.purchases = rec.purchases;
+        self.economics(ws, &mut o, &rec.fee_base);
+        o
+    }
+
+    /// The S fund's own economics: fees on its cost base, then its
+    /// waterfall, from the prices, calls and proceeds in `ws`.
+    fn economics(&self, ws: &mut SFundWorkspace, o: &mut SFundOutcome, fee_base_by_step: &[f64]) {
+        let spec = &self.spec;
+        let k = self.steps_per_year as f64;
+        let horizon = ws.calls.len();
         ws.waterfall.reset();
         let last = horizon - 1;
         for (t, &base) in fee_base_by_step.iter().enumerate() {
@@ -453,8 +549,6 @@ impl SFund {
             o.buyer_received += received;
             ws.buyer_flow[t] = received - call;
         }
-        ws.scratch = fee_base_by_step;
-        o
     }
 
     /// The metric row (order of `vehicles::S_FUND_METRICS`).

@@ -181,6 +181,13 @@ pub struct FundWorkspace {
     /// Absolute step at whose end to take a `Snapshot` (for secondaries).
     pub snapshot_step: Option<usize>,
     pub snapshot: Snapshot,
+    /// A second snapshot (a guidance fund's buy-back and sale dates).
+    pub extra_snapshot_step: Option<usize>,
+    pub extra_snapshot: Snapshot,
+    /// When set, a `Snapshot` at the end of every step (pilots that
+    /// underwrite interests of every age).
+    pub record_snapshots: bool,
+    pub snapshots: Vec<Snapshot>,
 }
 
 /// The fund at the end of one step, as a buyer of an LP interest sees it.
@@ -300,6 +307,10 @@ impl VentureFund {
             nav: vec![0.0; horizon_steps],
             snapshot_step: None,
             snapshot: Snapshot::default(),
+            extra_snapshot_step: None,
+            extra_snapshot: Snapshot::default(),
+            record_snapshots: false,
+            snapshots: Vec::new(),
         }
     }
 
@@ -333,6 +344,11 @@ impl VentureFund {
         ws.deals.clear();
         ws.waterfall.reset();
         ws.snapshot = Snapshot::default();
+        ws.extra_snapshot = Snapshot::default();
+        if ws.record_snapshots {
+            ws.snapshots.clear();
+            ws.snapshots.resize(horizon, Snapshot::default());
+        }
         let end = (start + self.life_steps as usize).min(horizon);
         let mut out = FundOutcome::default();
         let mut reserve = self.reserve_budget;
@@ -380,6 +396,12 @@ impl VentureFund {
             ws.nav[t] = nav;
             if ws.snapshot_step == Some(t) {
                 ws.snapshot = snapshot(ws, nav);
+            }
+            if ws.extra_snapshot_step == Some(t) {
+                ws.extra_snapshot = snapshot(ws, nav);
+            }
+            if ws.record_snapshots {
+                ws.snapshots[t] = snapshot(ws, nav);
             }
         }
         out.carry = ws.waterfall.gp_total();
