@@ -421,3 +421,33 @@ fn the_gps_share_of_the_concession_comes_out_of_the_private_lps_part() {
     assert!(close(one(&r, "g.gp_concession"), 5.0));
     assert!(close(one(&r, "g.private_received"), 195.0 + 15.0));
 }
+
+#[test]
+fn bad_fundraising_and_fee_values_are_named_with_their_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = scenario(dir.path(), "g.toml", RANDOM);
+    let o = fundsim(
+        dir.path(),
+        &[
+            "check",
+            f.to_str().unwrap(),
+            "--set",
+            "vehicles.g.fundraising={ min_close = 1.5, lp_dispersion = -0.1 }",
+            "--set",
+            "vehicles.g.management_fee=0.5",
+            "--set",
+            "vehicles.g.gp_share=2",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    for (key, value) in [
+        ("vehicles.g.fundraising.min_close", "1.5"),
+        ("vehicles.g.fundraising.lp_dispersion", "-0.1"),
+        ("vehicles.g.management_fee", "0.5"),
+        ("vehicles.g.gp_share", "2"),
+    ] {
+        let line = e.lines().find(|l| l.contains(key)).unwrap_or_else(|| panic!("{key} not named: {e}"));
+        assert!(line.contains(value) && line.contains("must be"), "{line}");
+    }
+}

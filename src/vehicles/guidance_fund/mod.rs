@@ -53,6 +53,15 @@
 //! The mother fund's own management fee (`management_fee`, on the
 //! government money committed to formed sub-funds, during their term) is a
 //! fiscal cost outside the sub-funds' cash flows.
+//!
+//! **Sale to an S fund** (item 十三's share-transfer pilot): when an S fund
+//! of the scenario names this fund as its `seller`, at the S fund's
+//! purchase step (counted from step 0) the government's stake in every
+//! sub-fund still running and not bought back is sold at the S fund's
+//! price; the government's flows are unchanged up to that step, receive the
+//! price in it and nothing after. What the S fund needs (prices, the
+//! stakes' later flows, the seller's earlier flows) is left in the
+//! workspace's `SaleRecord` for it to read on the same path.
 
 pub mod input;
 
