@@ -96,7 +96,12 @@ fn fund_path(c: &mut Criterion) {
         b.iter(|| {
             path += 1;
             market.simulate(&scn.market, h, scn.steps_per_year, &mut stream(scn.seed, path, MARKET));
-            let ctx = PathContext { path_key: path_key(scn.seed, path), market: &market, model: &scn.company_model };
+            let ctx = PathContext {
+                path_key: path_key(scn.seed, path),
+                market: &market,
+                model: &scn.company_model,
+                earlier: &[],
+            };
             v.simulate(&ctx, &mut ws, &mut row, &mut series, &mut deals);
             black_box(&row);
         })

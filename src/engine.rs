@@ -155,12 +155,16 @@ impl Worker {
     fn path(&mut self, scn: &Scenario, layout: &Layout, path: u64, row: &mut [f64]) {
         let h = scn.horizon_steps();
         self.market.simulate(&scn.market, h, scn.steps_per_year, &mut stream(scn.seed, path, MARKET));
-        let ctx = PathContext { path_key: path_key(scn.seed, path), market: &self.market, model: &scn.company_model };
+        let key = path_key(scn.seed, path);
         for (i, v) in scn.vehicles.iter().enumerate() {
             let cols = layout.offsets[i]..layout.offsets[i] + v.metrics().len();
             let s0 = layout.series_offsets[i] * h;
             let series = &mut self.series_buf[s0..s0 + v.series().len() * h];
-            self.work += v.simulate(&ctx, &mut self.workspaces[i], &mut row[cols], series, &mut self.deals[i]);
+            // Vehicles run in scenario order; each sees the workspaces of
+            // those before it on this path (an S fund its seller's).
+            let (earlier, rest) = self.workspaces.split_at_mut(i);
+            let ctx = PathContext { path_key: key, market: &self.market, model: &scn.company_model, earlier };
+            self.work += v.simulate(&ctx, &mut rest[0], &mut row[cols], series, &mut self.deals[i]);
         }
         // Totals, summed in the fixed order of the vehicles.
         let (mut fiscal, mut private, mut credit, mut firms) = (0.0, 0.0, 0.0, 0.0);

@@ -875,7 +875,7 @@ fn package_tornado_sits_at_the_sensitivity_values() {
     let dir = tempfile::tempdir().unwrap();
     let out = run_package(dir.path());
     let rows = csv_maps(&out.join("sensitivity.csv"));
-    assert_eq!(rows.len(), 4);
+    assert_eq!(rows.len(), 5);
     assert!(rows.iter().all(|r| r["target"] == "total.fiscal_cost"));
     let svg = check_chart(&out, "tornado_total_fiscal_cost");
     let axis = x_axis(&svg, |t| t.parse().ok());

@@ -13,7 +13,7 @@ use crate::rng::vehicle_key;
 use crate::scenario::Scenario;
 use crate::scenario::error::{InputError, Origin};
 use crate::scenario::raw::{RawMarket, RawPolicy, RawScenario, RawStage};
-use crate::vehicles::{BuildContext, RawVehicle, ScenarioFacts, Vehicle, catalogue};
+use crate::vehicles::{BuildContext, RawVehicle, ScenarioFacts, Vehicle, VehicleKind, catalogue};
 
 /// Tolerance for probabilities that must add up to 1.
 pub(crate) const SUM_TOL: f64 = 1e-9;
@@ -164,10 +164,13 @@ pub(crate) fn scenario(
                 lockup_steps: lockup,
                 sales,
                 model: &company_model,
+                market: &market,
             };
             Vehicle { kind: spec.build(&cx), name }
         })
         .collect();
+    let mut vehicles = vehicles;
+    wire_sellers(&mut vehicles, &market, &company_model, v);
     let (sweeps, sensitivity) = experiments(raw, &vehicles, v);
     if !v.errors.is_empty() {
         return None;
@@ -187,6 +190,43 @@ pub(crate) fn scenario(
         company_model,
         vehicles,
     })
+}
+
+/// An S fund that names a guidance fund as its `seller` buys that guidance
+/// fund's government stakes: the seller must be a guidance fund listed
+/// before it (vehicles run in scenario order on each path). The S fund
+/// takes the sub-funds as its targets and the guidance fund gets the S
+/// fund's pricing.
+fn wire_sellers(vehicles: &mut [Vehicle], market: &Market, model: &CompanyModel, v: &mut Validator<'_>) {
+    for i in 0..vehicles.len() {
+        let VehicleKind::SFund(sf) = &vehicles[i].kind else { continue };
+        let Some(seller) = sf.spec.seller.clone() else { continue };
+        let key = format!("vehicles.{}.seller", vehicles[i].name);
+        let value = format!("\"{seller}\"");
+        let Some(j) = vehicles.iter().position(|w| w.name == seller) else {
+            v.fail(&key, value, "must name a vehicle of the scenario");
+            continue;
+        };
+        let VehicleKind::GuidanceFund(g) = &vehicles[j].kind else {
+            v.fail(&key, value, "must name a guidance_fund vehicle");
+            continue;
+        };
+        if j > i {
+            v.fail(&key, value, "must name a vehicle listed before the S fund (vehicles run in scenario order)");
+            continue;
+        }
+        if g.sale.is_some() {
+            v.fail(&key, value, "is already the seller of another S fund");
+            continue;
+        }
+        let g = g.clone();
+        let VehicleKind::SFund(sf) = &mut vehicles[i].kind else { continue };
+        sf.sell_from(j, &g, Some((market, model)));
+        let pricer = Box::new(sf.clone());
+        if let VehicleKind::GuidanceFund(g) = &mut vehicles[j].kind {
+            g.sale = Some(pricer);
+        }
+    }
 }
 
 /// Keys a sweep or sensitivity lever may not vary: the paths and seed are

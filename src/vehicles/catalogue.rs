@@ -130,6 +130,10 @@ pub const fn series(name: &'static str, title: &'static str, stakeholder: &'stat
 /// and in the totals.
 pub const FISCAL_COST: Metric = loss("fiscal_cost", Unit::Money, "fiscal cost", "government");
 
+/// Private capital mobilised: the commitments private investors make. The
+/// guidance fund's private LPs' and the package's.
+pub const PRIVATE_CAPITAL: Metric = tabled("private_capital", Unit::Money, "private capital mobilised", "the package");
+
 /// Credit extended per yuan of fiscal cost: the loan programme's and the
 /// package's.
 pub const CREDIT_PER_FISCAL_YUAN: Metric =
@@ -145,7 +149,7 @@ pub const CREDIT_PER_FISCAL_YUAN: Metric =
 /// `fiscal.csv`'s ratios of means are the measure to read.
 pub const TOTALS: [Metric; 7] = [
     FISCAL_COST,
-    tabled("private_capital", Unit::Money, "private capital mobilised", "the package"),
+    PRIVATE_CAPITAL,
     tabled("credit", Unit::Money, "credit extended", "the package"),
     tabled("firms_financed", Unit::Count, "firms financed", "the package"),
     tabled("private_per_fiscal_yuan", Unit::Multiple, "private capital per fiscal yuan", "the budget"),

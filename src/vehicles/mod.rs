@@ -21,7 +21,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::model::company::CompanyModel;
-use crate::model::market::MarketPath;
+use crate::model::market::{Market, MarketPath};
 use crate::scenario::error::{InputError, Origin};
 use crate::scenario::validate::Validator;
 pub use catalogue::{Metric, MetricKind, Series};
@@ -67,6 +67,9 @@ pub struct BuildContext<'a> {
     pub lockup_steps: u32,
     pub sales: u32,
     pub model: &'a CompanyModel,
+    /// The economy's parameters, for vehicles whose decisions rest on the
+    /// model's own expectations (a pilot simulation at build time).
+    pub market: &'a Market,
 }
 
 /// Everything a vehicle needs to simulate one path.
@@ -75,6 +78,9 @@ pub struct PathContext<'a> {
     pub path_key: u64,
     pub market: &'a MarketPath,
     pub model: &'a CompanyModel,
+    /// The workspaces of the vehicles before this one in the scenario,
+    /// already simulated on this path (an S fund reads its seller's).
+    pub earlier: &'a [Workspace],
 }
 
 /// One vehicle kind: everything the scenario loader, the engine and the

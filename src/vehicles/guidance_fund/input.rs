@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Buyback, GuidanceFundSpec};
+use super::{Buyback, Fundraising, GuidanceFundSpec};
 use crate::scenario::validate::Validator;
 use crate::vehicles::venture_fund::input::{RawVentureFund, venture_fund_spec};
 
@@ -20,11 +20,15 @@ pub struct RawGuidanceFund {
     /// Sub-fund terms (a venture fund; its commitment is derived).
     pub subfund: RawVentureFund,
     pub profit_concession: f64,
+    pub gp_share: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub return_cap: Option<f64>,
     pub first_loss: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub buyback: Option<RawBuyback>,
+    pub management_fee: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fundraising: Option<RawFundraising>,
     pub reinvestment_ratio: f64,
     pub local_deal_share: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -42,9 +46,12 @@ impl Default for RawGuidanceFund {
             launch_years: 3.0,
             subfund: RawVentureFund::default(),
             profit_concession: 0.0,
+            gp_share: 0.0,
             return_cap: None,
             first_loss: 0.0,
             buyback: None,
+            management_fee: 0.0,
+            fundraising: None,
             reinvestment_ratio: 0.0,
             local_deal_share: 0.0,
             loss_tolerance: None,
@@ -67,6 +74,23 @@ impl Default for RawBuyback {
     }
 }
 
+/// `[<name>.fundraising]`: private LPs who commit when the return offered
+/// clears their required return.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default)]
+pub struct RawFundraising {
+    pub required_return: f64,
+    pub required_return_sd: f64,
+    pub lp_dispersion: f64,
+    pub min_close: f64,
+}
+
+impl Default for RawFundraising {
+    fn default() -> Self {
+        RawFundraising { required_return: 0.10, required_return_sd: 0.03, lp_dispersion: 0.02, min_close: 0.5 }
+    }
+}
+
 /// Guidance fund keys (MODEL.md 4.2).
 pub fn guidance_fund_spec(prefix: &str, g: &RawGuidanceFund, v: &mut Validator<'_>) -> GuidanceFundSpec {
     let key = |k: &str| format!("{prefix}.{k}");
@@ -85,6 +109,7 @@ pub fn guidance_fund_spec(prefix: &str, g: &RawGuidanceFund, v: &mut Validator<'
         launch_years: v.within(&key("launch_years"), g.launch_years, 0.0, 50.0),
         subfund: venture_fund_spec(&key("subfund"), &g.subfund, v),
         profit_concession: v.unit(&key("profit_concession"), g.profit_concession),
+        gp_share: v.unit(&key("gp_share"), g.gp_share),
         return_cap: g.return_cap.map(|r| v.within(&key("return_cap"), r, 0.0, 1.0)),
         first_loss: v.unit(&key("first_loss"), g.first_loss),
         buyback: g.buyback.as_ref().map(|b| {
@@ -93,6 +118,13 @@ pub fn guidance_fund_spec(prefix: &str, g: &RawGuidanceFund, v: &mut Validator<'
                 v.fail(&key("buyback.year"), year, "must be > 0 (a fund age in years)");
             }
             Buyback { year, rate: v.within(&key("buyback.rate"), b.rate, 0.0, 1.0) }
+        }),
+        management_fee: v.within(&key("management_fee"), g.management_fee, 0.0, 0.2),
+        fundraising: g.fundraising.as_ref().map(|f| Fundraising {
+            required_return: v.within(&key("fundraising.required_return"), f.required_return, -0.5, 1.0),
+            required_return_sd: v.within(&key("fundraising.required_return_sd"), f.required_return_sd, 0.0, 1.0),
+            lp_dispersion: v.within(&key("fundraising.lp_dispersion"), f.lp_dispersion, 0.0, 1.0),
+            min_close: v.unit(&key("fundraising.min_close"), f.min_close),
         }),
         reinvestment_ratio: v.within(&key("reinvestment_ratio"), g.reinvestment_ratio, 0.0, 100.0),
         local_deal_share: v.unit(&key("local_deal_share"), g.local_deal_share),

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::SFundSpec;
+use super::{Pricing, SFundSpec};
 use crate::scenario::validate::{Validator, fmt_list};
 use crate::vehicles::venture_fund::input::{RawVentureFund, venture_fund_spec};
 
@@ -19,6 +19,12 @@ pub struct RawSFund {
     pub launch_years: f64,
     /// Target fund terms (a venture fund).
     pub target: RawVentureFund,
+    pub pricing: String,
+    pub target_return: f64,
+    pub seed_premium: f64,
+    pub seller_rate: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seller: Option<String>,
     pub discount: f64,
     pub discount_by_regime: Vec<f64>,
     pub discount_vol: f64,
@@ -38,6 +44,11 @@ impl Default for RawSFund {
             purchase_age_years: 6.0,
             launch_years: 0.0,
             target: RawVentureFund::default(),
+            pricing: "discount".into(),
+            target_return: 0.14,
+            seed_premium: 0.08,
+            seller_rate: 0.08,
+            seller: None,
             discount: 0.25,
             discount_by_regime: vec![0.10, 0.0, -0.05],
             discount_vol: 0.05,
@@ -71,7 +82,20 @@ pub fn s_fund_spec(prefix: &str, f: &RawSFund, regimes: usize, years: u32, v: &m
     if purchase_age_years <= 0.0 {
         v.fail(&key("purchase_age_years"), purchase_age_years, "must be > 0 (a fund age in years)");
     }
+    let pricing = match f.pricing.as_str() {
+        "discount" => Pricing::Discount,
+        "underwriting" => Pricing::Underwriting,
+        other => {
+            v.fail(&key("pricing"), format!("\"{other}\""), "must be \"discount\" or \"underwriting\"");
+            Pricing::Discount
+        }
+    };
     SFundSpec {
+        pricing,
+        target_return: v.within(&key("target_return"), f.target_return, -0.5, 1.0),
+        seed_premium: v.within(&key("seed_premium"), f.seed_premium, 0.0, 1.0),
+        seller_rate: v.within(&key("seller_rate"), f.seller_rate, -0.5, 1.0),
+        seller: f.seller.clone(),
         funds: v.integer(&key("funds"), f.funds, 1, 10_000) as u32,
         stake,
         purchase_age_years,

@@ -181,6 +181,13 @@ pub(crate) struct FundWorkspace {
     /// Absolute step at whose end to take a `Snapshot` (for secondaries).
     pub snapshot_step: Option<usize>,
     pub snapshot: Snapshot,
+    /// A second snapshot (a guidance fund's buy-back and sale dates).
+    pub extra_snapshot_step: Option<usize>,
+    pub extra_snapshot: Snapshot,
+    /// When set, a `Snapshot` at the end of every step (pilots that
+    /// underwrite interests of every age).
+    pub record_snapshots: bool,
+    pub snapshots: Vec<Snapshot>,
 }
 
 /// The fund at the end of one step, as a buyer of an LP interest sees it.
@@ -274,6 +281,12 @@ impl VentureFund {
         self.life_steps
     }
 
+    /// Steps from the fund's start to the end of its term (the extension
+    /// excluded).
+    pub fn term_steps(&self) -> u32 {
+        self.term_steps
+    }
+
     /// Fund-age step at which deal `i` is made.
     fn entry_step(&self, i: u32) -> u32 {
         (i as u64 * self.investment_steps as u64 / self.spec.deals as u64) as u32
@@ -294,6 +307,10 @@ impl VentureFund {
             nav: vec![0.0; horizon_steps],
             snapshot_step: None,
             snapshot: Snapshot::default(),
+            extra_snapshot_step: None,
+            extra_snapshot: Snapshot::default(),
+            record_snapshots: false,
+            snapshots: Vec::new(),
         }
     }
 
@@ -327,6 +344,11 @@ impl VentureFund {
         ws.deals.clear();
         ws.waterfall.reset();
         ws.snapshot = Snapshot::default();
+        ws.extra_snapshot = Snapshot::default();
+        if ws.record_snapshots {
+            ws.snapshots.clear();
+            ws.snapshots.resize(horizon, Snapshot::default());
+        }
         let end = (start + self.life_steps as usize).min(horizon);
         let mut out = FundOutcome::default();
         let mut reserve = self.reserve_budget;
@@ -374,6 +396,12 @@ impl VentureFund {
             ws.nav[t] = nav;
             if ws.snapshot_step == Some(t) {
                 ws.snapshot = snapshot(ws, nav);
+            }
+            if ws.extra_snapshot_step == Some(t) {
+                ws.extra_snapshot = snapshot(ws, nav);
+            }
+            if ws.record_snapshots {
+                ws.snapshots[t] = snapshot(ws, nav);
             }
         }
         out.carry = ws.waterfall.gp_total();
