@@ -97,13 +97,56 @@ pub fn check_memory(scn: &Scenario, file: &Path, threads: usize, paths_flag: boo
 }
 
 /// Simulate and write; `loaded.scenario` has the flags applied already.
+///
+/// The steps: check the flags against the machine (`check_threads`,
+/// `check_memory`) and the sweep (`refuse_swept_sets`), build every
+/// variant and sensitivity case (`Plan`), simulate the base run into a
+/// staging directory, then the sweep's variants (`write_sweep`) and the
+/// sensitivity cases (`write_sensitivity_cases`), write the manifest, draw
+/// the charts and the report, and commit the staging directory.
 pub fn run(loaded: &Loaded, file: &Path, out: &Path, sets: &[String], opts: &RunOptions) -> Result<(), Error> {
     let name = file.display().to_string();
     let scn = &loaded.scenario;
     check_threads(file, opts.threads)?;
     check_memory(scn, file, opts.threads, opts.paths.is_some())?;
-    // A --set of a swept key would be overridden by every variant: refuse
-    // it rather than ignore it.
+    refuse_swept_sets(scn, &name, sets)?;
+    let plan = Plan::new(loaded, file, &name, sets, opts)?;
+    let base_scn = plan.variants.first().map_or(scn, |v| &v.scenario);
+    let threads = if opts.threads == 0 { rayon::current_num_threads() } else { opts.threads };
+    let io = |source| Error::Io { path: out.to_path_buf(), source };
+    let mut sim = Simulator::new(scn.paths * plan.runs() as u64, threads, opts.quiet);
+
+    let started = Instant::now();
+    let staging = Staging::new(out).map_err(io)?;
+    let dir = staging.dir().to_path_buf();
+    let base = sim.run(base_scn);
+    output::write_tables(&dir, base_scn, &base, !opts.no_paths).map_err(io)?;
+    write_sweep(&dir, scn, &plan.variants, &base, &mut sim, opts.no_paths).map_err(io)?;
+    write_sensitivity_cases(&dir, scn, &plan.cases, &base, &mut sim).map_err(io)?;
+    sim.finish();
+    let wall = started.elapsed().as_secs_f64();
+    manifest(loaded, &name, sets, threads, wall).write(&dir.join("manifest.json")).map_err(io)?;
+    output::draw(&dir, opts.charts.as_ref()).map_err(io)?;
+    staging.commit().map_err(io)?;
+    if !opts.quiet {
+        let total = scn.paths * plan.runs() as u64;
+        eprintln!(
+            "{}: {} run(s) of {} paths in {:.2} s ({:.0} paths/s, {} threads) -> {}",
+            scn.name,
+            plan.runs(),
+            scn.paths,
+            wall,
+            total as f64 / wall,
+            threads,
+            out.display()
+        );
+    }
+    Ok(())
+}
+
+/// A `--set` of a swept key would be overridden by every variant: refuse
+/// it rather than ignore it.
+fn refuse_swept_sets(scn: &Scenario, name: &str, sets: &[String]) -> Result<(), Error> {
     let swept: Vec<InputError> = sets
         .iter()
         .filter_map(|s| s.split_once('=').map(|(k, v)| (k.trim(), v.trim())))
@@ -116,112 +159,168 @@ pub fn run(loaded: &Loaded, file: &Path, out: &Path, sets: &[String], opts: &Run
             origin: Origin::Set,
         })
         .collect();
-    if !swept.is_empty() {
-        return Err(InputErrors { file: name, errors: swept }.into());
-    }
-    let variants =
-        if scn.sweeps.is_empty() { Ok(Vec::new()) } else { sweep::variants(&loaded.source, &name, sets, &scn.sweeps) };
-    // Sensitivity cases start from the base run: variant 0's swept values
-    // when there is a sweep, then the lever.
-    let base_sets: Vec<String> = match variants.as_ref().ok().and_then(|v| v.first()) {
-        Some(v) => sets.iter().cloned().chain(v.label.iter().map(|(k, x)| format!("{k}={x}"))).collect(),
-        None => sets.to_vec(),
-    };
-    let cases = match &scn.sensitivity {
-        Some(s) => sweep::sensitivity_cases(&loaded.source, &name, &base_sets, &s.levers),
-        None => Ok(Vec::new()),
-    };
-    // The sweep's and the levers' mistakes, all in one report.
-    let (mut variants, mut cases) = match (variants, cases) {
-        (Ok(v), Ok(c)) => (v, c),
-        (v, c) => {
-            let mut all = InputErrors { file: name, errors: Vec::new() };
-            for e in [v.err(), c.err()].into_iter().flatten() {
-                all.errors.extend(e.errors);
-            }
-            return Err(all.into());
-        }
-    };
-    for v in &mut variants {
-        apply_flags(&mut v.scenario, file, opts.paths, opts.seed)?;
-    }
-    for (lo, hi) in &mut cases {
-        apply_flags(lo, file, opts.paths, opts.seed)?;
-        apply_flags(hi, file, opts.paths, opts.seed)?;
-    }
-    let base_scn = variants.first().map_or(scn, |v| &v.scenario);
-    let runs = 1 + variants.len().saturating_sub(1) + 2 * cases.len();
-    let threads = if opts.threads == 0 { rayon::current_num_threads() } else { opts.threads };
-    let io = |source| Error::Io { path: out.to_path_buf(), source };
+    if swept.is_empty() { Ok(()) } else { Err(InputErrors { file: name.to_string(), errors: swept }.into()) }
+}
 
-    let bar = (!opts.quiet && std::io::stderr().is_terminal()).then(|| {
-        let bar = ProgressBar::new(scn.paths * runs as u64);
-        bar.set_style(
-            ProgressStyle::with_template("{bar:40} {pos}/{len} paths  {per_sec}  ETA {eta}")
-                .expect("progress template"),
-        );
-        bar
-    });
-    let mut done_before = 0u64;
-    let mut simulate = |s: &Scenario| -> Results {
-        let offset = done_before;
-        let r = engine::run(s, s.paths, threads, &|n| {
-            if let Some(b) = &bar {
+/// Every scenario a run simulates besides the base: the sweep's variants
+/// (variant 0 is the base run) and each sensitivity lever's low and high
+/// case, with the flags applied.
+struct Plan {
+    variants: Vec<sweep::Variant>,
+    cases: Vec<(Scenario, Scenario)>,
+}
+
+impl Plan {
+    fn new(loaded: &Loaded, file: &Path, name: &str, sets: &[String], opts: &RunOptions) -> Result<Plan, Error> {
+        let scn = &loaded.scenario;
+        let variants = if scn.sweeps.is_empty() {
+            Ok(Vec::new())
+        } else {
+            sweep::variants(&loaded.source, name, sets, &scn.sweeps)
+        };
+        // Sensitivity cases start from the base run: variant 0's swept
+        // values when there is a sweep, then the lever.
+        let base_sets: Vec<String> = match variants.as_ref().ok().and_then(|v| v.first()) {
+            Some(v) => sets.iter().cloned().chain(v.label.iter().map(|(k, x)| format!("{k}={x}"))).collect(),
+            None => sets.to_vec(),
+        };
+        let cases = match &scn.sensitivity {
+            Some(s) => sweep::sensitivity_cases(&loaded.source, name, &base_sets, &s.levers),
+            None => Ok(Vec::new()),
+        };
+        // The sweep's and the levers' mistakes, all in one report.
+        let (mut variants, mut cases) = match (variants, cases) {
+            (Ok(v), Ok(c)) => (v, c),
+            (v, c) => {
+                let mut all = InputErrors { file: name.to_string(), errors: Vec::new() };
+                for e in [v.err(), c.err()].into_iter().flatten() {
+                    all.errors.extend(e.errors);
+                }
+                return Err(all.into());
+            }
+        };
+        for v in &mut variants {
+            apply_flags(&mut v.scenario, file, opts.paths, opts.seed)?;
+        }
+        for (lo, hi) in &mut cases {
+            apply_flags(lo, file, opts.paths, opts.seed)?;
+            apply_flags(hi, file, opts.paths, opts.seed)?;
+        }
+        Ok(Plan { variants, cases })
+    }
+
+    /// Simulations in all: the base, the other variants, two per lever.
+    fn runs(&self) -> usize {
+        1 + self.variants.len().saturating_sub(1) + 2 * self.cases.len()
+    }
+}
+
+/// Runs the engine on one scenario after another, with one progress bar
+/// (on a terminal, without `--quiet`) over all of them.
+struct Simulator {
+    bar: Option<ProgressBar>,
+    threads: usize,
+    done_before: u64,
+}
+
+impl Simulator {
+    fn new(total_paths: u64, threads: usize, quiet: bool) -> Simulator {
+        let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
+            let bar = ProgressBar::new(total_paths);
+            bar.set_style(
+                ProgressStyle::with_template("{bar:40} {pos}/{len} paths  {per_sec}  ETA {eta}")
+                    .expect("progress template"),
+            );
+            bar
+        });
+        Simulator { bar, threads, done_before: 0 }
+    }
+
+    fn run(&mut self, s: &Scenario) -> Results {
+        let offset = self.done_before;
+        let bar = &self.bar;
+        let r = engine::run(s, s.paths, self.threads, &|n| {
+            if let Some(b) = bar {
                 b.set_position(offset + n);
             }
         });
-        done_before += s.paths;
+        self.done_before += s.paths;
         r
+    }
+
+    fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}
+
+/// `sweep.csv` and `variants/<i>/`: each variant simulated (variant 0 is
+/// `base`) and compared with variant 0, paired path by path. Only the base
+/// results and one variant's are in memory at a time.
+fn write_sweep(
+    dir: &Path,
+    scn: &Scenario,
+    variants: &[sweep::Variant],
+    base: &Results,
+    sim: &mut Simulator,
+    no_paths: bool,
+) -> std::io::Result<()> {
+    if variants.is_empty() {
+        return Ok(());
+    }
+    let keys: Vec<String> = scn.sweeps.iter().map(|a| a.key.clone()).collect();
+    let mut sweep_csv = SweepWriter::new(&dir.join("sweep.csv"), &keys)?;
+    for (i, v) in variants.iter().enumerate() {
+        let values: Vec<String> = v.label.iter().map(|(_, x)| x.clone()).collect();
+        let vdir = dir.join("variants").join(i.to_string());
+        std::fs::create_dir_all(&vdir)?;
+        let r = if i == 0 { None } else { Some(sim.run(&v.scenario)) };
+        let r = r.as_ref().unwrap_or(base);
+        if !no_paths {
+            tables::write_paths(&vdir.join("paths.csv"), r)?;
+        }
+        tables::write_summary(&vdir.join("summary.csv"), r)?;
+        sweep_csv.variant(i, &values, base, r)?;
+    }
+    sweep_csv.finish()
+}
+
+/// `sensitivity.csv`: each lever's low and high case simulated and its
+/// swing of the target metric measured against the base, paired.
+fn write_sensitivity_cases(
+    dir: &Path,
+    scn: &Scenario,
+    cases: &[(Scenario, Scenario)],
+    base: &Results,
+    sim: &mut Simulator,
+) -> std::io::Result<()> {
+    let Some(sens) = &scn.sensitivity else {
+        return Ok(());
     };
-
-    let started = Instant::now();
-    let staging = Staging::new(out).map_err(io)?;
-    let dir = staging.dir().to_path_buf();
-    let base = simulate(base_scn);
-    output::write_tables(&dir, base_scn, &base, !opts.no_paths).map_err(io)?;
-
-    if !variants.is_empty() {
-        let keys: Vec<String> = scn.sweeps.iter().map(|a| a.key.clone()).collect();
-        let mut sweep_csv = SweepWriter::new(&dir.join("sweep.csv"), &keys).map_err(io)?;
-        for (i, v) in variants.iter().enumerate() {
-            let values: Vec<String> = v.label.iter().map(|(_, x)| x.clone()).collect();
-            let vdir = dir.join("variants").join(i.to_string());
-            std::fs::create_dir_all(&vdir).map_err(io)?;
-            let r = if i == 0 { None } else { Some(simulate(&v.scenario)) };
-            let r = r.as_ref().unwrap_or(&base);
-            if !opts.no_paths {
-                tables::write_paths(&vdir.join("paths.csv"), r).map_err(io)?;
-            }
-            tables::write_summary(&vdir.join("summary.csv"), r).map_err(io)?;
-            sweep_csv.variant(i, &values, &base, r).map_err(io)?;
-        }
-        sweep_csv.finish().map_err(io)?;
+    let j = base
+        .columns
+        .iter()
+        .position(|c| c.vehicle == sens.vehicle && c.metric == sens.metric)
+        .expect("sensitivity target validated");
+    let target = sweep::column(base, j);
+    let mut swings = Vec::new();
+    for ((key, low, high), (lo, hi)) in sens.levers.iter().zip(cases) {
+        let (l, h) = (sim.run(lo), sim.run(hi));
+        swings.push(Swing::measure(key, low, high, &target, &sweep::column(&l, j), &sweep::column(&h, j)));
     }
+    let target_name = format!("{}.{}", sens.vehicle, sens.metric);
+    write_sensitivity(&dir.join("sensitivity.csv"), &target_name, &mut swings)
+}
 
-    if let Some(sens) = &scn.sensitivity {
-        let j = base
-            .columns
-            .iter()
-            .position(|c| c.vehicle == sens.vehicle && c.metric == sens.metric)
-            .expect("sensitivity target validated");
-        let target = sweep::column(&base, j);
-        let mut swings = Vec::new();
-        for ((key, low, high), (lo, hi)) in sens.levers.iter().zip(&cases) {
-            let (l, h) = (simulate(lo), simulate(hi));
-            swings.push(Swing::measure(key, low, high, &target, &sweep::column(&l, j), &sweep::column(&h, j)));
-        }
-        let target_name = format!("{}.{}", sens.vehicle, sens.metric);
-        write_sensitivity(&dir.join("sensitivity.csv"), &target_name, &mut swings).map_err(io)?;
-    }
-    if let Some(b) = &bar {
-        b.finish_and_clear();
-    }
-    let wall = started.elapsed().as_secs_f64();
-    let manifest = Manifest {
+/// What `manifest.json` records of the run.
+fn manifest(loaded: &Loaded, name: &str, sets: &[String], threads: usize, wall: f64) -> Manifest {
+    let scn = &loaded.scenario;
+    Manifest {
         fundsim_version: env!("CARGO_PKG_VERSION").into(),
         scenario_name: scn.name.clone(),
         scenario_description: scn.description.clone(),
-        scenario_file: name,
+        scenario_file: name.to_string(),
         scenario_sha256: sha256_hex(&loaded.source),
         sets: sets.to_vec(),
         seed: scn.seed,
@@ -233,22 +332,5 @@ pub fn run(loaded: &Loaded, file: &Path, out: &Path, sets: &[String], opts: &Run
         wall_seconds: wall,
         scenario: loaded.source.clone(),
         resolved_scenario: loaded.resolved.clone(),
-    };
-    manifest.write(&dir.join("manifest.json")).map_err(io)?;
-    output::draw(&dir, opts.charts.as_ref()).map_err(io)?;
-    staging.commit().map_err(io)?;
-    if !opts.quiet {
-        let total = scn.paths * runs as u64;
-        eprintln!(
-            "{}: {} run(s) of {} paths in {:.2} s ({:.0} paths/s, {} threads) -> {}",
-            scn.name,
-            runs,
-            scn.paths,
-            wall,
-            total as f64 / wall,
-            threads,
-            out.display()
-        );
     }
-    Ok(())
 }
