@@ -94,18 +94,7 @@ pub fn load(path: &Path, sets: &[String]) -> Result<Loaded, InputErrors> {
 /// As `load`, from the file's text (`file` names it in messages).
 pub fn load_str(source: &str, file: &str, sets: &[String]) -> Result<Loaded, InputErrors> {
     let fail = |errors: Vec<InputError>| InputErrors { file: file.to_string(), errors };
-    let spans = match toml_edit::Document::parse(source.to_string()) {
-        Ok(d) => d,
-        Err(e) => {
-            let line = e.span().map(|s| line_col(source, s.start));
-            return Err(fail(vec![InputError {
-                key: "(file)".into(),
-                value: String::new(),
-                rule: format!("is not valid TOML: {}", e.message().trim()),
-                origin: Origin::File { line },
-            }]));
-        }
-    };
+    let spans = parse(source).map_err(|e| fail(vec![e]))?;
     let mut doc: DocumentMut = spans.clone().into_mut();
     let mut errors = Vec::new();
     let mut set_keys = Vec::new();
@@ -115,28 +104,12 @@ pub fn load_str(source: &str, file: &str, sets: &[String]) -> Result<Loaded, Inp
             Err(e) => errors.push(e),
         }
     }
-    let locate = |key: &str| -> Origin {
-        let plain = strip_indices(key);
-        // A --set of the key, of a table holding it, or of a key inside it
-        // (a rule on a whole table, such as a stage mix adding up to 1).
-        let set_here =
-            |s: &String| plain == *s || plain.starts_with(&format!("{s}.")) || s.starts_with(&format!("{plain}."));
-        if set_keys.iter().any(set_here) {
-            return Origin::Set;
-        }
-        Origin::File { line: lookup_span(spans.as_table(), key).map(|off| line_col(source, off)) }
-    };
-    // The document as a plain TOML value, which the type-error collection
-    // below can edit (a valid document always converts).
-    let value = match <toml::Table as serde::Deserialize>::deserialize(toml_edit::de::Deserializer::from(doc)) {
-        Ok(t) => toml::Value::Table(t),
+    let locator = Locator { source, spans: &spans, set_keys };
+    let locate = |key: &str| locator.origin(key);
+    let value = match to_value(doc) {
+        Ok(value) => value,
         Err(e) => {
-            errors.push(InputError {
-                key: "(file)".into(),
-                value: String::new(),
-                rule: format!("cannot be read as TOML: {}", e.message().trim()),
-                origin: Origin::File { line: None },
-            });
+            errors.push(e);
             return Err(fail(errors));
         }
     };
@@ -145,8 +118,74 @@ pub fn load_str(source: &str, file: &str, sets: &[String]) -> Result<Loaded, Inp
     let Some(raw) = raw else {
         return Err(fail(errors));
     };
+    let vehicles = read_vehicles(&raw, &locate, &mut errors);
+    let resolved = resolve(&raw, &vehicles);
+    let mut v = Validator::new(&locate);
+    let scenario = validate::scenario(&raw, &mut v, vehicles);
+    errors.append(&mut v.errors);
+    match scenario {
+        Some(scenario) if errors.is_empty() => Ok(Loaded { scenario, source: source.to_string(), resolved }),
+        _ => Err(fail(errors)),
+    }
+}
 
-    // Each vehicle by its kind.
+/// The file as a TOML document with spans (for line numbers).
+fn parse(source: &str) -> Result<toml_edit::Document<String>, InputError> {
+    toml_edit::Document::parse(source.to_string()).map_err(|e| {
+        let line = e.span().map(|s| line_col(source, s.start));
+        InputError {
+            key: "(file)".into(),
+            value: String::new(),
+            rule: format!("is not valid TOML: {}", e.message().trim()),
+            origin: Origin::File { line },
+        }
+    })
+}
+
+/// Where a key's value came from: a `--set`, or the file (with its line
+/// when the file has the key or a table holding it).
+struct Locator<'a> {
+    source: &'a str,
+    spans: &'a toml_edit::Document<String>,
+    /// The keys the `--set`s gave.
+    set_keys: Vec<String>,
+}
+
+impl Locator<'_> {
+    fn origin(&self, key: &str) -> Origin {
+        let plain = strip_indices(key);
+        // A --set of the key, of a table holding it, or of a key inside it
+        // (a rule on a whole table, such as a stage mix adding up to 1).
+        let set_here =
+            |s: &String| plain == *s || plain.starts_with(&format!("{s}.")) || s.starts_with(&format!("{plain}."));
+        if self.set_keys.iter().any(set_here) {
+            return Origin::Set;
+        }
+        Origin::File { line: lookup_span(self.spans.as_table(), key).map(|off| line_col(self.source, off)) }
+    }
+}
+
+/// The document as a plain TOML value, which the type-error collection
+/// can edit (a valid document always converts).
+fn to_value(doc: DocumentMut) -> Result<toml::Value, InputError> {
+    match <toml::Table as serde::Deserialize>::deserialize(toml_edit::de::Deserializer::from(doc)) {
+        Ok(t) => Ok(toml::Value::Table(t)),
+        Err(e) => Err(InputError {
+            key: "(file)".into(),
+            value: String::new(),
+            rule: format!("cannot be read as TOML: {}", e.message().trim()),
+            origin: Origin::File { line: None },
+        }),
+    }
+}
+
+/// Each `[vehicles.<name>]` table read by its `kind` (see
+/// `vehicles::register!`); the mistakes go to `errors`.
+fn read_vehicles(
+    raw: &RawScenario,
+    locate: &dyn Fn(&str) -> Origin,
+    errors: &mut Vec<InputError>,
+) -> Vec<(String, RawVehicle)> {
     let mut vehicles = Vec::new();
     for (name, value) in &raw.vehicles {
         let prefix = format!("vehicles.{name}");
@@ -160,7 +199,7 @@ pub fn load_str(source: &str, file: &str, sets: &[String]) -> Result<Loaded, Inp
             continue;
         }
         let kind = value.get("kind").and_then(|k| k.as_str()).unwrap_or("");
-        match RawVehicle::read(kind, &prefix, value, &locate) {
+        match RawVehicle::read(kind, &prefix, value, locate) {
             Some((read, mut found)) => {
                 errors.append(&mut found);
                 if let Some(read) = read {
@@ -178,15 +217,7 @@ pub fn load_str(source: &str, file: &str, sets: &[String]) -> Result<Loaded, Inp
             }
         }
     }
-
-    let resolved = resolve(&raw, &vehicles);
-    let mut v = Validator::new(&locate);
-    let scenario = validate::scenario(&raw, &mut v, vehicles);
-    errors.append(&mut v.errors);
-    match scenario {
-        Some(scenario) if errors.is_empty() => Ok(Loaded { scenario, source: source.to_string(), resolved }),
-        _ => Err(fail(errors)),
-    }
+    vehicles
 }
 
 /// The scenario with every default filled in, as TOML (for `check` and
