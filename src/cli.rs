@@ -21,13 +21,13 @@ use crate::scenario;
     version,
     about = "Monte Carlo engine for tech-finance policy: venture funds, guidance funds, S funds and loan programmes"
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Simulate a scenario and write CSVs and a manifest to the output directory.
     Run {
         scenario: PathBuf,
@@ -115,7 +115,7 @@ where
     }
 }
 
-pub fn run(cli: Cli) -> Result<(), Error> {
+pub(crate) fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
         Command::Check { scenario, sets } => {
             let loaded = scenario::load(&scenario, &sets)?;
@@ -190,7 +190,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
 }
 
 /// `output/<scenario file stem>/`
-pub fn default_out(scenario: &Path) -> PathBuf {
+pub(crate) fn default_out(scenario: &Path) -> PathBuf {
     let stem = scenario.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "run".into());
     PathBuf::from("output").join(stem)
 }

@@ -64,7 +64,7 @@ pub fn apply_flags(scn: &mut Scenario, file: &Path, paths: Option<u64>, seed: Op
 }
 
 /// A flag's value refused by `rule`: exit status 2.
-pub fn flag_error(file: &Path, key: &str, value: impl ToString, rule: String) -> Error {
+pub(crate) fn flag_error(file: &Path, key: &str, value: impl ToString, rule: String) -> Error {
     InputErrors {
         file: file.display().to_string(),
         errors: vec![InputError { key: key.into(), value: value.to_string(), rule, origin: Origin::Flag }],
@@ -73,7 +73,7 @@ pub fn flag_error(file: &Path, key: &str, value: impl ToString, rule: String) ->
 }
 
 /// `--threads` within `limits::max_threads`.
-pub fn check_threads(file: &Path, threads: usize) -> Result<(), Error> {
+pub(crate) fn check_threads(file: &Path, threads: usize) -> Result<(), Error> {
     match crate::limits::threads_rule(threads) {
         Some(rule) => Err(flag_error(file, "--threads", threads, rule)),
         None => Ok(()),

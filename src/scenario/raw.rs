@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 /// The whole scenario file.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
-pub struct RawScenario {
+pub(crate) struct RawScenario {
     pub name: String,
     pub description: String,
     pub simulation: RawSimulation,
@@ -35,14 +35,14 @@ pub struct RawScenario {
 
 /// One `[[sweep]]` table.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-pub struct RawSweep {
+pub(crate) struct RawSweep {
     pub key: String,
     pub values: Vec<toml::Value>,
 }
 
 /// `[sensitivity]`.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-pub struct RawSensitivity {
+pub(crate) struct RawSensitivity {
     /// `<vehicle>.<metric>` (or `total.<metric>`).
     pub target: String,
     pub levers: Vec<RawLever>,
@@ -50,7 +50,7 @@ pub struct RawSensitivity {
 
 /// One lever of `[sensitivity]`, with its low and high values.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-pub struct RawLever {
+pub(crate) struct RawLever {
     pub key: String,
     pub low: toml::Value,
     pub high: toml::Value,
@@ -74,7 +74,7 @@ impl Default for RawScenario {
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
-pub struct RawSimulation {
+pub(crate) struct RawSimulation {
     pub paths: i64,
     pub seed: i64,
     pub years: i64,
@@ -89,7 +89,7 @@ impl Default for RawSimulation {
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
-pub struct RawMarket {
+pub(crate) struct RawMarket {
     pub factor_correlation: f64,
     pub value_correlation: f64,
     pub factor_persistence: f64,
@@ -111,7 +111,7 @@ impl Default for RawMarket {
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
-pub struct RawRegimes {
+pub(crate) struct RawRegimes {
     pub states: Vec<String>,
     pub initial: Vec<f64>,
     pub transition: Vec<Vec<f64>>,
@@ -135,7 +135,7 @@ impl Default for RawRegimes {
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
-pub struct RawPolicy {
+pub(crate) struct RawPolicy {
     pub ipo_registration_multiplier: f64,
     pub lockup_years: f64,
     pub selldown_years: f64,
@@ -151,7 +151,7 @@ impl Default for RawPolicy {
 /// stage keeps that stage's own defaults for the rest.
 #[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
 #[serde(default)]
-pub struct RawStages {
+pub(crate) struct RawStages {
     pub seed: RawStage,
     pub early: RawStage,
     pub growth: RawStage,
@@ -160,7 +160,7 @@ pub struct RawStages {
 
 #[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
 #[serde(default)]
-pub struct RawStage {
+pub(crate) struct RawStage {
     pub failure_rate: Option<f64>,
     pub ipo_rate: Option<f64>,
     pub acquisition_rate: Option<f64>,
@@ -177,7 +177,7 @@ pub struct RawStage {
 }
 
 impl RawStage {
-    pub fn fields(&self) -> [Option<f64>; 13] {
+    pub(crate) fn fields(&self) -> [Option<f64>; 13] {
         [
             self.failure_rate,
             self.ipo_rate,
@@ -195,7 +195,7 @@ impl RawStage {
         ]
     }
 
-    pub fn fields_mut(&mut self) -> [&mut Option<f64>; 13] {
+    pub(crate) fn fields_mut(&mut self) -> [&mut Option<f64>; 13] {
         [
             &mut self.failure_rate,
             &mut self.ipo_rate,
@@ -215,7 +215,7 @@ impl RawStage {
 
     /// The shipped defaults of a stage (0 seed, 1 early, 2 growth, 3 late);
     /// sources in `scenarios/defaults.toml`.
-    pub fn defaults_for(stage: usize) -> RawStage {
+    pub(crate) fn defaults_for(stage: usize) -> RawStage {
         // failure, ipo, acquisition, next round, entry valuation, its sigma,
         // step-up, its sigma, dilution, drift, vol, acquisition multiple,
         // liquidation recovery
@@ -245,7 +245,7 @@ impl RawStage {
 }
 
 impl RawStages {
-    pub fn get_mut(&mut self, i: usize) -> &mut RawStage {
+    pub(crate) fn get_mut(&mut self, i: usize) -> &mut RawStage {
         match i {
             0 => &mut self.seed,
             1 => &mut self.early,
@@ -255,7 +255,7 @@ impl RawStages {
     }
 
     /// Stage by index (0 seed, 1 early, 2 growth, 3 late).
-    pub fn get(&self, i: usize) -> &RawStage {
+    pub(crate) fn get(&self, i: usize) -> &RawStage {
         match i {
             0 => &self.seed,
             1 => &self.early,

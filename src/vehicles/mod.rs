@@ -24,7 +24,7 @@ use crate::model::company::CompanyModel;
 use crate::model::market::{Market, MarketPath};
 use crate::scenario::error::{InputError, Origin};
 use crate::scenario::validate::Validator;
-pub use catalogue::{Metric, MetricKind, Series};
+pub(crate) use catalogue::{Metric, MetricKind, Series};
 use equity::DealCounts;
 
 /// A per-path amount: a metric column of the vehicle, or a constant.
@@ -45,7 +45,7 @@ pub struct FiscalRole {
 
 impl FiscalRole {
     /// A vehicle that costs the budget nothing and mobilises nothing.
-    pub const NONE: FiscalRole =
+    pub(crate) const NONE: FiscalRole =
         FiscalRole { fiscal_cost: None, private_capital: None, credit: 0.0, firms: Amount::Constant(0.0) };
 }
 
@@ -155,7 +155,7 @@ pub struct Vehicle {
 
 impl Vehicle {
     /// Column of a metric among this vehicle's metrics.
-    pub fn column(&self, metric: &str) -> Option<usize> {
+    pub(crate) fn column(&self, metric: &str) -> Option<usize> {
         self.metrics().iter().position(|m| m.name == metric)
     }
 }
@@ -184,7 +184,7 @@ macro_rules! register {
         pub(crate) enum VehicleSpec { $($ty(<$module::$ty as VehicleModel>::Spec)),+ }
 
         /// Every registered kind, in registration order.
-        pub const KINDS: &[KindInfo] = &[$(KindInfo {
+        pub(crate) const KINDS: &[KindInfo] = &[$(KindInfo {
             kind: <$module::$ty as VehicleModel>::KIND,
             metrics: <$module::$ty as VehicleModel>::METRICS,
             series: <$module::$ty as VehicleModel>::SERIES,
@@ -235,10 +235,6 @@ macro_rules! register {
         }
 
         impl Vehicle {
-            pub fn kind_name(&self) -> &'static str {
-                match self.kind { $(VehicleKind::$ty(_) => <$module::$ty as VehicleModel>::KIND),+ }
-            }
-
             pub fn metrics(&self) -> &'static [Metric] {
                 match self.kind { $(VehicleKind::$ty(_) => <$module::$ty as VehicleModel>::METRICS),+ }
             }
@@ -248,13 +244,13 @@ macro_rules! register {
             }
 
             /// Whether the vehicle holds deals (and so has rows in `deals.csv`).
-            pub fn has_deals(&self) -> bool {
+            pub(crate) fn has_deals(&self) -> bool {
                 match self.kind { $(VehicleKind::$ty(_) => <$module::$ty as VehicleModel>::HAS_DEALS),+ }
             }
 
             /// What the vehicle adds to the fiscal view of a policy package
             /// (MODEL.md section 5).
-            pub fn fiscal_role(&self) -> FiscalRole {
+            pub(crate) fn fiscal_role(&self) -> FiscalRole {
                 match &self.kind { $(VehicleKind::$ty(x) => x.fiscal_role()),+ }
             }
 

@@ -92,7 +92,7 @@ impl Default for RawFundraising {
 }
 
 /// Guidance fund keys (MODEL.md 4.2).
-pub fn guidance_fund_spec(prefix: &str, g: &RawGuidanceFund, v: &mut Validator<'_>) -> GuidanceFundSpec {
+pub(crate) fn guidance_fund_spec(prefix: &str, g: &RawGuidanceFund, v: &mut Validator<'_>) -> GuidanceFundSpec {
     let key = |k: &str| format!("{prefix}.{k}");
     let government_share = v.within(&key("government_share"), g.government_share, 0.0, 1.0);
     if government_share <= 0.0 {

@@ -82,7 +82,7 @@ use crate::vehicles::{Amount, BuildContext, FiscalRole, PathContext, ScenarioFac
 use input::{RawGuidanceFund, guidance_fund_spec};
 
 /// Metrics of `guidance_fund`, in column order (MODEL.md 4.2).
-pub const METRICS: [Metric; 27] = [
+pub(crate) const METRICS: [Metric; 27] = [
     ret("gov_tvpi", Unit::Multiple, "TVPI", "government"),
     ret("gov_irr", Unit::Rate, "IRR", "government"),
     plain_loss("gov_loss", Unit::Share, "gov loss", "government"),
@@ -114,7 +114,7 @@ pub const METRICS: [Metric; 27] = [
 
 /// Per-step series of `guidance_fund`: cumulative net cash flow of the
 /// government and of private LPs (their J-curves).
-pub const SERIES: [Series; 2] =
+pub(crate) const SERIES: [Series; 2] =
     [j_curve("gov_cum_net_cash_flow", "government"), j_curve("private_cum_net_cash_flow", "private LPs")];
 
 /// Per-path buffers: the guidance fund's own and scratch for the IRRs.
@@ -367,13 +367,13 @@ struct Stake {
 }
 
 /// Pilot paths of one sub-fund that give private LPs their expectation.
-pub const PILOT_PATHS: u64 = 1000;
+pub(crate) const PILOT_PATHS: u64 = 1000;
 
 const PILOT_SALT: u64 = 0x5049_4C4F_5400_0001;
 const LP_SALT: u64 = 0x4C50_5F52_4551_0002;
 
 impl GuidanceFund {
-    pub fn new(
+    pub(crate) fn new(
         spec: GuidanceFundSpec,
         key: u64,
         steps_per_year: u32,
@@ -416,7 +416,7 @@ impl GuidanceFund {
     }
 
     /// Launch step of each sub-fund.
-    pub fn launch_steps(&self) -> &[usize] {
+    pub(crate) fn launch_steps(&self) -> &[usize] {
         &self.launch_steps
     }
 
@@ -477,7 +477,7 @@ impl GuidanceFund {
     /// Φ((offered - ρ_j) / lp_dispersion) with ρ_j = required_return +
     /// required_return_sd × a normal of the sub-fund's own stream, and 0
     /// when that falls short of `min_close` (the fund is not formed).
-    pub fn raised_share(&self, path_key: u64, j: u32, regime: usize) -> f64 {
+    pub(crate) fn raised_share(&self, path_key: u64, j: u32, regime: usize) -> f64 {
         let Some(fr) = self.spec.fundraising else { return 1.0 };
         let mut rng = Stream::from_key(company_key(path_key, self.key ^ LP_SALT, j as u64));
         let eps: f64 = rng.sample(StandardNormal);

@@ -62,7 +62,7 @@ impl Default for RawSFund {
 }
 
 /// S fund keys (MODEL.md 4.3); `regimes` is the number of exit-market states.
-pub fn s_fund_spec(prefix: &str, f: &RawSFund, regimes: usize, years: u32, v: &mut Validator<'_>) -> SFundSpec {
+pub(crate) fn s_fund_spec(prefix: &str, f: &RawSFund, regimes: usize, years: u32, v: &mut Validator<'_>) -> SFundSpec {
     let key = |k: &str| format!("{prefix}.{k}");
     if f.discount_by_regime.len() != regimes {
         v.fail(

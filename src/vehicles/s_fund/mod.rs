@@ -44,7 +44,7 @@ use input::{RawSFund, s_fund_spec};
 pub mod input;
 
 /// Metrics of `s_fund`, in column order (MODEL.md 4.3).
-pub const METRICS: [Metric; 19] = [
+pub(crate) const METRICS: [Metric; 19] = [
     ret("buyer_tvpi", Unit::Multiple, "TVPI", "S-fund buyer"),
     ret("buyer_irr", Unit::Rate, "IRR", "S-fund buyer"),
     plain("buyer_loss", Unit::Indicator, "buyer loss", "S-fund buyer"),
@@ -68,7 +68,7 @@ pub const METRICS: [Metric; 19] = [
 
 /// Per-step series of `s_fund`: cumulative net cash flow of the buyer's
 /// investors, of the seller who sold, and of the seller had it held.
-pub const SERIES: [Series; 3] = [
+pub(crate) const SERIES: [Series; 3] = [
     j_curve("buyer_cum_net_cash_flow", "S-fund buyer"),
     series("seller_sold_cum_net_cash_flow", "Sold cum net cash flow", "S-fund seller"),
     series("seller_held_cum_net_cash_flow", "Held cum net cash flow", "S-fund seller"),
@@ -193,7 +193,7 @@ pub struct SFund {
 }
 
 /// Pilot lives of one target fund that the buyer underwrites from.
-pub const PILOT_PATHS: u64 = 2000;
+pub(crate) const PILOT_PATHS: u64 = 2000;
 
 const PILOT_SALT: u64 = 0x5346_5049_4C4F_5401;
 
@@ -244,7 +244,7 @@ pub struct SFundOutcome {
 }
 
 impl SFund {
-    pub fn new(
+    pub(crate) fn new(
         spec: SFundSpec,
         key: u64,
         steps_per_year: u32,
@@ -274,7 +274,7 @@ impl SFund {
     }
 
     /// Fund-age step at whose end the purchase happens.
-    pub fn purchase_age(&self) -> usize {
+    pub(crate) fn purchase_age(&self) -> usize {
         self.purchase_age
     }
 
@@ -283,7 +283,7 @@ impl SFund {
     /// the government's share as the stake), and the underwriting is
     /// refitted on them. Returns the S fund as the guidance fund will
     /// price with.
-    pub fn sell_from(&mut self, index: usize, seller: &GuidanceFund, pilot: Option<(&Market, &CompanyModel)>) {
+    pub(crate) fn sell_from(&mut self, index: usize, seller: &GuidanceFund, pilot: Option<(&Market, &CompanyModel)>) {
         self.seller_index = Some(index);
         self.target = seller.subfund.clone();
         self.spec.target = seller.subfund.spec.clone();
@@ -379,7 +379,7 @@ impl SFund {
 
     /// The return the buyer underwrites the targets at: `target_return` +
     /// `seed_premium` × the targets' seed share.
-    pub fn target_rate(&self) -> f64 {
+    pub(crate) fn target_rate(&self) -> f64 {
         self.spec.target_return + self.spec.seed_premium * self.target.spec.stage_mix[0]
     }
 
@@ -395,7 +395,7 @@ impl SFund {
     }
 
     /// The realised discount on target `j` bought in `regime`.
-    pub fn discount(&self, path_key: u64, j: u32, regime: usize) -> f64 {
+    pub(crate) fn discount(&self, path_key: u64, j: u32, regime: usize) -> f64 {
         let spec = &self.spec;
         let noise = self.noise(path_key, j);
         (spec.discount + spec.discount_by_regime[regime] + noise - spec.transfer_pilot_discount_cut).clamp(0.0, 0.95)
@@ -404,7 +404,7 @@ impl SFund {
     /// The price of the whole LP interest of target `j`: (1 - d) × NAV, or
     /// the underwriting c + a NAV + b unfunded for the state at purchase,
     /// less (noise - transfer-pilot cut) × NAV, floored at 0.
-    pub fn interest_price(&self, path_key: u64, j: u32, age: usize, regime: usize, nav: f64, unfunded: f64) -> f64 {
+    pub(crate) fn interest_price(&self, path_key: u64, j: u32, age: usize, regime: usize, nav: f64, unfunded: f64) -> f64 {
         match self.spec.pricing {
             Pricing::Discount => (1.0 - self.discount(path_key, j, regime)) * nav,
             Pricing::Underwriting => {
@@ -501,7 +501,7 @@ impl SFund {
 
     /// The S fund buying its seller's (a guidance fund's) government
     /// stakes on this path, from what the guidance fund recorded.
-    pub fn from_sale(&self, rec: &SaleRecord, ws: &mut SFundWorkspace) -> SFundOutcome {
+    pub(crate) fn from_sale(&self, rec: &SaleRecord, ws: &mut SFundWorkspace) -> SFundOutcome {
         let mut o = SFundOutcome::default();
         for t in 0..ws.calls.len() {
             ws.calls[t] = rec.price[t] + rec.calls[t];
