@@ -131,7 +131,11 @@ impl Worker {
     fn new(scn: &Scenario, layout: &Layout) -> Worker {
         let h = scn.horizon_steps();
         Worker {
-            market: MarketPath { z: Vec::with_capacity(h), regime: Vec::with_capacity(h) },
+            market: MarketPath {
+                z: Vec::with_capacity(h),
+                year_factor: Vec::with_capacity(h),
+                regime: Vec::with_capacity(h),
+            },
             workspaces: scn.vehicles.iter().map(|v| v.workspace(h)).collect(),
             series_buf: vec![0.0; layout.series_names.len() * h],
             sketches: vec![QuantileSketch::new(SKETCH_ALPHA); layout.series_names.len() * h],

@@ -314,7 +314,7 @@ impl LoanProgram {
 
         ws.failure.clear();
         ws.failure.extend(
-            market.z[..steps].iter().map(|&z| self.thresholds.map(|row| row.map(|c| model.conditional_failure(c, z)))),
+            market.year_factor[..steps].iter().map(|&y| self.thresholds.map(|row| row.map(|c| model.conditional_failure(c, y)))),
         );
         ws.defaults.clear();
         let mut o = LoanOutcome { lent: spec.loans as f64 * size, ..LoanOutcome::default() };
@@ -602,8 +602,8 @@ mod tests {
             for p in 0..50 {
                 market.simulate(&scn.market, 1, 1, &mut stream(scn.seed, p, MARKET));
                 let pk = path_key(scn.seed, p);
-                let z = market.z[0];
-                ws.failure = vec![l.thresholds.map(|row| row.map(|c| scn.company_model.conditional_failure(c, z)))];
+                let y = market.year_factor[0];
+                ws.failure = vec![l.thresholds.map(|row| row.map(|c| scn.company_model.conditional_failure(c, y)))];
                 ws.failure_bits = vec![ws.failure[0].map(|r| r.map(failure_threshold_bits))];
                 let mut run = |fast: bool| {
                     ws.defaults.clear();
