@@ -22,7 +22,7 @@ use crate::scenario::Scenario;
 use crate::stats::sketch::QuantileSketch;
 use crate::vehicles::catalogue::{self, MetricKind, Unit};
 use crate::vehicles::equity::DealCounts;
-use crate::vehicles::{Amount, FiscalRole, PathContext, Workspace};
+use crate::vehicles::{FiscalRole, PathContext, Workspace};
 
 /// Paths per block of work.
 pub const BLOCK: usize = 64;
@@ -90,11 +90,8 @@ impl Layout {
             fiscal.push(FiscalRole {
                 fiscal_cost: role.fiscal_cost.map(|c| at + c),
                 private_capital: role.private_capital.map(|c| at + c),
-                credit: role.credit,
-                firms: match role.firms {
-                    Amount::Column(c) => Amount::Column(at + c),
-                    constant => constant,
-                },
+                credit: role.credit.shifted(at),
+                firms: role.firms.shifted(at),
             });
             for m in v.metrics() {
                 columns.push(Column {
@@ -171,11 +168,8 @@ impl Worker {
         for role in &layout.fiscal {
             fiscal += role.fiscal_cost.map_or(0.0, |c| row[c]);
             private += role.private_capital.map_or(0.0, |c| row[c]);
-            credit += role.credit;
-            firms += match role.firms {
-                Amount::Column(c) => row[c],
-                Amount::Constant(x) => x,
-            };
+            credit += role.credit.value(row);
+            firms += role.firms.value(row);
         }
         let per_fiscal = |x: f64| if fiscal > 0.0 { x / fiscal } else { f64::NAN };
         let totals = [fiscal, private, credit, firms, per_fiscal(private), per_fiscal(credit), per_fiscal(firms)];

@@ -118,7 +118,7 @@ impl VehicleModel for GuidanceFund {
         FiscalRole {
             fiscal_cost: column("fiscal_cost"),
             private_capital: column("private_paid_in"),
-            credit: 0.0,
+            credit: Amount::Constant(0.0),
             firms: Amount::Column(column("companies_funded").expect("guidance fund metric")),
         }
     }
