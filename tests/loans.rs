@@ -197,7 +197,7 @@ fn a_pd_elastic_interest_subsidy_never_raises_defaults_in_any_path() {
 
 #[test]
 fn ip_pledge_losses_average_one_minus_the_mean_recovery() {
-    // All loans IP-backed: loss per default = 1 - R, R ~ Beta(mean 0.3, sd
+    // All loans IP-backed, lgd 1: loss per default = lgd (1 - R), R ~ Beta(mean 0.3, sd
     // 0.15). Over the ~60,000 defaults pooled here the mean of 1 - R has
     // standard error about 0.15 / sqrt(60,000) = 0.0006; 0.003 is 5 se.
     let r = run(VASICEK, &["vehicles.loans.ip_pledge_share=1.0", "simulation.paths=300"], 2);

@@ -201,8 +201,8 @@ fn a_companys_one_year_failure_follows_vasicek_at_the_one_year_rho_at_any_step_s
             let mut failed = 0u64;
             for i in 0..n {
                 let mut c = Company::enter(model, Stage::SEED, company_key(pk, key, i));
-                for t in 0..k as usize {
-                    if c.step(model, t, market.z[t], market.regime[t] as usize, p_fail[t]) == Event::Failed {
+                for (t, &p) in p_fail.iter().enumerate() {
+                    if c.step(model, t, market.z[t], market.regime[t] as usize, p) == Event::Failed {
                         failed += 1;
                         break;
                     }

@@ -15,7 +15,12 @@ fn defaults_toml_states_exactly_the_built_in_defaults() {
     let dir = tempfile::tempdir().unwrap();
     let documented = fundsim(root(), &["check", "scenarios/defaults.toml"]);
     assert_eq!(documented.status.code(), Some(0), "{}", stderr(&documented));
-    let minimal = scenario(dir.path(), "min.toml", "[vehicles.fund]\nkind = \"venture_fund\"\n");
+    let minimal = scenario(
+        dir.path(),
+        "min.toml",
+        "[vehicles.fund]\nkind = \"venture_fund\"\n[vehicles.loans]\nkind = \"loan_program\"\n\
+         [vehicles.bank]\nkind = \"loan_program\"\n[vehicles.bank.lending]\n",
+    );
     let built_in = fundsim(dir.path(), &["check", minimal.to_str().unwrap()]);
     assert_eq!(built_in.status.code(), Some(0));
     assert_eq!(String::from_utf8_lossy(&documented.stdout), String::from_utf8_lossy(&built_in.stdout));

@@ -65,8 +65,7 @@ pub struct FiscalRole {
 
 impl FiscalRole {
     /// A vehicle that costs the budget nothing and mobilises nothing.
-    pub const NONE: FiscalRole =
-        FiscalRole {
+    pub const NONE: FiscalRole = FiscalRole {
         fiscal_cost: None,
         private_capital: None,
         credit: Amount::Constant(0.0),

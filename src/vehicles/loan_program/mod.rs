@@ -120,6 +120,18 @@ impl VehicleModel for LoanProgram {
         }
     }
 
+    /// The table with its defaults; with a lending table, without `loans`
+    /// (the bank decides how many, and the key is refused there).
+    fn resolved(raw: &RawLoanProgram) -> Option<toml::Value> {
+        let mut value = toml::Value::try_from(raw).ok()?;
+        if raw.lending.is_some()
+            && let Some(table) = value.as_table_mut()
+        {
+            table.remove("loans");
+        }
+        Some(value)
+    }
+
     fn validate(prefix: &str, raw: &RawLoanProgram, facts: &ScenarioFacts, v: &mut Validator<'_>) -> LoanProgramSpec {
         loan_program_spec(prefix, raw, facts.years, v)
     }
@@ -333,8 +345,8 @@ struct Decision {
     /// funding, plus the bank's reward spread over the term (policy).
     margin_policy: f64,
     margin_baseline: f64,
-    /// The bank's expected loss given default: unsecured, and pledged at
-    /// the mean IP recovery (min(lgd, 1 - mean recovery)).
+    /// The bank's expected loss given default: unsecured, and pledged
+    /// (lgd x (1 - mean IP recovery)).
     lgd: f64,
     lgd_pledged: f64,
     /// Share of a loss left after the guarantee and the insurance.
@@ -490,7 +502,7 @@ impl LoanProgram {
             margin_policy: spread + bank_reward / spec.term_years,
             margin_baseline: spread,
             lgd: spec.lgd,
-            lgd_pledged: spec.lgd.min(1.0 - spec.ip_recovery),
+            lgd_pledged: spec.lgd * (1.0 - spec.ip_recovery),
             uncovered: (1.0 - spec.covered_share()).max(0.0),
             ratio: pool.map_or(0.0, |r| r.ratio),
             per_loan_cap: pool.and_then(|r| r.per_loan_cap).unwrap_or(f64::INFINITY),
@@ -756,13 +768,14 @@ impl LoanProgram {
         (first, ip, a)
     }
 
-    /// Loss on a defaulted loan before allocation. A pledge of IP that
-    /// recovers R leaves the lower of the unsecured loss and 1 - R: a
-    /// pledge never makes a loan lose more than the same loan unsecured.
+    /// Loss on a defaulted loan before allocation: `lgd` of the principal
+    /// unsecured; a pledge of IP that recovers a share R of that loss
+    /// leaves lgd x (1 - R), so a pledge never makes a loan lose more than
+    /// the same loan unsecured.
     #[inline]
     fn loss(&self, ip: bool, attributes: &mut Stream) -> f64 {
         match &self.recovery {
-            Some(beta) if ip => self.spec.loan_size * self.spec.lgd.min(1.0 - beta.sample(attributes)),
+            Some(beta) if ip => self.spec.loan_size * self.spec.lgd * (1.0 - beta.sample(attributes)),
             _ => self.spec.loan_size * self.spec.lgd,
         }
     }
@@ -948,10 +961,7 @@ impl LoanProgram {
                 } else {
                     o.additional_defaults += 1;
                 }
-                let loss = match &self.recovery {
-                    Some(beta) if pledged => spec.loan_size * spec.lgd.min(1.0 - beta.sample(&mut a)),
-                    _ => spec.loan_size * spec.lgd,
-                };
+                let loss = self.loss(pledged, &mut a);
                 Self::record(ws, t, end, loss);
             }
         }
