@@ -282,3 +282,33 @@ fn bad_loan_input_is_exit_2_with_the_key_named() {
         assert!(!dir.path().join("o").exists());
     }
 }
+
+#[test]
+fn a_downturn_lgd_follows_the_years_factor_path_by_path() {
+    // k = 1, one year, no IP: every default of a path loses
+    // min(1, lgd exp(-d Y - d^2/2)) of its principal, Y the path's year
+    // factor (drawn here from the same market stream as the engine's).
+    use fundsim::model::market::MarketPath;
+    use fundsim::rng::{MARKET, stream};
+    use fundsim::scenario::load_str;
+    let (d, lgd) = (0.3f64, 0.45f64);
+    let sets = ["vehicles.loans.downturn_lgd=0.3", "vehicles.loans.lgd=0.45", "simulation.paths=200"];
+    let r = run(VASICEK, &sets, 2);
+    let scn = load_str(VASICEK, "v.toml", &[]).unwrap().scenario;
+    let (loss, defaults) = (col(&r, "loans.gross_loss"), col(&r, "loans.defaults"));
+    let mut market = MarketPath::default();
+    let mut capped = 0;
+    for p in 0..loss.len() {
+        market.simulate(&scn.market, 1, 1, &mut stream(scn.seed, p as u64, MARKET));
+        let y = market.year_factor[0];
+        let rate = (lgd * (-d * y - 0.5 * d * d).exp()).min(1.0);
+        capped += (rate == 1.0) as usize;
+        assert!(close(loss[p], defaults[p] * rate), "path {p}: {} vs {}", loss[p], defaults[p] * rate);
+    }
+    assert!(capped < loss.len() / 10, "the cap binds in {capped} paths");
+    // Off by default: the loss per default is lgd exactly.
+    let r = run(VASICEK, &["vehicles.loans.lgd=0.45", "simulation.paths=50"], 2);
+    for (l, n) in col(&r, "loans.gross_loss").iter().zip(col(&r, "loans.defaults")) {
+        assert!(close(*l, n * 0.45));
+    }
+}

@@ -28,6 +28,8 @@ pub struct RawLoanProgram {
     pub ip_recovery: f64,
     pub ip_recovery_sd: f64,
     pub warrant_coverage: f64,
+    /// Downturn LGD: loading of the loss rate on the year's factor.
+    pub downturn_lgd: f64,
     /// Years of new lending: a cohort of loans at the start of each.
     pub cohorts: i64,
     pub policy: RawLoanPolicy,
@@ -54,6 +56,7 @@ impl Default for RawLoanProgram {
             ip_recovery: 0.3,
             ip_recovery_sd: 0.15,
             warrant_coverage: 0.0,
+            downturn_lgd: 0.0,
             cohorts: 1,
             policy: RawLoanPolicy::default(),
             lending: None,
@@ -290,6 +293,7 @@ pub fn loan_program_spec(prefix: &str, l: &RawLoanProgram, years: u32, v: &mut V
         ip_recovery,
         ip_recovery_sd,
         warrant_coverage: v.within(&key("warrant_coverage"), l.warrant_coverage, 0.0, 10.0),
+        downturn_lgd: v.within(&key("downturn_lgd"), l.downturn_lgd, 0.0, 2.0),
         policy: LoanPolicy {
             guarantee,
             insurance,

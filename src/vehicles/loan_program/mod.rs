@@ -267,6 +267,8 @@ pub struct LoanProgramSpec {
     pub ip_recovery: f64,
     pub ip_recovery_sd: f64,
     pub warrant_coverage: f64,
+    /// Downturn loading of LGD on the year's factor (0: LGD is constant).
+    pub downturn_lgd: f64,
     pub policy: LoanPolicy,
     /// Years of new lending (one cohort at the start of each).
     pub cohorts: u32,
@@ -697,7 +699,7 @@ impl LoanProgram {
             let mut company = Company::enter(model, spec.borrower_stage, company_key(path_key, self.key ^ salt, i));
             let failure = |t: usize, stage: usize, ws: &LoanWorkspace| ws.failure[t][first as usize][stage];
             if let Some(t) = self.follow(&mut company, market, model, start, end, ws, o, failure) {
-                let loss = self.loss(ip, &mut attr);
+                let loss = self.loss(ip, &mut attr, market.year_factor[t]);
                 Self::record(ws, t, end, loss);
             }
         }
@@ -769,15 +771,27 @@ impl LoanProgram {
     }
 
     /// Loss on a defaulted loan before allocation: `lgd` of the principal
-    /// unsecured; a pledge of IP that recovers a share R of that loss
+    /// unsecured (times the downturn factor of the default's year, see
+    /// `lgd_in`); a pledge of IP that recovers a share R of that loss
     /// leaves lgd x (1 - R), so a pledge never makes a loan lose more than
     /// the same loan unsecured.
     #[inline]
-    fn loss(&self, ip: bool, attributes: &mut Stream) -> f64 {
+    fn loss(&self, ip: bool, attributes: &mut Stream, year_factor: f64) -> f64 {
+        let lgd = self.lgd_in(year_factor);
         match &self.recovery {
-            Some(beta) if ip => self.spec.loan_size * self.spec.lgd * (1.0 - beta.sample(attributes)),
-            _ => self.spec.loan_size * self.spec.lgd,
+            Some(beta) if ip => self.spec.loan_size * lgd * (1.0 - beta.sample(attributes)),
+            _ => self.spec.loan_size * lgd,
         }
+    }
+
+    /// Loss given default in a year with failure factor `y`: `lgd`, or with
+    /// a downturn loading d > 0, min(1, lgd x exp(-d y - d²/2)) (its mean
+    /// over y is lgd before the cap; it is higher in the bad years in which
+    /// defaults cluster).
+    #[inline]
+    fn lgd_in(&self, y: f64) -> f64 {
+        let d = self.spec.downturn_lgd;
+        if d > 0.0 { (self.spec.lgd * (-d * y - 0.5 * d * d).exp()).min(1.0) } else { self.spec.lgd }
     }
 
     /// Defaults of cohort `c` (lent at step `start`) of loans whose
@@ -810,7 +824,7 @@ impl LoanProgram {
             // interchangeable, and the failure scan counts them.
             let threshold = ws.failure_bits[start][0][stage];
             let count = scan::count_failures(path_key ^ key, start as u64, spec.loans as u64, threshold);
-            let loss = spec.loan_size * spec.lgd;
+            let loss = spec.loan_size * self.lgd_in(market.year_factor[start]);
             for _ in 0..count {
                 Self::record(ws, start, end, loss);
             }
@@ -822,7 +836,7 @@ impl LoanProgram {
                 let (first, ip, mut attr) = self.attributes(path_key, salt, i);
                 let company_key = company_key(path_key, key, i);
                 if Company::enter_lean(spec.borrower_stage, company_key).fails(start, bits[first as usize][stage]) {
-                    let loss = self.loss(ip, &mut attr);
+                    let loss = self.loss(ip, &mut attr, market.year_factor[start]);
                     Self::record(ws, start, end, loss);
                 }
             }
@@ -837,14 +851,14 @@ impl LoanProgram {
                 loan_steps += 1;
                 if t + 1 == end {
                     if company.fails(t, ws.failure_bits[t][class][company.stage.index()]) {
-                        let loss = self.loss(ip, &mut attr);
+                        let loss = self.loss(ip, &mut attr, market.year_factor[t]);
                         Self::record(ws, t, end, loss);
                     }
                     break;
                 }
                 match company.step_lean(model, t, market.regime[t] as usize, ws.failure[t][class][company.stage.index()]) {
                     Event::Failed => {
-                        let loss = self.loss(ip, &mut attr);
+                        let loss = self.loss(ip, &mut attr, market.year_factor[t]);
                         Self::record(ws, t, end, loss);
                         break;
                     }
@@ -961,7 +975,7 @@ impl LoanProgram {
                 } else {
                     o.additional_defaults += 1;
                 }
-                let loss = self.loss(pledged, &mut a);
+                let loss = self.loss(pledged, &mut a, market.year_factor[t]);
                 Self::record(ws, t, end, loss);
             }
         }
