@@ -482,7 +482,10 @@ impl LoanProgram {
         let stage = spec.borrower_stage.index();
         let sigma = l.pd_dispersion;
         let classes = [false, true].map(|first| {
-            let pd = spec.class_pd(model, stage, first);
+            // On the probit scale a class PD of exactly 0 or 1 would be an
+            // infinite threshold; within 1e-12 of them it changes nothing
+            // a 32-bit failure uniform can resolve.
+            let pd = spec.class_pd(model, stage, first).clamp(1e-12, 1.0 - 1e-12);
             let noise = if first { l.first_loan_screening_noise } else { l.screening_noise };
             let weight = if sigma == 0.0 { 0.0 } else { sigma * sigma / (sigma * sigma + noise * noise) };
             let premium = if first { l.first_loan_premium } else { 0.0 };
