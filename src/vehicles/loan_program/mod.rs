@@ -409,7 +409,7 @@ pub struct LoanWorkspace {
     /// Per step: gross loss, and fiscal outlay other than subsidies.
     step_loss: Vec<f64>,
     step_fiscal: Vec<f64>,
-    /// Per step: money left in a finite pool after the step's claims.
+    /// Per step: money into a finite pool (top-ups) less its payments.
     pool: Vec<f64>,
 }
 
@@ -569,7 +569,7 @@ impl LoanProgram {
             v.resize(horizon, 0.0);
         }
         ws.pool.clear();
-        ws.pool.resize(horizon, f64::NAN);
+        ws.pool.resize(horizon, 0.0);
         ws.defaults.clear();
 
         let finite_pool = policy.risk_compensation.as_ref().and_then(|r| r.pool_size);
@@ -577,7 +577,6 @@ impl LoanProgram {
         let mut o = LoanOutcome { pool_funded: finite_pool.unwrap_or(0.0), ..LoanOutcome::default() };
         // Loan-steps with funding outstanding.
         let mut funded_steps = 0u64;
-        let mut allocated_to = 0usize;
         for c in 0..spec.cohorts {
             let start = c as usize * k;
             if c > 0 {
@@ -586,6 +585,7 @@ impl LoanProgram {
                 if top_up > 0.0 && finite_pool.is_some() {
                     pool.left += top_up;
                     o.pool_funded += top_up;
+                    ws.pool[start] += top_up;
                 }
             }
             let first_default = ws.defaults.len();
@@ -626,10 +626,6 @@ impl LoanProgram {
                 self.allocate(d, &mut pool, ws, &mut o);
             }
             ws.defaults.drain(..due);
-            for t in allocated_to..until {
-                ws.pool[t] = if finite_pool.is_some() { pool.left } else { f64::NAN };
-            }
-            allocated_to = until;
         }
         o.lent = o.loans_made as f64 * size;
 
@@ -647,7 +643,9 @@ impl LoanProgram {
         let [cum_loss, cum_fiscal, npl_series, pool_series] = series;
         let (mut alive, mut npl, mut paying_steps) = (0i64, 0i64, 0u64);
         let (mut gross, mut outlay) = (0.0, 0.0);
+        let mut balance = finite_pool.unwrap_or(f64::NAN);
         for t in 0..horizon {
+            balance += ws.pool[t];
             alive += ws.alive[t];
             npl += ws.npl[t];
             paying_steps += (alive - npl) as u64;
@@ -659,7 +657,9 @@ impl LoanProgram {
                 o.npl_ratio = o.npl_ratio.max(ratio);
             }
             npl_series[t] = ratio;
-            pool_series[t] = ws.pool[t];
+            // Money left in a finite pool at the end of the step (a
+            // running sum for the chart; the metrics use the exact state).
+            pool_series[t] = if balance.is_nan() { balance } else { balance.max(0.0) };
             cum_loss[t] = gross;
             cum_fiscal[t] = outlay + paying_steps as f64 * per_step_subsidy;
         }
@@ -1020,6 +1020,7 @@ impl LoanProgram {
         });
         o.compensation_paid += compensation;
         outlay += compensation;
+        ws.pool[d.step as usize] -= compensation;
         if pool.left == 0.0 && pool.finite {
             // All of the pool's money (its size and the top-ups so far) is
             // paid: state it exactly, without the rounding of the running
