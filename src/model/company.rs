@@ -281,9 +281,15 @@ pub struct Company {
 /// The integer form of a failure test: for the high 32 bits h of a draw,
 /// h 2^-32 < p exactly when h < ceil(p 2^32) (both sides are exact in
 /// floating point: h has 32 bits and scaling by 2^32 is exact).
+///
+/// The ceiling is taken by truncating and adding one where that fell short
+/// (exact for 0 <= x < 2^53), not by `f64::ceil`, which without SSE4.1 is a
+/// library call: a NaN or a negative p gives 0, as `ceil` then `as` did.
 #[inline]
 pub fn failure_threshold_bits(p: f64) -> u64 {
-    (p * 4_294_967_296.0).ceil() as u64
+    let x = p * 4_294_967_296.0;
+    let truncated = x as u64;
+    truncated + ((truncated as f64) < x) as u64
 }
 
 /// A uniform in [0, 1) from the high 32 bits of a draw.
@@ -437,5 +443,25 @@ impl Company {
             self.log_value += s.log_drift + s.vol * shock;
         }
         event
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::splitmix64;
+
+    #[test]
+    fn failure_threshold_bits_is_the_ceiling_of_p_times_two_to_the_32() {
+        let mut ps = vec![0.0, -0.0, 1.0, 0.5, 0.25, 1e-300, 2.3e-10, 1.0 - 1e-16, f64::NAN, -1e-17];
+        // Exact multiples of 2^-32 and their neighbours, and random p.
+        for i in [1u64, 2, 3, 1 << 20, (1 << 32) - 1] {
+            let p = i as f64 / 4_294_967_296.0;
+            ps.extend([p, f64::from_bits(p.to_bits() + 1), f64::from_bits(p.to_bits() - 1)]);
+        }
+        ps.extend((0..10_000u64).map(|i| (splitmix64(i) >> 11) as f64 / (1u64 << 53) as f64));
+        for p in ps {
+            assert_eq!(failure_threshold_bits(p), (p * 4_294_967_296.0).ceil() as u64, "p = {p:e}");
+        }
     }
 }
