@@ -22,7 +22,7 @@ use crate::scenario::Scenario;
 use crate::stats::sketch::QuantileSketch;
 use crate::vehicles::catalogue::{self, MetricKind, Unit};
 use crate::vehicles::equity::DealCounts;
-use crate::vehicles::{Amount, FiscalRole, PathContext, Workspace};
+use crate::vehicles::{FiscalRole, PathContext, Workspace};
 
 /// Paths per block of work.
 pub(crate) const BLOCK: usize = 64;
@@ -90,11 +90,8 @@ impl Layout {
             fiscal.push(FiscalRole {
                 fiscal_cost: role.fiscal_cost.map(|c| at + c),
                 private_capital: role.private_capital.map(|c| at + c),
-                credit: role.credit,
-                firms: match role.firms {
-                    Amount::Column(c) => Amount::Column(at + c),
-                    constant => constant,
-                },
+                credit: role.credit.shifted(at),
+                firms: role.firms.shifted(at),
             });
             for m in v.metrics() {
                 columns.push(Column {
@@ -131,7 +128,11 @@ impl Worker {
     fn new(scn: &Scenario, layout: &Layout) -> Worker {
         let h = scn.horizon_steps();
         Worker {
-            market: MarketPath { z: Vec::with_capacity(h), regime: Vec::with_capacity(h) },
+            market: MarketPath {
+                z: Vec::with_capacity(h),
+                year_factor: Vec::with_capacity(h),
+                regime: Vec::with_capacity(h),
+            },
             workspaces: scn.vehicles.iter().map(|v| v.workspace(h)).collect(),
             series_buf: vec![0.0; layout.series_names.len() * h],
             sketches: vec![QuantileSketch::new(SKETCH_ALPHA); layout.series_names.len() * h],
@@ -171,11 +172,8 @@ impl Worker {
         for role in &layout.fiscal {
             fiscal += role.fiscal_cost.map_or(0.0, |c| row[c]);
             private += role.private_capital.map_or(0.0, |c| row[c]);
-            credit += role.credit;
-            firms += match role.firms {
-                Amount::Column(c) => row[c],
-                Amount::Constant(x) => x,
-            };
+            credit += role.credit.value(row);
+            firms += role.firms.value(row);
         }
         let per_fiscal = |x: f64| if fiscal > 0.0 { x / fiscal } else { f64::NAN };
         let totals = [fiscal, private, credit, firms, per_fiscal(private), per_fiscal(credit), per_fiscal(firms)];

@@ -215,7 +215,15 @@ fn an_underwritten_price_rises_with_the_interests_age() {
     let d: Vec<f64> = young.iter().zip(&old).map(|(y, o)| o - y).collect();
     let (m, se) = mean_se(&d);
     assert!(m > 3.0 * se, "price/NAV at 7 minus at 3: {m} (se {se})");
-    assert!(young.iter().all(|&x| x < 1.0), "a 15 % buyer pays below NAV");
+    // A 15 % buyer pays below NAV on average and in the great majority of
+    // paths. Not in every path: the price is fitted on NAV and unfunded
+    // commitment with an intercept, so an interest whose NAV is marked far
+    // down can be priced above it (3 of these 300 paths once the default
+    // correlation became a one-year figure, issue 13).
+    let (m, se) = mean_se(&young);
+    assert!(m + 3.0 * se < 1.0, "price/NAV at 3 years {m} (se {se})");
+    let above = young.iter().filter(|&&x| x >= 1.0).count();
+    assert!(above * 20 <= young.len(), "{above} of {} paths priced at or above NAV", young.len());
 }
 
 #[test]

@@ -5,7 +5,7 @@
 mod common;
 use common::*;
 use fundsim::engine::{self, Results};
-use fundsim::scenario::{Scenario, load};
+use fundsim::scenario::{Scenario, load, load_str};
 use fundsim::sweep::{difference, variants};
 use std::path::Path;
 
@@ -28,9 +28,29 @@ fn package(paths: u64) -> (String, Vec<Scenario>) {
     (name, vs)
 }
 
+/// The package's variants with the loan programme as a fixed book of 1,000
+/// loans a year (no lending table): the pool ratio then moves only who
+/// bears the losses, not who gets credit.
+fn package_without_lending(paths: u64) -> Vec<Scenario> {
+    let text = read(&root().join("scenarios/shenzhen_policy_package.toml"));
+    let start = text.find("[vehicles.loans.lending]").expect("the package has a lending table");
+    let end = start + text[start..].find("\n\n").expect("a blank line after the lending table");
+    let text = format!("{}{}", &text[..start], &text[end..]).replace("cohorts = 5", "cohorts = 5\nloans = 1000");
+    let loaded = load_str(&text, "package.toml", &[]).unwrap();
+    let mut vs: Vec<Scenario> = variants(&loaded.source, "package.toml", &[], &loaded.scenario.sweeps)
+        .unwrap()
+        .into_iter()
+        .map(|v| v.scenario)
+        .collect();
+    for v in &mut vs {
+        v.paths = paths;
+    }
+    vs
+}
+
 #[test]
 fn pool_ratio_sweep_moves_bank_loss_down_and_fiscal_cost_up_in_every_path() {
-    let (_, vs) = package(300);
+    let vs = package_without_lending(300);
     assert_eq!(vs.len(), 3);
     let runs: Vec<Results> = vs.iter().map(|s| engine::run(s, s.paths, 2, &|_| {})).collect();
     for w in runs.windows(2) {
@@ -74,14 +94,16 @@ fn total_fiscal_cost_is_the_sum_of_the_vehicles_in_every_path() {
     for p in 0..t.len() {
         assert!((a[p] + l[p] - t[p]).abs() <= 1e-9 * t[p].abs().max(1.0), "path {p}");
     }
-    // Credit and firms: 1,000 loans of 5; 25 deals in each sub-fund the
-    // private LPs chose to raise + 1,000; private capital is the guidance
-    // fund's.
-    assert!(col(&r, "total.credit").iter().all(|&c| c == 5000.0));
+    // Credit and firms: the loans made, of 5 each; 25 deals in each
+    // sub-fund the private LPs chose to raise + the loans made; private
+    // capital is the guidance fund's.
+    let made = col(&r, "loans.loans_made");
+    assert!(made.iter().all(|&m| m > 0.0));
     let (raised, firms) = (col(&r, "angel.subfunds_raised"), col(&r, "total.firms_financed"));
     let (pc, total_pc) = (col(&r, "angel.private_capital"), col(&r, "total.private_capital"));
     for p in 0..firms.len() {
-        assert_eq!(firms[p], 25.0 * raised[p] + 1000.0, "path {p}");
+        assert_eq!(col(&r, "total.credit")[p], 5.0 * made[p], "path {p}");
+        assert_eq!(firms[p], 25.0 * raised[p] + made[p], "path {p}");
         assert_eq!(pc[p], total_pc[p], "path {p}");
     }
     assert!(raised.iter().any(|&n| n < 20.0) && raised.contains(&20.0));

@@ -19,7 +19,9 @@ only the random numbers differ (NumPy's default Generator, PCG64). Per path:
     (capital for the fees over the whole term is kept back); they first move
     in step 1;
   * each later step, each open private company: failure if
-    U1 < Phi((Phi^-1(q_stage) - sqrt(rho) Z) / sqrt(1 - rho)) (returns
+    U1 < 1 - (1 - Phi((Phi^-1(q_stage) - sqrt(rho) Y) / sqrt(1 - rho)))^(1/k),
+    q_stage the annual rate and Y the year's factor (the year's Z summed and
+    scaled to unit variance: the correlation is a one-year one) (returns
     liquidation_recovery of its current stage x cost); else IPO if U2 <
     p_ipo(stage, regime), acquisition if U2 < p_ipo + p_acq (per-step
     hazards from the annual rates x regime (x registration) multipliers,
@@ -123,7 +125,7 @@ def per_step(p):
 
 
 _inv = NormalDist().inv_cdf
-FAIL_THRESHOLD = np.array([_inv(float(q)) for q in per_step(FAILURE)])
+FAIL_THRESHOLD = np.array([_inv(float(q)) for q in FAILURE])  # one-year thresholds
 _ipo_annual = np.minimum(IPO_RATE[:, None] * IPO_MULT[None, :] * IPO_REGISTRATION, 1.0)
 _acq_annual = np.minimum(ACQ_RATE[:, None] * ACQ_MULT[None, :], 1.0)
 P_IPO, P_ACQ = per_step(_ipo_annual), per_step(_acq_annual)  # [stage, regime]
@@ -163,7 +165,7 @@ def norm_cdf(x):
 
 
 def market(rng, n):
-    """Z (n, STEPS) and regime (n, STEPS) for n paths."""
+    """Z (n, STEPS), the year factor Y (n, STEPS) and regime (n, STEPS) for n paths."""
     e = rng.standard_normal((n, STEPS))
     if PHI == 0.0:
         z = e
@@ -182,11 +184,15 @@ def market(rng, n):
     for y in range(1, YEARS):
         state = np.minimum(np.sum(u[:, y:y + 1] >= cum_trans[state], axis=1), len(INITIAL) - 1)
         year_state[:, y] = state
-    return z, np.repeat(year_state, K, axis=1)
+    # The failure copula's factor: one per year, the sum of the year's Z
+    # scaled to unit variance, repeated over the year's steps.
+    year_sd = math.sqrt(K + 2.0 * sum((K - j) * PHI**j for j in range(1, K)))
+    y = np.repeat(z.reshape(n, YEARS, K).sum(axis=2) / year_sd, K, axis=1)
+    return z, y, np.repeat(year_state, K, axis=1)
 
 
 def simulate_chunk(rng, n):
-    z_all, regime_all = market(rng, n)
+    z_all, y_all, regime_all = market(rng, n)
     # A deal's state is one code: its company's stage (0-3) while private,
     # LISTED (4) while listed and not sold out, CLOSED (5) once the fund is
     # out. Stage-dependent parameters are looked up by code; codes 4 and 5
@@ -227,8 +233,10 @@ def simulate_chunk(rng, n):
             calls = np.zeros(n)
             z = z_all[:, t]
             reg = regime_all[:, t]
-            # Failure probability given the factor, per path and stage.
-            pf_table[:, :4] = norm_cdf((FAIL_THRESHOLD[None, :] - FA * z[:, None]) / FI)
+            # Failure probability given the year's factor, per path and
+            # stage, spread over the year's K steps.
+            annual = norm_cdf((FAIL_THRESHOLD[None, :] - FA * y_all[:, t][:, None]) / FI)
+            pf_table[:, :4] = -np.expm1(np.log1p(-np.minimum(annual, 1.0)) / K)
             # 32-bit uniforms, as fundsim's (which takes them from the high
             # and low halves of 64-bit draws); normals only where they are
             # used: a value shock per moving company, a step-up per round.

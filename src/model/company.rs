@@ -1,19 +1,21 @@
 //! The company life cycle (MODEL.md section 3): every portfolio company and
 //! every borrower is a `Company` stepped through time by `CompanyModel`.
 //!
-//! Each step a private company (1) fails when its one-factor Gaussian-copula
-//! latent X = sqrt(ρ) Z + sqrt(1-ρ) ε falls below the threshold Φ⁻¹(q), else (2) exits by IPO or
+//! Each step a private company (1) fails with its one-year Gaussian-copula
+//! probability Φ((Φ⁻¹(q) - sqrt(ρ) Y) / sqrt(1-ρ)) given the year's factor
+//! Y, spread evenly over the year's steps (q the annual rate; see
+//! `CompanyModel::conditional_failure`), else (2) exits by IPO or
 //! acquisition with the stage hazards scaled by the regime and policy, else
 //! (3) raises a round with the stage's round rate, and (4) its true value
 //! drifts. Its mark only changes at rounds and exits, so reported NAV is
 //! stale against true value. A listed company's price follows a lognormal
 //! walk until its holders have sold.
 //!
-//! The failure test is done in uniform space: with U = Φ(ε) uniform,
-//! X < Φ⁻¹(q) exactly when U < Φ((Φ⁻¹(q) - sqrt(ρ) Z) / sqrt(1-ρ)), the
-//! failure probability conditional on the factor, which the caller computes
-//! once per step for all companies that share a threshold. This is the
-//! same event with the same probability, one uniform instead of a normal.
+//! The failure test is done in uniform space: a uniform U against the
+//! per-step failure probability conditional on the year's factor, which
+//! the caller computes once per step for all companies that share a
+//! threshold. With one step a year this is the latent-variable event
+//! X = sqrt(ρ) Y + sqrt(1-ρ) ε < Φ⁻¹(q) itself (U = Φ(ε)).
 //!
 //! Draws: every step of a company has its own stream keyed by (seed, path,
 //! company, step) (see `rng`), read in a fixed order: the first 64-bit
@@ -98,7 +100,7 @@ pub struct StageParams {
 /// Per-step quantities of one stage, precomputed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StageStep {
-    /// Φ⁻¹(per-step failure probability).
+    /// Φ⁻¹(annual failure probability): the copula's one-year threshold.
     pub failure_threshold: f64,
     /// Per-step IPO probability in each regime (policy multiplier included).
     pub ipo: Vec<f64>,
@@ -162,7 +164,7 @@ impl CompanyModel {
                 })
                 .unzip();
             StageStep {
-                failure_threshold: inverse_cdf(per_step_probability(p.failure_rate, k)),
+                failure_threshold: inverse_cdf(p.failure_rate),
                 ipo,
                 acquisition,
                 round: per_step_probability(p.next_round_rate, k),
@@ -192,32 +194,39 @@ impl CompanyModel {
         }
     }
 
-    /// Failure threshold for an annual failure probability `pd` (borrowers
-    /// whose PD overrides their stage's failure rate).
+    /// Failure threshold Φ⁻¹(pd) for an annual failure probability `pd`
+    /// (borrowers whose PD overrides their stage's failure rate).
     pub fn threshold_for(&self, pd: f64) -> f64 {
-        inverse_cdf(per_step_probability(pd, self.steps_per_year))
+        inverse_cdf(pd)
     }
 
-    /// Per-step failure probability given the common factor `z`:
-    /// P(sqrt(ρ) Z + sqrt(1-ρ) ε < c | Z = z) = Φ((c - sqrt(ρ) z) / sqrt(1-ρ)).
+    /// Per-step failure probability given the year's factor `y`
+    /// (`MarketPath::year_factor`): the one-year conditional probability
+    /// P(sqrt(ρ) Y + sqrt(1-ρ) ε < c | Y = y) = Φ((c - sqrt(ρ) y) / sqrt(1-ρ))
+    /// spread over the year's k steps as 1 - (1 - p)^(1/k). Given Y, a
+    /// company that is tested in each of the year's steps then fails
+    /// within the year with probability exactly p, independently of the
+    /// others: the one-year default count is Vasicek's mixture at the
+    /// one-year ρ for any k.
     #[inline]
-    pub fn conditional_failure(&self, threshold: f64, z: f64) -> f64 {
+    pub fn conditional_failure(&self, threshold: f64, y: f64) -> f64 {
         if threshold == f64::NEG_INFINITY {
             0.0
         } else if threshold == f64::INFINITY {
             1.0
         } else {
-            self.phi.cdf((threshold - self.factor_loading * z) / self.idio_loading)
+            let annual = self.phi.cdf((threshold - self.factor_loading * y) / self.idio_loading);
+            if self.steps_per_year == 1 { annual } else { per_step_probability(annual, self.steps_per_year) }
         }
     }
 
     /// `conditional_failure` for the stages' own thresholds, from stage
     /// `from` up (earlier stages are left NaN, which fails no comparison).
     #[inline]
-    pub fn stage_failure(&self, z: f64, from: usize) -> [f64; 4] {
+    pub fn stage_failure(&self, y: f64, from: usize) -> [f64; 4] {
         let mut p = [f64::NAN; 4];
         for (p, stage) in p.iter_mut().zip(&self.stages).skip(from) {
-            *p = self.conditional_failure(stage.failure_threshold, z);
+            *p = self.conditional_failure(stage.failure_threshold, y);
         }
         p
     }
@@ -272,9 +281,15 @@ pub struct Company {
 /// The integer form of a failure test: for the high 32 bits h of a draw,
 /// h 2^-32 < p exactly when h < ceil(p 2^32) (both sides are exact in
 /// floating point: h has 32 bits and scaling by 2^32 is exact).
+///
+/// The ceiling is taken by truncating and adding one where that fell short
+/// (exact for 0 <= x < 2^53), not by `f64::ceil`, which without SSE4.1 is a
+/// library call: a NaN or a negative p gives 0, as `ceil` then `as` did.
 #[inline]
 pub fn failure_threshold_bits(p: f64) -> u64 {
-    (p * 4_294_967_296.0).ceil() as u64
+    let x = p * 4_294_967_296.0;
+    let truncated = x as u64;
+    truncated + ((truncated as f64) < x) as u64
 }
 
 /// A uniform in [0, 1) from the high 32 bits of a draw.
@@ -428,5 +443,25 @@ impl Company {
             self.log_value += s.log_drift + s.vol * shock;
         }
         event
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::splitmix64;
+
+    #[test]
+    fn failure_threshold_bits_is_the_ceiling_of_p_times_two_to_the_32() {
+        let mut ps = vec![0.0, -0.0, 1.0, 0.5, 0.25, 1e-300, 2.3e-10, 1.0 - 1e-16, f64::NAN, -1e-17];
+        // Exact multiples of 2^-32 and their neighbours, and random p.
+        for i in [1u64, 2, 3, 1 << 20, (1 << 32) - 1] {
+            let p = i as f64 / 4_294_967_296.0;
+            ps.extend([p, f64::from_bits(p.to_bits() + 1), f64::from_bits(p.to_bits() - 1)]);
+        }
+        ps.extend((0..10_000u64).map(|i| (splitmix64(i) >> 11) as f64 / (1u64 << 53) as f64));
+        for p in ps {
+            assert_eq!(failure_threshold_bits(p), (p * 4_294_967_296.0).ceil() as u64, "p = {p:e}");
+        }
     }
 }

@@ -58,10 +58,20 @@ fn pick(probs: &[f64], u: f64) -> u8 {
     probs.iter().rposition(|&p| p > 0.0).unwrap_or(0) as u8
 }
 
-/// One path of the economy: Z_t and the regime in force in each step.
+/// One path of the economy: Z_t, the failure factor of each step's year
+/// and the regime in force in each step.
 #[derive(Debug, Clone, Default)]
 pub struct MarketPath {
     pub z: Vec<f64>,
+    /// Per step: the common factor of the failure copula, Y_y of the
+    /// step's year y, the same in every step of the year. Y_y is the sum of
+    /// the year's Z_t scaled to unit variance, so it is N(0, 1) and moves
+    /// with the values' factor; with one step a year it is Z_t itself.
+    /// Failures are tested per step with probabilities conditional on Y_y
+    /// (`CompanyModel::conditional_failure`), which makes the one-year
+    /// default count of a cohort exactly Vasicek's mixture at the one-year
+    /// ρ whatever the number of steps (MODEL.md section 3).
+    pub year_factor: Vec<f64>,
     pub regime: Vec<u8>,
 }
 
@@ -72,6 +82,7 @@ impl MarketPath {
     /// Z_t = φ Z_{t-1} + sqrt(1-φ²) e_t with Z_0 = e_0 (stationary start).
     pub fn simulate(&mut self, market: &Market, steps: usize, steps_per_year: u32, rng: &mut Stream) {
         self.z.clear();
+        self.year_factor.clear();
         self.regime.clear();
         let phi = market.factor_persistence;
         let innovation_scale = (1.0 - phi * phi).sqrt();
@@ -87,7 +98,30 @@ impl MarketPath {
             self.z.push(z);
             self.regime.push(state);
         }
+        let k = (steps_per_year as usize).max(1);
+        if k == 1 {
+            self.year_factor.extend_from_slice(&self.z);
+        } else {
+            let scale = 1.0 / year_sum_sd(phi, k);
+            for year in self.z.chunks(k) {
+                let y = year.iter().sum::<f64>() * scale;
+                self.year_factor.extend(std::iter::repeat_n(y, year.len()));
+            }
+        }
     }
+}
+
+/// Standard deviation of the sum of k consecutive values of the stationary
+/// AR(1) factor with unit variance and persistence φ:
+/// Var = k + 2 Σ_{j=1}^{k-1} (k - j) φ^j (sqrt(k) when φ = 0).
+pub fn year_sum_sd(phi: f64, k: usize) -> f64 {
+    let mut var = k as f64;
+    let mut power = 1.0;
+    for j in 1..k {
+        power *= phi;
+        var += 2.0 * (k - j) as f64 * power;
+    }
+    var.sqrt()
 }
 
 #[cfg(test)]
@@ -136,6 +170,33 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn the_year_factor_is_shared_by_the_years_steps_and_has_unit_variance() {
+        // 20,000 years at k = 4 with φ = 0.5: the sample variance of the
+        // year factor has sd about sqrt(2 / 20,000) = 0.01 (more with the
+        // correlation between years); tolerance 0.05.
+        let m = market(0.5);
+        let mut path = MarketPath::default();
+        let (mut s2, mut n) = (0.0, 0.0);
+        for p in 0..2000 {
+            path.simulate(&m, 40, 4, &mut stream(3, p, MARKET));
+            assert_eq!(path.year_factor.len(), 40);
+            for year in 0..10 {
+                let ys = &path.year_factor[4 * year..4 * year + 4];
+                assert!(ys.iter().all(|&y| y == ys[0]));
+                let sum: f64 = path.z[4 * year..4 * year + 4].iter().sum();
+                assert!((ys[0] - sum / year_sum_sd(0.5, 4)).abs() < 1e-12);
+                s2 += ys[0] * ys[0];
+                n += 1.0;
+            }
+        }
+        assert!((s2 / n - 1.0).abs() < 0.05, "variance {}", s2 / n);
+        assert!((year_sum_sd(0.0, 12) - 12f64.sqrt()).abs() < 1e-12);
+        // One step a year: the year factor is the step's factor.
+        path.simulate(&m, 5, 1, &mut stream(3, 0, MARKET));
+        assert_eq!(path.year_factor, path.z);
     }
 
     #[test]

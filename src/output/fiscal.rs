@@ -76,11 +76,11 @@ pub fn write_fiscal(path: &Path, scn: &Scenario, r: &Results) -> io::Result<()> 
         let cost = column(r, &v.name, cost_metric).expect("vehicle column");
         let private =
             role.private_capital.map_or(0.0, |c| mean(&column(r, &v.name, v.metrics()[c].name).expect("column")));
-        let firms = match role.firms {
+        let amount = |a: Amount| match a {
             Amount::Column(c) => mean(&column(r, &v.name, v.metrics()[c].name).expect("column")),
             Amount::Constant(x) => x,
         };
-        row(&v.name, &cost, private, role.credit, firms)?;
+        row(&v.name, &cost, private, amount(role.credit), amount(role.firms))?;
     }
     let get = |m: &str| mean(&column(r, "total", m).expect("total column"));
     row("total", &total, get("private_capital"), get("credit"), get("firms_financed"))?;

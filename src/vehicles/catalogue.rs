@@ -139,6 +139,10 @@ pub const PRIVATE_CAPITAL: Metric = tabled("private_capital", Unit::Money, "priv
 pub const CREDIT_PER_FISCAL_YUAN: Metric =
     tabled("credit_per_fiscal_yuan", Unit::Multiple, "credit per fiscal yuan", "the budget");
 
+/// Credit extended: the loan programme's loans made times their size, and
+/// the package's sum of them.
+pub const CREDIT: Metric = tabled("credit", Unit::Money, "credit extended", "the package");
+
 /// The `total.*` columns that follow the vehicles' own (MODEL.md 5): the
 /// package's fiscal cost, what it mobilises, and the efficiency ratios,
 /// defined in a path only when its fiscal cost is positive. Tabled, not
@@ -150,7 +154,7 @@ pub const CREDIT_PER_FISCAL_YUAN: Metric =
 pub const TOTALS: [Metric; 7] = [
     FISCAL_COST,
     PRIVATE_CAPITAL,
-    tabled("credit", Unit::Money, "credit extended", "the package"),
+    CREDIT,
     tabled("firms_financed", Unit::Count, "firms financed", "the package"),
     tabled("private_per_fiscal_yuan", Unit::Multiple, "private capital per fiscal yuan", "the budget"),
     CREDIT_PER_FISCAL_YUAN,

@@ -34,19 +34,43 @@ pub enum Amount {
     Constant(f64),
 }
 
+impl Amount {
+    /// The amount with its column moved by `offset` (a vehicle's first
+    /// column in the row).
+    pub fn shifted(self, offset: usize) -> Amount {
+        match self {
+            Amount::Column(c) => Amount::Column(offset + c),
+            constant => constant,
+        }
+    }
+
+    /// Its value in a row (absolute columns).
+    #[inline]
+    pub fn value(self, row: &[f64]) -> f64 {
+        match self {
+            Amount::Column(c) => row[c],
+            Amount::Constant(x) => x,
+        }
+    }
+}
+
 /// A vehicle's part in the fiscal view (columns are the vehicle's own).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FiscalRole {
     pub fiscal_cost: Option<usize>,
     pub private_capital: Option<usize>,
-    pub credit: f64,
+    pub credit: Amount,
     pub firms: Amount,
 }
 
 impl FiscalRole {
     /// A vehicle that costs the budget nothing and mobilises nothing.
-    pub(crate) const NONE: FiscalRole =
-        FiscalRole { fiscal_cost: None, private_capital: None, credit: 0.0, firms: Amount::Constant(0.0) };
+    pub(crate) const NONE: FiscalRole = FiscalRole {
+        fiscal_cost: None,
+        private_capital: None,
+        credit: Amount::Constant(0.0),
+        firms: Amount::Constant(0.0),
+    };
 }
 
 /// What the rest of the scenario fixes when a vehicle table is validated.

@@ -166,7 +166,7 @@ impl VehicleModel for GuidanceFund {
             // Private commitments raised: what the programme mobilises
             // (paid-in is smaller by the sub-funds' uncalled reserve).
             private_capital: column("private_capital"),
-            credit: 0.0,
+            credit: Amount::Constant(0.0),
             firms: Amount::Column(column("companies_funded").expect("guidance fund metric")),
         }
     }

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Guarantee, Insurance, LoanPolicy, LoanProgramSpec, RiskCompensation};
+use super::{Guarantee, Insurance, Lending, LoanPolicy, LoanProgramSpec, RiskCompensation};
 use crate::model::company::Stage;
 use crate::scenario::validate::{SUM_TOL, Validator};
 
@@ -28,7 +28,14 @@ pub struct RawLoanProgram {
     pub ip_recovery: f64,
     pub ip_recovery_sd: f64,
     pub warrant_coverage: f64,
+    /// Downturn LGD: loading of the loss rate on the year's factor.
+    pub downturn_lgd: f64,
+    /// Years of new lending: a cohort of loans at the start of each.
+    pub cohorts: i64,
     pub policy: RawLoanPolicy,
+    /// With it, the bank decides whom to lend to (MODEL.md section 7).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lending: Option<RawLending>,
 }
 
 impl Default for RawLoanProgram {
@@ -49,7 +56,10 @@ impl Default for RawLoanProgram {
             ip_recovery: 0.3,
             ip_recovery_sd: 0.15,
             warrant_coverage: 0.0,
+            downturn_lgd: 0.0,
+            cohorts: 1,
             policy: RawLoanPolicy::default(),
+            lending: None,
         }
     }
 }
@@ -67,6 +77,9 @@ pub struct RawLoanPolicy {
     pub interest_subsidy: f64,
     pub subsidy_pd_elasticity: f64,
     pub npl_tolerance: f64,
+    /// Share of the bank's premium on first-time borrowers that a
+    /// first-loan programme removes (首貸戶培育, item 十一).
+    pub first_loan_relief: f64,
 }
 
 impl Default for RawLoanPolicy {
@@ -78,6 +91,37 @@ impl Default for RawLoanPolicy {
             interest_subsidy: 0.0,
             subsidy_pd_elasticity: 0.0,
             npl_tolerance: 0.0462,
+            first_loan_relief: 0.0,
+        }
+    }
+}
+
+/// `[vehicles.<name>.lending]`: applicants and the bank's decision.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default)]
+pub struct RawLending {
+    pub applicants: i64,
+    pub hurdle: f64,
+    pub pd_dispersion: f64,
+    pub screening_noise: f64,
+    pub first_loan_screening_noise: f64,
+    pub first_loan_premium: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collateral_pd: Option<f64>,
+    pub moral_hazard: f64,
+}
+
+impl Default for RawLending {
+    fn default() -> Self {
+        RawLending {
+            applicants: 2000,
+            hurdle: 0.01,
+            pd_dispersion: 0.5,
+            screening_noise: 0.3,
+            first_loan_screening_noise: 0.6,
+            first_loan_premium: 0.005,
+            collateral_pd: None,
+            moral_hazard: 0.0,
         }
     }
 }
@@ -123,11 +167,14 @@ pub struct RawRiskCompensation {
     pub pool_size: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub per_loan_cap: Option<f64>,
+    /// Money added to a finite pool at the start of each later year of
+    /// lending (the city's annual budget).
+    pub annual_top_up: f64,
 }
 
 impl Default for RawRiskCompensation {
     fn default() -> Self {
-        RawRiskCompensation { ratio: 0.3, pool_size: None, per_loan_cap: None }
+        RawRiskCompensation { ratio: 0.3, pool_size: None, per_loan_cap: None, annual_top_up: 0.0 }
     }
 }
 
@@ -146,10 +193,21 @@ pub fn loan_program_spec(prefix: &str, l: &RawLoanProgram, years: u32, v: &mut V
         }
     };
     let term_years = v.within(&key("term_years"), l.term_years, 0.0, 50.0);
+    let cohorts = v.integer(&key("cohorts"), l.cohorts, 1, 1000) as u32;
     if term_years <= 0.0 {
         v.fail(&key("term_years"), term_years, "must be > 0");
     } else if term_years > years as f64 {
         v.fail(&key("term_years"), term_years, format!("must not exceed simulation.years ({years})"));
+    } else if (cohorts - 1) as f64 + term_years > years as f64 {
+        v.fail(
+            &key("cohorts"),
+            cohorts,
+            format!(
+                "the last cohort, lent {} years after the first, must mature within simulation.years ({years}): \
+                 cohorts - 1 + term_years must not exceed it",
+                cohorts - 1
+            ),
+        );
     }
     let ip_recovery = v.within(&key("ip_recovery"), l.ip_recovery, 0.0, 1.0);
     let ip_recovery_sd = v.within(&key("ip_recovery_sd"), l.ip_recovery_sd, 0.0, 0.5);
@@ -197,6 +255,28 @@ pub fn loan_program_spec(prefix: &str, l: &RawLoanProgram, years: u32, v: &mut V
         ratio: v.unit(&pk("risk_compensation.ratio"), r.ratio),
         pool_size: r.pool_size.map(|x| v.amount_or_zero(&pk("risk_compensation.pool_size"), x)),
         per_loan_cap: r.per_loan_cap.map(|x| v.unit(&pk("risk_compensation.per_loan_cap"), x)),
+        annual_top_up: {
+            let x = v.amount_or_zero(&pk("risk_compensation.annual_top_up"), r.annual_top_up);
+            if x > 0.0 && r.pool_size.is_none() {
+                v.fail(
+                    &pk("risk_compensation.annual_top_up"),
+                    x,
+                    "needs a finite risk_compensation.pool_size (a pool without a size never runs dry)",
+                );
+            }
+            x
+        },
+    });
+    let lk = |k: &str| format!("{prefix}.lending.{k}");
+    let lending = l.lending.as_ref().map(|x| Lending {
+        applicants: v.integer(&lk("applicants"), x.applicants, 1, 10_000_000) as u32,
+        hurdle: v.within(&lk("hurdle"), x.hurdle, -1.0, 1.0),
+        pd_dispersion: v.within(&lk("pd_dispersion"), x.pd_dispersion, 0.0, 3.0),
+        screening_noise: v.within(&lk("screening_noise"), x.screening_noise, 0.0, 5.0),
+        first_loan_screening_noise: v.within(&lk("first_loan_screening_noise"), x.first_loan_screening_noise, 0.0, 5.0),
+        first_loan_premium: v.within(&lk("first_loan_premium"), x.first_loan_premium, 0.0, 1.0),
+        collateral_pd: x.collateral_pd.map(|p| v.unit(&lk("collateral_pd"), p)),
+        moral_hazard: v.within(&lk("moral_hazard"), x.moral_hazard, 0.0, 10.0),
     });
     LoanProgramSpec {
         loans: v.integer(&key("loans"), l.loans, 1, 10_000_000) as u32,
@@ -213,6 +293,7 @@ pub fn loan_program_spec(prefix: &str, l: &RawLoanProgram, years: u32, v: &mut V
         ip_recovery,
         ip_recovery_sd,
         warrant_coverage: v.within(&key("warrant_coverage"), l.warrant_coverage, 0.0, 10.0),
+        downturn_lgd: v.within(&key("downturn_lgd"), l.downturn_lgd, 0.0, 2.0),
         policy: LoanPolicy {
             guarantee,
             insurance,
@@ -230,7 +311,10 @@ pub fn loan_program_spec(prefix: &str, l: &RawLoanProgram, years: u32, v: &mut V
             },
             subsidy_pd_elasticity: v.within(&pk("subsidy_pd_elasticity"), p.subsidy_pd_elasticity, 0.0, 100.0),
             npl_tolerance: v.unit(&pk("npl_tolerance"), p.npl_tolerance),
+            first_loan_relief: v.unit(&pk("first_loan_relief"), p.first_loan_relief),
         },
+        cohorts,
+        lending,
     }
 }
 

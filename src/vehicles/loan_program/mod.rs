@@ -15,14 +15,15 @@
 //! (see `model::company`), for a fraction of the work.
 
 use rand::RngExt;
-use rand_distr::{Beta, Distribution};
+use rand_distr::{Beta, Distribution, StandardNormal};
 
 use crate::model::company::{Company, CompanyModel, Event, Stage, Status, failure_threshold_bits};
 use crate::model::market::MarketPath;
-use crate::rng::{Stream, company_key, scan};
+use crate::model::normal::{CdfTable, inverse_cdf};
+use crate::rng::{Stream, company_key, scan, splitmix64};
 use crate::scenario::validate::Validator;
 use crate::vehicles::catalogue::{
-    CREDIT_PER_FISCAL_YUAN, FISCAL_COST, Metric, Series, Unit, loss, plain, plain_loss, ret, series, tabled,
+    CREDIT, CREDIT_PER_FISCAL_YUAN, FISCAL_COST, Metric, Series, Unit, loss, plain, plain_loss, ret, series, tabled,
 };
 use crate::vehicles::equity::DealCounts;
 use crate::vehicles::{Amount, BuildContext, FiscalRole, PathContext, ScenarioFacts, VehicleModel};
@@ -30,8 +31,9 @@ use input::{RawLoanProgram, loan_program_spec};
 
 pub mod input;
 
-/// Metrics of `loan_program`, in column order (MODEL.md 4.4).
-pub const METRICS: [Metric; 21] = [
+/// Metrics of `loan_program`, in column order (MODEL.md 4.4; the lending
+/// metrics of INTERFACE.md after the original ones).
+pub const METRICS: [Metric; 29] = [
     plain("defaults", Unit::Count, "defaults", "loan pool"),
     loss("default_rate", Unit::Share, "default rate", "loan pool"),
     plain("npl_ratio", Unit::Share, "npl ratio", "bank"),
@@ -53,12 +55,50 @@ pub const METRICS: [Metric; 21] = [
     tabled("pool_exhausted", Unit::Indicator, "risk pool exhausted", "loan programme"),
     plain("npl_breach", Unit::Indicator, "npl breach", "bank"),
     CREDIT_PER_FISCAL_YUAN,
+    tabled("loans_made", Unit::Count, "loans made", "bank"),
+    CREDIT,
+    tabled("baseline_loans", Unit::Count, "loans made without the policy", "bank"),
+    tabled("additional_loans", Unit::Count, "additional loans", "loan programme"),
+    tabled("additional_credit", Unit::Money, "additional credit", "loan programme"),
+    tabled("marginal_default_rate", Unit::Share, "default rate of the additional loans", "loan programme"),
+    plain("baseline_default_rate", Unit::Share, "default rate of the loans made anyway", "loan programme"),
+    tabled("fiscal_cost_per_additional_loan", Unit::Money, "fiscal cost per additional loan", "the budget"),
 ];
 
-/// Per-step series of `loan_program`: cumulative gross loss and fiscal cost.
-pub const SERIES: [Series; 2] = [
+/// Column of a metric of `METRICS` (for `fiscal_role`).
+const fn column(name: &str) -> usize {
+    let mut i = 0;
+    while i < METRICS.len() {
+        if const_eq(METRICS[i].name, name) {
+            return i;
+        }
+        i += 1;
+    }
+    panic!("no such loan programme metric")
+}
+
+const fn const_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Per-step series of `loan_program`: cumulative gross loss and fiscal
+/// cost, the NPL stock ratio and the money left in a finite pool.
+pub const SERIES: [Series; 4] = [
     series("cum_gross_loss", "Cum gross loss", "fund LPs"),
     series("cum_fiscal_cost", "Cum fiscal cost", "fund LPs"),
+    series("npl_stock_ratio", "NPL ratio: non-performing over outstanding principal", "bank"),
+    series("pool_balance", "Money left in the risk-compensation pool", "government"),
 ];
 
 impl VehicleModel for LoanProgram {
@@ -70,6 +110,28 @@ impl VehicleModel for LoanProgram {
     type Spec = LoanProgramSpec;
     type Workspace = LoanWorkspace;
 
+    fn check_table(prefix: &str, table: &toml::Value) -> Vec<(String, String)> {
+        if table.get("lending").is_some() && table.get("loans").is_some() {
+            let rule = "with a lending table the bank decides how many loans to make: give lending.applicants \
+                        (firms applying per cohort) instead";
+            vec![(format!("{prefix}.loans"), rule.into())]
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// The table with its defaults; with a lending table, without `loans`
+    /// (the bank decides how many, and the key is refused there).
+    fn resolved(raw: &RawLoanProgram) -> Option<toml::Value> {
+        let mut value = toml::Value::try_from(raw).ok()?;
+        if raw.lending.is_some()
+            && let Some(table) = value.as_table_mut()
+        {
+            table.remove("loans");
+        }
+        Some(value)
+    }
+
     fn validate(prefix: &str, raw: &RawLoanProgram, facts: &ScenarioFacts, v: &mut Validator<'_>) -> LoanProgramSpec {
         loan_program_spec(prefix, raw, facts.years, v)
     }
@@ -80,10 +142,10 @@ impl VehicleModel for LoanProgram {
 
     fn fiscal_role(&self) -> FiscalRole {
         FiscalRole {
-            fiscal_cost: METRICS.iter().position(|m| m.name == "fiscal_cost"),
+            fiscal_cost: Some(column("fiscal_cost")),
             private_capital: None,
-            credit: self.spec.loans as f64 * self.spec.loan_size,
-            firms: Amount::Constant(self.spec.loans as f64),
+            credit: Amount::Column(column("credit")),
+            firms: Amount::Column(column("loans_made")),
         }
     }
 
@@ -100,8 +162,10 @@ impl VehicleModel for LoanProgram {
         _deals: &mut DealCounts,
     ) -> u64 {
         let horizon = ctx.market.z.len();
-        let (cum_loss, cum_fiscal) = series.split_at_mut(horizon);
-        let o = self.simulate(ctx.path_key, ctx.market, ctx.model, lw, cum_loss, cum_fiscal);
+        let (cum_loss, rest) = series.split_at_mut(horizon);
+        let (cum_fiscal, rest) = rest.split_at_mut(horizon);
+        let (npl, pool) = rest.split_at_mut(horizon);
+        let o = self.simulate(ctx.path_key, ctx.market, ctx.model, lw, [cum_loss, cum_fiscal, npl, pool]);
         row.copy_from_slice(&self.metrics(&o));
         o.loan_steps
     }
@@ -142,6 +206,8 @@ pub struct RiskCompensation {
     pub pool_size: Option<f64>,
     /// Cap on one loan's compensation, as a share of its principal.
     pub per_loan_cap: Option<f64>,
+    /// Added to a finite pool at the start of each later year of lending.
+    pub annual_top_up: f64,
 }
 
 /// Validated `[vehicles.<name>.policy]`.
@@ -153,8 +219,34 @@ pub struct LoanPolicy {
     /// Percentage points a year of interest paid by the government (貼息).
     pub interest_subsidy: f64,
     pub subsidy_pd_elasticity: f64,
-    /// NPL ratio above which `npl_breach` is 1 (不良容忍度).
+    /// Year-end NPL stock ratio above which `npl_breach` is 1 (不良容忍度).
     pub npl_tolerance: f64,
+    /// Share of the bank's premium on first-time borrowers removed by a
+    /// first-loan programme (首貸戶, item 十一; lending table only).
+    pub first_loan_relief: f64,
+}
+
+/// Validated `[vehicles.<name>.lending]`: who applies and how the bank
+/// decides (MODEL.md section 7; docs/MODEL.md 6.11).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lending {
+    /// Firms applying per cohort.
+    pub applicants: u32,
+    /// The bank's required annual return on each yuan lent, over its
+    /// funding cost and after the expected loss it keeps.
+    pub hurdle: f64,
+    /// Spread of the applicants' one-year probit thresholds Φ⁻¹(PD).
+    pub pd_dispersion: f64,
+    /// Noise of the bank's reading of a threshold, for firms with a credit
+    /// file and for first-time borrowers.
+    pub screening_noise: f64,
+    pub first_loan_screening_noise: f64,
+    /// Extra annual return the bank asks of a first-time borrower.
+    pub first_loan_premium: f64,
+    /// Perceived PD above which the bank asks for collateral (IP pledge).
+    pub collateral_pd: Option<f64>,
+    /// PD × (1 + moral_hazard × share of the loss passed on).
+    pub moral_hazard: f64,
 }
 
 /// Validated `[vehicles.<name>]` of kind `loan_program`.
@@ -175,29 +267,107 @@ pub struct LoanProgramSpec {
     pub ip_recovery: f64,
     pub ip_recovery_sd: f64,
     pub warrant_coverage: f64,
+    /// Downturn loading of LGD on the year's factor (0: LGD is constant).
+    pub downturn_lgd: f64,
     pub policy: LoanPolicy,
+    /// Years of new lending (one cohort at the start of each).
+    pub cohorts: u32,
+    pub lending: Option<Lending>,
 }
 
 impl LoanProgramSpec {
+    /// The PD factor of the interest subsidy's elasticity:
+    /// 1 - e x subsidy / rate, at least 0 (1 when the rate is 0).
+    pub fn subsidy_relief(&self) -> f64 {
+        let p = &self.policy;
+        if self.interest_rate > 0.0 {
+            (1.0 - p.subsidy_pd_elasticity * p.interest_subsidy / self.interest_rate).max(0.0)
+        } else {
+            1.0
+        }
+    }
+
     /// The annual PD of a borrower at `stage` (first-time or not), after
     /// the first-loan multiplier and the interest subsidy's PD elasticity:
     /// PD x (1 - e x subsidy / rate), within [0, 1].
     pub fn annual_pd(&self, model: &CompanyModel, stage: usize, first: bool) -> f64 {
+        (self.class_pd(model, stage, first) * self.subsidy_relief()).clamp(0.0, 1.0)
+    }
+
+    /// The annual PD of a borrower class before any policy: the stage's
+    /// rate (or `pd`) times the first-loan multiplier.
+    fn class_pd(&self, model: &CompanyModel, stage: usize, first: bool) -> f64 {
         let base = self.pd.unwrap_or(model.params[stage].failure_rate);
         let multiplier = if first { self.first_loan_pd_multiplier } else { 1.0 };
+        (base * multiplier).clamp(0.0, 1.0)
+    }
+
+    /// The guarantee's and the insurance's shares of a loss.
+    fn covered_share(&self) -> f64 {
         let p = &self.policy;
-        let relief = if self.interest_rate > 0.0 {
-            (1.0 - p.subsidy_pd_elasticity * p.interest_subsidy / self.interest_rate).max(0.0)
-        } else {
-            1.0
-        };
-        (base * multiplier * relief).clamp(0.0, 1.0)
+        p.guarantee.as_ref().map_or(0.0, |g| g.share) + p.insurance.as_ref().map_or(0.0, |i| i.share)
     }
 }
 
 /// Salt separating a loan's attribute stream (first-time borrower, IP
 /// pledge, recovery) from its borrower's company streams.
 const ATTRIBUTES: u64 = 0x4C4F_414E_4154_5452;
+
+/// Key salt of cohort `c` (0 for the first cohort, so one cohort draws as
+/// before cohorts existed).
+#[inline]
+fn cohort_salt(c: u32) -> u64 {
+    if c == 0 { 0 } else { splitmix64(0x434F_484F_5254 ^ c as u64) }
+}
+
+/// The bank's view of one class of applicant (with or without a credit
+/// file), precomputed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct ApplicantClass {
+    /// Mean of the applicants' probit thresholds c = Φ⁻¹(PD): c̄ =
+    /// Φ⁻¹(class PD) sqrt(1 + σ²), so that the mean PD is the class PD.
+    mean_threshold: f64,
+    dispersion: f64,
+    noise: f64,
+    /// Posterior weight β = σ² / (σ² + τ²) on the bank's signal, and
+    /// 1 / sqrt(1 + σ² (1 - β)) (the posterior-mean PD is
+    /// Φ((c̄ (1 - β) + β s) / sqrt(1 + σ² (1 - β)))).
+    weight: f64,
+    scale: f64,
+    /// Required annual return with the policy and without it.
+    hurdle_policy: f64,
+    hurdle_baseline: f64,
+}
+
+/// The lending decision's constants.
+#[derive(Debug, Clone, PartialEq)]
+struct Decision {
+    classes: [ApplicantClass; 2],
+    /// Annual return on a yuan lent before expected losses: interest less
+    /// funding, plus the bank's reward spread over the term (policy).
+    margin_policy: f64,
+    margin_baseline: f64,
+    /// The bank's expected loss given default: unsecured, and pledged
+    /// (lgd x (1 - mean IP recovery)).
+    lgd: f64,
+    lgd_pledged: f64,
+    /// Share of a loss left after the guarantee and the insurance.
+    uncovered: f64,
+    ratio: f64,
+    per_loan_cap: f64,
+    /// PD factor of the interest subsidy (1: none).
+    relief: f64,
+}
+
+impl Decision {
+    /// Share of a loss of `lgd` per yuan the bank keeps, with the pool
+    /// paying while it has money.
+    #[inline]
+    fn kept(&self, lgd: f64, pool_open: bool) -> f64 {
+        let left = self.uncovered * lgd;
+        if pool_open { left - (self.ratio * left).min(self.per_loan_cap) } else { left }
+    }
+}
 
 /// A loan programme ready to simulate.
 #[derive(Debug, Clone)]
@@ -206,37 +376,54 @@ pub struct LoanProgram {
     pub key: u64,
     steps_per_year: u32,
     term_steps: usize,
-    /// Φ⁻¹ of the per-step PD, by [first-time borrower][stage].
+    /// One-year Φ⁻¹ of the PD, by [first-time borrower][stage].
     thresholds: [[f64; 4]; 2],
     /// IP-pledge recovery distribution.
     recovery: Option<Beta<f64>>,
+    decision: Option<Decision>,
 }
 
-/// One default: the step, the loan and its loss before allocation.
+/// One default: its step, the step its loan's term ends and its loss
+/// before allocation.
 #[derive(Debug, Clone, Copy)]
 struct DefaultEvent {
     step: u32,
+    end: u32,
     loss: f64,
 }
 
 /// Reusable per-thread buffers.
 #[derive(Debug, Clone, Default)]
 pub struct LoanWorkspace {
-    /// Defaults of the path, in loan order, then stably sorted by step.
+    /// Defaults not yet allocated, in cohort and loan order, then stably
+    /// sorted by step.
     defaults: Vec<DefaultEvent>,
     /// Per step: failure probability given the factor, [first][stage],
     /// and its integer form for `Company::fails`.
     failure: Vec<[[f64; 4]; 2]>,
     failure_bits: Vec<[[u64; 4]; 2]>,
-    /// Per step: loans paying interest (performing at the end of the step).
-    paying: Vec<u64>,
+    /// Per step: change in the loans within their term, and in those of
+    /// them that have defaulted (difference arrays).
+    alive: Vec<i64>,
+    npl: Vec<i64>,
+    /// Per step: gross loss, and fiscal outlay other than subsidies.
+    step_loss: Vec<f64>,
+    step_fiscal: Vec<f64>,
+    /// Per step: money into a finite pool (top-ups) less its payments.
+    pool: Vec<f64>,
 }
 
 /// Totals of one path.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct LoanOutcome {
     pub defaults: u32,
+    pub loans_made: u64,
     pub lent: f64,
+    /// Loans the bank makes on the path without any lever, and the defaults
+    /// among them and among the additional loans.
+    pub baseline_loans: u64,
+    pub baseline_defaults: u32,
+    pub additional_defaults: u32,
     pub npl_ratio: f64,
     pub gross_loss: f64,
     pub guarantor_loss: f64,
@@ -255,6 +442,8 @@ pub struct LoanOutcome {
     pub premiums: f64,
     pub insurer_reward: f64,
     pub pool_exhausted: bool,
+    /// Money paid into the pool: its size plus top-ups.
+    pub pool_funded: f64,
     /// Loan-steps simulated (the unit of work of `fundsim bench`).
     pub loan_steps: u64,
 }
@@ -263,6 +452,13 @@ impl LoanOutcome {
     pub fn fiscal_cost(&self) -> f64 {
         self.compensation_paid + self.reguarantee_cost + self.subsidy_cost + self.reward_cost
     }
+}
+
+/// The pool's state along a path.
+struct Pool {
+    /// Money left (infinite for a pool without a size).
+    left: f64,
+    finite: bool,
 }
 
 impl LoanProgram {
@@ -277,7 +473,46 @@ impl LoanProgram {
             Beta::new(m * total, (1.0 - m) * total).expect("recovery Beta validated")
         });
         let term_steps = ((spec.term_years * k as f64).round() as usize).max(1);
-        LoanProgram { spec, key, steps_per_year: k, term_steps, thresholds, recovery }
+        let decision = spec.lending.as_ref().map(|l| Self::decision(&spec, l, model));
+        LoanProgram { spec, key, steps_per_year: k, term_steps, thresholds, recovery, decision }
+    }
+
+    fn decision(spec: &LoanProgramSpec, l: &Lending, model: &CompanyModel) -> Decision {
+        let p = &spec.policy;
+        let stage = spec.borrower_stage.index();
+        let sigma = l.pd_dispersion;
+        let classes = [false, true].map(|first| {
+            // On the probit scale a class PD of exactly 0 or 1 would be an
+            // infinite threshold; within 1e-12 of them it changes nothing
+            // a 32-bit failure uniform can resolve.
+            let pd = spec.class_pd(model, stage, first).clamp(1e-12, 1.0 - 1e-12);
+            let noise = if first { l.first_loan_screening_noise } else { l.screening_noise };
+            let weight = if sigma == 0.0 { 0.0 } else { sigma * sigma / (sigma * sigma + noise * noise) };
+            let premium = if first { l.first_loan_premium } else { 0.0 };
+            ApplicantClass {
+                mean_threshold: inverse_cdf(pd) * (1.0 + sigma * sigma).sqrt(),
+                dispersion: sigma,
+                noise,
+                weight,
+                scale: 1.0 / (1.0 + sigma * sigma * (1.0 - weight)).sqrt(),
+                hurdle_policy: l.hurdle + premium * (1.0 - p.first_loan_relief),
+                hurdle_baseline: l.hurdle + premium,
+            }
+        });
+        let bank_reward = p.insurance.as_ref().map_or(0.0, |i| i.bank_reward);
+        let spread = spec.interest_rate - spec.funding_cost;
+        let pool = p.risk_compensation.as_ref();
+        Decision {
+            classes,
+            margin_policy: spread + bank_reward / spec.term_years,
+            margin_baseline: spread,
+            lgd: spec.lgd,
+            lgd_pledged: spec.lgd * (1.0 - spec.ip_recovery),
+            uncovered: (1.0 - spec.covered_share()).max(0.0),
+            ratio: pool.map_or(0.0, |r| r.ratio),
+            per_loan_cap: pool.and_then(|r| r.per_loan_cap).unwrap_or(f64::INFINITY),
+            relief: spec.subsidy_relief(),
+        }
     }
 
     /// Steps from origination to maturity.
@@ -285,174 +520,297 @@ impl LoanProgram {
         self.term_steps
     }
 
-    /// Simulate one path; writes the per-step cumulative gross loss and
-    /// fiscal cost into `cum_loss` and `cum_fiscal` (horizon long).
+    /// Simulate one path; writes the per-step series (cumulative gross loss,
+    /// cumulative fiscal cost, NPL stock ratio, pool balance; each horizon
+    /// long) into `series`.
     ///
-    /// Loans are independent given the market path except through the
-    /// pool, which pays in order of default. So each loan is followed
-    /// through all its steps in turn (its state stays in registers; nothing
-    /// per loan is stored), its default, if any, is recorded, and the
-    /// recorded defaults are then sorted by step (stably, so by loan within
-    /// a step) and allocated in that order.
+    /// Cohort by cohort: the loans of a cohort are decided (with a lending
+    /// table) and followed through all their steps in turn, their defaults
+    /// recorded; then the recorded defaults up to the next cohort's start
+    /// are sorted by step (stably, so by cohort and loan within a step) and
+    /// allocated in that order, so the next cohort's decision sees the pool
+    /// as it stands when it is lent.
     pub fn simulate(
         &self,
         path_key: u64,
         market: &MarketPath,
         model: &CompanyModel,
         ws: &mut LoanWorkspace,
-        cum_loss: &mut [f64],
-        cum_fiscal: &mut [f64],
+        series: [&mut [f64]; 4],
     ) -> LoanOutcome {
         let spec = &self.spec;
         let policy = &spec.policy;
         let horizon = market.z.len();
-        let k = self.steps_per_year as f64;
+        let k = self.steps_per_year as usize;
         let size = spec.loan_size;
         let warrants = spec.warrant_coverage > 0.0;
         let term = self.term_steps.min(horizon);
-        let steps = if warrants { horizon } else { term };
+        let last_start = (spec.cohorts as usize - 1) * k;
+        let steps = if warrants { horizon } else { (last_start + term).min(horizon) };
 
-        ws.failure.clear();
-        ws.failure.extend(
-            market.z[..steps].iter().map(|&z| self.thresholds.map(|row| row.map(|c| model.conditional_failure(c, z)))),
-        );
-        ws.defaults.clear();
-        let mut o = LoanOutcome { lent: spec.loans as f64 * size, ..LoanOutcome::default() };
-        // Loan-steps with funding outstanding.
-        let mut funded_steps = 0u64;
-        if warrants {
-            // Borrowers are followed over the whole horizon for their exits.
-            ws.paying.clear();
-            ws.paying.resize(term, 0);
-            for i in 0..spec.loans as u64 {
-                let (first, ip, mut attr) = self.attributes(path_key, i);
-                let mut c = Company::enter(model, spec.borrower_stage, company_key(path_key, self.key, i));
-                let mut performing = true;
-                for t in 0..steps {
-                    if c.status != Status::Private && !performing {
-                        // Nothing more can happen to the loan or the warrant.
-                        break;
-                    }
-                    o.loan_steps += 1;
-                    let p_fail = ws.failure[t][first as usize][c.stage.index()];
-                    let event = c.step(model, t, market.z[t], market.regime[t] as usize, p_fail);
-                    funded_steps += performing as u64;
-                    match event {
-                        Event::Failed if performing => {
-                            performing = false;
-                            o.defaults += 1;
-                            ws.defaults.push(DefaultEvent { step: t as u32, loss: self.loss(ip, &mut attr) });
-                        }
-                        Event::Ipo { price } | Event::Acquired { price } => {
-                            // The claim pays on exits within the horizon.
-                            o.warrant_gain += spec.warrant_coverage * size * (price / c.entry_value - 1.0).max(0.0);
-                        }
-                        _ => {}
-                    }
-                    if performing && t < term {
-                        ws.paying[t] += 1;
-                    }
-                    if t + 1 == term {
-                        // Maturity: a performing loan repays in full.
-                        performing = false;
-                    }
-                }
-            }
-        } else {
-            ws.failure_bits.clear();
-            ws.failure_bits.extend(ws.failure.iter().map(|f| f.map(|r| r.map(failure_threshold_bits))));
-            o.loan_steps = self.lean_defaults(path_key, market, model, ws, term, true);
-            // Every loan is funded until it defaults (that step included)
-            // or matures, and pays in every step it ends performing.
-            o.defaults = ws.defaults.len() as u32;
-            ws.paying.clear();
-            ws.paying.resize(term, spec.loans as u64);
-            funded_steps = spec.loans as u64 * term as u64;
-            for d in &ws.defaults {
-                funded_steps -= (term - 1 - d.step as usize) as u64;
-                for p in &mut ws.paying[d.step as usize..] {
-                    *p -= 1;
-                }
+        if self.decision.is_none() {
+            ws.failure.clear();
+            ws.failure.extend(
+                market.year_factor[..steps]
+                    .iter()
+                    .map(|&y| self.thresholds.map(|row| row.map(|c| model.conditional_failure(c, y)))),
+            );
+            if !warrants {
+                ws.failure_bits.clear();
+                ws.failure_bits.extend(ws.failure.iter().map(|f| f.map(|r| r.map(failure_threshold_bits))));
             }
         }
+        for v in [&mut ws.alive, &mut ws.npl] {
+            v.clear();
+            v.resize(horizon + 1, 0);
+        }
+        for v in [&mut ws.step_loss, &mut ws.step_fiscal] {
+            v.clear();
+            v.resize(horizon, 0.0);
+        }
+        ws.pool.clear();
+        ws.pool.resize(horizon, 0.0);
+        ws.defaults.clear();
 
-        // Rewards for microloan guarantee insurance are paid on the amounts
-        // lent and insured, when the loans are made.
+        let finite_pool = policy.risk_compensation.as_ref().and_then(|r| r.pool_size);
+        let mut pool = Pool { left: finite_pool.unwrap_or(f64::INFINITY), finite: finite_pool.is_some() };
+        let mut o = LoanOutcome { pool_funded: finite_pool.unwrap_or(0.0), ..LoanOutcome::default() };
+        // Loan-steps with funding outstanding.
+        let mut funded_steps = 0u64;
+        for c in 0..spec.cohorts {
+            let start = c as usize * k;
+            if c > 0 {
+                // The city's annual budget tops up a finite pool.
+                let top_up = policy.risk_compensation.as_ref().map_or(0.0, |r| r.annual_top_up);
+                if top_up > 0.0 && finite_pool.is_some() {
+                    pool.left += top_up;
+                    o.pool_funded += top_up;
+                    ws.pool[start] += top_up;
+                }
+            }
+            let first_default = ws.defaults.len();
+            let made = if let Some(decision) = &self.decision {
+                self.lend(path_key, market, model, decision, c, start, pool.left > 0.0, ws, &mut o)
+            } else if warrants {
+                self.warrant_loans(path_key, market, model, c, start, ws, &mut o)
+            } else {
+                o.loan_steps += self.lean_defaults(path_key, c, start, market, model, ws, term, true);
+                let n = spec.loans as u64;
+                o.loans_made += n;
+                o.baseline_loans += n;
+                n
+            };
+            o.defaults += (ws.defaults.len() - first_default) as u32;
+            if self.decision.is_none() {
+                o.baseline_defaults += (ws.defaults.len() - first_default) as u32;
+            }
+            // Every loan is funded until it defaults (that step included)
+            // or matures.
+            funded_steps += made * term as u64;
+            for d in &ws.defaults[first_default..] {
+                funded_steps -= (d.end - 1 - d.step) as u64;
+            }
+            ws.alive[start] += made as i64;
+            ws.alive[(start + term).min(horizon)] -= made as i64;
+            // Rewards for microloan guarantee insurance are paid on the
+            // amounts lent and insured, when the loans are made.
+            if let Some(ins) = &policy.insurance {
+                ws.step_fiscal[start] += (ins.bank_reward + ins.insurer_reward) * made as f64 * size;
+            }
+            // Allocate the defaults before the next cohort is lent.
+            let until = if c + 1 == spec.cohorts { horizon } else { start + k };
+            ws.defaults.sort_by_key(|d| d.step);
+            let due = ws.defaults.partition_point(|d| (d.step as usize) < until);
+            for i in 0..due {
+                let d = ws.defaults[i];
+                self.allocate(d, &mut pool, ws, &mut o);
+            }
+            ws.defaults.drain(..due);
+        }
+        o.lent = o.loans_made as f64 * size;
+
         if let Some(ins) = &policy.insurance {
             o.bank_reward = ins.bank_reward * o.lent;
             o.insurer_reward = ins.insurer_reward * o.lent;
             o.reward_cost = o.bank_reward + o.insurer_reward;
         }
         let per_step_subsidy =
-            (policy.interest_subsidy + policy.guarantee.as_ref().map_or(0.0, |g| g.fee * g.fee_subsidy)) / k * size;
+            (policy.interest_subsidy + policy.guarantee.as_ref().map_or(0.0, |g| g.fee * g.fee_subsidy)) / k as f64
+                * size;
 
-        // Allocate losses in order of default and build the series.
-        ws.defaults.sort_by_key(|d| d.step);
-        let mut pool_left = policy.risk_compensation.as_ref().and_then(|r| r.pool_size).unwrap_or(f64::INFINITY);
-        let (mut next, mut paying_steps) = (0, 0u64);
-        let (mut year_start_performing, mut year_defaulted) = (o.lent, 0.0);
+        // The series, and the loans paying interest in each step (within
+        // their term and performing at its end).
+        let [cum_loss, cum_fiscal, npl_series, pool_series] = series;
+        let (mut alive, mut npl, mut paying_steps) = (0i64, 0i64, 0u64);
+        let (mut gross, mut outlay) = (0.0, 0.0);
+        let mut balance = finite_pool.unwrap_or(f64::NAN);
         for t in 0..horizon {
-            while next < ws.defaults.len() && ws.defaults[next].step as usize == t {
-                self.allocate(ws.defaults[next].loss, &mut pool_left, &mut o);
-                year_defaulted += size;
-                next += 1;
+            balance += ws.pool[t];
+            alive += ws.alive[t];
+            npl += ws.npl[t];
+            paying_steps += (alive - npl) as u64;
+            gross += ws.step_loss[t];
+            outlay += ws.step_fiscal[t];
+            let ratio = if alive > 0 { npl as f64 / alive as f64 } else { f64::NAN };
+            if (t + 1) % k == 0 && alive > 0 {
+                // The year-end NPL stock ratio; the worst year counts.
+                o.npl_ratio = o.npl_ratio.max(ratio);
             }
-            if t < term {
-                paying_steps += ws.paying[t];
-                // Annual NPL formation: principal defaulted in the year over
-                // principal performing at its start; the worst year counts.
-                if (t + 1) % self.steps_per_year as usize == 0 || t + 1 == term {
-                    if year_start_performing > 0.0 {
-                        o.npl_ratio = o.npl_ratio.max(year_defaulted / year_start_performing);
-                    }
-                    year_start_performing -= year_defaulted;
-                    year_defaulted = 0.0;
-                }
-            }
-            o.subsidy_cost = paying_steps as f64 * per_step_subsidy;
-            cum_loss[t] = o.gross_loss;
-            cum_fiscal[t] = o.fiscal_cost();
+            npl_series[t] = ratio;
+            // Money left in a finite pool at the end of the step (a
+            // running sum for the chart; the metrics use the exact state).
+            pool_series[t] = if balance.is_nan() { balance } else { balance.max(0.0) };
+            cum_loss[t] = gross;
+            cum_fiscal[t] = outlay + paying_steps as f64 * per_step_subsidy;
         }
-        o.interest_income = paying_steps as f64 * spec.interest_rate / k * size;
-        o.funding_cost = funded_steps as f64 * spec.funding_cost / k * size;
-        o.guarantee_fees = paying_steps as f64 * policy.guarantee.as_ref().map_or(0.0, |g| g.fee) / k * size;
-        o.premiums = paying_steps as f64 * policy.insurance.as_ref().map_or(0.0, |i| i.premium) / k * size;
+        o.subsidy_cost = paying_steps as f64 * per_step_subsidy;
+        o.interest_income = paying_steps as f64 * spec.interest_rate / k as f64 * size;
+        o.funding_cost = funded_steps as f64 * spec.funding_cost / k as f64 * size;
+        o.guarantee_fees = paying_steps as f64 * policy.guarantee.as_ref().map_or(0.0, |g| g.fee) / k as f64 * size;
+        o.premiums = paying_steps as f64 * policy.insurance.as_ref().map_or(0.0, |i| i.premium) / k as f64 * size;
         o
     }
 
-    /// Whether loan `i` is a first-time borrower's and IP-backed, and its
-    /// attribute stream (which also gives its IP recovery on default).
+    /// Record a default of a loan of cohort `start..end` at step `t`.
     #[inline]
-    fn attributes(&self, path_key: u64, i: u64) -> (bool, bool, Stream) {
+    fn record(ws: &mut LoanWorkspace, t: usize, end: usize, loss: f64) {
+        ws.defaults.push(DefaultEvent { step: t as u32, end: end as u32, loss });
+        ws.npl[t] += 1;
+        ws.npl[end] -= 1;
+    }
+
+    /// Cohort `c` of loans with warrants (no lending table): borrowers are
+    /// followed over the rest of the horizon for their exits. Returns the
+    /// loans made.
+    #[allow(clippy::too_many_arguments)]
+    fn warrant_loans(
+        &self,
+        path_key: u64,
+        market: &MarketPath,
+        model: &CompanyModel,
+        c: u32,
+        start: usize,
+        ws: &mut LoanWorkspace,
+        o: &mut LoanOutcome,
+    ) -> u64 {
+        let spec = &self.spec;
+        let horizon = market.z.len();
+        let end = (start + self.term_steps).min(horizon);
+        let salt = cohort_salt(c);
+        for i in 0..spec.loans as u64 {
+            let (first, ip, mut attr) = self.attributes(path_key, salt, i);
+            let mut company = Company::enter(model, spec.borrower_stage, company_key(path_key, self.key ^ salt, i));
+            let failure = |t: usize, stage: usize, ws: &LoanWorkspace| ws.failure[t][first as usize][stage];
+            if let Some(t) = self.follow(&mut company, market, model, start, end, ws, o, failure) {
+                let loss = self.loss(ip, &mut attr, market.year_factor[t]);
+                Self::record(ws, t, end, loss);
+            }
+        }
+        o.loans_made += spec.loans as u64;
+        o.baseline_loans += spec.loans as u64;
+        spec.loans as u64
+    }
+
+    /// Follow a borrower with warrants from `start` over the horizon: its
+    /// loan defaults if it fails before `end`; an exit within the horizon
+    /// pays the warrant. Returns the default step, if any.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn follow(
+        &self,
+        company: &mut Company,
+        market: &MarketPath,
+        model: &CompanyModel,
+        start: usize,
+        end: usize,
+        ws: &LoanWorkspace,
+        o: &mut LoanOutcome,
+        failure: impl Fn(usize, usize, &LoanWorkspace) -> f64,
+    ) -> Option<usize> {
+        let spec = &self.spec;
+        let size = spec.loan_size;
+        let mut performing = true;
+        let mut defaulted = None;
+        for t in start..market.z.len() {
+            if company.status != Status::Private && !performing {
+                // Nothing more can happen to the loan or the warrant.
+                break;
+            }
+            o.loan_steps += 1;
+            let p_fail = failure(t, company.stage.index(), ws);
+            let event = company.step(model, t, market.z[t], market.regime[t] as usize, p_fail);
+            match event {
+                Event::Failed if performing => {
+                    performing = false;
+                    defaulted = Some(t);
+                }
+                Event::Ipo { price } | Event::Acquired { price } => {
+                    // The claim pays on exits within the horizon.
+                    o.warrant_gain += spec.warrant_coverage * size * (price / company.entry_value - 1.0).max(0.0);
+                }
+                _ => {}
+            }
+            if t + 1 == end {
+                // Maturity: a performing loan repays in full.
+                performing = false;
+            }
+        }
+        defaulted
+    }
+
+    /// Whether loan `i` of the cohort with salt `salt` is a first-time
+    /// borrower's and IP-backed, and its attribute stream (which also gives
+    /// its IP recovery on default).
+    #[inline]
+    fn attributes(&self, path_key: u64, salt: u64, i: u64) -> (bool, bool, Stream) {
         let spec = &self.spec;
         if spec.first_loan_share <= 0.0 && spec.ip_pledge_share <= 0.0 {
             return (false, false, Stream::from_key(0));
         }
-        let mut a = Stream::from_key(company_key(path_key, self.key ^ ATTRIBUTES, i));
+        let mut a = Stream::from_key(company_key(path_key, self.key ^ ATTRIBUTES ^ salt, i));
         let first = a.random::<f64>() < spec.first_loan_share;
         let ip = a.random::<f64>() < spec.ip_pledge_share;
         (first, ip, a)
     }
 
-    /// Loss on a defaulted loan before allocation.
+    /// Loss on a defaulted loan before allocation: `lgd` of the principal
+    /// unsecured (times the downturn factor of the default's year, see
+    /// `lgd_in`); a pledge of IP that recovers a share R of that loss
+    /// leaves lgd x (1 - R), so a pledge never makes a loan lose more than
+    /// the same loan unsecured.
     #[inline]
-    fn loss(&self, ip: bool, attributes: &mut Stream) -> f64 {
+    fn loss(&self, ip: bool, attributes: &mut Stream, year_factor: f64) -> f64 {
+        let lgd = self.lgd_in(year_factor);
         match &self.recovery {
-            Some(beta) if ip => self.spec.loan_size * (1.0 - beta.sample(attributes)),
-            _ => self.spec.loan_size * self.spec.lgd,
+            Some(beta) if ip => self.spec.loan_size * lgd * (1.0 - beta.sample(attributes)),
+            _ => self.spec.loan_size * lgd,
         }
     }
 
-    /// Defaults of loans whose borrowers' values never matter (no
-    /// warrants), into `ws.defaults` in loan order; returns the loan-steps
-    /// simulated. A borrower is followed until it defaults, exits (it then
-    /// repays at maturity) or reaches its loan's last step, where only the
-    /// failure draw is read. One-step loans need no company state at all:
-    /// with `fast` they take a loop that only draws and compares, which
-    /// gives the same defaults (tested against the general loop).
+    /// Loss given default in a year with failure factor `y`: `lgd`, or with
+    /// a downturn loading d > 0, min(1, lgd x exp(-d y - d²/2)) (its mean
+    /// over y is lgd before the cap; it is higher in the bad years in which
+    /// defaults cluster).
+    #[inline]
+    fn lgd_in(&self, y: f64) -> f64 {
+        let d = self.spec.downturn_lgd;
+        if d > 0.0 { (self.spec.lgd * (-d * y - 0.5 * d * d).exp()).min(1.0) } else { self.spec.lgd }
+    }
+
+    /// Defaults of cohort `c` (lent at step `start`) of loans whose
+    /// borrowers' values never matter (no warrants), into `ws.defaults` in
+    /// loan order; returns the loan-steps simulated. A borrower is followed
+    /// until it defaults, exits (it then repays at maturity) or reaches its
+    /// loan's last step, where only the failure draw is read. One-step
+    /// loans need no company state at all: with `fast` they take a loop
+    /// that only draws and compares, which gives the same defaults (tested
+    /// against the general loop).
+    #[allow(clippy::too_many_arguments)]
     fn lean_defaults(
         &self,
         path_key: u64,
+        c: u32,
+        start: usize,
         market: &MarketPath,
         model: &CompanyModel,
         ws: &mut LoanWorkspace,
@@ -461,42 +819,50 @@ impl LoanProgram {
     ) -> u64 {
         let spec = &self.spec;
         let stage = spec.borrower_stage.index();
+        let salt = cohort_salt(c);
+        let key = self.key ^ salt;
+        let end = start + term;
         if fast && term == 1 && spec.first_loan_share <= 0.0 && spec.ip_pledge_share <= 0.0 {
             // One class of loan, one loss, one step: the defaults are
             // interchangeable, and the failure scan counts them.
-            let threshold = ws.failure_bits[0][0][stage];
-            let count = scan::count_failures(path_key ^ self.key, 0, spec.loans as u64, threshold);
-            let loss = spec.loan_size * spec.lgd;
-            ws.defaults.extend((0..count).map(|_| DefaultEvent { step: 0, loss }));
+            let threshold = ws.failure_bits[start][0][stage];
+            let count = scan::count_failures(path_key ^ key, start as u64, spec.loans as u64, threshold);
+            let loss = spec.loan_size * self.lgd_in(market.year_factor[start]);
+            for _ in 0..count {
+                Self::record(ws, start, end, loss);
+            }
             return spec.loans as u64;
         }
         if fast && term == 1 {
-            let bits = ws.failure_bits[0];
+            let bits = ws.failure_bits[start];
             for i in 0..spec.loans as u64 {
-                let (first, ip, mut attr) = self.attributes(path_key, i);
-                let key = company_key(path_key, self.key, i);
-                if Company::enter_lean(spec.borrower_stage, key).fails(0, bits[first as usize][stage]) {
-                    ws.defaults.push(DefaultEvent { step: 0, loss: self.loss(ip, &mut attr) });
+                let (first, ip, mut attr) = self.attributes(path_key, salt, i);
+                let company_key = company_key(path_key, key, i);
+                if Company::enter_lean(spec.borrower_stage, company_key).fails(start, bits[first as usize][stage]) {
+                    let loss = self.loss(ip, &mut attr, market.year_factor[start]);
+                    Self::record(ws, start, end, loss);
                 }
             }
             return spec.loans as u64;
         }
         let mut loan_steps = 0;
         for i in 0..spec.loans as u64 {
-            let (first, ip, mut attr) = self.attributes(path_key, i);
+            let (first, ip, mut attr) = self.attributes(path_key, salt, i);
             let class = first as usize;
-            let mut c = Company::enter_lean(spec.borrower_stage, company_key(path_key, self.key, i));
-            for t in 0..term {
+            let mut company = Company::enter_lean(spec.borrower_stage, company_key(path_key, key, i));
+            for t in start..end {
                 loan_steps += 1;
-                if t + 1 == term {
-                    if c.fails(t, ws.failure_bits[t][class][c.stage.index()]) {
-                        ws.defaults.push(DefaultEvent { step: t as u32, loss: self.loss(ip, &mut attr) });
+                if t + 1 == end {
+                    if company.fails(t, ws.failure_bits[t][class][company.stage.index()]) {
+                        let loss = self.loss(ip, &mut attr, market.year_factor[t]);
+                        Self::record(ws, t, end, loss);
                     }
                     break;
                 }
-                match c.step_lean(model, t, market.regime[t] as usize, ws.failure[t][class][c.stage.index()]) {
+                match company.step_lean(model, t, market.regime[t] as usize, ws.failure[t][class][company.stage.index()]) {
                     Event::Failed => {
-                        ws.defaults.push(DefaultEvent { step: t as u32, loss: self.loss(ip, &mut attr) });
+                        let loss = self.loss(ip, &mut attr, market.year_factor[t]);
+                        Self::record(ws, t, end, loss);
                         break;
                     }
                     Event::Ipo { .. } | Event::Acquired { .. } => break,
@@ -507,13 +873,130 @@ impl LoanProgram {
         loan_steps
     }
 
+    /// Cohort `c` with a lending table: each applicant's risk and the
+    /// bank's reading of it are drawn, the bank decides with the policy and
+    /// without it (the baseline, on the same draws), and the loans made are
+    /// followed to maturity. Returns the loans made. The decision is
+    /// monotone: every lever can only raise an applicant's expected return
+    /// to the bank, so the baseline loans are among the loans made.
+    #[allow(clippy::too_many_arguments)]
+    fn lend(
+        &self,
+        path_key: u64,
+        market: &MarketPath,
+        model: &CompanyModel,
+        d: &Decision,
+        c: u32,
+        start: usize,
+        pool_open: bool,
+        ws: &mut LoanWorkspace,
+        o: &mut LoanOutcome,
+    ) -> u64 {
+        let spec = &self.spec;
+        let lending = spec.lending.as_ref().expect("a decision comes with a lending table");
+        let horizon = market.z.len();
+        let end = (start + self.term_steps).min(horizon);
+        let salt = cohort_salt(c);
+        let key = self.key ^ salt;
+        let phi: &CdfTable = &model.phi;
+        let term_years = spec.term_years;
+        // Probability of default within the term for an annual PD.
+        let within_term = |pd: f64| if term_years == 1.0 { pd } else { 1.0 - (1.0 - pd).powf(term_years) };
+        let warrants = spec.warrant_coverage > 0.0;
+        let mut made = 0u64;
+        for i in 0..lending.applicants as u64 {
+            let mut a = Stream::from_key(company_key(path_key, self.key ^ ATTRIBUTES ^ salt, i));
+            let first = a.random::<f64>() < spec.first_loan_share;
+            let has_ip = a.random::<f64>() < spec.ip_pledge_share;
+            let risk: f64 = a.sample(StandardNormal);
+            let reading: f64 = a.sample(StandardNormal);
+            let class = &d.classes[first as usize];
+            // The applicant's one-year threshold and the bank's estimate of
+            // its PD: the posterior mean given the signal s = c + τ n.
+            let threshold = class.mean_threshold + class.dispersion * risk;
+            let signal = threshold + class.noise * reading;
+            let perceived =
+                phi.cdf((class.mean_threshold * (1.0 - class.weight) + class.weight * signal) * class.scale);
+            let needs_collateral = lending.collateral_pd.is_some_and(|x| perceived > x);
+            // Without the policy: no risk sharing, no reward, no IP pledge.
+            let baseline = !needs_collateral
+                && d.margin_baseline - within_term(perceived) * d.lgd / term_years >= class.hurdle_baseline;
+            // With it: an applicant with IP pledges it (item 八).
+            let pledged = has_ip;
+            let lgd = if pledged { d.lgd_pledged } else { d.lgd };
+            let kept = d.kept(lgd, pool_open);
+            let lends = (!needs_collateral || pledged)
+                && d.margin_policy - within_term(perceived * d.relief) * kept / term_years >= class.hurdle_policy;
+            if !lends {
+                continue;
+            }
+            made += 1;
+            // The borrower's own PD under the policy: the subsidy's relief,
+            // and moral hazard rising with the share of the loss passed on.
+            let passed_on = if lgd > 0.0 { 1.0 - kept / lgd } else { 0.0 };
+            let uplift = d.relief * (1.0 + lending.moral_hazard * passed_on);
+            let threshold = if uplift == 1.0 { threshold } else { inverse_cdf((phi.cdf(threshold) * uplift).min(1.0)) };
+            let company_key = company_key(path_key, key, i);
+            let defaulted = if warrants {
+                let mut company = Company::enter(model, spec.borrower_stage, company_key);
+                let failure = |t: usize, _: usize, _: &LoanWorkspace| {
+                    model.conditional_failure(threshold, market.year_factor[t])
+                };
+                self.follow(&mut company, market, model, start, end, ws, o, failure)
+            } else {
+                let mut company = Company::enter_lean(spec.borrower_stage, company_key);
+                let mut p = 0.0;
+                let mut defaulted = None;
+                for t in start..end {
+                    if t == start || t % self.steps_per_year as usize == 0 {
+                        p = model.conditional_failure(threshold, market.year_factor[t]);
+                    }
+                    o.loan_steps += 1;
+                    if t + 1 == end {
+                        if company.fails(t, failure_threshold_bits(p)) {
+                            defaulted = Some(t);
+                        }
+                        break;
+                    }
+                    match company.step_lean(model, t, market.regime[t] as usize, p) {
+                        Event::Failed => {
+                            defaulted = Some(t);
+                            break;
+                        }
+                        Event::Ipo { .. } | Event::Acquired { .. } => break,
+                        _ => {}
+                    }
+                }
+                defaulted
+            };
+            if baseline {
+                o.baseline_loans += 1;
+            }
+            if let Some(t) = defaulted {
+                if baseline {
+                    o.baseline_defaults += 1;
+                } else {
+                    o.additional_defaults += 1;
+                }
+                let loss = self.loss(pledged, &mut a, market.year_factor[t]);
+                Self::record(ws, t, end, loss);
+            }
+        }
+        o.loans_made += made;
+        made
+    }
+
     /// Split one defaulted loan's loss, in the order of MODEL.md 4.4:
     /// guarantee, insurance, risk-compensation pool, bank.
-    fn allocate(&self, loss: f64, pool_left: &mut f64, o: &mut LoanOutcome) {
+    fn allocate(&self, d: DefaultEvent, pool: &mut Pool, ws: &mut LoanWorkspace, o: &mut LoanOutcome) {
         let policy = &self.spec.policy;
+        let loss = d.loss;
         o.gross_loss += loss;
+        let mut outlay = 0.0;
         let guaranteed = policy.guarantee.as_ref().map_or(0.0, |g| {
-            o.reguarantee_cost += g.share * loss * g.reguarantee_share;
+            let reguarantee = g.share * loss * g.reguarantee_share;
+            o.reguarantee_cost += reguarantee;
+            outlay += reguarantee;
             g.share * loss
         });
         let insured = policy.insurance.as_ref().map_or(0.0, |i| i.share * loss);
@@ -525,33 +1008,41 @@ impl LoanProgram {
             if let Some(cap) = r.per_loan_cap {
                 claim = claim.min(cap * self.spec.loan_size);
             }
-            if claim > *pool_left {
+            if claim > pool.left {
                 // The pool runs dry on this claim and pays what is left.
                 o.pool_exhausted = true;
-                let paid = *pool_left;
-                *pool_left = 0.0;
+                let paid = pool.left;
+                pool.left = 0.0;
                 return paid;
             }
-            *pool_left -= claim;
+            pool.left -= claim;
             claim
         });
         o.compensation_paid += compensation;
-        if let (0.0, Some(size)) = (*pool_left, policy.risk_compensation.as_ref().and_then(|r| r.pool_size)) {
-            // All of the pool is paid: state it exactly, without the
-            // rounding of the running sum.
-            o.compensation_paid = size;
+        outlay += compensation;
+        ws.pool[d.step as usize] -= compensation;
+        if pool.left == 0.0 && pool.finite {
+            // All of the pool's money (its size and the top-ups so far) is
+            // paid: state it exactly, without the rounding of the running
+            // sum.
+            o.compensation_paid = o.pool_funded;
         }
         o.bank_net_loss += remaining - compensation;
+        let t = d.step as usize;
+        ws.step_loss[t] += loss;
+        ws.step_fiscal[t] += outlay;
     }
 
     /// The metric row (order of `METRICS`).
-    pub fn metrics(&self, o: &LoanOutcome) -> [f64; 21] {
+    pub fn metrics(&self, o: &LoanOutcome) -> [f64; 29] {
         let fiscal = o.fiscal_cost();
         let bank_return =
             (o.interest_income + o.warrant_gain + o.bank_reward - o.funding_cost - o.bank_net_loss) / o.lent;
+        let additional = o.loans_made - o.baseline_loans;
+        let ratio = |x: f64, n: u64| if n > 0 { x / n as f64 } else { f64::NAN };
         [
             o.defaults as f64,
-            o.defaults as f64 / self.spec.loans as f64,
+            ratio(o.defaults as f64, o.loans_made),
             o.npl_ratio,
             o.gross_loss,
             o.guarantor_loss,
@@ -574,6 +1065,14 @@ impl LoanProgram {
             o.pool_exhausted as u8 as f64,
             (o.npl_ratio > self.spec.policy.npl_tolerance) as u8 as f64,
             if fiscal > 0.0 { o.lent / fiscal } else { f64::NAN },
+            o.loans_made as f64,
+            o.lent,
+            o.baseline_loans as f64,
+            additional as f64,
+            additional as f64 * self.spec.loan_size,
+            ratio(o.additional_defaults as f64, additional),
+            ratio(o.baseline_defaults as f64, o.baseline_loans),
+            ratio(fiscal, additional),
         ]
     }
 }
@@ -602,12 +1101,13 @@ mod tests {
             for p in 0..50 {
                 market.simulate(&scn.market, 1, 1, &mut stream(scn.seed, p, MARKET));
                 let pk = path_key(scn.seed, p);
-                let z = market.z[0];
-                ws.failure = vec![l.thresholds.map(|row| row.map(|c| scn.company_model.conditional_failure(c, z)))];
+                let y = market.year_factor[0];
+                ws.failure = vec![l.thresholds.map(|row| row.map(|c| scn.company_model.conditional_failure(c, y)))];
                 ws.failure_bits = vec![ws.failure[0].map(|r| r.map(failure_threshold_bits))];
                 let mut run = |fast: bool| {
                     ws.defaults.clear();
-                    l.lean_defaults(pk, &market, &scn.company_model, &mut ws, 1, fast);
+                    ws.npl = vec![0; 2];
+                    l.lean_defaults(pk, 0, 0, &market, &scn.company_model, &mut ws, 1, fast);
                     ws.defaults.iter().map(|d| (d.step, d.loss.to_bits())).collect::<Vec<_>>()
                 };
                 let (a, b) = (run(true), run(false));

@@ -119,7 +119,7 @@ impl VehicleModel for SFund {
         deals: &mut DealCounts,
     ) -> u64 {
         let o = match self.seller_index.map(|i| &ctx.earlier[i]) {
-            Some(Workspace::GuidanceFund(g)) => self.from_sale(&g.guidance.sale, sw),
+            Some(Workspace::GuidanceFund(g)) => self.outcome_of_sale(&g.guidance.sale, sw),
             Some(_) => unreachable!("an S fund's seller is a guidance fund (checked when the scenario is built)"),
             None => self.simulate(ctx.path_key, ctx.market, ctx.model, sw, deals),
         };
@@ -501,7 +501,7 @@ impl SFund {
 
     /// The S fund buying its seller's (a guidance fund's) government
     /// stakes on this path, from what the guidance fund recorded.
-    pub(crate) fn from_sale(&self, rec: &SaleRecord, ws: &mut SFundWorkspace) -> SFundOutcome {
+    pub(crate) fn outcome_of_sale(&self, rec: &SaleRecord, ws: &mut SFundWorkspace) -> SFundOutcome {
         let mut o = SFundOutcome::default();
         for t in 0..ws.calls.len() {
             ws.calls[t] = rec.price[t] + rec.calls[t];

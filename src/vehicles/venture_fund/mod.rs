@@ -358,7 +358,7 @@ impl VentureFund {
         // so they overlap in the pipeline instead of each waiting inside the
         // deal loop.
         ws.failure.clear();
-        ws.failure.extend(market.z[start..end].iter().map(|&z| model.stage_failure(z, self.lowest_stage)));
+        ws.failure.extend(market.year_factor[start..end].iter().map(|&y| model.stage_failure(y, self.lowest_stage)));
 
         for t in start..end {
             let age = (t - start) as u32;
