@@ -6,6 +6,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::VentureFundSpec;
+use crate::model::company::STAGES;
+use crate::vehicles::ScenarioFacts;
 use crate::scenario::validate::{SUM_TOL, Validator, num};
 
 /// `[vehicles.<name>]` with `kind = "venture_fund"` (MODEL.md 4.1).
@@ -178,3 +180,49 @@ pub(crate) fn venture_fund_spec(prefix: &str, f: &RawVentureFund, v: &mut Valida
     spec
 }
 
+
+/// A fund's deals must be able to absorb its commitment: ownership is
+/// capped at 100 % of a company, so a ticket above a company's value pays
+/// in full for a capped stake (at commitment 10,000 the default fund's
+/// TVPI falls to 0.70, against 1.79 at 100). Refused when the initial
+/// ticket exceeds the median entry valuation at the fund's lowest entry
+/// stage: the typical deal at that stage would buy more than the whole
+/// company. `key` and `value` name what the user sets (a guidance fund's
+/// sub-fund commitment is derived), `what` says how the commitment came
+/// about.
+pub(crate) fn check_absorbable(
+    key: &str,
+    value: f64,
+    what: &str,
+    spec: &VentureFundSpec,
+    facts: &ScenarioFacts,
+    v: &mut Validator<'_>,
+) {
+    let ticket = spec.initial_ticket();
+    let stage = spec.lowest_stage();
+    let median = facts.entry_valuation[stage];
+    if !(ticket.is_finite() && median.is_finite() && ticket > median) {
+        return;
+    }
+    let most = value * median / ticket;
+    v.fail(
+        key,
+        num(value),
+        format!(
+            "must be at most {} with {} deals{what}: the initial ticket, commitment x (1 - management_fee x \
+             term_years) x (1 - reserve_ratio) / deals = {}, exceeds the median entry valuation at the lowest \
+             entry stage (stages.{}.entry_valuation = {}), so the typical deal would pay a full ticket for \
+             ownership capped at 100 % of the company (lower it or raise deals)",
+            num(round3(most)),
+            spec.deals,
+            num(round3(ticket)),
+            STAGES[stage],
+            num(median),
+        ),
+    );
+}
+
+/// Rounded to 3 decimals for a message.
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
