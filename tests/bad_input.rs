@@ -272,3 +272,165 @@ fn resource_flags_are_capped() {
         assert!(!dir.path().join("out").exists());
     }
 }
+
+/// Values that cannot take effect are refused, each naming key, value and
+/// rule (issue 20): a launch, buy-back or purchase beyond the horizon or
+/// after the fund has ended, a loan term that is not whole steps, and a
+/// commitment the deals cannot absorb.
+const GUIDANCE: &str = r#"
+name = "g"
+[simulation]
+paths = 50
+years = 12
+[vehicles.g]
+kind = "guidance_fund"
+government_capital = 100.0
+subfunds = 4
+"#;
+
+const S_FUND: &str = r#"
+name = "s"
+[simulation]
+paths = 50
+years = 15
+[vehicles.s]
+kind = "s_fund"
+funds = 4
+"#;
+
+#[test]
+fn a_launch_beyond_the_horizon_is_refused() {
+    check_fails(
+        GUIDANCE,
+        &["vehicles.g.launch_years=20"],
+        &[
+            "`vehicles.g.launch_years` = 20",
+            "launches at year launch_years x (4 - 1) / 4 = 15",
+            "simulation.years = 12",
+        ],
+    );
+    check_fails(
+        S_FUND,
+        &["vehicles.s.launch_years=16"],
+        &["`vehicles.s.launch_years` = 16", "launches at year launch_years x (4 - 1) / 4 = 12", "simulation.years"],
+    );
+}
+
+#[test]
+fn a_buyback_beyond_the_horizon_or_the_fund_is_refused() {
+    let text = format!("{GUIDANCE}buyback = {{ year = 9.0, rate = 0.03 }}\n");
+    check_fails(
+        &text,
+        &["simulation.years=8"],
+        &["`vehicles.g.buyback.year` = 9", "must be below simulation.years (8)"],
+    );
+    let text = format!("{GUIDANCE}buyback = {{ year = 12.5, rate = 0.03 }}\n");
+    check_fails(
+        &text,
+        &["simulation.years=20"],
+        &["`vehicles.g.buyback.year` = 12.5", "must be below the sub-funds' term_years + extension_years (12)"],
+    );
+}
+
+#[test]
+fn an_s_fund_purchase_after_the_target_ended_is_refused() {
+    // The default target lives 10 + 2 years: a purchase at age 13 was
+    // counted as a purchase at price 0.
+    check_fails(
+        S_FUND,
+        &["vehicles.s.purchase_age_years=13"],
+        &["`vehicles.s.purchase_age_years` = 13", "term_years + extension_years (12)", "price 0"],
+    );
+    check_fails(
+        S_FUND,
+        &["simulation.years=8", "vehicles.s.purchase_age_years=8"],
+        &["`vehicles.s.purchase_age_years` = 8", "must be below simulation.years (8)"],
+    );
+}
+
+#[test]
+fn a_loan_term_of_part_of_a_step_is_refused() {
+    let text = "name = \"l\"\n[vehicles.l]\nkind = \"loan_program\"\nterm_years = 0.1\n";
+    check_fails(text, &[], &["`vehicles.l.term_years` = 0.1", "must be a multiple of 1/steps_per_year (0.25)"]);
+    let dir = tempfile::tempdir().unwrap();
+    let f = scenario(dir.path(), "s.toml", &text.replace("0.1", "0.5"));
+    let o = fundsim(dir.path(), &["check", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn a_commitment_the_deals_cannot_absorb_is_refused() {
+    // TVPI 0.70 at 10,000 against 1.79 at 100: full tickets for ownership
+    // capped at 100 %.
+    check_fails(
+        SMALL_FUND,
+        &["vehicles.fund.commitment=10000"],
+        &[
+            "`vehicles.fund.commitment` = 10000",
+            "must be at most 535.714 with 20 deals",
+            "stages.seed.entry_valuation = 15",
+        ],
+    );
+    // The lowest entry stage sets the bound; a guidance fund's is on its
+    // government capital (the sub-fund commitment is derived).
+    let text = format!("{GUIDANCE}subfund = {{ stage_mix = {{ early = 1.0 }} }}\n");
+    check_fails(
+        &text,
+        &["vehicles.g.government_capital=100000"],
+        &["`vehicles.g.government_capital` = 100000", "government_share) = 100000", "stages.early.entry_valuation"],
+    );
+    check_fails(S_FUND, &["vehicles.s.target.commitment=5000"], &["`vehicles.s.target.commitment` = 5000"]);
+}
+
+#[test]
+fn every_horizon_rule_comes_with_the_other_errors() {
+    let err = check_fails(
+        S_FUND,
+        &["vehicles.s.purchase_age_years=13", "vehicles.s.target.commitment=5000", "vehicles.s.stake=2"],
+        &["3 errors"],
+    );
+    for key in ["vehicles.s.purchase_age_years", "vehicles.s.target.commitment", "vehicles.s.stake"] {
+        assert!(err.contains(&format!("`{key}`")), "{err}");
+    }
+}
+
+#[test]
+fn a_partial_stage_mix_is_the_shares_written() {
+    // Stages left out are 0: the same results as writing the zeros.
+    let partial = SMALL_FUND.replace("deals = 20", "deals = 20\nstage_mix = { seed = 0.5, early = 0.5 }");
+    let full = SMALL_FUND
+        .replace("deals = 20", "deals = 20\nstage_mix = { seed = 0.5, early = 0.5, growth = 0.0, late = 0.0 }");
+    let (a, b) = (simulate(&partial, &[], 1), simulate(&full, &[], 1));
+    let bits = |r: &fundsim::engine::Results| r.matrix.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&a), bits(&b));
+    // check prints the whole mix in use.
+    let dir = tempfile::tempdir().unwrap();
+    let f = scenario(dir.path(), "s.toml", &partial);
+    let o = fundsim(dir.path(), &["check", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(text.contains("growth = 0.0") && text.contains("late = 0.0"), "{text}");
+    // A mix that does not add up is quoted as written, nothing else.
+    let short = SMALL_FUND.replace("deals = 20", "deals = 20\nstage_mix = { seed = 0.5, early = 0.3 }");
+    let err = check_fails(
+        &short,
+        &[],
+        &["`vehicles.fund.stage_mix` = { seed = 0.5, early = 0.3 }", "add up to 0.8", "(growth, late) count as 0"],
+    );
+    assert!(!err.contains("0.2"), "no value the user did not write: {err}");
+    check_fails(&partial, &["vehicles.fund.stage_mix.seed=1.5"], &["`vehicles.fund.stage_mix.seed` = 1.5"]);
+}
+
+#[test]
+fn a_sale_after_every_sub_fund_ended_is_refused() {
+    let text = read(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/shenzhen_policy_package.toml"));
+    check_fails(
+        &text,
+        &["simulation.years=30", "vehicles.sfund.purchase_age_years=25"],
+        &[
+            "`vehicles.sfund.purchase_age_years` = 25",
+            "sub-fund of the seller \"angel\" is running",
+            "nothing would be sold",
+        ],
+    );
+}

@@ -142,11 +142,23 @@ pub(crate) fn scenario(
     if vehicles.is_empty() && raw.vehicles.is_empty() {
         v.fail("vehicles", "", "at least one vehicle is needed, e.g. [vehicles.fund] with kind = \"venture_fund\"");
     }
-    let facts = ScenarioFacts { years, regimes: market.regimes.len() };
+    let facts = ScenarioFacts {
+        years,
+        steps_per_year: k,
+        regimes: market.regimes.len(),
+        entry_valuation: std::array::from_fn(|i| stages[i].entry_valuation),
+    };
     let built: Vec<_> = vehicles
         .into_iter()
         .map(|(name, raw)| {
-            let spec = raw.validate(&format!("vehicles.{name}"), &facts, v);
+            let prefix = format!("vehicles.{name}");
+            // Here rather than in the kind's `validate` while the loan
+            // programme's module is being changed elsewhere; it belongs
+            // there once `loan_program_spec` takes the facts.
+            if let RawVehicle::LoanProgram(l) = &raw {
+                crate::vehicles::loan_program::input::check_term_steps(&prefix, l, k, v);
+            }
+            let spec = raw.validate(&prefix, &facts, v);
             (name, spec)
         })
         .collect();
@@ -217,6 +229,24 @@ fn wire_sellers(vehicles: &mut [Vehicle], market: &Market, model: &CompanyModel,
         }
         if g.sale.is_some() {
             v.fail(&key, value, "is already the seller of another S fund");
+            continue;
+        }
+        // Only sub-funds running at the purchase step are sold (not one at
+        // its liquidation step, where its NAV is 0): at least one must be.
+        let (at, life) = (sf.purchase_age(), g.subfund.life_steps() as usize);
+        if !g.launch_steps().iter().any(|&l| l <= at && at + 1 < l + life) {
+            let last = g.launch_steps().last().copied().unwrap_or(0) as f64 / model.steps_per_year as f64;
+            v.fail(
+                &format!("vehicles.{}.purchase_age_years", vehicles[i].name),
+                num(sf.spec.purchase_age_years),
+                format!(
+                    "must fall while a sub-fund of the seller {value} is running: they launch over years 0 to {} \
+                     and each is liquidated term_years + extension_years = {} years after its launch, so nothing \
+                     would be sold",
+                    num(last),
+                    num(life as f64 / model.steps_per_year as f64)
+                ),
+            );
             continue;
         }
         let g = g.clone();

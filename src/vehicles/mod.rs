@@ -78,8 +78,25 @@ impl FiscalRole {
 pub struct ScenarioFacts {
     /// `simulation.years`.
     pub years: u32,
+    /// `simulation.steps_per_year`: durations are simulated in whole steps.
+    pub steps_per_year: u32,
     /// Number of exit-market states (`market.regimes.states`).
     pub regimes: usize,
+    /// Median entry valuation of each stage (`stages.<stage>.entry_valuation`,
+    /// seed to late; million CNY).
+    pub entry_valuation: [f64; 4],
+}
+
+impl ScenarioFacts {
+    /// Steps of the horizon (`simulation.years` x `steps_per_year`).
+    pub fn horizon_steps(&self) -> usize {
+        self.years as usize * self.steps_per_year as usize
+    }
+
+    /// A duration in years as the simulation counts it: whole steps.
+    pub fn steps(&self, years: f64) -> usize {
+        (years * self.steps_per_year as f64).round().max(0.0) as usize
+    }
 }
 
 /// What a validated vehicle is built with.

@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 
 use super::{Buyback, Fundraising, GuidanceFundSpec};
 use crate::scenario::validate::Validator;
-use crate::vehicles::venture_fund::input::{RawVentureFund, venture_fund_spec};
+use crate::scenario::validate::num;
+use crate::vehicles::ScenarioFacts;
+use crate::vehicles::venture_fund::input::{RawVentureFund, check_absorbable, venture_fund_spec};
 
 /// `[vehicles.<name>]` with `kind = "guidance_fund"` (MODEL.md 4.2).
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -60,17 +62,19 @@ impl Default for RawGuidanceFund {
     }
 }
 
-/// `buyback = { year, rate }`.
+/// `buyback = { year, rate, enabled }`: `enabled = false` turns the right
+/// off (a sensitivity lever or sweep cannot remove the table).
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct RawBuyback {
     pub year: f64,
     pub rate: f64,
+    pub enabled: bool,
 }
 
 impl Default for RawBuyback {
     fn default() -> Self {
-        RawBuyback { year: 3.0, rate: 0.0345 }
+        RawBuyback { year: 3.0, rate: 0.0345, enabled: true }
     }
 }
 
@@ -92,7 +96,12 @@ impl Default for RawFundraising {
 }
 
 /// Guidance fund keys (MODEL.md 4.2).
-pub(crate) fn guidance_fund_spec(prefix: &str, g: &RawGuidanceFund, v: &mut Validator<'_>) -> GuidanceFundSpec {
+pub fn guidance_fund_spec(
+    prefix: &str,
+    g: &RawGuidanceFund,
+    facts: &ScenarioFacts,
+    v: &mut Validator<'_>,
+) -> GuidanceFundSpec {
     let key = |k: &str| format!("{prefix}.{k}");
     let government_share = v.within(&key("government_share"), g.government_share, 0.0, 1.0);
     if government_share <= 0.0 {
@@ -102,7 +111,7 @@ pub(crate) fn guidance_fund_spec(prefix: &str, g: &RawGuidanceFund, v: &mut Vali
             "must be > 0 (the government holds a share of every sub-fund)",
         );
     }
-    GuidanceFundSpec {
+    let spec = GuidanceFundSpec {
         government_capital: v.amount(&key("government_capital"), g.government_capital),
         subfunds: v.integer(&key("subfunds"), g.subfunds, 1, 10_000) as u32,
         government_share: government_share.max(f64::MIN_POSITIVE),
@@ -112,7 +121,7 @@ pub(crate) fn guidance_fund_spec(prefix: &str, g: &RawGuidanceFund, v: &mut Vali
         gp_share: v.unit(&key("gp_share"), g.gp_share),
         return_cap: g.return_cap.map(|r| v.within(&key("return_cap"), r, 0.0, 1.0)),
         first_loss: v.unit(&key("first_loss"), g.first_loss),
-        buyback: g.buyback.as_ref().map(|b| {
+        buyback: g.buyback.as_ref().filter(|b| b.enabled).map(|b| {
             let year = v.within(&key("buyback.year"), b.year, 0.0, 50.0);
             if year <= 0.0 {
                 v.fail(&key("buyback.year"), year, "must be > 0 (a fund age in years)");
@@ -130,6 +139,67 @@ pub(crate) fn guidance_fund_spec(prefix: &str, g: &RawGuidanceFund, v: &mut Vali
         local_deal_share: v.unit(&key("local_deal_share"), g.local_deal_share),
         loss_tolerance: g.loss_tolerance.map(|t| v.unit(&key("loss_tolerance"), t)),
         discount_rate: v.within(&key("discount_rate"), g.discount_rate, -0.5, 1.0),
+    };
+    against_horizon(prefix, &spec, facts, v);
+    spec
+}
+
+/// Rules that need the horizon and the sub-funds' schedule: every key must
+/// be able to take effect within `simulation.years`, and the sub-funds'
+/// derived commitment must be one their deals can absorb.
+fn against_horizon(prefix: &str, spec: &GuidanceFundSpec, facts: &ScenarioFacts, v: &mut Validator<'_>) {
+    let key = |k: &str| format!("{prefix}.{k}");
+    let (years, horizon, k) = (facts.years, facts.horizon_steps(), facts.steps_per_year as f64);
+    let m = spec.subfunds;
+    // Sub-fund j launches at step round(j x launch_years x k / M); one
+    // launched at or beyond the horizon is never simulated.
+    let last_launch = spec.launch_years * (m - 1) as f64 / m as f64;
+    if spec.launch_years.is_finite() && facts.steps(last_launch) >= horizon {
+        v.fail(
+            &key("launch_years"),
+            num(spec.launch_years),
+            format!(
+                "the last of the {m} sub-funds launches at year launch_years x ({m} - 1) / {m} = {}, which must \
+                 fall within the horizon (simulation.years = {years}); a sub-fund launched beyond it is never simulated",
+                num(last_launch)
+            ),
+        );
     }
+    let mut subfund = spec.subfund.clone();
+    subfund.commitment = spec.government_capital / (m as f64 * spec.government_share);
+    let life_steps = subfund.schedule(facts.steps_per_year).2 as usize;
+    if let Some(b) = spec.buyback
+        && b.year.is_finite()
+        && b.year > 0.0
+    {
+        // The buy-back is decided at the end of fund-age step
+        // round(year x k) - 1; not at the liquidation step nor at the
+        // horizon's last step (nothing is held there to buy).
+        let at = facts.steps(b.year).max(1);
+        if at >= life_steps {
+            v.fail(
+                &key("buyback.year"),
+                num(b.year),
+                format!(
+                    "must be below the sub-funds' term_years + extension_years ({}): a sub-fund is liquidated by \
+                     then and there is nothing left to buy back",
+                    num(life_steps as f64 / k)
+                ),
+            );
+        } else if at >= horizon {
+            v.fail(
+                &key("buyback.year"),
+                num(b.year),
+                format!(
+                    "must be below simulation.years ({years}): a buy-back at or beyond the horizon never happens"
+                ),
+            );
+        }
+    }
+    let what = format!(
+        " (each sub-fund's commitment is government_capital / (subfunds x government_share) = {})",
+        num(subfund.commitment)
+    );
+    check_absorbable(&key("government_capital"), spec.government_capital, &what, &subfund, facts, v);
 }
 

@@ -142,8 +142,8 @@ impl VehicleModel for GuidanceFund {
         }
     }
 
-    fn validate(prefix: &str, raw: &RawGuidanceFund, _: &ScenarioFacts, v: &mut Validator<'_>) -> GuidanceFundSpec {
-        guidance_fund_spec(prefix, raw, v)
+    fn validate(prefix: &str, raw: &RawGuidanceFund, facts: &ScenarioFacts, v: &mut Validator<'_>) -> GuidanceFundSpec {
+        guidance_fund_spec(prefix, raw, facts, v)
     }
 
     fn resolved(raw: &RawGuidanceFund) -> Option<toml::Value> {

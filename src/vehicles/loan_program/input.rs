@@ -318,3 +318,13 @@ pub fn loan_program_spec(prefix: &str, l: &RawLoanProgram, years: u32, v: &mut V
     }
 }
 
+
+/// A loan runs a whole number of steps: `term_years` must be a multiple of
+/// 1/steps_per_year (0.1 at 4 steps a year would run as a quarter).
+pub(crate) fn check_term_steps(prefix: &str, l: &RawLoanProgram, steps_per_year: u32, v: &mut Validator<'_>) {
+    let steps = l.term_years * steps_per_year as f64;
+    if l.term_years.is_finite() && l.term_years > 0.0 && (steps - steps.round()).abs() > 1e-9 {
+        let rule = format!("must be a multiple of 1/steps_per_year ({}): a loan runs whole steps", 1.0 / steps_per_year as f64);
+        v.fail(&format!("{prefix}.term_years"), l.term_years, rule);
+    }
+}

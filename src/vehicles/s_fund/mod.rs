@@ -95,7 +95,7 @@ impl VehicleModel for SFund {
     }
 
     fn validate(prefix: &str, raw: &RawSFund, facts: &ScenarioFacts, v: &mut Validator<'_>) -> SFundSpec {
-        s_fund_spec(prefix, raw, facts.regimes, facts.years, v)
+        s_fund_spec(prefix, raw, facts, v)
     }
 
     fn build(spec: SFundSpec, cx: &BuildContext<'_>) -> Self {

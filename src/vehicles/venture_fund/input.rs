@@ -6,7 +6,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::VentureFundSpec;
-use crate::scenario::validate::{SUM_TOL, Validator};
+use crate::model::company::STAGES;
+use crate::vehicles::ScenarioFacts;
+use crate::scenario::validate::{SUM_TOL, Validator, num};
 
 /// `[vehicles.<name>]` with `kind = "venture_fund"` (MODEL.md 4.1).
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -16,7 +18,10 @@ pub struct RawVentureFund {
     pub commitment: f64,
     pub deals: i64,
     pub investment_period_years: f64,
-    pub stage_mix: RawStageMix,
+    /// The shares as written; `None` when the table is absent (the default
+    /// mix). Always written out in full (`check`, the manifest).
+    #[serde(serialize_with = "serialize_stage_mix")]
+    pub stage_mix: Option<RawStageMix>,
     pub reserve_ratio: f64,
     pub management_fee: f64,
     pub term_years: f64,
@@ -35,7 +40,7 @@ impl Default for RawVentureFund {
             commitment: 100.0,
             deals: 25,
             investment_period_years: 4.0,
-            stage_mix: RawStageMix::default(),
+            stage_mix: None,
             reserve_ratio: 0.3,
             management_fee: 0.02,
             term_years: 10.0,
@@ -49,34 +54,88 @@ impl Default for RawVentureFund {
     }
 }
 
-/// Probability of each entry stage.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+/// Probability of each entry stage, as written: a stage left out of a
+/// written table has share 0 (the default mix applies only when the table
+/// is absent altogether).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct RawStageMix {
-    pub seed: f64,
-    pub early: f64,
-    pub growth: f64,
-    pub late: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seed: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub early: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub growth: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub late: Option<f64>,
 }
 
-impl Default for RawStageMix {
-    fn default() -> Self {
-        RawStageMix { seed: 0.3, early: 0.5, growth: 0.2, late: 0.0 }
+/// The mix used when `stage_mix` is absent (seed, early, growth, late).
+pub const DEFAULT_STAGE_MIX: [f64; 4] = [0.3, 0.5, 0.2, 0.0];
+
+/// Stage names in the order of a mix.
+const MIX_KEYS: [&str; 4] = ["seed", "early", "growth", "late"];
+
+impl RawStageMix {
+    /// The shares as written, stage by stage (`None`: left out).
+    pub fn written(&self) -> [Option<f64>; 4] {
+        [self.seed, self.early, self.growth, self.late]
     }
+}
+
+/// The mix a fund uses: the default when the table is absent, else the
+/// shares written with the stages left out at 0.
+pub fn resolved_stage_mix(mix: &Option<RawStageMix>) -> [f64; 4] {
+    match mix {
+        None => DEFAULT_STAGE_MIX,
+        Some(m) => m.written().map(|x| x.unwrap_or(0.0)),
+    }
+}
+
+/// `stage_mix` as `check` and the manifest print it: the full mix in use.
+fn serialize_stage_mix<S: serde::Serializer>(mix: &Option<RawStageMix>, s: S) -> Result<S::Ok, S::Error> {
+    let [seed, early, growth, late] = resolved_stage_mix(mix).map(Some);
+    RawStageMix { seed, early, growth, late }.serialize(s)
+}
+
+/// The rules of a written `stage_mix`; messages quote only what was
+/// written.
+fn check_stage_mix(key: &str, mix: &Option<RawStageMix>, v: &mut Validator<'_>) -> [f64; 4] {
+    let shares = resolved_stage_mix(mix);
+    let Some(m) = mix else { return shares };
+    let written = m.written();
+    let mut ok = true;
+    for (name, x) in MIX_KEYS.iter().zip(written) {
+        if let Some(x) = x
+            && !(x.is_finite() && (0.0..=1.0).contains(&x))
+        {
+            v.fail(&format!("{key}.{name}"), num(x), "a stage share must be within [0, 1]");
+            ok = false;
+        }
+    }
+    let sum: f64 = shares.iter().sum();
+    if ok && (sum - 1.0).abs() > SUM_TOL {
+        let items: Vec<String> =
+            MIX_KEYS.iter().zip(written).filter_map(|(n, x)| x.map(|x| format!("{n} = {}", num(x)))).collect();
+        let left_out: Vec<&str> = MIX_KEYS.iter().zip(written).filter(|(_, x)| x.is_none()).map(|(n, _)| *n).collect();
+        let note = if left_out.is_empty() {
+            String::new()
+        } else {
+            format!("; stages left out ({}) count as 0", left_out.join(", "))
+        };
+        v.fail(
+            key,
+            format!("{{ {} }}", items.join(", ")),
+            format!("stage shares must add up to 1 (they add up to {}{note})", num(sum)),
+        );
+    }
+    shares
 }
 
 /// Venture fund keys (MODEL.md 4.1); also used for sub-funds and targets.
 pub(crate) fn venture_fund_spec(prefix: &str, f: &RawVentureFund, v: &mut Validator<'_>) -> VentureFundSpec {
     let key = |k: &str| format!("{prefix}.{k}");
-    let mix = [f.stage_mix.seed, f.stage_mix.early, f.stage_mix.growth, f.stage_mix.late];
-    let mix_ok = mix.iter().all(|x| x.is_finite() && (0.0..=1.0).contains(x));
-    if !mix_ok || (mix.iter().sum::<f64>() - 1.0).abs() > SUM_TOL {
-        v.fail(
-            &key("stage_mix"),
-            format!("{{ seed = {}, early = {}, growth = {}, late = {} }}", mix[0], mix[1], mix[2], mix[3]),
-            "stage shares must each be within [0, 1] and add up to 1",
-        );
-    }
+    let mix = check_stage_mix(&key("stage_mix"), &f.stage_mix, v);
     if f.waterfall != "european" {
         v.fail(
             &key("waterfall"),
@@ -121,3 +180,49 @@ pub(crate) fn venture_fund_spec(prefix: &str, f: &RawVentureFund, v: &mut Valida
     spec
 }
 
+
+/// A fund's deals must be able to absorb its commitment: ownership is
+/// capped at 100 % of a company, so a ticket above a company's value pays
+/// in full for a capped stake (at commitment 10,000 the default fund's
+/// TVPI falls to 0.70, against 1.79 at 100). Refused when the initial
+/// ticket exceeds the median entry valuation at the fund's lowest entry
+/// stage: the typical deal at that stage would buy more than the whole
+/// company. `key` and `value` name what the user sets (a guidance fund's
+/// sub-fund commitment is derived), `what` says how the commitment came
+/// about.
+pub(crate) fn check_absorbable(
+    key: &str,
+    value: f64,
+    what: &str,
+    spec: &VentureFundSpec,
+    facts: &ScenarioFacts,
+    v: &mut Validator<'_>,
+) {
+    let ticket = spec.initial_ticket();
+    let stage = spec.lowest_stage();
+    let median = facts.entry_valuation[stage];
+    if !(ticket.is_finite() && median.is_finite() && ticket > median) {
+        return;
+    }
+    let most = value * median / ticket;
+    v.fail(
+        key,
+        num(value),
+        format!(
+            "must be at most {} with {} deals{what}: the initial ticket, commitment x (1 - management_fee x \
+             term_years) x (1 - reserve_ratio) / deals = {}, exceeds the median entry valuation at the lowest \
+             entry stage (stages.{}.entry_valuation = {}), so the typical deal would pay a full ticket for \
+             ownership capped at 100 % of the company (lower it or raise deals)",
+            num(round3(most)),
+            spec.deals,
+            num(round3(ticket)),
+            STAGES[stage],
+            num(median),
+        ),
+    );
+}
+
+/// Rounded to 3 decimals for a message.
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}

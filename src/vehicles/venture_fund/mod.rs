@@ -39,6 +39,39 @@ pub struct VentureFundSpec {
     pub carry: f64,
 }
 
+impl VentureFundSpec {
+    /// Steps of the investment period, of the term and of the whole life
+    /// (term plus extension), as the fund is simulated.
+    pub(crate) fn schedule(&self, steps_per_year: u32) -> (u32, u32, u32) {
+        let k = steps_per_year as f64;
+        let investment_steps = ((self.investment_period_years * k).round() as u32).max(1);
+        let term_steps = ((self.term_years * k).round() as u32).max(investment_steps);
+        let life_steps = term_steps + (self.extension_years * k).round() as u32;
+        (investment_steps, term_steps, life_steps)
+    }
+
+    /// Capital left to invest once fees are kept: the fee rate over the
+    /// whole term on the full commitment, an upper bound on what fees can
+    /// come to (fees after the investment period are charged on cost, which
+    /// never exceeds the commitment, and none are charged in the
+    /// extension). So calls never exceed the commitment.
+    pub(crate) fn investable(&self) -> f64 {
+        self.commitment * (1.0 - self.management_fee * self.term_years)
+    }
+
+    /// One initial investment: the investable capital less the reserve,
+    /// over the deals.
+    pub(crate) fn initial_ticket(&self) -> f64 {
+        let investable = self.investable();
+        (investable - investable * self.reserve_ratio) / self.deals as f64
+    }
+
+    /// The earliest stage the fund invests at (index into `STAGES`).
+    pub(crate) fn lowest_stage(&self) -> usize {
+        self.stage_mix.iter().position(|&p| p > 0.0).unwrap_or(0)
+    }
+}
+
 /// Metrics of `venture_fund`, in column order (MODEL.md 4.1).
 pub const METRICS: [Metric; 15] = [
     ret("tvpi", Unit::Multiple, "TVPI", "fund LPs"),
@@ -83,8 +116,11 @@ impl VehicleModel for VentureFund {
     type Spec = VentureFundSpec;
     type Workspace = VentureWorkspace;
 
-    fn validate(prefix: &str, raw: &RawVentureFund, _: &ScenarioFacts, v: &mut Validator<'_>) -> VentureFundSpec {
-        venture_fund_spec(prefix, raw, v)
+    fn validate(prefix: &str, raw: &RawVentureFund, facts: &ScenarioFacts, v: &mut Validator<'_>) -> VentureFundSpec {
+        let spec = venture_fund_spec(prefix, raw, v);
+        let key = format!("{prefix}.commitment");
+        input::check_absorbable(&key, spec.commitment, "", &spec, facts, v);
+        spec
     }
 
     fn build(spec: VentureFundSpec, cx: &BuildContext<'_>) -> Self {
@@ -248,19 +284,11 @@ pub struct VentureFund {
 
 impl VentureFund {
     pub(crate) fn new(spec: VentureFundSpec, key: u64, steps_per_year: u32, lockup_steps: u32, sales: u32) -> Self {
-        let k = steps_per_year as f64;
-        let investment_steps = ((spec.investment_period_years * k).round() as u32).max(1);
-        let term_steps = ((spec.term_years * k).round() as u32).max(investment_steps);
-        let life_steps = term_steps + (spec.extension_years * k).round() as u32;
-        // Capital kept for fees: the fee rate over the whole term on the full
-        // commitment, an upper bound on what fees can come to (fees after the
-        // investment period are charged on cost, which never exceeds the
-        // commitment, and none are charged in the extension). So calls never
-        // exceed the commitment.
-        let investable = spec.commitment * (1.0 - spec.management_fee * spec.term_years);
+        let (investment_steps, term_steps, life_steps) = spec.schedule(steps_per_year);
+        let investable = spec.investable();
         let reserve_budget = investable * spec.reserve_ratio;
-        let initial_ticket = (investable - reserve_budget) / spec.deals as f64;
-        let lowest_stage = spec.stage_mix.iter().position(|&p| p > 0.0).unwrap_or(0);
+        let initial_ticket = spec.initial_ticket();
+        let lowest_stage = spec.lowest_stage();
         VentureFund {
             spec,
             key,
