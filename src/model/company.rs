@@ -40,7 +40,7 @@ use crate::model::policy::Policy;
 use crate::rng::{first_draw, step_stream};
 
 /// Company stages in order of maturity.
-pub const STAGES: [&str; 4] = ["seed", "early", "growth", "late"];
+pub(crate) const STAGES: [&str; 4] = ["seed", "early", "growth", "late"];
 
 /// A company's stage: seed, early, growth or late (an index into
 /// `STAGES` and the model's per-stage tables). One byte, so a company
@@ -64,12 +64,8 @@ impl Stage {
 
     /// Index into `STAGES` and the per-stage tables.
     #[inline(always)]
-    pub fn index(self) -> usize {
+    pub(crate) fn index(self) -> usize {
         self.0 as usize
-    }
-
-    pub fn name(self) -> &'static str {
-        STAGES[self.index()]
     }
 
     /// The stage a round moves to (late stays late).
@@ -196,7 +192,7 @@ impl CompanyModel {
 
     /// Failure threshold Φ⁻¹(pd) for an annual failure probability `pd`
     /// (borrowers whose PD overrides their stage's failure rate).
-    pub fn threshold_for(&self, pd: f64) -> f64 {
+    pub(crate) fn threshold_for(&self, pd: f64) -> f64 {
         inverse_cdf(pd)
     }
 
@@ -209,7 +205,7 @@ impl CompanyModel {
     /// others: the one-year default count is Vasicek's mixture at the
     /// one-year ρ for any k.
     #[inline]
-    pub fn conditional_failure(&self, threshold: f64, y: f64) -> f64 {
+    pub(crate) fn conditional_failure(&self, threshold: f64, y: f64) -> f64 {
         if threshold == f64::NEG_INFINITY {
             0.0
         } else if threshold == f64::INFINITY {
@@ -286,7 +282,7 @@ pub struct Company {
 /// (exact for 0 <= x < 2^53), not by `f64::ceil`, which without SSE4.1 is a
 /// library call: a NaN or a negative p gives 0, as `ceil` then `as` did.
 #[inline]
-pub fn failure_threshold_bits(p: f64) -> u64 {
+pub(crate) fn failure_threshold_bits(p: f64) -> u64 {
     let x = p * 4_294_967_296.0;
     let truncated = x as u64;
     truncated + ((truncated as f64) < x) as u64
@@ -332,7 +328,7 @@ impl Company {
     /// `threshold` is `failure_threshold_bits(p)` of the step's failure
     /// probability: the test is the same as `step`'s, U < p, in integers.
     #[inline]
-    pub fn fails(&mut self, t: usize, threshold: u64) -> bool {
+    pub(crate) fn fails(&mut self, t: usize, threshold: u64) -> bool {
         let failed = first_draw(self.key, t as u64) >> 32 < threshold;
         if failed {
             self.status = Status::Failed;
@@ -343,15 +339,8 @@ impl Company {
 
     /// True value V of 100 % of the equity (the price once listed).
     #[inline]
-    pub fn value(&self) -> f64 {
+    pub(crate) fn value(&self) -> f64 {
         self.log_value.exp()
-    }
-
-    /// Reported value of 100 % of the equity: the last-round mark while
-    /// private, the market price once listed.
-    #[inline]
-    pub fn reported(&self) -> f64 {
-        self.mark
     }
 
     /// Advance through step `t` in factor `z` and regime `regime`;

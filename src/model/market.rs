@@ -35,12 +35,8 @@ pub struct Regimes {
 }
 
 impl Regimes {
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.states.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.states.is_empty()
     }
 }
 
@@ -114,7 +110,7 @@ impl MarketPath {
 /// Standard deviation of the sum of k consecutive values of the stationary
 /// AR(1) factor with unit variance and persistence φ:
 /// Var = k + 2 Σ_{j=1}^{k-1} (k - j) φ^j (sqrt(k) when φ = 0).
-pub fn year_sum_sd(phi: f64, k: usize) -> f64 {
+pub(crate) fn year_sum_sd(phi: f64, k: usize) -> f64 {
     let mut var = k as f64;
     let mut power = 1.0;
     for j in 1..k {

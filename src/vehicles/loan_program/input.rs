@@ -179,7 +179,7 @@ impl Default for RawRiskCompensation {
 }
 
 /// Loan programme keys (MODEL.md 4.4).
-pub fn loan_program_spec(prefix: &str, l: &RawLoanProgram, years: u32, v: &mut Validator<'_>) -> LoanProgramSpec {
+pub(crate) fn loan_program_spec(prefix: &str, l: &RawLoanProgram, years: u32, v: &mut Validator<'_>) -> LoanProgramSpec {
     let key = |k: &str| format!("{prefix}.{k}");
     let stage = match Stage::from_name(&l.borrower_stage) {
         Some(stage) => stage,

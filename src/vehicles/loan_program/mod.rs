@@ -33,7 +33,7 @@ pub mod input;
 
 /// Metrics of `loan_program`, in column order (MODEL.md 4.4; the lending
 /// metrics of INTERFACE.md after the original ones).
-pub const METRICS: [Metric; 29] = [
+pub(crate) const METRICS: [Metric; 29] = [
     plain("defaults", Unit::Count, "defaults", "loan pool"),
     loss("default_rate", Unit::Share, "default rate", "loan pool"),
     plain("npl_ratio", Unit::Share, "npl ratio", "bank"),
@@ -94,7 +94,7 @@ const fn const_eq(a: &str, b: &str) -> bool {
 
 /// Per-step series of `loan_program`: cumulative gross loss and fiscal
 /// cost, the NPL stock ratio and the money left in a finite pool.
-pub const SERIES: [Series; 4] = [
+pub(crate) const SERIES: [Series; 4] = [
     series("cum_gross_loss", "Cum gross loss", "fund LPs"),
     series("cum_fiscal_cost", "Cum fiscal cost", "fund LPs"),
     series("npl_stock_ratio", "NPL ratio: non-performing over outstanding principal", "bank"),
@@ -278,7 +278,7 @@ pub struct LoanProgramSpec {
 impl LoanProgramSpec {
     /// The PD factor of the interest subsidy's elasticity:
     /// 1 - e x subsidy / rate, at least 0 (1 when the rate is 0).
-    pub fn subsidy_relief(&self) -> f64 {
+    pub(crate) fn subsidy_relief(&self) -> f64 {
         let p = &self.policy;
         if self.interest_rate > 0.0 {
             (1.0 - p.subsidy_pd_elasticity * p.interest_subsidy / self.interest_rate).max(0.0)
@@ -449,7 +449,7 @@ pub struct LoanOutcome {
 }
 
 impl LoanOutcome {
-    pub fn fiscal_cost(&self) -> f64 {
+    pub(crate) fn fiscal_cost(&self) -> f64 {
         self.compensation_paid + self.reguarantee_cost + self.subsidy_cost + self.reward_cost
     }
 }
@@ -513,11 +513,6 @@ impl LoanProgram {
             per_loan_cap: pool.and_then(|r| r.per_loan_cap).unwrap_or(f64::INFINITY),
             relief: spec.subsidy_relief(),
         }
-    }
-
-    /// Steps from origination to maturity.
-    pub fn term_steps(&self) -> usize {
-        self.term_steps
     }
 
     /// Simulate one path; writes the per-step series (cumulative gross loss,
@@ -1034,7 +1029,7 @@ impl LoanProgram {
     }
 
     /// The metric row (order of `METRICS`).
-    pub fn metrics(&self, o: &LoanOutcome) -> [f64; 29] {
+    pub(crate) fn metrics(&self, o: &LoanOutcome) -> [f64; 29] {
         let fiscal = o.fiscal_cost();
         let bank_return =
             (o.interest_income + o.warrant_gain + o.bank_reward - o.funding_cost - o.bank_net_loss) / o.lent;
