@@ -982,7 +982,9 @@ fn package_fiscal_chart_and_report_tables_show_the_csv_values() {
     let sweep = csv_maps(&out.join("sweep.csv"));
     let key = "vehicles.loans.policy.risk_compensation.ratio";
     assert!(sw.contains(&format!("<code>{key}</code>")));
-    for v in ["0.3", "0.4", "0.5"] {
+    // Swept shares are shown in percent, the key in plain words beside it.
+    assert!(sw.contains("risk compensation ratio (loans)"));
+    for v in ["30%", "40%", "50%"] {
         assert!(sw.contains(&format!("<th colspan=\"2\">{v}</th>")), "swept value {v}");
     }
     for (vehicle, metric) in [("loans", "bank_net_loss"), ("total", "fiscal_cost"), ("loans", "fiscal_cost")] {
@@ -1021,8 +1023,51 @@ fn a_two_key_grid_draws_one_line_per_second_key_value() {
     assert!(!out.join("charts/tornado_total_fiscal_cost.svg").exists(), "no [sensitivity], no tornado");
     let html = read(&out.join("report.html"));
     let sw = section(&html, "sweep");
-    assert!(sw.contains("<code>vehicles.loans.lgd</code>") && sw.contains("<th colspan=\"2\">0.45</th>"));
+    assert!(sw.contains("<code>vehicles.loans.lgd</code>") && sw.contains("<th colspan=\"2\">45%</th>"));
     // A loans-only package mobilises no private capital: that row is left out.
     assert!(!sw.contains("<code>private_capital</code>"));
     assert!(!html.contains("<section id=\"sensitivity\">"));
+}
+
+#[test]
+fn the_report_opens_with_a_summary_computed_from_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_package(dir.path());
+    let html = read(&out.join("report.html"));
+    let summary = section(&html, "summary");
+    // The summary comes before every other section.
+    assert!(html.find("<section id=\"summary\">").unwrap() < html.find("<section").unwrap() + 1);
+    // The probability that the package costs money, from paths.csv, with
+    // its binomial standard error.
+    let paths = csv_maps(&out.join("paths.csv"));
+    let n = paths.len() as f64;
+    let p = paths.iter().filter(|r| num(r, "total.fiscal_cost") > 0.0).count() as f64 / n;
+    let se = (p * (1.0 - p) / n).sqrt();
+    assert!(
+        summary.contains(&format!("<td class=\"n\">{:.1}</td><td>± {:.1} (se)</td>", 100.0 * p, 100.0 * se)),
+        "P(total fiscal cost > 0) = {p}"
+    );
+    // The fiscal cost with its 90 % interval, from fiscal.csv.
+    let fiscal = csv_maps(&out.join("fiscal.csv"));
+    let t = fiscal.iter().find(|r| r["vehicle"] == "total").unwrap();
+    assert!(summary.contains(&format!(
+        "90 % interval {:.1} to {:.1}",
+        num(t, "fiscal_cost_p05"),
+        num(t, "fiscal_cost_p95")
+    )));
+    // Every row of the summary table names its unit.
+    let body = &summary[summary.find("<tbody>").unwrap()..];
+    for row in body.split("<tr>").skip(1) {
+        let cells: Vec<&str> = row.split("<td").collect();
+        let unit = cells[2].trim_start_matches('>').split('<').next().unwrap();
+        assert!(!unit.is_empty(), "a summary row without a unit: {row}");
+    }
+    // Indicators read as probabilities, and every key-result row has a unit.
+    let key = section(&html, "key-results");
+    assert!(key.contains("Probability: buyer loss"));
+    for row in key.split("<tr><td><code>").skip(1) {
+        let cells: Vec<&str> = row.split("<td>").collect();
+        let unit = cells[2].split('<').next().unwrap();
+        assert!(!unit.is_empty(), "a key-result row without a unit: {row}");
+    }
 }

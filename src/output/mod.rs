@@ -10,6 +10,7 @@
 
 pub mod charts;
 pub mod commit;
+pub mod executive;
 pub mod fiscal;
 pub mod html;
 pub mod manifest;

@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use super::charts::style::fixed;
-use super::html::{cell, describe, diff, esc, table_unit, td};
+use super::html::{cell, describe, diff, esc, lever_is_share, lever_value, lever_words, table_unit, td};
 use super::read::{OutputData, SweepRow};
 
 /// The vehicle metrics the sweep table shows (with every `total.*`).
@@ -20,9 +20,9 @@ pub(crate) fn fiscal(h: &mut String, data: &OutputData) {
     }
     let name = |v: &str| if v == "total" { "<b>package total</b>".to_string() } else { esc(v) };
     h.push_str("<p class=\"note\">From fiscal.csv: each vehicle's fiscal cost (million CNY; negative where the vehicle returns more to the budget than it costs), its standard error and percentiles across paths, and its share of the package's mean cost (a vehicle that profits has a negative share, so the others' can pass 100%). The vehicles run on one economy, so the total's percentiles are those of the path-by-path sum, not sums of percentiles.</p>\n");
-    h.push_str("<h3>Fiscal cost</h3>\n<table>\n<thead><tr><th>vehicle</th><th>mean</th><th>se</th><th>P5</th><th>median</th><th>P95</th><th>share of total</th></tr></thead>\n<tbody>\n");
+    h.push_str("<h3>Fiscal cost</h3>\n<table>\n<thead><tr><th>vehicle</th><th>unit</th><th>mean</th><th>se</th><th>P5</th><th>median</th><th>P95</th><th>share of total (%)</th></tr></thead>\n<tbody>\n");
     for r in rows {
-        let _ = write!(h, "<tr><td>{}</td>", name(&r.vehicle));
+        let _ = write!(h, "<tr><td>{}</td><td>mn CNY</td>", name(&r.vehicle));
         for (v, d) in [(r.mean, 1), (r.se, 2), (r.p05, 1), (r.p50, 1), (r.p95, 1)] {
             td(h, &cell(v, None, d));
         }
@@ -37,7 +37,7 @@ pub(crate) fn fiscal(h: &mut String, data: &OutputData) {
     }
     h.push_str("</tbody>\n</table>\n");
     h.push_str("<h3>What the money mobilises</h3>\n<p class=\"note\">Means across paths, and fiscal efficiency as ratios of means (private capital and credit per yuan of mean fiscal cost, firms financed per million CNY of it). A ratio is left out (–) where the mean fiscal cost is zero or negative: there is no cost to divide by.</p>\n");
-    h.push_str("<table>\n<thead><tr><th>vehicle</th><th>private capital (mn CNY)</th><th>credit (mn CNY)</th><th>firms financed</th><th>private capital per fiscal yuan</th><th>credit per fiscal yuan</th><th>firms per million of fiscal cost</th></tr></thead>\n<tbody>\n");
+    h.push_str("<table>\n<thead><tr><th>vehicle</th><th>private capital (mn CNY)</th><th>credit (mn CNY)</th><th>firms financed (count)</th><th>private capital per fiscal yuan (CNY per CNY)</th><th>credit per fiscal yuan (CNY per CNY)</th><th>firms per million of fiscal cost (per mn CNY)</th></tr></thead>\n<tbody>\n");
     for r in rows {
         let _ = write!(h, "<tr><td>{}</td>", name(&r.vehicle));
         for (v, d) in [
@@ -98,9 +98,15 @@ pub(crate) fn sweep(h: &mut String, data: &OutputData) {
     }
     h.push_str("</tr>\n");
     for (k, key) in sweep.keys.iter().enumerate() {
-        let _ = write!(h, "<tr><th colspan=\"3\"><code>{}</code></th>", esc(key));
+        let all: Vec<f64> = variants.iter().filter_map(|(_, l)| l.get(k).and_then(|x| x.parse().ok())).collect();
+        let share = lever_is_share(&all);
+        let _ = write!(h, "<tr><th colspan=\"3\">{} <code>{}</code></th>", esc(&lever_words(key)), esc(key));
         for (_, values) in &variants {
-            let _ = write!(h, "<th colspan=\"2\">{}</th>", esc(values.get(k).map_or("", |s| s.as_str())));
+            let _ = write!(
+                h,
+                "<th colspan=\"2\">{}</th>",
+                esc(&lever_value(values.get(k).map_or("", |s| s.as_str()), share))
+            );
         }
         h.push_str("</tr>\n");
     }
@@ -148,14 +154,17 @@ pub(crate) fn sensitivity(h: &mut String, data: &OutputData) {
         if label.is_empty() { "no unit".to_string() } else { esc(label) },
         cell(first.base_mean, unit, d),
     );
-    h.push_str("<div style=\"overflow-x: auto\">\n<table>\n<thead><tr><th>lever</th><th>low</th><th>high</th><th>mean at low</th><th>mean at high</th><th>low − base ± se</th><th>high − base ± se</th><th>swing ± se</th></tr></thead>\n<tbody>\n");
+    h.push_str("<div style=\"overflow-x: auto\">\n<table>\n<thead><tr><th>lever</th><th>low</th><th>high</th><th>unit</th><th>mean at low</th><th>mean at high</th><th>low − base ± se</th><th>high − base ± se</th><th>swing ± se</th></tr></thead>\n<tbody>\n");
     for r in rows {
+        let share = lever_is_share(&[r.low.parse().unwrap_or(2.0), r.high.parse().unwrap_or(2.0)]);
         let _ = write!(
             h,
-            "<tr><td><code>{}</code></td><td class=\"n\">{}</td><td class=\"n\">{}</td>",
+            "<tr><td>{} <code>{}</code></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td>",
+            esc(&lever_words(&r.lever)),
             esc(&r.lever),
-            esc(&r.low),
-            esc(&r.high)
+            esc(&lever_value(&r.low, share)),
+            esc(&lever_value(&r.high, share)),
+            label
         );
         td(h, &cell(r.low_mean, unit, d));
         td(h, &cell(r.high_mean, unit, d));

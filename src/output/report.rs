@@ -48,6 +48,8 @@ h1 { font-size: 28px; margin: 0 0 8px; }
 h2 { font-size: 21px; margin: 40px 0 12px; padding-bottom: 4px; border-bottom: 2px solid #0072B2; }
 h3 { font-size: 16px; margin: 20px 0 8px; }
 .desc { font-size: 16px; margin: 0 0 8px; }
+.lead { font-size: 16.5px; }
+table.summary td:first-child { max-width: 560px; }
 .meta { color: #5a5a5a; margin: 0; }
 nav ol { margin: 8px 0 0; padding-left: 22px; }
 table { border-collapse: collapse; margin: 8px 0 4px; font-size: 13.5px; }
@@ -96,6 +98,7 @@ fn render(data: &OutputData, charts: &[Chart], svgs: &[String]) -> String {
     };
     let sections: Vec<Section> =
         SECTIONS.into_iter().filter(|s| tabled(*s) || charts.iter().any(|c| c.section == *s)).collect();
+    super::executive::section(&mut h, data);
     h += "<nav>\n<h2>Contents</h2>\n<ol>\n<li><a href=\"#key-results\">Key results</a></li>\n";
     h += "<li><a href=\"#tail-risk\">Tail risk</a></li>\n";
     for s in &sections {

@@ -1,0 +1,269 @@
+//! The executive summary at the top of `report.html`: the questions a
+//! policy scenario asks (how likely is the government to lose money, what
+//! does the package cost and with what uncertainty, what does each yuan
+//! buy, how bad is the tail, which lever matters) answered in a few
+//! sentences and one table, every number computed from the run's files
+//! with its standard error or interval.
+//!
+//! Part of the report (`report`), drawn like the rest of it from the output
+//! directory alone (`read::OutputData`).
+
+use std::fmt::Write as _;
+
+use super::charts::style::fixed;
+use super::html::{esc, lever_is_share, lever_value, lever_words, signed};
+use super::read::OutputData;
+
+/// One line of the summary table.
+struct Finding {
+    what: String,
+    unit: &'static str,
+    estimate: String,
+    uncertainty: String,
+}
+
+/// Share of paths where `v > 0` among the finite values, and its standard
+/// error `sqrt(p (1 - p) / n)`.
+pub(crate) fn share_positive(values: &[f64]) -> Option<(f64, f64)> {
+    let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    if finite.is_empty() {
+        return None;
+    }
+    let n = finite.len() as f64;
+    let p = finite.iter().filter(|v| **v > 0.0).count() as f64 / n;
+    Some((p, (p * (1.0 - p) / n).sqrt()))
+}
+
+fn pct(v: f64) -> String {
+    fixed(100.0 * v, 1)
+}
+
+fn mn(v: Option<f64>) -> String {
+    v.map_or("–".into(), |v| fixed(v, 1))
+}
+
+/// Write the summary section (`id="summary"`).
+pub(crate) fn section(h: &mut String, data: &OutputData) {
+    let mut rows: Vec<Finding> = Vec::new();
+    let mut said: Vec<String> = Vec::new();
+
+    // How likely is the government to lose money, per vehicle.
+    if let Some(paths) = &data.paths {
+        let mut vehicles: Vec<&str> = Vec::new();
+        for (v, _, _) in &paths.columns {
+            if v != "total" && !vehicles.contains(&v.as_str()) {
+                vehicles.push(v);
+            }
+        }
+        let mut parts = Vec::new();
+        for v in &vehicles {
+            if let Some((p, se)) = paths.get(v, "fiscal_cost").and_then(share_positive) {
+                rows.push(Finding {
+                    what: format!("Probability that {v} costs the budget money (fiscal cost > 0)"),
+                    unit: "% of paths",
+                    estimate: pct(p),
+                    uncertainty: format!("± {} (se)", pct(se)),
+                });
+                parts.push(format!("{} % ± {} in {}", pct(p), pct(se), esc(v)));
+            }
+            if let Some((p, se)) = paths.get(v, "gov_loss").and_then(share_positive) {
+                rows.push(Finding {
+                    what: format!("Probability that the government's stake in {v} returns less than it paid in"),
+                    unit: "% of paths",
+                    estimate: pct(p),
+                    uncertainty: format!("± {} (se)", pct(se)),
+                });
+            }
+        }
+        if let Some((p, se)) = paths.get("total", "fiscal_cost").and_then(share_positive) {
+            rows.push(Finding {
+                what: "Probability that the package as a whole costs the budget money".into(),
+                unit: "% of paths",
+                estimate: pct(p),
+                uncertainty: format!("± {} (se)", pct(se)),
+            });
+            said.push(format!(
+                "The package costs the budget money in {} % of simulated paths (± {} standard error){}.",
+                pct(p),
+                pct(se),
+                if parts.is_empty() { String::new() } else { format!("; by vehicle: {}", parts.join(", ")) }
+            ));
+        } else if !parts.is_empty() {
+            said.push(format!("The government loses money in {}.", parts.join(", ")));
+        }
+    }
+
+    // What it costs, with its 90 % interval, and what each yuan buys.
+    if let Some(t) = data.fiscal.iter().find(|r| r.vehicle == "total") {
+        rows.push(Finding {
+            what: "Fiscal cost of the package (present value), mean".into(),
+            unit: "mn CNY",
+            estimate: mn(t.mean),
+            uncertainty: format!("± {} (se); 90 % interval {} to {}", mn(t.se), mn(t.p05), mn(t.p95)),
+        });
+        said.push(format!(
+            "Its fiscal cost in present value is {} million CNY on average (± {}), with a 90 % interval from {} to {} million CNY.",
+            mn(t.mean),
+            mn(t.se),
+            mn(t.p05),
+            mn(t.p95)
+        ));
+        let mut buys = Vec::new();
+        for (v, what, unit, words) in [
+            (
+                t.private_per_fiscal_yuan,
+                "Private capital mobilised per yuan of fiscal cost",
+                "CNY per CNY",
+                "yuan of private capital",
+            ),
+            (t.credit_per_fiscal_yuan, "Credit extended per yuan of fiscal cost", "CNY per CNY", "yuan of credit"),
+            (
+                t.firms_per_million_fiscal,
+                "Firms financed per million CNY of fiscal cost",
+                "firms per mn CNY",
+                "firms per million",
+            ),
+        ] {
+            if let Some(v) = v.filter(|v| *v != 0.0) {
+                rows.push(Finding {
+                    what: what.into(),
+                    unit,
+                    estimate: fixed(v, 2),
+                    uncertainty: "ratio of means".into(),
+                });
+                buys.push(format!("{} {words}", fixed(v, 2)));
+            }
+        }
+        if !buys.is_empty() {
+            said.push(format!("Each yuan of mean fiscal cost goes with {}.", buys.join(", ")));
+        }
+    }
+
+    // The tail.
+    let tail = data.risk("total", "fiscal_cost").or_else(|| data.risk.iter().find(|r| r.metric == "fiscal_cost"));
+    if let Some(r) = tail
+        && let Some((Some(var), Some(es))) = r.at("95")
+    {
+        {
+            rows.push(Finding {
+                what: format!("Tail risk of the fiscal cost ({}): VaR 95 %", r.vehicle),
+                unit: "mn CNY",
+                estimate: fixed(var, 1),
+                uncertainty: format!("expected shortfall 95 %: {}", fixed(es, 1)),
+            });
+            said.push(format!(
+                "In the worst 5 % of paths the cost exceeds {} million CNY and averages {} million CNY (VaR and expected shortfall at 95 %).",
+                fixed(var, 1),
+                fixed(es, 1)
+            ));
+        }
+    }
+
+    // The sweep's main finding: the lever's effect on the package's cost.
+    if let Some(sweep) = &data.sweep {
+        let variants = sweep.variants();
+        let target = ["fiscal_cost"]
+            .iter()
+            .find_map(|m| sweep.rows.iter().find(|r| r.vehicle == "total" && r.metric == *m))
+            .or_else(|| sweep.rows.iter().find(|r| r.metric == "fiscal_cost"));
+        if let (Some(t), Some((_, v0)), Some((last, vn))) = (target, variants.first(), variants.last())
+            && let Some(r) =
+                sweep.rows.iter().find(|r| r.variant == *last && r.vehicle == t.vehicle && r.metric == t.metric)
+        {
+            {
+                let levers: Vec<String> = sweep
+                    .keys
+                    .iter()
+                    .enumerate()
+                    .map(|(k, key)| {
+                        let all: Vec<f64> =
+                            variants.iter().filter_map(|(_, l)| l.get(k).and_then(|x| x.parse().ok())).collect();
+                        let share = lever_is_share(&all);
+                        format!(
+                            "{} from {} to {}",
+                            lever_words(key),
+                            lever_value(v0.get(k).map_or("", |s| s), share),
+                            lever_value(vn.get(k).map_or("", |s| s), share)
+                        )
+                    })
+                    .collect();
+                let d = r.diff_mean.map_or("–".into(), |d| signed(d, 1));
+                let se = r.diff_se.map_or("–".into(), |v| fixed(v, 2));
+                rows.push(Finding {
+                    what: format!("Sweep: change in fiscal cost ({}) with {}", t.vehicle, levers.join(", ")),
+                    unit: "mn CNY",
+                    estimate: d.clone(),
+                    uncertainty: format!("± {se} (se, paired)"),
+                });
+                said.push(format!(
+                    "Moving the {} changes the fiscal cost by {} million CNY (± {}).",
+                    esc(&levers.join(" and the ")),
+                    d,
+                    se
+                ));
+            }
+        }
+    }
+
+    // The sensitivity's main finding: the lever with the largest swing.
+    if let Some(r) = data
+        .sensitivity
+        .iter()
+        .filter(|r| r.swing.is_some())
+        .max_by(|a, b| a.swing.unwrap_or(0.0).abs().total_cmp(&b.swing.unwrap_or(0.0).abs()))
+    {
+        let share = lever_is_share(&[r.low.parse().unwrap_or(2.0), r.high.parse().unwrap_or(2.0)]);
+        let lever =
+            format!("{} ({} to {})", lever_words(&r.lever), lever_value(&r.low, share), lever_value(&r.high, share));
+        let (_, unit, _) = super::html::table_unit(r.target.rsplit('.').next().unwrap_or(&r.target));
+        let target = match r.target.split_once('.') {
+            Some(("total", m)) => format!("{} of the package", super::html::describe(m).to_lowercase()),
+            Some((v, m)) => format!("{} of {v}", super::html::describe(m).to_lowercase()),
+            None => r.target.clone(),
+        };
+        rows.push(Finding {
+            what: format!("Sensitivity: largest swing of the {target}, from the {lever}"),
+            unit,
+            estimate: r.swing.map_or("–".into(), |s| signed(s, 1)),
+            uncertainty: format!("± {} (se, paired)", r.swing_se.map_or("–".into(), |v| fixed(v, 2))),
+        });
+        said.push(format!(
+            "Of the levers tried one at a time, the {} moves the {} most: by {} ± {} {unit}.",
+            esc(&lever),
+            esc(&target),
+            r.swing.map_or("–".into(), |s| signed(s, 1)),
+            r.swing_se.map_or("–".into(), |v| fixed(v, 2))
+        ));
+    }
+
+    if rows.is_empty() {
+        return;
+    }
+    h.push_str("<section id=\"summary\">\n<h2>Summary</h2>\n");
+    let _ = writeln!(h, "<p class=\"lead\">{}</p>", said.join(" "));
+    h.push_str("<table class=\"summary\">\n<thead><tr><th>finding</th><th>unit</th><th>estimate</th><th>uncertainty</th></tr></thead>\n<tbody>\n");
+    for f in rows {
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+            esc(&f.what),
+            f.unit,
+            esc(&f.estimate),
+            esc(&f.uncertainty)
+        );
+    }
+    h.push_str("</tbody>\n</table>\n<p class=\"note\">Probabilities are shares of simulated paths (paths.csv) with their binomial standard error; costs are present values to the budget; ratios of means come from fiscal.csv, VaR and expected shortfall from risk.csv, differences from sweep.csv and sensitivity.csv, paired over common random numbers.</p>\n</section>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shares_carry_a_binomial_standard_error() {
+        let (p, se) = share_positive(&[1.0, -1.0, 2.0, 0.0, f64::NAN]).unwrap();
+        assert_eq!(p, 0.5);
+        assert!((se - (0.25f64 / 4.0).sqrt()).abs() < 1e-12);
+        assert!(share_positive(&[]).is_none());
+    }
+}
