@@ -616,21 +616,24 @@ fn coming_vehicles_and_sweeps_get_their_charts() {
         "loss_loans_default_rate",
         "loss_loans_gross_loss",
         "loss_loans_bank_net_loss",
-        "loss_loans_fiscal_cost",
         "loss_total_fiscal_cost",
         "fan_angel_gov_cum_net_cash_flow",
         "fan_angel_private_cum_net_cash_flow",
-        "sweep_angel_gov_tvpi",
-        "sweep_loans_default_rate",
         "sweep_loans_bank_net_loss",
         "sweep_loans_pool_exhausted",
         "sweep_total_fiscal_cost",
-        "cdf_angel_gov_tvpi",
         "cdf_loans_bank_net_loss",
         "cdf_total_fiscal_cost",
     ];
     for name in expect {
         check_chart(&out, name);
+    }
+    // No chart whose series are all constant: the loans' fiscal cost is 0
+    // in every path of variant 0 (ratio 0); the angel fund and the default
+    // rate do not depend on the swept ratio, so their sweep lines are flat
+    // and their variant CDFs identical.
+    for flat in ["loss_loans_fiscal_cost", "sweep_angel_gov_tvpi", "sweep_loans_default_rate", "cdf_angel_gov_tvpi"] {
+        assert!(!out.join("charts").join(format!("{flat}.svg")).exists(), "{flat} is flat and drawn");
     }
     assert!(!out.join("charts").join("cdf_loans_pool_exhausted.svg").exists());
     let html = read(&out.join("report.html"));
@@ -663,10 +666,10 @@ fn coming_vehicles_and_sweeps_get_their_charts() {
 
     // Sweep charts: the lever on x, the variants' means on the line.
     let svg = check_chart(&out, "sweep_loans_bank_net_loss");
-    assert!(has_text(&svg, "vehicles.loans.policy.risk_compensation.ratio"));
+    assert!(has_text(&svg, "Risk compensation ratio (loans) (%)"), "the lever in plain words, in percent");
     let svg = check_chart(&out, "cdf_loans_bank_net_loss");
     for i in 0..3 {
-        assert!(has_text(&svg, &format!("Variant {i}: ratio = ")), "variant {i} in legend");
+        assert!(has_text(&svg, &format!("Variant {i}: ratio = {}%", 25 * i)), "variant {i} in legend");
     }
 
     // A negative mean fiscal cost: the bar hangs below the zero line.
@@ -1010,10 +1013,10 @@ fn a_two_key_grid_draws_one_line_per_second_key_value() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = dir.path().join("grid");
     let svg = check_chart(&out, "sweep_loans_bank_net_loss");
-    assert!(has_text(&svg, "Mean, lgd = 0.4") && has_text(&svg, "Mean, lgd = 0.6"));
+    assert!(has_text(&svg, "Mean, lgd = 40%") && has_text(&svg, "Mean, lgd = 60%"));
     let svg = check_chart(&out, "cdf_loans_bank_net_loss");
     for (i, l) in
-        ["ratio = 0.3, lgd = 0.4", "ratio = 0.3, lgd = 0.6", "ratio = 0.45, lgd = 0.4", "ratio = 0.45, lgd = 0.6"]
+        ["ratio = 30%, lgd = 40%", "ratio = 30%, lgd = 60%", "ratio = 45%, lgd = 40%", "ratio = 45%, lgd = 60%"]
             .iter()
             .enumerate()
     {
@@ -1070,4 +1073,35 @@ fn the_report_opens_with_a_summary_computed_from_the_run() {
         let unit = cells[2].split('<').next().unwrap();
         assert!(!unit.is_empty(), "a key-result row without a unit: {row}");
     }
+}
+
+#[test]
+fn the_headline_report_keeps_at_most_20_charts_in_its_main_body_and_no_flat_chart() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_package(dir.path());
+    let html = read(&out.join("report.html"));
+    let appendix = html.find("id=\"appendix\"").expect("an appendix");
+    let main = html[..appendix].matches("<figure id=").count();
+    let rest = html[appendix..].matches("<figure id=").count();
+    assert!(main > 0 && main <= 20, "{main} charts in the main body");
+    assert_eq!(main + rest, chart_files(&out).len() / 2, "every chart is in the report once");
+    for must in ["fiscal_by_vehicle", "tornado_total_fiscal_cost", "loss_total_fiscal_cost"] {
+        assert!(html[..appendix].contains(&format!("<figure id=\"{must}\">")), "{must} in the main body");
+    }
+    // No sweep chart of a metric the lever does not move: each one drawn
+    // has a mean, P5 or P95 that differs between variants.
+    let sweep = csv_maps(&out.join("sweep.csv"));
+    for name in chart_files(&out).into_keys().filter(|n| n.starts_with("sweep_") && n.ends_with(".svg")) {
+        let rows: Vec<_> =
+            sweep.iter().filter(|r| format!("sweep_{}_{}.svg", r["vehicle"], r["metric"]) == name).collect();
+        assert!(!rows.is_empty(), "{name} has sweep rows");
+        let varies = ["mean", "p05", "p95"].iter().any(|c| {
+            let v: Vec<f64> = rows.iter().filter_map(|r| r[*c].parse().ok()).collect();
+            v.iter().any(|x| (x - v[0]).abs() > 1e-9 * (1.0 + v[0].abs()))
+        });
+        assert!(varies, "{name} is flat");
+    }
+    // The angel fund does not depend on a loan lever: no sweep chart of it.
+    assert!(!out.join("charts/sweep_angel_gov_tvpi.svg").exists());
+    assert!(!out.join("charts/cdf_angel_gov_tvpi.svg").exists());
 }

@@ -97,12 +97,17 @@ fn render(data: &OutputData, charts: &[Chart], svgs: &[String]) -> String {
         _ => false,
     };
     let sections: Vec<Section> =
-        SECTIONS.into_iter().filter(|s| tabled(*s) || charts.iter().any(|c| c.section == *s)).collect();
+        SECTIONS.into_iter().filter(|s| tabled(*s) || charts.iter().any(|c| c.main && c.section == *s)).collect();
+    let appendix: Vec<Section> =
+        SECTIONS.into_iter().filter(|s| charts.iter().any(|c| !c.main && c.section == *s)).collect();
     super::executive::section(&mut h, data);
     h += "<nav>\n<h2>Contents</h2>\n<ol>\n<li><a href=\"#key-results\">Key results</a></li>\n";
     h += "<li><a href=\"#tail-risk\">Tail risk</a></li>\n";
     for s in &sections {
         let _ = writeln!(h, "<li><a href=\"#{}\">{}</a></li>", anchor(*s), s.heading());
+    }
+    if !appendix.is_empty() {
+        h += "<li><a href=\"#appendix\">Appendix: further charts</a></li>\n";
     }
     h += "<li><a href=\"#reproducibility\">Reproducibility</a></li>\n</ol>\n</nav>\n";
 
@@ -118,16 +123,20 @@ fn render(data: &OutputData, charts: &[Chart], svgs: &[String]) -> String {
             Section::Sensitivity => policy_tables::sensitivity(&mut h, data),
             _ => {}
         }
-        for (c, svg) in charts.iter().zip(svgs).filter(|(c, _)| c.section == *s) {
+        for (c, svg) in charts.iter().zip(svgs).filter(|(c, _)| c.main && c.section == *s) {
             figure += 1;
-            let svg =
-                svg.trim_end().replacen("<svg ", &format!("<svg role=\"img\" aria-label=\"{}\" ", esc(&c.title)), 1);
-            let _ = writeln!(
-                h,
-                "<figure id=\"{n}\">\n{svg}\n<figcaption><b>Figure {figure}.</b> {cap} <a href=\"charts/{n}.png\">PNG</a> · <a href=\"charts/{n}.svg\">SVG</a></figcaption>\n</figure>",
-                n = esc(&c.name),
-                cap = esc(&c.caption),
-            );
+            write_figure(&mut h, c, svg, figure);
+        }
+        h += "</section>\n";
+    }
+    if !appendix.is_empty() {
+        h += "<section id=\"appendix\">\n<h2>Appendix: further charts</h2>\n<p class=\"note\">The charts above answer the scenario's questions; these show the rest of the run: every other stakeholder's distributions and cash flows, the deal outcomes, and the sweep's effect on each metric it moves. Charts whose lines would all be flat (a metric the swept lever does not reach) are not drawn.</p>\n";
+        for s in &appendix {
+            let _ = writeln!(h, "<h3>{}</h3>", s.heading());
+            for (c, svg) in charts.iter().zip(svgs).filter(|(c, _)| !c.main && c.section == *s) {
+                figure += 1;
+                write_figure(&mut h, c, svg, figure);
+            }
         }
         h += "</section>\n";
     }
@@ -141,6 +150,17 @@ fn render(data: &OutputData, charts: &[Chart], svgs: &[String]) -> String {
     reproducibility(&mut h, data);
     h += "</main>\n</body>\n</html>\n";
     h
+}
+
+/// One chart as a figure, its SVG inlined, with its caption.
+fn write_figure(h: &mut String, c: &Chart, svg: &str, figure: usize) {
+    let svg = svg.trim_end().replacen("<svg ", &format!("<svg role=\"img\" aria-label=\"{}\" ", esc(&c.title)), 1);
+    let _ = writeln!(
+        h,
+        "<figure id=\"{n}\">\n{svg}\n<figcaption><b>Figure {figure}.</b> {cap} <a href=\"charts/{n}.png\">PNG</a> · <a href=\"charts/{n}.svg\">SVG</a></figcaption>\n</figure>",
+        n = esc(&c.name),
+        cap = esc(&c.caption),
+    );
 }
 
 /// The report's sections after the key tables, in order.

@@ -108,7 +108,7 @@ pub(crate) fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
                 Some((*year, v))
             })
             .collect();
-        if points.len() < 2 {
+        if points.len() < 2 || super::flat(points.iter().flat_map(|(_, q)| q.iter().copied())) {
             continue;
         }
         let (what, whose) = series_info(&s.metric);

@@ -226,7 +226,7 @@ pub(crate) fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
             let Some(info) = metric_info(metric) else {
                 continue;
             };
-            if info.role != role || !wanted(paths, vehicle, metric) {
+            if info.role != role || !wanted(paths, vehicle, metric) || super::flat(values.iter().copied()) {
                 continue;
             }
             let (markers, pool) = markers(cx, vehicle, metric, role);

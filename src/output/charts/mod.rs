@@ -23,6 +23,7 @@
 //! ```
 
 pub mod bars;
+pub mod curate;
 pub mod fan;
 pub mod histogram;
 pub mod policy;
@@ -84,6 +85,13 @@ pub(crate) struct Chart {
     pub title: String,
     /// What the chart shows, for the report.
     pub caption: String,
+    /// The family (`dist`, `loss`, `fan`, `sweep`, `cdf`, ...), vehicle
+    /// and metric or series it draws, from its file name's parts.
+    pub family: String,
+    pub vehicle: String,
+    pub metric: String,
+    /// In the report's main body (`curate`), else in the appendix.
+    pub main: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -226,7 +234,9 @@ fn draw_now(src: &Path, dst: &Path, opts: &ChartOptions) -> Result<Vec<Chart>, C
     bars::draw(&mut cx)?;
     sweep::draw(&mut cx)?;
     policy::draw(&mut cx)?;
-    Ok(cx.charts)
+    let mut charts = cx.charts;
+    curate::choose_main_body(&mut charts, &data);
+    Ok(charts)
 }
 
 /// One chart, drawable on any plotters backend.
@@ -270,7 +280,9 @@ impl Ctx<'_> {
             i += 1;
         }
         render(fig, &self.dir, &name, &self.st)?;
-        self.charts.push(Chart { name, section, title, caption });
+        let part = |i: usize| parts.get(i).map_or(String::new(), |p| p.to_string());
+        let (family, vehicle, metric) = (part(0), part(1), parts.get(2..).map_or(String::new(), |p| p.join("_")));
+        self.charts.push(Chart { name, section, title, caption, family, vehicle, metric, main: false });
         Ok(())
     }
 
@@ -392,6 +404,17 @@ pub(crate) fn house_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
         .border_style(style::GRID)
         .draw()
         .map_err(fail)
+}
+
+/// Whether `values` are all the same (within a relative 1e-9): a series
+/// that does not vary is not worth a chart.
+pub(crate) fn flat(values: impl IntoIterator<Item = f64>) -> bool {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for v in values.into_iter().filter(|v| v.is_finite()) {
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    lo >= hi || hi - lo <= 1e-9 * (1.0 + lo.abs().max(hi.abs()))
 }
 
 /// A number of paths with a thousands separator: `20,000`.

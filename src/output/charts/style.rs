@@ -55,9 +55,14 @@ pub(crate) const TAIL: RGBColor = PURPLE;
 pub(crate) const VAR: RGBColor = ORANGE;
 pub(crate) const ES: RGBColor = BLACK;
 
+/// Brown and grey extend Okabe & Ito's eight for sweeps of up to ten
+/// variants (a 3x3 grid has nine).
+pub(crate) const BROWN: RGBColor = RGBColor(140, 86, 75);
+pub(crate) const GREY: RGBColor = RGBColor(140, 140, 140);
+
 /// Colours of lines that are told apart by colour (variants, grid rows), in
-/// order; yellow last, it is weak on white.
-pub(crate) const SERIES: [RGBColor; 8] = [BLUE, VERMILLION, GREEN, ORANGE, PURPLE, SKY, BLACK, YELLOW];
+/// order: ten distinct ones; yellow last, it is weak on white.
+pub(crate) const SERIES: [RGBColor; 10] = [BLUE, VERMILLION, GREEN, ORANGE, PURPLE, SKY, BLACK, BROWN, GREY, YELLOW];
 
 /// Colour of the `i`-th line of a chart.
 pub(crate) fn series_colour(i: usize) -> RGBColor {
@@ -298,6 +303,14 @@ mod tests {
         assert_eq!(fixed(-0.5, 1), "-0.5");
         assert_eq!(Unit::Percent.format(0.1234, 1), "12.3%");
         assert_eq!(Unit::Multiple.value(1.625), "1.62x");
+    }
+
+    #[test]
+    fn nine_variants_get_nine_distinct_colours() {
+        let c: Vec<RGBColor> = (0..9).map(series_colour).collect();
+        for (i, a) in c.iter().enumerate() {
+            assert!(c[i + 1..].iter().all(|b| b != a), "variant {i}'s colour repeats");
+        }
     }
 
     #[test]

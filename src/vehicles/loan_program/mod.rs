@@ -57,8 +57,8 @@ pub const METRICS: [Metric; 21] = [
 
 /// Per-step series of `loan_program`: cumulative gross loss and fiscal cost.
 pub const SERIES: [Series; 2] = [
-    series("cum_gross_loss", "Cum gross loss", "fund LPs"),
-    series("cum_fiscal_cost", "Cum fiscal cost", "fund LPs"),
+    series("cum_gross_loss", "Cumulative gross credit loss", "lenders and guarantors"),
+    series("cum_fiscal_cost", "Cumulative fiscal cost", "government"),
 ];
 
 impl VehicleModel for LoanProgram {

@@ -70,8 +70,8 @@ pub const METRICS: [Metric; 19] = [
 /// investors, of the seller who sold, and of the seller had it held.
 pub const SERIES: [Series; 3] = [
     j_curve("buyer_cum_net_cash_flow", "S-fund buyer"),
-    series("seller_sold_cum_net_cash_flow", "Sold cum net cash flow", "S-fund seller"),
-    series("seller_held_cum_net_cash_flow", "Held cum net cash flow", "S-fund seller"),
+    series("seller_sold_cum_net_cash_flow", "Cumulative net cash flow, stakes sold", "S-fund seller"),
+    series("seller_held_cum_net_cash_flow", "Cumulative net cash flow, stakes held", "S-fund seller"),
 ];
 
 impl VehicleModel for SFund {
