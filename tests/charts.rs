@@ -1105,3 +1105,28 @@ fn the_headline_report_keeps_at_most_20_charts_in_its_main_body_and_no_flat_char
     assert!(!out.join("charts/sweep_angel_gov_tvpi.svg").exists());
     assert!(!out.join("charts/cdf_angel_gov_tvpi.svg").exists());
 }
+
+#[test]
+fn lang_zh_writes_a_chinese_report_and_charts_and_plot_switches_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let scn = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/shenzhen_policy_package.toml");
+    let o =
+        fundsim(dir.path(), &["run", scn.to_str().unwrap(), "--paths", "60", "--out", "zh", "--lang", "zh", "--quiet"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = dir.path().join("zh");
+    let html = read(&out.join("report.html"));
+    assert!(html.contains("<html lang=\"zh\">"));
+    assert!(html.contains("<h2>摘要</h2>") && html.contains("id=\"appendix\""));
+    let svg = check_chart(&out, "fiscal_by_vehicle");
+    assert!(has_text(&svg, "各工具的财政成本"), "the title in Chinese");
+    assert!(svg.contains("Fundsim Sans SC"), "the bundled CJK family, with fallbacks");
+    let svg = check_chart(&out, "loss_total_fiscal_cost");
+    assert!(has_text(&svg, "损失分布：全部工具的财政成本"));
+
+    let o = fundsim(dir.path(), &["plot", "zh", "--lang", "en"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let html = read(&out.join("report.html"));
+    assert!(html.contains("<html lang=\"en\">") && html.contains("<h2>Summary</h2>"));
+    let o = fundsim(dir.path(), &["plot", "zh", "--lang", "fr"]);
+    assert_eq!(o.status.code(), Some(2), "an unknown language is bad input");
+}

@@ -11,7 +11,8 @@
 use std::fmt::Write as _;
 
 use super::charts::style::fixed;
-use super::html::{esc, lever_is_share, lever_value, lever_words, signed};
+use super::html::{esc, lever_is_share, lever_value, lever_words_in, signed};
+use super::i18n::{Lang, tr, trf};
 use super::read::OutputData;
 
 /// One line of the summary table.
@@ -43,7 +44,9 @@ fn mn(v: Option<f64>) -> String {
 }
 
 /// Write the summary section (`id="summary"`).
-pub(crate) fn section(h: &mut String, data: &OutputData) {
+pub(crate) fn section(h: &mut String, data: &OutputData, lang: Lang) {
+    let t = |en: &str| tr(lang, en);
+    let f = |en: &str, args: &[&str]| trf(lang, en, args);
     let mut rows: Vec<Finding> = Vec::new();
     let mut said: Vec<String> = Vec::new();
 
@@ -59,83 +62,72 @@ pub(crate) fn section(h: &mut String, data: &OutputData) {
         for v in &vehicles {
             if let Some((p, se)) = paths.get(v, "fiscal_cost").and_then(share_positive) {
                 rows.push(Finding {
-                    what: format!("Probability that {v} costs the budget money (fiscal cost > 0)"),
+                    what: f("Probability that {0} costs the budget money (fiscal cost > 0)", &[v]),
                     unit: "% of paths",
                     estimate: pct(p),
-                    uncertainty: format!("± {} (se)", pct(se)),
+                    uncertainty: f("± {0} (se)", &[&pct(se)]),
                 });
-                parts.push(format!("{} % ± {} in {}", pct(p), pct(se), esc(v)));
+                parts.push(f("{0} % ± {1} in {2}", &[&pct(p), &pct(se), &esc(v)]));
             }
             if let Some((p, se)) = paths.get(v, "gov_loss").and_then(share_positive) {
                 rows.push(Finding {
-                    what: format!("Probability that the government's stake in {v} returns less than it paid in"),
+                    what: f("Probability that the government's stake in {0} returns less than it paid in", &[v]),
                     unit: "% of paths",
                     estimate: pct(p),
-                    uncertainty: format!("± {} (se)", pct(se)),
+                    uncertainty: f("± {0} (se)", &[&pct(se)]),
                 });
             }
         }
         if let Some((p, se)) = paths.get("total", "fiscal_cost").and_then(share_positive) {
             rows.push(Finding {
-                what: "Probability that the package as a whole costs the budget money".into(),
+                what: t("Probability that the package as a whole costs the budget money"),
                 unit: "% of paths",
                 estimate: pct(p),
-                uncertainty: format!("± {} (se)", pct(se)),
+                uncertainty: f("± {0} (se)", &[&pct(se)]),
             });
-            said.push(format!(
-                "The package costs the budget money in {} % of simulated paths (± {} standard error){}.",
-                pct(p),
-                pct(se),
-                if parts.is_empty() { String::new() } else { format!("; by vehicle: {}", parts.join(", ")) }
+            said.push(f(
+                "The package costs the budget money in {0} % of simulated paths (± {1} standard error).",
+                &[&pct(p), &pct(se)],
             ));
-        } else if !parts.is_empty() {
-            said.push(format!("The government loses money in {}.", parts.join(", ")));
+        }
+        if !parts.is_empty() {
+            let sep = if lang == Lang::Zh { "；" } else { ", " };
+            said.push(f("By vehicle, the government loses money in: {0}.", &[&parts.join(sep)]));
         }
     }
 
     // What it costs, with its 90 % interval, and what each yuan buys.
     if let Some(t) = data.fiscal.iter().find(|r| r.vehicle == "total") {
         rows.push(Finding {
-            what: "Fiscal cost of the package (present value), mean".into(),
+            what: tr(lang, "Fiscal cost of the package (present value), mean"),
             unit: "mn CNY",
             estimate: mn(t.mean),
-            uncertainty: format!("± {} (se); 90 % interval {} to {}", mn(t.se), mn(t.p05), mn(t.p95)),
+            uncertainty: f("± {0} (se); 90 % interval {1} to {2}", &[&mn(t.se), &mn(t.p05), &mn(t.p95)]),
         });
-        said.push(format!(
-            "Its fiscal cost in present value is {} million CNY on average (± {}), with a 90 % interval from {} to {} million CNY.",
-            mn(t.mean),
-            mn(t.se),
-            mn(t.p05),
-            mn(t.p95)
+        said.push(f(
+            "Its fiscal cost in present value is {0} million CNY on average (± {1}), with a 90 % interval from {2} to {3} million CNY.",
+            &[&mn(t.mean), &mn(t.se), &mn(t.p05), &mn(t.p95)],
         ));
-        let mut buys = Vec::new();
-        for (v, what, unit, words) in [
-            (
-                t.private_per_fiscal_yuan,
-                "Private capital mobilised per yuan of fiscal cost",
-                "CNY per CNY",
-                "yuan of private capital",
-            ),
-            (t.credit_per_fiscal_yuan, "Credit extended per yuan of fiscal cost", "CNY per CNY", "yuan of credit"),
-            (
-                t.firms_per_million_fiscal,
-                "Firms financed per million CNY of fiscal cost",
-                "firms per mn CNY",
-                "firms per million",
-            ),
+        for (v, what, unit) in [
+            (t.private_per_fiscal_yuan, "Private capital mobilised per yuan of fiscal cost", "CNY per CNY"),
+            (t.credit_per_fiscal_yuan, "Credit extended per yuan of fiscal cost", "CNY per CNY"),
+            (t.firms_per_million_fiscal, "Firms financed per million CNY of fiscal cost", "firms per mn CNY"),
         ] {
             if let Some(v) = v.filter(|v| *v != 0.0) {
                 rows.push(Finding {
-                    what: what.into(),
+                    what: tr(lang, what),
                     unit,
                     estimate: fixed(v, 2),
-                    uncertainty: "ratio of means".into(),
+                    uncertainty: tr(lang, "ratio of means"),
                 });
-                buys.push(format!("{} {words}", fixed(v, 2)));
             }
         }
-        if !buys.is_empty() {
-            said.push(format!("Each yuan of mean fiscal cost goes with {}.", buys.join(", ")));
+        let r = |v: Option<f64>| v.map_or("0".into(), |v| fixed(v, 2));
+        if t.private_per_fiscal_yuan.is_some() || t.credit_per_fiscal_yuan.is_some() {
+            said.push(f(
+                "Each yuan of mean fiscal cost goes with {0} yuan of private capital and {1} yuan of credit, and finances {2} firms per million CNY.",
+                &[&r(t.private_per_fiscal_yuan), &r(t.credit_per_fiscal_yuan), &r(t.firms_per_million_fiscal)],
+            ));
         }
     }
 
@@ -146,15 +138,14 @@ pub(crate) fn section(h: &mut String, data: &OutputData) {
     {
         {
             rows.push(Finding {
-                what: format!("Tail risk of the fiscal cost ({}): VaR 95 %", r.vehicle),
+                what: f("Tail risk of the fiscal cost ({0}): VaR 95 %", &[&r.vehicle]),
                 unit: "mn CNY",
                 estimate: fixed(var, 1),
-                uncertainty: format!("expected shortfall 95 %: {}", fixed(es, 1)),
+                uncertainty: f("expected shortfall 95 %: {0}", &[&fixed(es, 1)]),
             });
-            said.push(format!(
-                "In the worst 5 % of paths the cost exceeds {} million CNY and averages {} million CNY (VaR and expected shortfall at 95 %).",
-                fixed(var, 1),
-                fixed(es, 1)
+            said.push(f(
+                "In the worst 5 % of paths the cost exceeds {0} million CNY and averages {1} million CNY (VaR and expected shortfall at 95 %).",
+                &[&fixed(var, 1), &fixed(es, 1)],
             ));
         }
     }
@@ -179,27 +170,27 @@ pub(crate) fn section(h: &mut String, data: &OutputData) {
                         let all: Vec<f64> =
                             variants.iter().filter_map(|(_, l)| l.get(k).and_then(|x| x.parse().ok())).collect();
                         let share = lever_is_share(&all);
-                        format!(
-                            "{} from {} to {}",
-                            lever_words(key),
-                            lever_value(v0.get(k).map_or("", |s| s), share),
-                            lever_value(vn.get(k).map_or("", |s| s), share)
+                        f(
+                            "{0} from {1} to {2}",
+                            &[
+                                &lever_words_in(lang, key),
+                                &lever_value(v0.get(k).map_or("", |s| s), share),
+                                &lever_value(vn.get(k).map_or("", |s| s), share),
+                            ],
                         )
                     })
                     .collect();
                 let d = r.diff_mean.map_or("–".into(), |d| signed(d, 1));
                 let se = r.diff_se.map_or("–".into(), |v| fixed(v, 2));
                 rows.push(Finding {
-                    what: format!("Sweep: change in fiscal cost ({}) with {}", t.vehicle, levers.join(", ")),
+                    what: f("Sweep: change in fiscal cost ({0}) with {1}", &[&t.vehicle, &levers.join(", ")]),
                     unit: "mn CNY",
                     estimate: d.clone(),
-                    uncertainty: format!("± {se} (se, paired)"),
+                    uncertainty: f("± {0} (se, paired)", &[&se]),
                 });
-                said.push(format!(
-                    "Moving the {} changes the fiscal cost by {} million CNY (± {}).",
-                    esc(&levers.join(" and the ")),
-                    d,
-                    se
+                said.push(f(
+                    "Moving the {0} changes the fiscal cost by {1} million CNY (± {2}).",
+                    &[&esc(&levers.join(", ")), &d, &se],
                 ));
             }
         }
@@ -213,46 +204,64 @@ pub(crate) fn section(h: &mut String, data: &OutputData) {
         .max_by(|a, b| a.swing.unwrap_or(0.0).abs().total_cmp(&b.swing.unwrap_or(0.0).abs()))
     {
         let share = lever_is_share(&[r.low.parse().unwrap_or(2.0), r.high.parse().unwrap_or(2.0)]);
-        let lever =
-            format!("{} ({} to {})", lever_words(&r.lever), lever_value(&r.low, share), lever_value(&r.high, share));
+        let lever = f(
+            "{0} ({1} to {2})",
+            &[&lever_words_in(lang, &r.lever), &lever_value(&r.low, share), &lever_value(&r.high, share)],
+        );
         let (_, unit, _) = super::html::table_unit(r.target.rsplit('.').next().unwrap_or(&r.target));
         let target = match r.target.split_once('.') {
-            Some(("total", m)) => format!("{} of the package", super::html::describe(m).to_lowercase()),
-            Some((v, m)) => format!("{} of {v}", super::html::describe(m).to_lowercase()),
+            Some(("total", m)) => f("{0} of the package", &[&super::html::describe_in(lang, m).to_lowercase()]),
+            Some((v, m)) => f("{0} of {1}", &[&super::html::describe_in(lang, m).to_lowercase(), v]),
             None => r.target.clone(),
         };
         rows.push(Finding {
-            what: format!("Sensitivity: largest swing of the {target}, from the {lever}"),
+            what: f("Sensitivity: largest swing of the {0}, from the {1}", &[&target, &lever]),
             unit,
             estimate: r.swing.map_or("–".into(), |s| signed(s, 1)),
-            uncertainty: format!("± {} (se, paired)", r.swing_se.map_or("–".into(), |v| fixed(v, 2))),
+            uncertainty: f("± {0} (se, paired)", &[&r.swing_se.map_or("–".into(), |v| fixed(v, 2))]),
         });
-        said.push(format!(
-            "Of the levers tried one at a time, the {} moves the {} most: by {} ± {} {unit}.",
-            esc(&lever),
-            esc(&target),
-            r.swing.map_or("–".into(), |s| signed(s, 1)),
-            r.swing_se.map_or("–".into(), |v| fixed(v, 2))
+        said.push(f(
+            "Of the levers tried one at a time, the {0} moves the {1} most: by {2} ± {3} {4}.",
+            &[
+                &esc(&lever),
+                &esc(&target),
+                &r.swing.map_or("–".into(), |s| signed(s, 1)),
+                &r.swing_se.map_or("–".into(), |v| fixed(v, 2)),
+                &t(unit),
+            ],
         ));
     }
 
     if rows.is_empty() {
         return;
     }
-    h.push_str("<section id=\"summary\">\n<h2>Summary</h2>\n");
-    let _ = writeln!(h, "<p class=\"lead\">{}</p>", said.join(" "));
-    h.push_str("<table class=\"summary\">\n<thead><tr><th>finding</th><th>unit</th><th>estimate</th><th>uncertainty</th></tr></thead>\n<tbody>\n");
-    for f in rows {
+    let _ = writeln!(h, "<section id=\"summary\">\n<h2>{}</h2>", t("Summary"));
+    let _ = writeln!(h, "<p class=\"lead\">{}</p>", said.join(if lang == Lang::Zh { "" } else { " " }));
+    let _ = writeln!(
+        h,
+        "<table class=\"summary\">\n<thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>\n<tbody>",
+        t("finding"),
+        t("unit"),
+        t("estimate"),
+        t("uncertainty")
+    );
+    for row in rows {
         let _ = writeln!(
             h,
             "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
-            esc(&f.what),
-            f.unit,
-            esc(&f.estimate),
-            esc(&f.uncertainty)
+            esc(&row.what),
+            t(row.unit),
+            esc(&row.estimate),
+            esc(&row.uncertainty)
         );
     }
-    h.push_str("</tbody>\n</table>\n<p class=\"note\">Probabilities are shares of simulated paths (paths.csv) with their binomial standard error; costs are present values to the budget; ratios of means come from fiscal.csv, VaR and expected shortfall from risk.csv, differences from sweep.csv and sensitivity.csv, paired over common random numbers.</p>\n</section>\n");
+    let _ = writeln!(
+        h,
+        "</tbody>\n</table>\n<p class=\"note\">{}</p>\n</section>",
+        t(
+            "Probabilities are shares of simulated paths (paths.csv) with their binomial standard error; costs are present values to the budget; ratios of means come from fiscal.csv, VaR and expected shortfall from risk.csv, differences from sweep.csv and sensitivity.csv, paired over common random numbers."
+        )
+    );
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 
 use super::charts::style::{Unit, capital, fixed};
+use super::i18n::{Lang, tr, trf};
 use crate::vehicles::catalogue::{self, Display, Unit as U};
 
 /// Escape text for HTML.
@@ -54,6 +55,30 @@ pub(crate) fn lever_words(key: &str) -> String {
     }
 }
 
+/// `lever_words` in `lang`: the key's words translated where the
+/// language has them ("risk compensation ratio (loans)" is
+/// "风险补偿比例（loans）").
+pub(crate) fn lever_words_in(lang: Lang, key: &str) -> String {
+    if lang == Lang::En {
+        return lever_words(key);
+    }
+    let parts: Vec<&str> = key.split('.').collect();
+    let (vehicle, rest) = match parts.as_slice() {
+        ["vehicles", v, rest @ ..] if !rest.is_empty() => (Some(*v), rest.to_vec()),
+        _ => (None, parts.clone()),
+    };
+    let rest: Vec<&str> = rest.into_iter().filter(|p| *p != "policy").collect();
+    let joined = rest.join(" ").replace('_', " ");
+    let words = crate::output::i18n::zh(&joined)
+        .or_else(|| rest.last().and_then(|l| crate::output::i18n::zh(&l.replace('_', " "))))
+        .or_else(|| rest.first().and_then(|l| crate::output::i18n::zh(&l.replace('_', " "))))
+        .map_or(joined.clone(), str::to_string);
+    match vehicle {
+        Some(v) => format!("{words}（{v}）"),
+        None => words,
+    }
+}
+
 /// Whether a lever's values read as fractions (shown in percent): all
 /// within [0, 1] and not all whole numbers.
 pub(crate) fn lever_is_share(values: &[f64]) -> bool {
@@ -87,12 +112,19 @@ pub(crate) fn cell(v: Option<f64>, unit: Option<Unit>, digits: usize) -> String 
 /// What a metric is, for the tables: "TVPI of government" for a charted
 /// return or loss, else its label ("Paid in").
 pub(crate) fn describe(metric: &str) -> String {
+    describe_in(Lang::En, metric)
+}
+
+/// `describe` in `lang`.
+pub(crate) fn describe_in(lang: Lang, metric: &str) -> String {
     match catalogue::find(metric) {
-        Some(m) if m.unit == U::Indicator => format!("Probability: {} ({})", m.label, m.stakeholder),
-        Some(m) if matches!(m.display, Display::Return | Display::Loss) => {
-            format!("{} of {}", capital(m.label), m.stakeholder)
+        Some(m) if m.unit == U::Indicator => {
+            trf(lang, "Probability: {0} ({1})", &[&tr(lang, m.label), &tr(lang, m.stakeholder)])
         }
-        Some(m) => capital(m.label),
+        Some(m) if matches!(m.display, Display::Return | Display::Loss) => {
+            capital(&trf(lang, "{0} of {1}", &[&tr(lang, m.label), &tr(lang, m.stakeholder)]))
+        }
+        Some(m) => capital(&tr(lang, m.label)),
         None => capital(&metric.replace('_', " ")),
     }
 }

@@ -154,7 +154,7 @@ pub fn load_str(source: &str, file: &str, sets: &[String]) -> Result<Loaded, Inp
             errors.push(InputError {
                 key: prefix.clone(),
                 value: format!("{name:?}"),
-                rule: "vehicle names may only use letters, digits, '_' and '-' (they name CSV columns)".into(),
+                rule: "vehicle names may only use the ASCII letters a-z and A-Z, the digits 0-9, '_' and '-' (they name CSV columns, e.g. `angel`); Chinese or other display names are not accepted here".into(),
                 origin: locate(&prefix),
             });
             continue;

@@ -49,6 +49,8 @@ pub struct ChartOptions {
     /// A TrueType/OpenType font to use instead of the bundled DejaVu Sans
     /// (for CJK labels, say).
     pub font: Option<PathBuf>,
+    /// The language of every chart and report string (`--lang`).
+    pub lang: crate::output::i18n::Lang,
 }
 
 /// Which part of the report a chart belongs to, in report order.
@@ -64,7 +66,11 @@ pub(crate) enum Section {
 }
 
 impl Section {
-    pub(crate) fn heading(self) -> &'static str {
+    pub(crate) fn heading(self, lang: crate::output::i18n::Lang) -> String {
+        crate::output::i18n::tr(lang, self.heading_en())
+    }
+
+    pub(crate) fn heading_en(self) -> &'static str {
         match self {
             Section::Fiscal => "Fiscal view",
             Section::Returns => "Return distributions",
@@ -179,7 +185,7 @@ pub fn axis_range(lo: f64, hi: f64) -> (f64, f64) {
 
 /// Check that a `--font` file loads, before any work is done.
 pub(crate) fn check_font(file: &Path) -> Result<(), ChartError> {
-    Style::new(Some(file)).map(|_| ())
+    Style::new(Some(file), Default::default()).map(|_| ())
 }
 
 /// Read the CSVs (and manifest.json) in `dir`, write charts/<name>.svg and
@@ -217,7 +223,7 @@ pub(crate) fn draw_into(src: &Path, dst: &Path, opts: &ChartOptions) -> Result<V
 }
 
 fn draw_now(src: &Path, dst: &Path, opts: &ChartOptions) -> Result<Vec<Chart>, ChartError> {
-    let st = Style::new(opts.font.as_deref())?;
+    let st = Style::new(opts.font.as_deref(), opts.lang)?;
     let data = OutputData::read(src)?;
     let dir = dst.join("charts");
     let io = |path: &Path| {

@@ -13,7 +13,7 @@ use plotters::prelude::*;
 use super::histogram::wanted;
 use super::style::{self, Role, Style, Unit, capital, metric_info};
 use super::{ChartError, Ctx, DrawResult, Figure, Section, count, fail, frame, house_legend, house_mesh, plot_area};
-use crate::output::html::{lever_is_share, lever_value, lever_words};
+use crate::output::html::{lever_is_share, lever_value, lever_words_in};
 use crate::output::read::Sweep;
 
 /// One line of a lever chart: per x (mean, p05, p95).
@@ -141,7 +141,7 @@ impl Figure for Cdfs {
             .x_label_formatter(&x_fmt)
             .y_label_formatter(&y_fmt)
             .x_desc(self.x_desc.as_str())
-            .y_desc("Share of paths at or below (%)")
+            .y_desc(st.tr("Share of paths at or below (%)"))
             .draw()
             .map_err(fail)?;
         for (i, (label, pts)) in self.lines.iter().enumerate() {
@@ -234,10 +234,13 @@ pub(crate) fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
                 }
             }
         }
-        let whose =
-            if vehicle == "total" { "all vehicles".to_string() } else { format!("{} ({vehicle})", info.stakeholder) };
-        let lever = lever_words(first);
-        let title = format!("{} of {whose} against the {lever}", capital(info.label));
+        let whose = if vehicle == "total" {
+            cx.st.tr("all vehicles")
+        } else {
+            format!("{} ({vehicle})", cx.st.tr(info.stakeholder))
+        };
+        let lever = lever_words_in(cx.st.lang, first);
+        let title = capital(&cx.st.trf("{0} of {1} against the {2}", &[&cx.st.tr(info.label), &whose, &lever]));
         let subtitle =
             format!("{} · mean and 90% band across paths for each of {} variants", cx.scenario(), variants.len());
         let caption = format!(
@@ -252,7 +255,7 @@ pub(crate) fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
             title: title.clone(),
             subtitle,
             x_desc: format!("{}{}", capital(&lever), if share { " (%)" } else { "" }),
-            y_desc: format!("{} ({})", capital(info.label), info.unit.axis()),
+            y_desc: format!("{} ({})", capital(&cx.st.tr(info.label)), cx.st.tr(info.unit.axis())),
             unit: info.unit,
             cats: (!numeric).then(|| cats.clone()),
             lines,
@@ -287,16 +290,19 @@ pub(crate) fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
                 .find(|(i, _)| i == v)
                 .map(|(_, l)| lever_label(&sweep.keys, l, &shares))
                 .unwrap_or_default();
-            lines.push((format!("Variant {v}: {levers}"), pts));
+            lines.push((cx.st.trf("Variant {0}: {1}", &[&v.to_string(), &levers]), pts));
         }
         // Identical distributions in every variant (a metric the lever
         // does not reach) get no chart.
         if lines.len() < 2 || lines.iter().all(|l| same_line(&l.1, &lines[0].1)) {
             continue;
         }
-        let whose =
-            if vehicle == "total" { "all vehicles".to_string() } else { format!("{} ({vehicle})", info.stakeholder) };
-        let title = format!("{} of {whose} under each policy variant", capital(info.label));
+        let whose = if vehicle == "total" {
+            cx.st.tr("all vehicles")
+        } else {
+            format!("{} ({vehicle})", cx.st.tr(info.stakeholder))
+        };
+        let title = capital(&cx.st.trf("{0} of {1} under each policy variant", &[&cx.st.tr(info.label), &whose]));
         let subtitle = format!("{} · cumulative distribution over {} paths per variant", cx.scenario(), count(n));
         let caption = format!(
             "{title}: share of simulated paths at or below each value (empirical CDF between the 0.5th and 99.5th percentiles, undefined values skipped), one line per variant, from variants/<i>/paths.csv. A line further right is better for a return and worse for a loss."
@@ -304,7 +310,7 @@ pub(crate) fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
         let fig = Cdfs {
             title: title.clone(),
             subtitle,
-            x_desc: format!("{} ({})", capital(info.label), info.unit.axis()),
+            x_desc: format!("{} ({})", capital(&cx.st.tr(info.label)), cx.st.tr(info.unit.axis())),
             unit: info.unit,
             lines,
         };
