@@ -111,11 +111,6 @@ pub(crate) fn cell(v: Option<f64>, unit: Option<Unit>, digits: usize) -> String 
 
 /// What a metric is, for the tables: "TVPI of government" for a charted
 /// return or loss, else its label ("Paid in").
-pub(crate) fn describe(metric: &str) -> String {
-    describe_in(Lang::En, metric)
-}
-
-/// `describe` in `lang`.
 pub(crate) fn describe_in(lang: Lang, metric: &str) -> String {
     match catalogue::find(metric) {
         Some(m) if m.unit == U::Indicator => {

@@ -128,9 +128,9 @@ fn render(data: &OutputData, charts: &[Chart], svgs: &[String], lang: Lang) -> S
     for s in &sections {
         let _ = writeln!(h, "<section id=\"{}\">\n<h2>{}</h2>", anchor(*s), s.heading(lang));
         match s {
-            Section::Fiscal => policy_tables::fiscal(&mut h, data),
-            Section::Sweep => policy_tables::sweep(&mut h, data),
-            Section::Sensitivity => policy_tables::sensitivity(&mut h, data),
+            Section::Fiscal => policy_tables::fiscal(&mut h, data, lang),
+            Section::Sweep => policy_tables::sweep(&mut h, data, lang),
+            Section::Sensitivity => policy_tables::sensitivity(&mut h, data, lang),
             _ => {}
         }
         for (c, svg) in charts.iter().zip(svgs).filter(|(c, _)| c.main && c.section == *s) {

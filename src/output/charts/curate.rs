@@ -27,7 +27,7 @@ fn stakeholder(metric: &str) -> &'static str {
 
 /// The rank of a chart among those that answer the scenario's questions
 /// (lower first); `None` for the appendix.
-fn rank(c: &Chart, swept: &[String]) -> Option<u8> {
+fn rank(c: &Chart, swept: &[String], fiscal_view: bool) -> Option<u8> {
     let fiscal = c.metric == "fiscal_cost";
     let lever_vehicle = swept.contains(&c.vehicle) || c.vehicle == "total";
     match c.family.as_str() {
@@ -42,6 +42,11 @@ fn rank(c: &Chart, swept: &[String]) -> Option<u8> {
         "cdf" if fiscal => Some(5),
         "loss" => Some(6),
         "sweep" => Some(7),
+        // With no public money in the scenario (a venture fund, an S fund
+        // alone), its questions are the investors' returns and cash flows.
+        "dist" if !fiscal_view => Some(8),
+        "fan" if !fiscal_view => Some(9),
+        "deals" if !fiscal_view => Some(10),
         _ => None,
     }
 }
@@ -55,8 +60,9 @@ pub(crate) fn choose_main_body(charts: &mut [Chart], data: &OutputData) {
         .flat_map(|s| s.keys.iter())
         .filter_map(|k| k.strip_prefix("vehicles.").and_then(|r| r.split('.').next()).map(str::to_string))
         .collect();
+    let fiscal_view = charts.iter().any(|c| c.metric == "fiscal_cost" || c.family == "fiscal_by_vehicle");
     let mut ranked: Vec<(u8, usize)> =
-        charts.iter().enumerate().filter_map(|(i, c)| rank(c, &swept).map(|r| (r, i))).collect();
+        charts.iter().enumerate().filter_map(|(i, c)| rank(c, &swept, fiscal_view).map(|r| (r, i))).collect();
     ranked.sort();
     for (_, i) in ranked.into_iter().take(MAIN_BODY_LIMIT) {
         charts[i].main = true;
