@@ -708,8 +708,18 @@ fn report_renders_in_headless_chromium() {
         eprintln!("note: /usr/bin/chromium not found; report screenshot test skipped");
         return;
     }
+    // The English and the Chinese report (lang="zh", CJK text).
+    for args in [&[][..], &["--lang", "zh"][..]] {
+        chromium_shows_the_report(chromium, args);
+    }
+}
+
+fn chromium_shows_the_report(chromium: &Path, args: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
-    let out = run_small(dir.path(), &[]);
+    let out = run_small(dir.path(), args);
+    if args.contains(&"zh") {
+        assert!(read(&out.join("report.html")).contains("<html lang=\"zh\">"));
+    }
     let report = out.join("report.html").canonicalize().unwrap();
     let shot = dir.path().join("shot.png");
     let profile = dir.path().join("profile");
