@@ -98,6 +98,23 @@ pub enum Command {
     },
 }
 
+/// The scenario's name and its vehicles' labels: the scenario text the
+/// charts show.
+fn display_text(source: &str, name: &str) -> String {
+    let mut text = name.to_string();
+    if let Ok(doc) = source.parse::<toml::Table>()
+        && let Some(vehicles) = doc.get("vehicles").and_then(|v| v.as_table())
+    {
+        for v in vehicles.values() {
+            if let Some(l) = v.get("label").and_then(|l| l.as_str()) {
+                text.push(' ');
+                text.push_str(l);
+            }
+        }
+    }
+    text
+}
+
 /// Warn (stderr) when the chart font bundled for `lang` lacks a glyph of
 /// the scenario's name, which every chart's subtitle shows.
 fn warn_missing_glyphs(text: &str, lang: Lang) {
@@ -105,7 +122,7 @@ fn warn_missing_glyphs(text: &str, lang: Lang) {
     if !missing.is_empty() {
         let list: String = missing.iter().map(|c| format!("{c} (U+{:04X})", *c as u32)).collect::<Vec<_>>().join(", ");
         eprintln!(
-            "warning: the bundled chart font{} has no glyph for {list} in the scenario's name; in the PNGs they would be empty boxes. Pass --font FILE with a font that has them{}.",
+            "warning: the bundled chart font{} has no glyph for {list} in the scenario's name or vehicle labels; in the PNGs they would be empty boxes. Pass --font FILE with a font that has them{}.",
             if lang == Lang::Zh { " (Fundsim Sans SC)" } else { " (DejaVu Sans)" },
             if lang == Lang::En { ", or --lang zh for Chinese text" } else { "" }
         );
@@ -203,7 +220,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
                 return Err(Error::Usage(format!("--out {} exists and is not a directory", out.display())));
             }
             if !no_charts && font.is_none() {
-                warn_missing_glyphs(&loaded.scenario.name, lang);
+                warn_missing_glyphs(&display_text(&loaded.source, &loaded.scenario.name), lang);
             }
             let charts = (!no_charts).then_some(ChartOptions { font, lang });
             let opts = RunOptions { threads, no_paths, quiet, charts, paths, seed };

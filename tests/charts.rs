@@ -1140,3 +1140,37 @@ fn lang_zh_writes_a_chinese_report_and_charts_and_plot_switches_back() {
     let o = fundsim(dir.path(), &["plot", "zh", "--lang", "fr"]);
     assert_eq!(o.status.code(), Some(2), "an unknown language is bad input");
 }
+
+#[test]
+fn vehicle_labels_in_any_script_show_in_charts_and_report_and_names_stay_identifiers() {
+    let dir = tempfile::tempdir().unwrap();
+    let pkg =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/shenzhen_policy_package.toml"))
+            .unwrap()
+            .replacen("[vehicles.angel]\n", "[vehicles.angel]\nlabel = \"天使基金\"\n", 1);
+    let scn = scenario(dir.path(), "label.toml", &pkg);
+    // English charts: the bundled DejaVu Sans has no CJK glyphs, so a
+    // warning names them and the way out.
+    let o = fundsim(dir.path(), &["run", scn.to_str().unwrap(), "--paths", "60", "--out", "en", "--quiet"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("天 (U+5929)") && err.contains("--font"), "{err}");
+    // In Chinese the bundled font has them: no warning; the label is shown.
+    let o =
+        fundsim(dir.path(), &["run", scn.to_str().unwrap(), "--paths", "60", "--out", "zh", "--lang", "zh", "--quiet"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
+    let out = dir.path().join("zh");
+    assert!(read(&out.join("report.html")).contains("<h3>天使基金</h3>"));
+    let svg = check_chart(&out, "dist_angel_gov_tvpi");
+    assert!(has_text(&svg, "政府（天使基金）的") || svg.contains("天使基金"), "the label in the chart");
+    // The CSV columns keep the name.
+    assert!(read(&out.join("paths.csv")).starts_with("path,angel."));
+
+    // A name in another script is refused with the rule and the way out.
+    let bad = scenario(dir.path(), "bad.toml", "[vehicles.\"天使基金\"]\nkind = \"guidance_fund\"\n");
+    let o = fundsim(dir.path(), &["check", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("a-z and A-Z") && err.contains("label = \"天使基金\""), "{err}");
+}

@@ -62,16 +62,19 @@ pub(crate) fn section(h: &mut String, data: &OutputData, lang: Lang) {
         for v in &vehicles {
             if let Some((p, se)) = paths.get(v, "fiscal_cost").and_then(share_positive) {
                 rows.push(Finding {
-                    what: f("Probability that {0} costs the budget money (fiscal cost > 0)", &[v]),
+                    what: f("Probability that {0} costs the budget money (fiscal cost > 0)", &[&data.label(v)]),
                     unit: "% of paths",
                     estimate: pct(p),
                     uncertainty: f("± {0} (se)", &[&pct(se)]),
                 });
-                parts.push(f("{0} % ± {1} in {2}", &[&pct(p), &pct(se), &esc(v)]));
+                parts.push(f("{0} % ± {1} in {2}", &[&pct(p), &pct(se), &esc(&data.label(v))]));
             }
             if let Some((p, se)) = paths.get(v, "gov_loss").and_then(share_positive) {
                 rows.push(Finding {
-                    what: f("Probability that the government's stake in {0} returns less than it paid in", &[v]),
+                    what: f(
+                        "Probability that the government's stake in {0} returns less than it paid in",
+                        &[&data.label(v)],
+                    ),
                     unit: "% of paths",
                     estimate: pct(p),
                     uncertainty: f("± {0} (se)", &[&pct(se)]),

@@ -20,7 +20,7 @@ pub(crate) fn fiscal(h: &mut String, data: &OutputData, lang: Lang) {
     if rows.is_empty() {
         return;
     }
-    let name = |v: &str| if v == "total" { format!("<b>{}</b>", t("package total")) } else { esc(v) };
+    let name = |v: &str| if v == "total" { format!("<b>{}</b>", t("package total")) } else { esc(&data.label(v)) };
     let _ = writeln!(
         h,
         "<p class=\"note\">{}</p>",

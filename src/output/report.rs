@@ -227,7 +227,7 @@ fn summary_tables(h: &mut String, data: &OutputData, lang: Lang) {
         if rows.is_empty() {
             continue;
         }
-        let _ = writeln!(h, "<h3>{}</h3>", esc(v));
+        let _ = writeln!(h, "<h3>{}</h3>", esc(&data.label(v)));
         let _ = writeln!(
             h,
             "<table>\n<thead><tr><th>{}</th><th></th><th>{}</th><th>{}</th><th>{}</th><th>P5</th><th>{}</th><th>P95</th><th>{}</th></tr></thead>\n<tbody>",
@@ -297,7 +297,7 @@ fn risk_table(h: &mut String, data: &OutputData, lang: Lang) {
         let _ = write!(
             h,
             "<tr><td>{}</td><td><code>{}</code> {}</td><td>{}</td>",
-            esc(&r.vehicle),
+            esc(&data.label(&r.vehicle)),
             esc(&r.metric),
             esc(&describe_in(lang, &r.metric)),
             t(label)

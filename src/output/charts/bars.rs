@@ -104,13 +104,13 @@ pub(crate) fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
             .collect();
         let (title, x_desc, name, what) = match g.kind.as_str() {
             "multiple" => (
-                cx.st.trf("Deal outcomes of {0}: realised multiples", &[&g.vehicle]),
+                cx.st.trf("Deal outcomes of {0}: realised multiples", &[&cx.data.label(&g.vehicle)]),
                 cx.st.tr("Realised multiple of each initial investment"),
                 "multiples",
                 "the realised multiple of each initial investment (proceeds over cost, follow-ons included), in buckets",
             ),
             "route" => (
-                cx.st.trf("Deal outcomes of {0}: exit routes", &[&g.vehicle]),
+                cx.st.trf("Deal outcomes of {0}: exit routes", &[&cx.data.label(&g.vehicle)]),
                 cx.st.tr("Exit route"),
                 "routes",
                 "how each investment ended: failed, acquired, listed (IPO), or still private at the horizon",

@@ -112,7 +112,7 @@ pub(crate) fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
             continue;
         }
         let (what, whose) = series_info(&s.metric);
-        let title = cx.st.trf("{0} of {1} ({2})", &[&cx.st.tr(&what), &cx.st.tr(whose), &s.vehicle]);
+        let title = cx.st.trf("{0} of {1} ({2})", &[&cx.st.tr(&what), &cx.st.tr(whose), &data.label(&s.vehicle)]);
         let years = points.last().map_or(0.0, |p| p.0);
         let subtitle = format!(
             "{} · percentiles across paths at each step, {} steps over {} years",

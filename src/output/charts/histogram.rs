@@ -238,7 +238,7 @@ pub(crate) fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
             let whose = if vehicle == "total" {
                 st.tr("all vehicles")
             } else {
-                format!("{} ({vehicle})", st.tr(info.stakeholder))
+                format!("{} ({})", st.tr(info.stakeholder), data.label(vehicle))
             };
             let what =
                 if role == Role::Return { "Distribution of {0} of {1}" } else { "Loss distribution: {0} of {1}" };

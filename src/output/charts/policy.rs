@@ -344,7 +344,7 @@ fn draw_fiscal(cx: &mut Ctx) -> Result<(), ChartError> {
         .iter()
         .filter_map(|r| {
             Some(FiscalBar {
-                label: if r.vehicle == "total" { cx.st.tr("package total") } else { r.vehicle.clone() },
+                label: if r.vehicle == "total" { cx.st.tr("package total") } else { cx.data.label(&r.vehicle) },
                 mean: r.mean?,
                 p05: r.p05?,
                 p95: r.p95?,

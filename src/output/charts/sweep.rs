@@ -237,7 +237,7 @@ pub(crate) fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
         let whose = if vehicle == "total" {
             cx.st.tr("all vehicles")
         } else {
-            format!("{} ({vehicle})", cx.st.tr(info.stakeholder))
+            format!("{} ({})", cx.st.tr(info.stakeholder), data.label(vehicle))
         };
         let lever = lever_words_in(cx.st.lang, first);
         let title = capital(&cx.st.trf("{0} of {1} against the {2}", &[&cx.st.tr(info.label), &whose, &lever]));
@@ -300,7 +300,7 @@ pub(crate) fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
         let whose = if vehicle == "total" {
             cx.st.tr("all vehicles")
         } else {
-            format!("{} ({vehicle})", cx.st.tr(info.stakeholder))
+            format!("{} ({})", cx.st.tr(info.stakeholder), data.label(vehicle))
         };
         let title = capital(&cx.st.trf("{0} of {1} under each policy variant", &[&cx.st.tr(info.label), &whose]));
         let subtitle = format!("{} · cumulative distribution over {} paths per variant", cx.scenario(), count(n));
