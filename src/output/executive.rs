@@ -43,6 +43,11 @@ fn mn(v: Option<f64>) -> String {
     v.map_or("–".into(), |v| fixed(v, 1))
 }
 
+/// A metric's label in `lang` ("fiscal cost"), or its name in words.
+fn metric_words(lang: Lang, metric: &str) -> String {
+    crate::vehicles::catalogue::find(metric).map_or_else(|| metric.replace('_', " "), |m| tr(lang, m.label))
+}
+
 /// Write the summary section (`id="summary"`).
 pub(crate) fn section(h: &mut String, data: &OutputData, lang: Lang) {
     let t = |en: &str| tr(lang, en);
@@ -208,13 +213,13 @@ pub(crate) fn section(h: &mut String, data: &OutputData, lang: Lang) {
     {
         let share = lever_is_share(&[r.low.parse().unwrap_or(2.0), r.high.parse().unwrap_or(2.0)]);
         let lever = f(
-            "{0} ({1} to {2})",
+            "{0}: {1} to {2}",
             &[&lever_words_in(lang, &r.lever), &lever_value(&r.low, share), &lever_value(&r.high, share)],
         );
         let (_, unit, _) = super::html::table_unit(r.target.rsplit('.').next().unwrap_or(&r.target));
         let target = match r.target.split_once('.') {
-            Some(("total", m)) => f("{0} of the package", &[&super::html::describe_in(lang, m).to_lowercase()]),
-            Some((v, m)) => f("{0} of {1}", &[&super::html::describe_in(lang, m).to_lowercase(), v]),
+            Some(("total", m)) => f("{0} of the package", &[&metric_words(lang, m)]),
+            Some((v, m)) => f("{0} of {1}", &[&metric_words(lang, m), &data.label(v)]),
             None => r.target.clone(),
         };
         rows.push(Finding {

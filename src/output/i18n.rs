@@ -116,7 +116,7 @@ pub const FIXED: &[&str] = &[
     "± {0} (se, paired)",
     "Sensitivity: largest swing of the {0}, from the {1}",
     "{0} from {1} to {2}",
-    "{0} ({1} to {2})",
+    "{0}: {1} to {2}",
     "The package costs the budget money in {0} % of simulated paths (± {1} standard error).",
     "By vehicle, the government loses money in: {0}.",
     "{0} % ± {1} in {2}",
@@ -254,7 +254,7 @@ static ZH: &[(&str, &str)] = &[
     ("± {0} (se, paired)", "± {0}（配对标准误）"),
     ("Sensitivity: largest swing of the {0}, from the {1}", "敏感性：{1}对{0}的影响最大"),
     ("{0} from {1} to {2}", "{0}从 {1} 调至 {2}"),
-    ("{0} ({1} to {2})", "{0}（{1} 至 {2}）"),
+    ("{0}: {1} to {2}", "{0}：{1} 至 {2}"),
     (
         "The package costs the budget money in {0} % of simulated paths (± {1} standard error).",
         "在 {0}% 的模拟路径中，政策组合使财政亏损（标准误 ± {1}）。",
