@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 use crate::error::Error;
 use crate::output;
 use crate::output::charts::{self, ChartOptions};
+use crate::output::i18n::Lang;
 use crate::run::{RunOptions, apply_flags};
 use crate::scenario;
 
@@ -52,6 +53,9 @@ pub(crate) enum Command {
         /// Font file (TrueType/OpenType) for chart text instead of the bundled DejaVu Sans, e.g. for CJK labels
         #[arg(long, value_name = "FILE")]
         font: Option<PathBuf>,
+        /// Language of every chart and report string: en or zh (Simplified Chinese, with the bundled CJK font)
+        #[arg(long, default_value = "en", value_parser = parse_lang)]
+        lang: Lang,
         /// Do not write paths.csv (for very large runs)
         #[arg(long)]
         no_paths: bool,
@@ -88,7 +92,45 @@ pub(crate) enum Command {
         /// Font file (TrueType/OpenType) for chart text instead of the bundled DejaVu Sans, e.g. for CJK labels
         #[arg(long, value_name = "FILE")]
         font: Option<PathBuf>,
+        /// Language of every chart and report string: en or zh (Simplified Chinese, with the bundled CJK font)
+        #[arg(long, default_value = "en", value_parser = parse_lang)]
+        lang: Lang,
     },
+}
+
+/// The scenario's name and its vehicles' labels: the scenario text the
+/// charts show.
+fn display_text(source: &str, name: &str) -> String {
+    let mut text = name.to_string();
+    if let Ok(doc) = source.parse::<toml::Table>()
+        && let Some(vehicles) = doc.get("vehicles").and_then(|v| v.as_table())
+    {
+        for v in vehicles.values() {
+            if let Some(l) = v.get("label").and_then(|l| l.as_str()) {
+                text.push(' ');
+                text.push_str(l);
+            }
+        }
+    }
+    text
+}
+
+/// Warn (stderr) when the chart font bundled for `lang` lacks a glyph of
+/// the scenario's name, which every chart's subtitle shows.
+fn warn_missing_glyphs(text: &str, lang: Lang) {
+    let missing = charts::style::missing_glyphs(text, lang);
+    if !missing.is_empty() {
+        let list: String = missing.iter().map(|c| format!("{c} (U+{:04X})", *c as u32)).collect::<Vec<_>>().join(", ");
+        eprintln!(
+            "warning: the bundled chart font{} has no glyph for {list} in the scenario's name or vehicle labels; in the PNGs they would be empty boxes. Pass --font FILE with a font that has them{}.",
+            if lang == Lang::Zh { " (Fundsim Sans SC)" } else { " (DejaVu Sans)" },
+            if lang == Lang::En { ", or --lang zh for Chinese text" } else { "" }
+        );
+    }
+}
+
+fn parse_lang(s: &str) -> Result<Lang, String> {
+    Lang::parse(s).ok_or_else(|| format!("`{s}` is not a language fundsim writes: use en or zh"))
 }
 
 /// Entry point used by the binary: parse `args`, run, return the exit status.
@@ -167,7 +209,7 @@ pub(crate) fn run(cli: Cli) -> Result<(), Error> {
             crate::bench::write_csv(&rows, &csv).map_err(|source| Error::Io { path: csv.clone(), source })?;
             Ok(())
         }
-        Command::Run { scenario, out, paths, seed, threads, sets, no_charts, font, no_paths, quiet } => {
+        Command::Run { scenario, out, paths, seed, threads, sets, no_charts, font, lang, no_paths, quiet } => {
             let mut loaded = scenario::load(&scenario, &sets)?;
             if let Some(f) = &font {
                 charts::check_font(f)?;
@@ -177,12 +219,15 @@ pub(crate) fn run(cli: Cli) -> Result<(), Error> {
             if out.exists() && !out.is_dir() {
                 return Err(Error::Usage(format!("--out {} exists and is not a directory", out.display())));
             }
-            let charts = (!no_charts).then_some(ChartOptions { font });
+            if !no_charts && font.is_none() {
+                warn_missing_glyphs(&display_text(&loaded.source, &loaded.scenario.name), lang);
+            }
+            let charts = (!no_charts).then_some(ChartOptions { font, lang });
             let opts = RunOptions { threads, no_paths, quiet, charts, paths, seed };
             crate::run::run(&loaded, &scenario, &out, &sets, &opts)
         }
-        Command::Plot { out_dir, font } => {
-            let drawn = output::redraw(&out_dir, &ChartOptions { font })?;
+        Command::Plot { out_dir, font, lang } => {
+            let drawn = output::redraw(&out_dir, &ChartOptions { font, lang })?;
             eprintln!("{}: {} chart(s) and report.html redrawn", out_dir.display(), drawn.len());
             Ok(())
         }

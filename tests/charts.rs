@@ -616,21 +616,24 @@ fn coming_vehicles_and_sweeps_get_their_charts() {
         "loss_loans_default_rate",
         "loss_loans_gross_loss",
         "loss_loans_bank_net_loss",
-        "loss_loans_fiscal_cost",
         "loss_total_fiscal_cost",
         "fan_angel_gov_cum_net_cash_flow",
         "fan_angel_private_cum_net_cash_flow",
-        "sweep_angel_gov_tvpi",
-        "sweep_loans_default_rate",
         "sweep_loans_bank_net_loss",
         "sweep_loans_pool_exhausted",
         "sweep_total_fiscal_cost",
-        "cdf_angel_gov_tvpi",
         "cdf_loans_bank_net_loss",
         "cdf_total_fiscal_cost",
     ];
     for name in expect {
         check_chart(&out, name);
+    }
+    // No chart whose series are all constant: the loans' fiscal cost is 0
+    // in every path of variant 0 (ratio 0); the angel fund and the default
+    // rate do not depend on the swept ratio, so their sweep lines are flat
+    // and their variant CDFs identical.
+    for flat in ["loss_loans_fiscal_cost", "sweep_angel_gov_tvpi", "sweep_loans_default_rate", "cdf_angel_gov_tvpi"] {
+        assert!(!out.join("charts").join(format!("{flat}.svg")).exists(), "{flat} is flat and drawn");
     }
     assert!(!out.join("charts").join("cdf_loans_pool_exhausted.svg").exists());
     let html = read(&out.join("report.html"));
@@ -663,10 +666,10 @@ fn coming_vehicles_and_sweeps_get_their_charts() {
 
     // Sweep charts: the lever on x, the variants' means on the line.
     let svg = check_chart(&out, "sweep_loans_bank_net_loss");
-    assert!(has_text(&svg, "vehicles.loans.policy.risk_compensation.ratio"));
+    assert!(has_text(&svg, "Risk compensation ratio (loans) (%)"), "the lever in plain words, in percent");
     let svg = check_chart(&out, "cdf_loans_bank_net_loss");
     for i in 0..3 {
-        assert!(has_text(&svg, &format!("Variant {i}: ratio = ")), "variant {i} in legend");
+        assert!(has_text(&svg, &format!("Variant {i}: ratio = {}%", 25 * i)), "variant {i} in legend");
     }
 
     // A negative mean fiscal cost: the bar hangs below the zero line.
@@ -705,8 +708,18 @@ fn report_renders_in_headless_chromium() {
         eprintln!("note: /usr/bin/chromium not found; report screenshot test skipped");
         return;
     }
+    // The English and the Chinese report (lang="zh", CJK text).
+    for args in [&[][..], &["--lang", "zh"][..]] {
+        chromium_shows_the_report(chromium, args);
+    }
+}
+
+fn chromium_shows_the_report(chromium: &Path, args: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
-    let out = run_small(dir.path(), &[]);
+    let out = run_small(dir.path(), args);
+    if args.contains(&"zh") {
+        assert!(read(&out.join("report.html")).contains("<html lang=\"zh\">"));
+    }
     let report = out.join("report.html").canonicalize().unwrap();
     let shot = dir.path().join("shot.png");
     let profile = dir.path().join("profile");
@@ -982,7 +995,9 @@ fn package_fiscal_chart_and_report_tables_show_the_csv_values() {
     let sweep = csv_maps(&out.join("sweep.csv"));
     let key = "vehicles.loans.policy.risk_compensation.ratio";
     assert!(sw.contains(&format!("<code>{key}</code>")));
-    for v in ["0.3", "0.4", "0.5"] {
+    // Swept shares are shown in percent, the key in plain words beside it.
+    assert!(sw.contains("risk compensation ratio (loans)"));
+    for v in ["30%", "40%", "50%"] {
         assert!(sw.contains(&format!("<th colspan=\"2\">{v}</th>")), "swept value {v}");
     }
     for (vehicle, metric) in [("loans", "bank_net_loss"), ("total", "fiscal_cost"), ("loans", "fiscal_cost")] {
@@ -1008,10 +1023,10 @@ fn a_two_key_grid_draws_one_line_per_second_key_value() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = dir.path().join("grid");
     let svg = check_chart(&out, "sweep_loans_bank_net_loss");
-    assert!(has_text(&svg, "Mean, lgd = 0.4") && has_text(&svg, "Mean, lgd = 0.6"));
+    assert!(has_text(&svg, "Mean, lgd = 40%") && has_text(&svg, "Mean, lgd = 60%"));
     let svg = check_chart(&out, "cdf_loans_bank_net_loss");
     for (i, l) in
-        ["ratio = 0.3, lgd = 0.4", "ratio = 0.3, lgd = 0.6", "ratio = 0.45, lgd = 0.4", "ratio = 0.45, lgd = 0.6"]
+        ["ratio = 30%, lgd = 40%", "ratio = 30%, lgd = 60%", "ratio = 45%, lgd = 40%", "ratio = 45%, lgd = 60%"]
             .iter()
             .enumerate()
     {
@@ -1021,8 +1036,141 @@ fn a_two_key_grid_draws_one_line_per_second_key_value() {
     assert!(!out.join("charts/tornado_total_fiscal_cost.svg").exists(), "no [sensitivity], no tornado");
     let html = read(&out.join("report.html"));
     let sw = section(&html, "sweep");
-    assert!(sw.contains("<code>vehicles.loans.lgd</code>") && sw.contains("<th colspan=\"2\">0.45</th>"));
+    assert!(sw.contains("<code>vehicles.loans.lgd</code>") && sw.contains("<th colspan=\"2\">45%</th>"));
     // A loans-only package mobilises no private capital: that row is left out.
     assert!(!sw.contains("<code>private_capital</code>"));
     assert!(!html.contains("<section id=\"sensitivity\">"));
+}
+
+#[test]
+fn the_report_opens_with_a_summary_computed_from_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_package(dir.path());
+    let html = read(&out.join("report.html"));
+    let summary = section(&html, "summary");
+    // The summary comes before every other section.
+    assert!(html.find("<section id=\"summary\">").unwrap() < html.find("<section").unwrap() + 1);
+    // The probability that the package costs money, from paths.csv, with
+    // its binomial standard error.
+    let paths = csv_maps(&out.join("paths.csv"));
+    let n = paths.len() as f64;
+    let p = paths.iter().filter(|r| num(r, "total.fiscal_cost") > 0.0).count() as f64 / n;
+    let se = (p * (1.0 - p) / n).sqrt();
+    assert!(
+        summary.contains(&format!("<td class=\"n\">{:.1}</td><td>± {:.1} (se)</td>", 100.0 * p, 100.0 * se)),
+        "P(total fiscal cost > 0) = {p}"
+    );
+    // The fiscal cost with its 90 % interval, from fiscal.csv.
+    let fiscal = csv_maps(&out.join("fiscal.csv"));
+    let t = fiscal.iter().find(|r| r["vehicle"] == "total").unwrap();
+    assert!(summary.contains(&format!(
+        "90 % interval {:.1} to {:.1}",
+        num(t, "fiscal_cost_p05"),
+        num(t, "fiscal_cost_p95")
+    )));
+    // Every row of the summary table names its unit.
+    let body = &summary[summary.find("<tbody>").unwrap()..];
+    for row in body.split("<tr>").skip(1) {
+        let cells: Vec<&str> = row.split("<td").collect();
+        let unit = cells[2].trim_start_matches('>').split('<').next().unwrap();
+        assert!(!unit.is_empty(), "a summary row without a unit: {row}");
+    }
+    // Indicators read as probabilities, and every key-result row has a unit.
+    let key = section(&html, "key-results");
+    assert!(key.contains("Probability: buyer loss"));
+    for row in key.split("<tr><td><code>").skip(1) {
+        let cells: Vec<&str> = row.split("<td>").collect();
+        let unit = cells[2].split('<').next().unwrap();
+        assert!(!unit.is_empty(), "a key-result row without a unit: {row}");
+    }
+}
+
+#[test]
+fn the_headline_report_keeps_at_most_20_charts_in_its_main_body_and_no_flat_chart() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_package(dir.path());
+    let html = read(&out.join("report.html"));
+    let appendix = html.find("id=\"appendix\"").expect("an appendix");
+    let main = html[..appendix].matches("<figure id=").count();
+    let rest = html[appendix..].matches("<figure id=").count();
+    assert!(main > 0 && main <= 20, "{main} charts in the main body");
+    assert_eq!(main + rest, chart_files(&out).len() / 2, "every chart is in the report once");
+    for must in ["fiscal_by_vehicle", "tornado_total_fiscal_cost", "loss_total_fiscal_cost"] {
+        assert!(html[..appendix].contains(&format!("<figure id=\"{must}\">")), "{must} in the main body");
+    }
+    // No sweep chart of a metric the lever does not move: each one drawn
+    // has a mean, P5 or P95 that differs between variants.
+    let sweep = csv_maps(&out.join("sweep.csv"));
+    for name in chart_files(&out).into_keys().filter(|n| n.starts_with("sweep_") && n.ends_with(".svg")) {
+        let rows: Vec<_> =
+            sweep.iter().filter(|r| format!("sweep_{}_{}.svg", r["vehicle"], r["metric"]) == name).collect();
+        assert!(!rows.is_empty(), "{name} has sweep rows");
+        let varies = ["mean", "p05", "p95"].iter().any(|c| {
+            let v: Vec<f64> = rows.iter().filter_map(|r| r[*c].parse().ok()).collect();
+            v.iter().any(|x| (x - v[0]).abs() > 1e-9 * (1.0 + v[0].abs()))
+        });
+        assert!(varies, "{name} is flat");
+    }
+    // The angel fund does not depend on a loan lever: no sweep chart of it.
+    assert!(!out.join("charts/sweep_angel_gov_tvpi.svg").exists());
+    assert!(!out.join("charts/cdf_angel_gov_tvpi.svg").exists());
+}
+
+#[test]
+fn lang_zh_writes_a_chinese_report_and_charts_and_plot_switches_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let scn = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/shenzhen_policy_package.toml");
+    let o =
+        fundsim(dir.path(), &["run", scn.to_str().unwrap(), "--paths", "60", "--out", "zh", "--lang", "zh", "--quiet"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = dir.path().join("zh");
+    let html = read(&out.join("report.html"));
+    assert!(html.contains("<html lang=\"zh\">"));
+    assert!(html.contains("<h2>摘要</h2>") && html.contains("id=\"appendix\""));
+    let svg = check_chart(&out, "fiscal_by_vehicle");
+    assert!(has_text(&svg, "各工具的财政成本"), "the title in Chinese");
+    assert!(svg.contains("Fundsim Sans SC"), "the bundled CJK family, with fallbacks");
+    let svg = check_chart(&out, "loss_total_fiscal_cost");
+    assert!(has_text(&svg, "损失分布：全部工具的财政成本"));
+
+    let o = fundsim(dir.path(), &["plot", "zh", "--lang", "en"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let html = read(&out.join("report.html"));
+    assert!(html.contains("<html lang=\"en\">") && html.contains("<h2>Summary</h2>"));
+    let o = fundsim(dir.path(), &["plot", "zh", "--lang", "fr"]);
+    assert_eq!(o.status.code(), Some(2), "an unknown language is bad input");
+}
+
+#[test]
+fn vehicle_labels_in_any_script_show_in_charts_and_report_and_names_stay_identifiers() {
+    let dir = tempfile::tempdir().unwrap();
+    let pkg =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/shenzhen_policy_package.toml"))
+            .unwrap()
+            .replacen("[vehicles.angel]\n", "[vehicles.angel]\nlabel = \"天使基金\"\n", 1);
+    let scn = scenario(dir.path(), "label.toml", &pkg);
+    // English charts: the bundled DejaVu Sans has no CJK glyphs, so a
+    // warning names them and the way out.
+    let o = fundsim(dir.path(), &["run", scn.to_str().unwrap(), "--paths", "60", "--out", "en", "--quiet"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("天 (U+5929)") && err.contains("--font"), "{err}");
+    // In Chinese the bundled font has them: no warning; the label is shown.
+    let o =
+        fundsim(dir.path(), &["run", scn.to_str().unwrap(), "--paths", "60", "--out", "zh", "--lang", "zh", "--quiet"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
+    let out = dir.path().join("zh");
+    assert!(read(&out.join("report.html")).contains("<h3>天使基金</h3>"));
+    let svg = check_chart(&out, "dist_angel_gov_tvpi");
+    assert!(has_text(&svg, "政府（天使基金）的") || svg.contains("天使基金"), "the label in the chart");
+    // The CSV columns keep the name.
+    assert!(read(&out.join("paths.csv")).starts_with("path,angel."));
+
+    // A name in another script is refused with the rule and the way out.
+    let bad = scenario(dir.path(), "bad.toml", "[vehicles.\"天使基金\"]\nkind = \"guidance_fund\"\n");
+    let o = fundsim(dir.path(), &["check", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("a-z and A-Z") && err.contains("label = \"天使基金\""), "{err}");
 }

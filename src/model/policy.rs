@@ -1,5 +1,5 @@
-//! Economy-wide policy (MODEL.md section 2): registration-based IPOs (注冊制)
-//! and the lock-up and sell-down (減持) rules that delay and spread the sale
+//! Economy-wide policy (MODEL.md section 2): registration-based IPOs (注册制)
+//! and the lock-up and sell-down (减持) rules that delay and spread the sale
 //! of shares after an IPO.
 
 /// Validated `[policy]`.

@@ -4,8 +4,9 @@
 
 use std::fmt::Write as _;
 
-use super::charts::style::{Unit, capital, fixed, metric_info};
-use crate::vehicles::catalogue::{self, Display};
+use super::charts::style::{Unit, capital, fixed};
+use super::i18n::{Lang, tr, trf};
+use crate::vehicles::catalogue::{self, Display, Unit as U};
 
 /// Escape text for HTML.
 pub(crate) fn esc(s: &str) -> String {
@@ -23,13 +24,80 @@ pub(crate) fn esc(s: &str) -> String {
     o
 }
 
-/// Unit of a metric in the tables, and decimals.
+/// Unit of a metric in the tables (from the metric catalogue, for every
+/// metric, bare numbers included), its name for the unit column, and
+/// decimals.
 pub(crate) fn table_unit(metric: &str) -> (Option<Unit>, &'static str, usize) {
-    match metric_info(metric).map(|i| i.unit) {
-        Some(Unit::Multiple) => (Some(Unit::Multiple), "x", 2),
-        Some(Unit::Percent) => (Some(Unit::Percent), "%", 1),
-        Some(Unit::Money) => (Some(Unit::Money), "mn CNY", 1),
-        Some(Unit::Count) | None => (None, "", 2),
+    match catalogue::find(metric).map(|m| m.unit) {
+        Some(U::Multiple) => (Some(Unit::Multiple), "x", 2),
+        Some(U::Rate | U::Share) => (Some(Unit::Percent), "%", 1),
+        Some(U::Indicator) => (Some(Unit::Percent), "% of paths", 1),
+        Some(U::Money) => (Some(Unit::Money), "mn CNY", 1),
+        Some(U::Count) => (None, "count", 1),
+        Some(U::CountPerMillion) => (None, "per mn CNY", 2),
+        None => (None, "", 2),
+    }
+}
+
+/// A lever key in plain words: `vehicles.loans.policy.risk_compensation.ratio`
+/// is "risk compensation ratio (loans)".
+pub(crate) fn lever_words(key: &str) -> String {
+    let parts: Vec<&str> = key.split('.').collect();
+    let (vehicle, rest) = match parts.as_slice() {
+        ["vehicles", v, rest @ ..] if !rest.is_empty() => (Some(*v), rest.to_vec()),
+        _ => (None, parts.clone()),
+    };
+    let words: Vec<String> = rest.iter().filter(|p| **p != "policy").map(|p| p.replace('_', " ")).collect();
+    let words = words.join(" ");
+    match vehicle {
+        Some(v) => format!("{words} ({v})"),
+        None => words,
+    }
+}
+
+/// `lever_words` in `lang`: the key's words translated where the
+/// language has them ("risk compensation ratio (loans)" is
+/// "风险补偿比例（loans）").
+pub(crate) fn lever_words_in(lang: Lang, key: &str) -> String {
+    if lang == Lang::En {
+        return lever_words(key);
+    }
+    let parts: Vec<&str> = key.split('.').collect();
+    let (vehicle, rest) = match parts.as_slice() {
+        ["vehicles", v, rest @ ..] if !rest.is_empty() => (Some(*v), rest.to_vec()),
+        _ => (None, parts.clone()),
+    };
+    let rest: Vec<&str> = rest.into_iter().filter(|p| *p != "policy").collect();
+    let joined = rest.join(" ").replace('_', " ");
+    let words = crate::output::i18n::zh(&joined)
+        .or_else(|| rest.last().and_then(|l| crate::output::i18n::zh(&l.replace('_', " "))))
+        .or_else(|| rest.first().and_then(|l| crate::output::i18n::zh(&l.replace('_', " "))))
+        .map_or(joined.clone(), str::to_string);
+    match vehicle {
+        Some(v) => format!("{words}（{v}）"),
+        None => words,
+    }
+}
+
+/// Whether a lever's values read as fractions (shown in percent): all
+/// within [0, 1] and not all whole numbers.
+pub(crate) fn lever_is_share(values: &[f64]) -> bool {
+    !values.is_empty() && values.iter().all(|v| (0.0..=1.0).contains(v)) && values.iter().any(|v| v.fract() != 0.0)
+}
+
+/// A lever value as a reader writes it: `30%` for a share, else the number.
+pub(crate) fn lever_value(v: &str, share: bool) -> String {
+    match v.parse::<f64>() {
+        Ok(x) if share => {
+            let p = 100.0 * x;
+            let d = if (p - p.round()).abs() < 1e-9 { 0 } else { 1 };
+            format!("{}%", fixed(p, d))
+        }
+        Ok(x) => {
+            let s = format!("{x}");
+            s
+        }
+        Err(_) => v.to_string(),
     }
 }
 
@@ -43,12 +111,15 @@ pub(crate) fn cell(v: Option<f64>, unit: Option<Unit>, digits: usize) -> String 
 
 /// What a metric is, for the tables: "TVPI of government" for a charted
 /// return or loss, else its label ("Paid in").
-pub(crate) fn describe(metric: &str) -> String {
+pub(crate) fn describe_in(lang: Lang, metric: &str) -> String {
     match catalogue::find(metric) {
-        Some(m) if matches!(m.display, Display::Return | Display::Loss) => {
-            format!("{} of {}", capital(m.label), m.stakeholder)
+        Some(m) if m.unit == U::Indicator => {
+            trf(lang, "Probability: {0} ({1})", &[&tr(lang, m.label), &tr(lang, m.stakeholder)])
         }
-        Some(m) => capital(m.label),
+        Some(m) if matches!(m.display, Display::Return | Display::Loss) => {
+            capital(&trf(lang, "{0} of {1}", &[&tr(lang, m.label), &tr(lang, m.stakeholder)]))
+        }
+        Some(m) => capital(&tr(lang, m.label)),
         None => capital(&metric.replace('_', " ")),
     }
 }
@@ -83,5 +154,15 @@ mod tests {
         assert_eq!(diff(Some(-0.0001), Some(0.0), None, 2), "0.00 ± 0.00");
         assert_eq!(diff(Some(-0.012), Some(0.003), Some(Unit::Percent), 2), "-1.20 ± 0.30");
         assert_eq!(diff(None, None, None, 1), "–");
+    }
+
+    #[test]
+    fn levers_read_in_plain_words_and_percent() {
+        assert_eq!(lever_words("vehicles.loans.policy.risk_compensation.ratio"), "risk compensation ratio (loans)");
+        assert_eq!(lever_words("policy.lockup_years"), "lockup years");
+        assert!(lever_is_share(&[0.3, 0.5]) && !lever_is_share(&[50.0, 5.0]) && !lever_is_share(&[0.0, 1.0]));
+        assert_eq!(lever_value("0.3", true), "30%");
+        assert_eq!(lever_value("0.015", true), "1.5%");
+        assert_eq!(lever_value("50.0", false), "50");
     }
 }

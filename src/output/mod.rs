@@ -10,8 +10,10 @@
 
 pub mod charts;
 pub mod commit;
+pub mod executive;
 pub mod fiscal;
 pub mod html;
+pub mod i18n;
 pub mod manifest;
 pub mod policy_tables;
 pub mod read;
@@ -45,7 +47,7 @@ pub fn write_tables(dir: &Path, scn: &Scenario, results: &Results, write_paths: 
 pub(crate) fn draw(dir: &Path, charts: Option<&ChartOptions>) -> io::Result<()> {
     if let Some(opts) = charts {
         let drawn = charts::draw_all(dir, opts).map_err(io::Error::other)?;
-        report::write_report(dir, &drawn).map_err(io::Error::other)?;
+        report::write_report(dir, &drawn, opts.lang).map_err(io::Error::other)?;
     }
     Ok(())
 }
@@ -72,7 +74,7 @@ pub(crate) fn redraw(out: &Path, opts: &ChartOptions) -> Result<Vec<Chart>, Char
         return Err(ChartError::Missing { path: out.join("manifest.json") });
     };
     let drawn = charts::draw_into(out, staging.dir(), opts)?;
-    report::write_report_into(out, staging.dir(), &drawn)?;
+    report::write_report_into(out, staging.dir(), &drawn, opts.lang)?;
     staging.finish().map_err(io_err(out))?;
     Ok(drawn)
 }

@@ -6,23 +6,41 @@
 use std::fmt::Write as _;
 
 use super::charts::style::fixed;
-use super::html::{cell, describe, diff, esc, table_unit, td};
+use super::html::{cell, describe_in, diff, esc, lever_is_share, lever_value, lever_words_in, table_unit, td};
+use super::i18n::{Lang, tr, trf};
 use super::read::{OutputData, SweepRow};
 
 /// The vehicle metrics the sweep table shows (with every `total.*`).
 pub(crate) const SWEEP_METRICS: [&str; 4] = ["fiscal_cost", "bank_net_loss", "gov_tvpi", "buyer_tvpi"];
 
 /// The fiscal view: cost to the budget by vehicle, and what it mobilises.
-pub(crate) fn fiscal(h: &mut String, data: &OutputData) {
+pub(crate) fn fiscal(h: &mut String, data: &OutputData, lang: Lang) {
+    let t = |en: &str| tr(lang, en);
     let rows = data.fiscal_view();
     if rows.is_empty() {
         return;
     }
-    let name = |v: &str| if v == "total" { "<b>package total</b>".to_string() } else { esc(v) };
-    h.push_str("<p class=\"note\">From fiscal.csv: each vehicle's fiscal cost (million CNY; negative where the vehicle returns more to the budget than it costs), its standard error and percentiles across paths, and its share of the package's mean cost (a vehicle that profits has a negative share, so the others' can pass 100%). The vehicles run on one economy, so the total's percentiles are those of the path-by-path sum, not sums of percentiles.</p>\n");
-    h.push_str("<h3>Fiscal cost</h3>\n<table>\n<thead><tr><th>vehicle</th><th>mean</th><th>se</th><th>P5</th><th>median</th><th>P95</th><th>share of total</th></tr></thead>\n<tbody>\n");
+    let name = |v: &str| if v == "total" { format!("<b>{}</b>", t("package total")) } else { esc(&data.label(v)) };
+    let _ = writeln!(
+        h,
+        "<p class=\"note\">{}</p>",
+        t(
+            "From fiscal.csv: each vehicle's fiscal cost (million CNY; negative where the vehicle returns more to the budget than it costs), its standard error and percentiles across paths, and its share of the package's mean cost (a vehicle that profits has a negative share, so the others' can pass 100%). The vehicles run on one economy, so the total's percentiles are those of the path-by-path sum, not sums of percentiles."
+        )
+    );
+    let _ = writeln!(
+        h,
+        "<h3>{}</h3>\n<table>\n<thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>P5</th><th>{}</th><th>P95</th><th>{}</th></tr></thead>\n<tbody>",
+        t("Fiscal cost"),
+        t("vehicle"),
+        t("unit"),
+        t("mean"),
+        t("se"),
+        t("median"),
+        t("share of total (%)")
+    );
     for r in rows {
-        let _ = write!(h, "<tr><td>{}</td>", name(&r.vehicle));
+        let _ = write!(h, "<tr><td>{}</td><td>{}</td>", name(&r.vehicle), t("mn CNY"));
         for (v, d) in [(r.mean, 1), (r.se, 2), (r.p05, 1), (r.p50, 1), (r.p95, 1)] {
             td(h, &cell(v, None, d));
         }
@@ -36,8 +54,25 @@ pub(crate) fn fiscal(h: &mut String, data: &OutputData) {
         h.push_str("</tr>\n");
     }
     h.push_str("</tbody>\n</table>\n");
-    h.push_str("<h3>What the money mobilises</h3>\n<p class=\"note\">Means across paths, and fiscal efficiency as ratios of means (private capital and credit per yuan of mean fiscal cost, firms financed per million CNY of it). A ratio is left out (–) where the mean fiscal cost is zero or negative: there is no cost to divide by.</p>\n");
-    h.push_str("<table>\n<thead><tr><th>vehicle</th><th>private capital (mn CNY)</th><th>credit (mn CNY)</th><th>firms financed</th><th>private capital per fiscal yuan</th><th>credit per fiscal yuan</th><th>firms per million of fiscal cost</th></tr></thead>\n<tbody>\n");
+    let _ = writeln!(
+        h,
+        "<h3>{}</h3>\n<p class=\"note\">{}</p>",
+        t("What the money mobilises"),
+        t(
+            "Means across paths, and fiscal efficiency as ratios of means (private capital and credit per yuan of mean fiscal cost, firms financed per million CNY of it). A ratio is left out (–) where the mean fiscal cost is zero or negative: there is no cost to divide by."
+        )
+    );
+    let _ = writeln!(
+        h,
+        "<table>\n<thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>\n<tbody>",
+        t("vehicle"),
+        t("private capital (mn CNY)"),
+        t("credit (mn CNY)"),
+        t("firms financed (count)"),
+        t("private capital per fiscal yuan (CNY per CNY)"),
+        t("credit per fiscal yuan (CNY per CNY)"),
+        t("firms per million of fiscal cost (per mn CNY)")
+    );
     for r in rows {
         let _ = write!(h, "<tr><td>{}</td>", name(&r.vehicle));
         for (v, d) in [
@@ -62,7 +97,8 @@ fn sweep_row_wanted(vehicle: &str, metric: &str) -> bool {
 
 /// The sweep: per variant the swept values, and for the key metrics the
 /// mean and the paired difference from variant 0.
-pub(crate) fn sweep(h: &mut String, data: &OutputData) {
+pub(crate) fn sweep(h: &mut String, data: &OutputData, lang: Lang) {
+    let t = |en: &str| tr(lang, en);
     let Some(sweep) = &data.sweep else {
         return;
     };
@@ -84,29 +120,47 @@ pub(crate) fn sweep(h: &mut String, data: &OutputData) {
     });
     let _ = writeln!(
         h,
-        "<p class=\"note\">From sweep.csv: {} variants of the scenario, each run on the same random numbers. For each variant, the mean across paths and the difference from variant 0 (the base) ± its standard error, paired path by path; with common random numbers the difference is the policy effect, not noise. Shown: {}, and the package totals; rows that are zero in every variant are left out. Rate differences are in percentage points. The per-fiscal-yuan rows are means of per-path ratios over the paths where they are defined; the fiscal view's ratios of means are the measure to quote.</p>",
-        variants.len(),
-        SWEEP_METRICS.iter().map(|m| format!("<code>{m}</code>")).collect::<Vec<_>>().join(", ")
+        "<p class=\"note\">{}</p>",
+        trf(
+            lang,
+            "From sweep.csv: {0} variants of the scenario, each run on the same random numbers. For each variant, the mean across paths and the difference from variant 0 (the base) ± its standard error, paired path by path; with common random numbers the difference is the policy effect, not noise. Shown: {1}, and the package totals; rows that are zero in every variant are left out. Rate differences are in percentage points. The per-fiscal-yuan rows are means of per-path ratios over the paths where they are defined; the fiscal view's ratios of means are the measure to quote.",
+            &[
+                &variants.len().to_string(),
+                &SWEEP_METRICS.iter().map(|m| format!("<code>{m}</code>")).collect::<Vec<_>>().join(", ")
+            ]
+        )
     );
     if metrics.is_empty() {
-        h.push_str("<p class=\"note\">None of these metrics is in this sweep.</p>\n");
+        let _ = writeln!(h, "<p class=\"note\">{}</p>", t("None of these metrics is in this sweep."));
         return;
     }
-    h.push_str("<div style=\"overflow-x: auto\">\n<table>\n<thead>\n<tr><th>vehicle</th><th>metric</th><th>unit</th>");
+    let _ = write!(
+        h,
+        "<div style=\"overflow-x: auto\">\n<table>\n<thead>\n<tr><th>{}</th><th>{}</th><th>{}</th>",
+        t("vehicle"),
+        t("metric"),
+        t("unit")
+    );
     for (v, _) in &variants {
-        let _ = write!(h, "<th colspan=\"2\">variant {v}</th>");
+        let _ = write!(h, "<th colspan=\"2\">{}</th>", trf(lang, "variant {0}", &[&v.to_string()]));
     }
     h.push_str("</tr>\n");
     for (k, key) in sweep.keys.iter().enumerate() {
-        let _ = write!(h, "<tr><th colspan=\"3\"><code>{}</code></th>", esc(key));
+        let all: Vec<f64> = variants.iter().filter_map(|(_, l)| l.get(k).and_then(|x| x.parse().ok())).collect();
+        let share = lever_is_share(&all);
+        let _ = write!(h, "<tr><th colspan=\"3\">{} <code>{}</code></th>", esc(&lever_words_in(lang, key)), esc(key));
         for (_, values) in &variants {
-            let _ = write!(h, "<th colspan=\"2\">{}</th>", esc(values.get(k).map_or("", |s| s.as_str())));
+            let _ = write!(
+                h,
+                "<th colspan=\"2\">{}</th>",
+                esc(&lever_value(values.get(k).map_or("", |s| s.as_str()), share))
+            );
         }
         h.push_str("</tr>\n");
     }
     h.push_str("<tr><th></th><th></th><th></th>");
     for _ in &variants {
-        h.push_str("<th>mean</th><th>difference ± se</th>");
+        let _ = write!(h, "<th>{}</th><th>{}</th>", t("mean"), t("difference ± se"));
     }
     h.push_str("</tr>\n</thead>\n<tbody>\n");
     for (vehicle, metric) in metrics {
@@ -116,8 +170,8 @@ pub(crate) fn sweep(h: &mut String, data: &OutputData) {
             "<tr><td>{}</td><td><code>{}</code> {}</td><td>{}</td>",
             esc(vehicle),
             esc(metric),
-            esc(&describe(metric)),
-            label
+            esc(&describe_in(lang, metric)),
+            t(label)
         );
         for (i, (v, _)) in variants.iter().enumerate() {
             match find(*v, vehicle, metric) {
@@ -134,7 +188,8 @@ pub(crate) fn sweep(h: &mut String, data: &OutputData) {
 }
 
 /// The sensitivity table: each lever's low and high cases against the base.
-pub(crate) fn sensitivity(h: &mut String, data: &OutputData) {
+pub(crate) fn sensitivity(h: &mut String, data: &OutputData, lang: Lang) {
+    let t = |en: &str| tr(lang, en);
     let rows = &data.sensitivity;
     let Some(first) = rows.first() else {
         return;
@@ -143,19 +198,39 @@ pub(crate) fn sensitivity(h: &mut String, data: &OutputData) {
     let (unit, label, d) = table_unit(metric);
     let _ = writeln!(
         h,
-        "<p class=\"note\">From sensitivity.csv: the mean of <code>{}</code> ({}) with each lever at its low and its high value, the others at the scenario's values; base mean {}. Differences from the base and the swing (high minus low) carry standard errors paired over common random numbers. Largest swing first.</p>",
-        esc(&first.target),
-        if label.is_empty() { "no unit".to_string() } else { esc(label) },
-        cell(first.base_mean, unit, d),
+        "<p class=\"note\">{}</p>",
+        trf(
+            lang,
+            "From sensitivity.csv: the mean of <code>{0}</code> ({1}) with each lever at its low and its high value, the others at the scenario's values; base mean {2}. Differences from the base and the swing (high minus low) carry standard errors paired over common random numbers. Largest swing first.",
+            &[&esc(&first.target), &t(label), &cell(first.base_mean, unit, d)]
+        ),
     );
-    h.push_str("<div style=\"overflow-x: auto\">\n<table>\n<thead><tr><th>lever</th><th>low</th><th>high</th><th>mean at low</th><th>mean at high</th><th>low − base ± se</th><th>high − base ± se</th><th>swing ± se</th></tr></thead>\n<tbody>\n");
+    let heads: Vec<String> = [
+        "lever",
+        "low",
+        "high",
+        "unit",
+        "mean at low",
+        "mean at high",
+        "low − base ± se",
+        "high − base ± se",
+        "swing ± se",
+    ]
+    .iter()
+    .map(|s| format!("<th>{}</th>", t(s)))
+    .collect();
+    let _ =
+        writeln!(h, "<div style=\"overflow-x: auto\">\n<table>\n<thead><tr>{}</tr></thead>\n<tbody>", heads.concat());
     for r in rows {
+        let share = lever_is_share(&[r.low.parse().unwrap_or(2.0), r.high.parse().unwrap_or(2.0)]);
         let _ = write!(
             h,
-            "<tr><td><code>{}</code></td><td class=\"n\">{}</td><td class=\"n\">{}</td>",
+            "<tr><td>{} <code>{}</code></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td>",
+            esc(&lever_words_in(lang, &r.lever)),
             esc(&r.lever),
-            esc(&r.low),
-            esc(&r.high)
+            esc(&lever_value(&r.low, share)),
+            esc(&lever_value(&r.high, share)),
+            t(label)
         );
         td(h, &cell(r.low_mean, unit, d));
         td(h, &cell(r.high_mean, unit, d));

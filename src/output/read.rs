@@ -536,6 +536,21 @@ pub(crate) fn read_fiscal(path: &Path) -> Result<Vec<FiscalRow>, ChartError> {
     Ok(rows(path, &[])?.unwrap_or_default())
 }
 
+/// The `label` of each vehicle in the scenario file (kept verbatim in
+/// `manifest.json`); none when the file does not parse.
+fn vehicle_labels(scenario: &str) -> Vec<(String, String)> {
+    let Ok(doc) = scenario.parse::<toml::Table>() else {
+        return Vec::new();
+    };
+    let Some(vehicles) = doc.get("vehicles").and_then(|v| v.as_table()) else {
+        return Vec::new();
+    };
+    vehicles
+        .iter()
+        .filter_map(|(name, v)| v.get("label").and_then(|l| l.as_str()).map(|l| (name.clone(), l.to_string())))
+        .collect()
+}
+
 /// Everything the charts and the report are drawn from.
 #[derive(Debug, Clone)]
 pub(crate) struct OutputData {
@@ -552,6 +567,8 @@ pub(crate) struct OutputData {
     pub sensitivity: Vec<SwingRow>,
     /// `fiscal.csv` (empty when absent).
     pub fiscal: Vec<FiscalRow>,
+    /// Display labels of vehicles (`label` in the scenario), by name.
+    pub labels: Vec<(String, String)>,
 }
 
 impl OutputData {
@@ -573,7 +590,9 @@ impl OutputData {
                 }
             }
         }
+        let labels = vehicle_labels(&manifest.scenario);
         Ok(OutputData {
+            labels,
             manifest,
             summary,
             risk: read_risk(&dir.join("risk.csv"))?,
@@ -589,6 +608,11 @@ impl OutputData {
 
     /// The fiscal view's rows when some vehicle has a fiscal cost (a
     /// scenario without one has only the `total` row, all zero).
+    /// A vehicle's display name: its `label`, else its name.
+    pub(crate) fn label(&self, vehicle: &str) -> String {
+        self.labels.iter().find(|(v, _)| v == vehicle).map_or_else(|| vehicle.to_string(), |(_, l)| l.clone())
+    }
+
     pub(crate) fn fiscal_view(&self) -> &[FiscalRow] {
         if self.fiscal.iter().any(|r| r.vehicle != "total") { &self.fiscal } else { &[] }
     }

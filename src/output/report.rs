@@ -13,19 +13,20 @@ use std::path::Path;
 
 use super::charts::style::Unit;
 use super::charts::{Chart, ChartError, Section, count};
-use super::html::{cell, describe, esc, table_unit};
+use super::html::{cell, describe_in, esc, table_unit};
+use super::i18n::{Lang, tr};
 use super::policy_tables;
 use super::read::{OutputData, SummaryRow};
 
 /// Write `dir/report.html` from the files in `dir` and the charts drawn
 /// into `dir/charts/`.
-pub(crate) fn write_report(dir: &Path, charts: &[Chart]) -> Result<(), ChartError> {
-    write_report_into(dir, dir, charts)
+pub(crate) fn write_report(dir: &Path, charts: &[Chart], lang: Lang) -> Result<(), ChartError> {
+    write_report_into(dir, dir, charts, lang)
 }
 
 /// Read the output in `src` and the charts in `dst/charts/`, write
 /// `dst/report.html`.
-pub(crate) fn write_report_into(src: &Path, dst: &Path, charts: &[Chart]) -> Result<(), ChartError> {
+pub(crate) fn write_report_into(src: &Path, dst: &Path, charts: &[Chart], lang: Lang) -> Result<(), ChartError> {
     let data = OutputData::read(src)?;
     let mut svgs = Vec::with_capacity(charts.len());
     for c in charts {
@@ -33,7 +34,7 @@ pub(crate) fn write_report_into(src: &Path, dst: &Path, charts: &[Chart]) -> Res
         let svg = fs::read_to_string(&p).map_err(|source| ChartError::Io { path: p, source })?;
         svgs.push(svg);
     }
-    let html = render(&data, charts, &svgs);
+    let html = render(&data, charts, &svgs, lang);
     let path = dst.join("report.html");
     fs::write(&path, html).map_err(|source| ChartError::Io { path, source })
 }
@@ -48,6 +49,8 @@ h1 { font-size: 28px; margin: 0 0 8px; }
 h2 { font-size: 21px; margin: 40px 0 12px; padding-bottom: 4px; border-bottom: 2px solid #0072B2; }
 h3 { font-size: 16px; margin: 20px 0 8px; }
 .desc { font-size: 16px; margin: 0 0 8px; }
+.lead { font-size: 16.5px; }
+table.summary td:first-child { max-width: 560px; }
 .meta { color: #5a5a5a; margin: 0; }
 nav ol { margin: 8px 0 0; padding-left: 22px; }
 table { border-collapse: collapse; margin: 8px 0 4px; font-size: 13.5px; }
@@ -67,13 +70,14 @@ code { font-size: 13px; }
 @media print { body { background: #fff; } main { padding: 0; max-width: none; } }
 "#;
 
-fn render(data: &OutputData, charts: &[Chart], svgs: &[String]) -> String {
+fn render(data: &OutputData, charts: &[Chart], svgs: &[String], lang: Lang) -> String {
+    let t = |en: &str| tr(lang, en);
     let m = &data.manifest;
     let name = if m.scenario_name.is_empty() { "fundsim run".to_string() } else { m.scenario_name.clone() };
     let mut h = String::new();
-    h += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
+    let _ = write!(h, "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n", lang.html());
     h += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
-    let _ = writeln!(h, "<title>{} · fundsim report</title>", esc(&name));
+    let _ = writeln!(h, "<title>{} · {}</title>", esc(&name), t("fundsim report"));
     let _ = writeln!(h, "<style>{CSS}</style>\n</head>\n<body>\n<main>");
     let _ = writeln!(h, "<header>\n<h1>{}</h1>", esc(&name));
     if !m.scenario_description.is_empty() {
@@ -81,8 +85,10 @@ fn render(data: &OutputData, charts: &[Chart], svgs: &[String]) -> String {
     }
     let _ = writeln!(
         h,
-        "<p class=\"meta\">{} simulated paths · seed {} · fundsim {}</p>\n</header>",
+        "<p class=\"meta\">{} {} · {} {} · fundsim {}</p>\n</header>",
         count(m.paths as usize),
+        t("simulated paths"),
+        t("seed"),
         m.seed,
         esc(&m.fundsim_version)
     );
@@ -95,36 +101,59 @@ fn render(data: &OutputData, charts: &[Chart], svgs: &[String]) -> String {
         _ => false,
     };
     let sections: Vec<Section> =
-        SECTIONS.into_iter().filter(|s| tabled(*s) || charts.iter().any(|c| c.section == *s)).collect();
-    h += "<nav>\n<h2>Contents</h2>\n<ol>\n<li><a href=\"#key-results\">Key results</a></li>\n";
-    h += "<li><a href=\"#tail-risk\">Tail risk</a></li>\n";
+        SECTIONS.into_iter().filter(|s| tabled(*s) || charts.iter().any(|c| c.main && c.section == *s)).collect();
+    let appendix: Vec<Section> =
+        SECTIONS.into_iter().filter(|s| charts.iter().any(|c| !c.main && c.section == *s)).collect();
+    super::executive::section(&mut h, data, lang);
+    let _ = writeln!(
+        h,
+        "<nav>\n<h2>{}</h2>\n<ol>\n<li><a href=\"#summary\">{}</a></li>\n<li><a href=\"#key-results\">{}</a></li>\n<li><a href=\"#tail-risk\">{}</a></li>",
+        t("Contents"),
+        t("Summary"),
+        t("Key results"),
+        t("Tail risk")
+    );
     for s in &sections {
-        let _ = writeln!(h, "<li><a href=\"#{}\">{}</a></li>", anchor(*s), s.heading());
+        let _ = writeln!(h, "<li><a href=\"#{}\">{}</a></li>", anchor(*s), s.heading(lang));
     }
-    h += "<li><a href=\"#reproducibility\">Reproducibility</a></li>\n</ol>\n</nav>\n";
+    if !appendix.is_empty() {
+        let _ = writeln!(h, "<li><a href=\"#appendix\">{}</a></li>", t("Appendix: further charts"));
+    }
+    let _ = writeln!(h, "<li><a href=\"#reproducibility\">{}</a></li>\n</ol>\n</nav>", t("Reproducibility"));
 
-    summary_tables(&mut h, data);
-    risk_table(&mut h, data);
+    summary_tables(&mut h, data, lang);
+    risk_table(&mut h, data, lang);
 
     let mut figure = 0;
     for s in &sections {
-        let _ = writeln!(h, "<section id=\"{}\">\n<h2>{}</h2>", anchor(*s), s.heading());
+        let _ = writeln!(h, "<section id=\"{}\">\n<h2>{}</h2>", anchor(*s), s.heading(lang));
         match s {
-            Section::Fiscal => policy_tables::fiscal(&mut h, data),
-            Section::Sweep => policy_tables::sweep(&mut h, data),
-            Section::Sensitivity => policy_tables::sensitivity(&mut h, data),
+            Section::Fiscal => policy_tables::fiscal(&mut h, data, lang),
+            Section::Sweep => policy_tables::sweep(&mut h, data, lang),
+            Section::Sensitivity => policy_tables::sensitivity(&mut h, data, lang),
             _ => {}
         }
-        for (c, svg) in charts.iter().zip(svgs).filter(|(c, _)| c.section == *s) {
+        for (c, svg) in charts.iter().zip(svgs).filter(|(c, _)| c.main && c.section == *s) {
             figure += 1;
-            let svg =
-                svg.trim_end().replacen("<svg ", &format!("<svg role=\"img\" aria-label=\"{}\" ", esc(&c.title)), 1);
-            let _ = writeln!(
-                h,
-                "<figure id=\"{n}\">\n{svg}\n<figcaption><b>Figure {figure}.</b> {cap} <a href=\"charts/{n}.png\">PNG</a> · <a href=\"charts/{n}.svg\">SVG</a></figcaption>\n</figure>",
-                n = esc(&c.name),
-                cap = esc(&c.caption),
-            );
+            write_figure(&mut h, c, svg, figure, lang);
+        }
+        h += "</section>\n";
+    }
+    if !appendix.is_empty() {
+        let _ = writeln!(
+            h,
+            "<section id=\"appendix\">\n<h2>{}</h2>\n<p class=\"note\">{}</p>",
+            t("Appendix: further charts"),
+            t(
+                "The charts above answer the scenario's questions; these show the rest of the run: every other stakeholder's distributions and cash flows, the deal outcomes, and the sweep's effect on each metric it moves. Charts whose lines would all be flat (a metric the swept lever does not reach) are not drawn."
+            )
+        );
+        for s in &appendix {
+            let _ = writeln!(h, "<h3>{}</h3>", s.heading(lang));
+            for (c, svg) in charts.iter().zip(svgs).filter(|(c, _)| !c.main && c.section == *s) {
+                figure += 1;
+                write_figure(&mut h, c, svg, figure, lang);
+            }
         }
         h += "</section>\n";
     }
@@ -135,9 +164,22 @@ fn render(data: &OutputData, charts: &[Chart], svgs: &[String]) -> String {
         h += "<p class=\"note\">No charts were drawn for this run.</p>\n";
     }
 
-    reproducibility(&mut h, data);
+    reproducibility(&mut h, data, lang);
     h += "</main>\n</body>\n</html>\n";
     h
+}
+
+/// One chart as a figure, its SVG inlined, with its caption.
+fn write_figure(h: &mut String, c: &Chart, svg: &str, figure: usize, lang: Lang) {
+    let svg = svg.trim_end().replacen("<svg ", &format!("<svg role=\"img\" aria-label=\"{}\" ", esc(&c.title)), 1);
+    let _ = writeln!(
+        h,
+        "<figure id=\"{n}\">\n{svg}\n<figcaption><b>{fig} {figure}.</b> {cap} <a href=\"charts/{n}.png\">PNG</a> · <a href=\"charts/{n}.svg\">SVG</a></figcaption>\n</figure>",
+        n = esc(&c.name),
+        // In Chinese the caption is the chart's (translated) title.
+        cap = esc(if lang == Lang::En { &c.caption } else { &c.title }),
+        fig = tr(lang, "Figure"),
+    );
 }
 
 /// The report's sections after the key tables, in order.
@@ -163,9 +205,16 @@ fn anchor(s: Section) -> &'static str {
     }
 }
 
-fn summary_tables(h: &mut String, data: &OutputData) {
-    h.push_str("<section id=\"key-results\">\n<h2>Key results</h2>\n");
-    h.push_str("<p class=\"note\">Across simulated paths, from summary.csv: mean and its standard error, 5th, 50th and 95th percentiles, and the share of paths where the metric is undefined (an IRR with no root, say). Money in million CNY, multiples in x, rates in %.</p>\n");
+fn summary_tables(h: &mut String, data: &OutputData, lang: Lang) {
+    let t = |en: &str| tr(lang, en);
+    let _ = writeln!(h, "<section id=\"key-results\">\n<h2>{}</h2>", t("Key results"));
+    let _ = writeln!(
+        h,
+        "<p class=\"note\">{}</p>",
+        t(
+            "Across simulated paths, from summary.csv: mean and its standard error, 5th, 50th and 95th percentiles, and the share of paths where the metric is undefined (an IRR with no root, say). The mean of a 0/1 indicator is the probability of the event."
+        )
+    );
     let mut vehicles: Vec<&str> = Vec::new();
     for r in &data.summary {
         if !vehicles.contains(&r.vehicle.as_str()) {
@@ -178,16 +227,25 @@ fn summary_tables(h: &mut String, data: &OutputData) {
         if rows.is_empty() {
             continue;
         }
-        let _ = writeln!(h, "<h3>{}</h3>", esc(v));
-        h.push_str("<table>\n<thead><tr><th>metric</th><th></th><th>unit</th><th>mean</th><th>se</th><th>P5</th><th>median</th><th>P95</th><th>undefined</th></tr></thead>\n<tbody>\n");
+        let _ = writeln!(h, "<h3>{}</h3>", esc(&data.label(v)));
+        let _ = writeln!(
+            h,
+            "<table>\n<thead><tr><th>{}</th><th></th><th>{}</th><th>{}</th><th>{}</th><th>P5</th><th>{}</th><th>P95</th><th>{}</th></tr></thead>\n<tbody>",
+            t("metric"),
+            t("unit"),
+            t("mean"),
+            t("se"),
+            t("median"),
+            t("undefined")
+        );
         for r in rows {
             let (unit, label, d) = table_unit(&r.metric);
             let _ = writeln!(
                 h,
                 "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
                 esc(&r.metric),
-                esc(&describe(&r.metric)),
-                label,
+                esc(&describe_in(lang, &r.metric)),
+                t(label),
                 cell(r.mean, unit, d),
                 cell(r.se, unit, d + 2),
                 cell(r.p05, unit, d),
@@ -205,8 +263,9 @@ fn all_zero(r: &SummaryRow) -> bool {
     [r.min, r.max].iter().all(|v| *v == Some(0.0))
 }
 
-fn risk_table(h: &mut String, data: &OutputData) {
-    h.push_str("<section id=\"tail-risk\">\n<h2>Tail risk</h2>\n");
+fn risk_table(h: &mut String, data: &OutputData, lang: Lang) {
+    let t = |en: &str| tr(lang, en);
+    let _ = writeln!(h, "<section id=\"tail-risk\">\n<h2>{}</h2>", t("Tail risk"));
     let rows: Vec<_> = data
         .risk
         .iter()
@@ -216,20 +275,33 @@ fn risk_table(h: &mut String, data: &OutputData) {
         h.push_str("<p class=\"note\">No vehicle in this scenario reports a loss or a fiscal cost, so risk.csv has no measures to show.</p>\n</section>\n");
         return;
     }
-    h.push_str("<p class=\"note\">Value-at-Risk (VaR) and expected shortfall (ES, the mean of the worst tail) of each loss metric, from risk.csv.</p>\n");
+    let _ = writeln!(
+        h,
+        "<p class=\"note\">{}</p>",
+        t(
+            "Value-at-Risk (VaR) and expected shortfall (ES, the mean of the worst tail) of each loss metric, from risk.csv."
+        )
+    );
     let tags: Vec<String> = rows[0].levels.iter().map(|l| l.0.clone()).collect();
     let level = |t: &str| match t {
         "999" => "99.9%".to_string(),
         t => format!("{t}%"),
     };
-    h.push_str("<table>\n<thead><tr><th>vehicle</th><th>metric</th><th>unit</th>");
+    let _ = write!(h, "<table>\n<thead><tr><th>{}</th><th>{}</th><th>{}</th>", t("vehicle"), t("metric"), t("unit"));
     for t in &tags {
         let _ = write!(h, "<th>VaR {0}</th><th>ES {0}</th>", level(t));
     }
     h.push_str("</tr></thead>\n<tbody>\n");
     for r in rows {
         let (unit, label, d) = table_unit(&r.metric);
-        let _ = write!(h, "<tr><td>{}</td><td><code>{}</code></td><td>{}</td>", esc(&r.vehicle), esc(&r.metric), label);
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td><code>{}</code> {}</td><td>{}</td>",
+            esc(&data.label(&r.vehicle)),
+            esc(&r.metric),
+            esc(&describe_in(lang, &r.metric)),
+            t(label)
+        );
         for t in &tags {
             let (var, es) = r.at(t).unwrap_or((None, None));
             let _ = write!(h, "<td class=\"n\">{}</td><td class=\"n\">{}</td>", cell(var, unit, d), cell(es, unit, d));
@@ -248,10 +320,17 @@ fn shell_word(s: &str) -> String {
     }
 }
 
-fn reproducibility(h: &mut String, data: &OutputData) {
+fn reproducibility(h: &mut String, data: &OutputData, lang: Lang) {
     let m = &data.manifest;
-    h.push_str("<section id=\"reproducibility\">\n<h2>Reproducibility</h2>\n");
-    h.push_str("<p class=\"note\">From manifest.json. The same scenario file, seed and <code>--set</code> values give byte-identical CSV files whatever the thread count.</p>\n<dl>\n");
+    let _ = writeln!(h, "<section id=\"reproducibility\">\n<h2>{}</h2>", tr(lang, "Reproducibility"));
+    let _ = writeln!(
+        h,
+        "<p class=\"note\">{}</p>\n<dl>",
+        esc(&tr(
+            lang,
+            "From manifest.json. The same scenario file, seed and --set values give byte-identical CSV files whatever the thread count."
+        ))
+    );
     let mut row = |k: &str, v: String| {
         let _ = writeln!(h, "<dt>{k}</dt><dd>{v}</dd>");
     };

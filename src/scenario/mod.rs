@@ -193,11 +193,30 @@ fn read_vehicles(
             errors.push(InputError {
                 key: prefix.clone(),
                 value: format!("{name:?}"),
-                rule: "vehicle names may only use letters, digits, '_' and '-' (they name CSV columns)".into(),
+                rule: "vehicle names may only use the ASCII letters a-z and A-Z, the digits 0-9, '_' and '-' (they name CSV columns, e.g. `angel`); give the vehicle a display name in any script with `label = \"天使基金\"` in its table".into(),
                 origin: locate(&prefix),
             });
             continue;
         }
+        // `label`: the vehicle's display name in charts and the report, in
+        // any script (the name itself stays a plain identifier).
+        let mut value = value.clone();
+        if let Some(table) = value.as_table_mut()
+            && let Some(label) = table.remove("label")
+        {
+            let ok = label.as_str().is_some_and(|s| !s.trim().is_empty() && s.chars().count() <= 40);
+            if !ok {
+                errors.push(InputError {
+                    key: format!("{prefix}.label"),
+                    value: label.to_string(),
+                    rule:
+                        "must be a non-empty string of at most 40 characters (the vehicle's display name, any script)"
+                            .into(),
+                    origin: locate(&format!("{prefix}.label")),
+                });
+            }
+        }
+        let value = &value;
         let kind = value.get("kind").and_then(|k| k.as_str()).unwrap_or("");
         match RawVehicle::read(kind, &prefix, value, locate) {
             Some((read, mut found)) => {

@@ -47,7 +47,7 @@ impl Figure for Bars {
             .x_label_formatter(&x_fmt)
             .y_label_formatter(&y_fmt)
             .x_desc(self.x_desc.as_str())
-            .y_desc("Share of deals (%)")
+            .y_desc(st.tr("Share of deals (%)"))
             .draw()
             .map_err(fail)?;
         chart
@@ -104,14 +104,14 @@ pub(crate) fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
             .collect();
         let (title, x_desc, name, what) = match g.kind.as_str() {
             "multiple" => (
-                format!("Deal outcomes of {}: realised multiples", g.vehicle),
-                "Realised multiple of each initial investment".to_string(),
+                cx.st.trf("Deal outcomes of {0}: realised multiples", &[&cx.data.label(&g.vehicle)]),
+                cx.st.tr("Realised multiple of each initial investment"),
                 "multiples",
                 "the realised multiple of each initial investment (proceeds over cost, follow-ons included), in buckets",
             ),
             "route" => (
-                format!("Deal outcomes of {}: exit routes", g.vehicle),
-                "Exit route".to_string(),
+                cx.st.trf("Deal outcomes of {0}: exit routes", &[&cx.data.label(&g.vehicle)]),
+                cx.st.tr("Exit route"),
                 "routes",
                 "how each investment ended: failed, acquired, listed (IPO), or still private at the horizon",
             ),

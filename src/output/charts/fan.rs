@@ -56,7 +56,7 @@ impl Figure for Fan {
             .y_labels(8)
             .x_label_formatter(&x_fmt)
             .y_label_formatter(&y_fmt)
-            .x_desc("Years since the first close")
+            .x_desc(st.tr("Years since the first close"))
             .y_desc(self.y_desc.as_str())
             .draw()
             .map_err(fail)?;
@@ -87,7 +87,7 @@ impl Figure for Fan {
         chart
             .draw_series(std::iter::once(PathElement::new(median, style::MEDIAN.stroke_width(3))))
             .map_err(fail)?
-            .label("Median")
+            .label(st.tr("Median"))
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 28, y)], style::MEDIAN.stroke_width(3)));
         house_legend(&mut chart, st, self.legend_corner())
     }
@@ -108,11 +108,11 @@ pub(crate) fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
                 Some((*year, v))
             })
             .collect();
-        if points.len() < 2 {
+        if points.len() < 2 || super::flat(points.iter().flat_map(|(_, q)| q.iter().copied())) {
             continue;
         }
         let (what, whose) = series_info(&s.metric);
-        let title = format!("{what} of {whose} ({})", s.vehicle);
+        let title = cx.st.trf("{0} of {1} ({2})", &[&cx.st.tr(&what), &cx.st.tr(whose), &data.label(&s.vehicle)]);
         let years = points.last().map_or(0.0, |p| p.0);
         let subtitle = format!(
             "{} · percentiles across paths at each step, {} steps over {} years",
@@ -129,9 +129,9 @@ pub(crate) fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
             }
         );
         let y_desc = if s.metric.ends_with("cum_net_cash_flow") {
-            "Cumulative net cash flow (million CNY)".to_string()
+            cx.st.tr("Cumulative net cash flow (million CNY)")
         } else if s.metric.ends_with("nav") {
-            "Net asset value (million CNY)".to_string()
+            cx.st.tr("Net asset value (million CNY)")
         } else {
             format!("{} (million CNY)", s.metric.replace('_', " "))
         };

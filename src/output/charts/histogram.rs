@@ -133,7 +133,7 @@ impl Figure for Histogram {
             .x_label_formatter(&x_fmt)
             .y_label_formatter(&y_fmt)
             .x_desc(self.x_desc.as_str())
-            .y_desc("Share of paths (%)")
+            .y_desc(st.tr("Share of paths (%)"))
             .draw()
             .map_err(fail)?;
 
@@ -226,7 +226,7 @@ pub(crate) fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
             let Some(info) = metric_info(metric) else {
                 continue;
             };
-            if info.role != role || !wanted(paths, vehicle, metric) {
+            if info.role != role || !wanted(paths, vehicle, metric) || super::flat(values.iter().copied()) {
                 continue;
             }
             let (markers, pool) = markers(cx, vehicle, metric, role);
@@ -234,14 +234,16 @@ pub(crate) fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
             let plotted: Vec<f64> = values.iter().map(|&v| unit.scale(v)).collect();
             let keep: Vec<f64> = markers.iter().map(|m| unit.scale(m.value)).collect();
             let bins = bin(&plotted, &keep);
+            let st = &cx.st;
             let whose = if vehicle == "total" {
-                "all vehicles".to_string()
+                st.tr("all vehicles")
             } else {
-                format!("{} ({vehicle})", info.stakeholder)
+                format!("{} ({})", st.tr(info.stakeholder), data.label(vehicle))
             };
-            let what = if role == Role::Return { "Distribution of" } else { "Loss distribution:" };
-            let title = format!("{what} {} of {whose}", info.label);
-            let mut subtitle = format!("{} · {} paths", cx.scenario(), count(n));
+            let what =
+                if role == Role::Return { "Distribution of {0} of {1}" } else { "Loss distribution: {0} of {1}" };
+            let title = st.trf(what, &[&st.tr(info.label), &whose]);
+            let mut subtitle = format!("{} · {}", cx.scenario(), st.trf("{0} paths", &[&count(n)]));
             if bins.undefined > 0 {
                 subtitle += &format!(" · {} undefined (skipped)", count(bins.undefined));
             }
@@ -259,7 +261,7 @@ pub(crate) fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
             let fig = Histogram {
                 title: title.clone(),
                 subtitle,
-                x_desc: format!("{} ({})", capital(info.label), unit.axis()),
+                x_desc: format!("{} ({})", capital(&cx.st.tr(info.label)), cx.st.tr(unit.axis())),
                 unit,
                 bins,
                 markers,
@@ -288,8 +290,8 @@ fn markers(cx: &Ctx, vehicle: &str, metric: &str, role: Role) -> (Vec<Marker>, O
         }
     };
     let s = cx.data.summary(vehicle, metric);
-    push("Median", s.and_then(|s| s.p50), style::MEDIAN, false);
-    push("Mean", s.and_then(|s| s.mean), style::MEAN, false);
+    push(&cx.st.tr("Median"), s.and_then(|s| s.p50), style::MEDIAN, false);
+    push(&cx.st.tr("Mean"), s.and_then(|s| s.mean), style::MEAN, false);
     let mut pool = None;
     match role {
         Role::Return => {

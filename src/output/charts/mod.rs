@@ -23,6 +23,7 @@
 //! ```
 
 pub mod bars;
+pub mod curate;
 pub mod fan;
 pub mod histogram;
 pub mod policy;
@@ -48,6 +49,8 @@ pub struct ChartOptions {
     /// A TrueType/OpenType font to use instead of the bundled DejaVu Sans
     /// (for CJK labels, say).
     pub font: Option<PathBuf>,
+    /// The language of every chart and report string (`--lang`).
+    pub lang: crate::output::i18n::Lang,
 }
 
 /// Which part of the report a chart belongs to, in report order.
@@ -63,7 +66,11 @@ pub(crate) enum Section {
 }
 
 impl Section {
-    pub(crate) fn heading(self) -> &'static str {
+    pub(crate) fn heading(self, lang: crate::output::i18n::Lang) -> String {
+        crate::output::i18n::tr(lang, self.heading_en())
+    }
+
+    pub(crate) fn heading_en(self) -> &'static str {
         match self {
             Section::Fiscal => "Fiscal view",
             Section::Returns => "Return distributions",
@@ -84,6 +91,13 @@ pub(crate) struct Chart {
     pub title: String,
     /// What the chart shows, for the report.
     pub caption: String,
+    /// The family (`dist`, `loss`, `fan`, `sweep`, `cdf`, ...), vehicle
+    /// and metric or series it draws, from its file name's parts.
+    pub family: String,
+    pub vehicle: String,
+    pub metric: String,
+    /// In the report's main body (`curate`), else in the appendix.
+    pub main: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -171,7 +185,7 @@ pub fn axis_range(lo: f64, hi: f64) -> (f64, f64) {
 
 /// Check that a `--font` file loads, before any work is done.
 pub(crate) fn check_font(file: &Path) -> Result<(), ChartError> {
-    Style::new(Some(file)).map(|_| ())
+    Style::new(Some(file), Default::default()).map(|_| ())
 }
 
 /// Read the CSVs (and manifest.json) in `dir`, write charts/<name>.svg and
@@ -209,7 +223,7 @@ pub(crate) fn draw_into(src: &Path, dst: &Path, opts: &ChartOptions) -> Result<V
 }
 
 fn draw_now(src: &Path, dst: &Path, opts: &ChartOptions) -> Result<Vec<Chart>, ChartError> {
-    let st = Style::new(opts.font.as_deref())?;
+    let st = Style::new(opts.font.as_deref(), opts.lang)?;
     let data = OutputData::read(src)?;
     let dir = dst.join("charts");
     let io = |path: &Path| {
@@ -226,7 +240,9 @@ fn draw_now(src: &Path, dst: &Path, opts: &ChartOptions) -> Result<Vec<Chart>, C
     bars::draw(&mut cx)?;
     sweep::draw(&mut cx)?;
     policy::draw(&mut cx)?;
-    Ok(cx.charts)
+    let mut charts = cx.charts;
+    curate::choose_main_body(&mut charts, &data);
+    Ok(charts)
 }
 
 /// One chart, drawable on any plotters backend.
@@ -270,7 +286,9 @@ impl Ctx<'_> {
             i += 1;
         }
         render(fig, &self.dir, &name, &self.st)?;
-        self.charts.push(Chart { name, section, title, caption });
+        let part = |i: usize| parts.get(i).map_or(String::new(), |p| p.to_string());
+        let (family, vehicle, metric) = (part(0), part(1), parts.get(2..).map_or(String::new(), |p| p.join("_")));
+        self.charts.push(Chart { name, section, title, caption, family, vehicle, metric, main: false });
         Ok(())
     }
 
@@ -392,6 +410,17 @@ pub(crate) fn house_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
         .border_style(style::GRID)
         .draw()
         .map_err(fail)
+}
+
+/// Whether `values` are all the same (within a relative 1e-9): a series
+/// that does not vary is not worth a chart.
+pub(crate) fn flat(values: impl IntoIterator<Item = f64>) -> bool {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for v in values.into_iter().filter(|v| v.is_finite()) {
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    lo >= hi || hi - lo <= 1e-9 * (1.0 + lo.abs().max(hi.abs()))
 }
 
 /// A number of paths with a thousands separator: `20,000`.

@@ -257,8 +257,8 @@ impl Figure for FiscalChart {
             .y_labels(8)
             .x_label_formatter(&x_fmt)
             .y_label_formatter(&y_fmt)
-            .x_desc("Vehicle")
-            .y_desc("Fiscal cost (million CNY)")
+            .x_desc(st.tr("vehicle"))
+            .y_desc(st.tr("Fiscal cost (million CNY)"))
             .draw()
             .map_err(fail)?;
         // Bar width: a third of the slot at most.
@@ -344,7 +344,7 @@ fn draw_fiscal(cx: &mut Ctx) -> Result<(), ChartError> {
         .iter()
         .filter_map(|r| {
             Some(FiscalBar {
-                label: if r.vehicle == "total" { "Package total".into() } else { r.vehicle.clone() },
+                label: if r.vehicle == "total" { cx.st.tr("package total") } else { cx.data.label(&r.vehicle) },
                 mean: r.mean?,
                 p05: r.p05?,
                 p95: r.p95?,
@@ -356,7 +356,7 @@ fn draw_fiscal(cx: &mut Ctx) -> Result<(), ChartError> {
         return Ok(());
     }
     let paths = count(cx.data.manifest.paths as usize);
-    let title = "Fiscal cost by vehicle".to_string();
+    let title = cx.st.tr("Fiscal cost by vehicle");
     let subtitle = format!("{} · mean and 90% range over {paths} paths", cx.scenario());
     let caption = format!(
         "{title}: each vehicle's cost to the budget (million CNY) and the package's total, path by path on one economy: the bar is the mean, the line the 5th–95th percentile range across {paths} simulated paths, from fiscal.csv. Below zero the vehicle returns more to the budget than it costs (a guidance fund that profits); the total's range is not the sum of the vehicles' ranges, as their costs are jointly distributed."

@@ -13,6 +13,7 @@ use plotters::style::{Color, FontStyle, RGBColor, TextStyle};
 use sha2::{Digest, Sha256};
 
 use super::ChartError;
+use crate::output::i18n::{Lang, tr, trf};
 use crate::vehicles::catalogue::{self, Display};
 
 /// Pixel size of every PNG; the SVGs have the same size and aspect
@@ -55,9 +56,14 @@ pub(crate) const TAIL: RGBColor = PURPLE;
 pub(crate) const VAR: RGBColor = ORANGE;
 pub(crate) const ES: RGBColor = BLACK;
 
+/// Brown and grey extend Okabe & Ito's eight for sweeps of up to ten
+/// variants (a 3x3 grid has nine).
+pub(crate) const BROWN: RGBColor = RGBColor(140, 86, 75);
+pub(crate) const GREY: RGBColor = RGBColor(140, 140, 140);
+
 /// Colours of lines that are told apart by colour (variants, grid rows), in
-/// order; yellow last, it is weak on white.
-pub(crate) const SERIES: [RGBColor; 8] = [BLUE, VERMILLION, GREEN, ORANGE, PURPLE, SKY, BLACK, YELLOW];
+/// order: ten distinct ones; yellow last, it is weak on white.
+pub(crate) const SERIES: [RGBColor; 10] = [BLUE, VERMILLION, GREEN, ORANGE, PURPLE, SKY, BLACK, BROWN, GREY, YELLOW];
 
 /// Colour of the `i`-th line of a chart.
 pub(crate) fn series_colour(i: usize) -> RGBColor {
@@ -77,16 +83,29 @@ pub(crate) const BUNDLED_FAMILY: &str = "DejaVu Sans, sans-serif";
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Style {
     pub family: &'static str,
+    pub lang: Lang,
 }
 
 impl Style {
     /// The bundled font, or the font in `file` (e.g. one with CJK glyphs).
-    pub(crate) fn new(file: Option<&Path>) -> Result<Style, ChartError> {
-        let family = match file {
-            None => bundled()?,
-            Some(f) => custom(f)?,
+    /// For Chinese (`lang` zh) without `--font`, the bundled CJK subset.
+    pub(crate) fn new(file: Option<&Path>, lang: Lang) -> Result<Style, ChartError> {
+        let family = match (file, lang) {
+            (Some(f), _) => custom(f)?,
+            (None, Lang::En) => bundled()?,
+            (None, Lang::Zh) => bundled_cjk()?,
         };
-        Ok(Style { family })
+        Ok(Style { family, lang })
+    }
+
+    /// `en` in the charts' language.
+    pub(crate) fn tr(&self, en: &str) -> String {
+        tr(self.lang, en)
+    }
+
+    /// The template `en` in the charts' language, filled in.
+    pub(crate) fn trf(&self, en: &str, args: &[&str]) -> String {
+        trf(self.lang, en, args)
     }
 
     pub(crate) fn text(&self, size: f64, colour: RGBColor) -> TextStyle<'static> {
@@ -98,6 +117,60 @@ impl Style {
     pub(crate) fn font(&self, size: f64) -> TextStyle<'static> {
         self.text(size, INK)
     }
+}
+
+/// The bundled CJK font: a subset of Noto Sans CJK SC renamed Fundsim Sans
+/// SC (SIL Open Font License 1.1, see `fonts/FundsimSansSC-LICENSE.txt`):
+/// ASCII, Latin-1, the 3,500 characters of level 1 of the 通用规范汉字表
+/// and every character of fundsim's Chinese strings.
+pub(crate) static FUNDSIM_SANS_SC: &[u8] = include_bytes!("fonts/FundsimSansSC.otf");
+
+/// Its family name in the SVGs, with CJK fallbacks for a viewer that lacks
+/// it.
+pub(crate) const CJK_FAMILY: &str =
+    "Fundsim Sans SC, Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, sans-serif";
+
+fn bundled_cjk() -> Result<&'static str, ChartError> {
+    static DONE: OnceLock<bool> = OnceLock::new();
+    let ok =
+        *DONE.get_or_init(|| plotters::style::register_font(CJK_FAMILY, FontStyle::Normal, FUNDSIM_SANS_SC).is_ok());
+    if ok {
+        Ok(CJK_FAMILY)
+    } else {
+        Err(ChartError::Font {
+            path: "(bundled Fundsim Sans SC)".into(),
+            message: "the font data is not a valid OpenType font".into(),
+        })
+    }
+}
+
+/// Whether the bundled CJK font has a glyph for `c`.
+pub(crate) fn cjk_covers(c: char) -> bool {
+    static FACE: OnceLock<Option<ab_glyph::FontRef<'static>>> = OnceLock::new();
+    use ab_glyph::Font as _;
+    FACE.get_or_init(|| ab_glyph::FontRef::try_from_slice(FUNDSIM_SANS_SC).ok())
+        .as_ref()
+        .is_some_and(|f| f.glyph_id(c).0 != 0)
+}
+
+/// The characters of `text` that the font bundled for `lang` cannot draw.
+pub(crate) fn missing_glyphs(text: &str, lang: Lang) -> Vec<char> {
+    use ab_glyph::Font as _;
+    static DEJAVU: OnceLock<Option<ab_glyph::FontRef<'static>>> = OnceLock::new();
+    let mut out = Vec::new();
+    for c in text.chars().filter(|c| !c.is_control() && !c.is_whitespace()) {
+        let has = match lang {
+            Lang::Zh => cjk_covers(c),
+            Lang::En => DEJAVU
+                .get_or_init(|| ab_glyph::FontRef::try_from_slice(DEJAVU_SANS).ok())
+                .as_ref()
+                .is_some_and(|f| f.glyph_id(c).0 != 0),
+        };
+        if !has && !out.contains(&c) {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn bundled() -> Result<&'static str, ChartError> {
@@ -298,6 +371,52 @@ mod tests {
         assert_eq!(fixed(-0.5, 1), "-0.5");
         assert_eq!(Unit::Percent.format(0.1234, 1), "12.3%");
         assert_eq!(Unit::Multiple.value(1.625), "1.62x");
+    }
+
+    #[test]
+    fn the_bundled_cjk_font_draws_every_chinese_string_and_level_one() {
+        // Every character of every Chinese string fundsim writes, and the
+        // 3,500 characters of level 1 of the 通用规范汉字表, have a glyph
+        // (not .notdef, the empty box) in the bundled font.
+        let level1 = include_str!("fonts/level1.txt").trim();
+        assert_eq!(level1.chars().count(), 3500);
+        let mut missing: Vec<char> = Vec::new();
+        let texts = crate::output::i18n::FIXED.iter().filter_map(|e| crate::output::i18n::zh(e));
+        for c in texts.flat_map(str::chars).chain(level1.chars()).chain(' '..='~') {
+            if !cjk_covers(c) && !missing.contains(&c) {
+                missing.push(c);
+            }
+        }
+        assert!(missing.is_empty(), "no glyph for {missing:?}");
+        assert_eq!(missing_glyphs("天使基金 Angel fund", Lang::Zh), Vec::<char>::new());
+        assert_eq!(missing_glyphs("天使 fund", Lang::En), vec!['天', '使']);
+        // The font renders ink for a CJK character that differs from its
+        // .notdef box.
+        use ab_glyph::{Font as _, FontRef, ScaleFont as _};
+        let f = FontRef::try_from_slice(FUNDSIM_SANS_SC).unwrap();
+        let ink = |id: ab_glyph::GlyphId| {
+            let g = id.with_scale(40.0);
+            let mut cov = Vec::new();
+            if let Some(o) = f.outline_glyph(g) {
+                o.draw(|x, y, v| cov.push((x, y, (v * 255.0) as u8)));
+            }
+            cov
+        };
+        let box_ink = ink(ab_glyph::GlyphId(0));
+        for c in "财政成本政府".chars() {
+            let g = ink(f.glyph_id(c));
+            assert!(g.iter().filter(|p| p.2 > 128).count() > 20, "{c} has ink");
+            assert_ne!(g, box_ink, "{c} is drawn as the .notdef box");
+        }
+        let _ = f.as_scaled(40.0).ascent();
+    }
+
+    #[test]
+    fn nine_variants_get_nine_distinct_colours() {
+        let c: Vec<RGBColor> = (0..9).map(series_colour).collect();
+        for (i, a) in c.iter().enumerate() {
+            assert!(c[i + 1..].iter().all(|b| b != a), "variant {i}'s colour repeats");
+        }
     }
 
     #[test]

@@ -13,6 +13,7 @@ use plotters::prelude::*;
 use super::histogram::wanted;
 use super::style::{self, Role, Style, Unit, capital, metric_info};
 use super::{ChartError, Ctx, DrawResult, Figure, Section, count, fail, frame, house_legend, house_mesh, plot_area};
+use crate::output::html::{lever_is_share, lever_value, lever_words_in};
 use crate::output::read::Sweep;
 
 /// One line of a lever chart: per x (mean, p05, p95).
@@ -140,7 +141,7 @@ impl Figure for Cdfs {
             .x_label_formatter(&x_fmt)
             .y_label_formatter(&y_fmt)
             .x_desc(self.x_desc.as_str())
-            .y_desc("Share of paths at or below (%)")
+            .y_desc(st.tr("Share of paths at or below (%)"))
             .draw()
             .map_err(fail)?;
         for (i, (label, pts)) in self.lines.iter().enumerate() {
@@ -161,13 +162,31 @@ fn charted(metric: &str) -> Option<style::MetricInfo> {
     metric_info(metric).filter(|i| i.role != Role::Other || metric == "pool_exhausted")
 }
 
-/// `key=value, key=value` with each key's last dotted segment.
-fn lever_label(keys: &[String], values: &[String]) -> String {
+/// `key = value, key = value` with each key's last dotted segment, shares
+/// in percent.
+fn lever_label(keys: &[String], values: &[String], shares: &[bool]) -> String {
     keys.iter()
         .zip(values)
-        .map(|(k, v)| format!("{} = {v}", k.rsplit('.').next().unwrap_or(k)))
+        .zip(shares.iter().chain(std::iter::repeat(&false)))
+        .map(|((k, v), s)| format!("{} = {}", k.rsplit('.').next().unwrap_or(k), lever_value(v, *s)))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// For each swept key, whether its values read as shares (in percent).
+fn lever_shares(sweep: &Sweep) -> Vec<bool> {
+    let variants = sweep.variants();
+    (0..sweep.keys.len())
+        .map(|k| {
+            let all: Vec<f64> = variants.iter().filter_map(|(_, l)| l.get(k).and_then(|x| x.parse().ok())).collect();
+            lever_is_share(&all)
+        })
+        .collect()
+}
+
+/// Whether two CDF lines are the same within a relative 1e-9.
+fn same_line(a: &[(f64, f64)], b: &[(f64, f64)]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(p, q)| (p.0 - q.0).abs() <= 1e-9 * (1.0 + p.0.abs()) && p.1 == q.1)
 }
 
 /// Draw the lever charts and variant CDFs of a sweep, if there is one.
@@ -185,6 +204,8 @@ pub(crate) fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
         }
     }
     let first = &sweep.keys[0];
+    let shares = lever_shares(sweep);
+    let share = shares[0];
     let numeric = variants.iter().all(|(_, l)| l[0].trim().parse::<f64>().is_ok_and(f64::is_finite));
     let mut cats: Vec<String> = Vec::new();
     for (_, l) in &variants {
@@ -199,14 +220,27 @@ pub(crate) fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
         if vehicle == "total" && !metrics.iter().any(|&(v, m)| v != "total" && m == metric) {
             continue;
         }
-        let lines = lever_lines(sweep, vehicle, metric, numeric, &cats);
-        if lines.is_empty() {
+        let mut lines = lever_lines(sweep, vehicle, metric, numeric, &cats);
+        // A metric the lever does not move (the angel fund's against a loan
+        // lever) gets no chart: every line and band would be flat.
+        let still = |f: fn(&(f64, f64, f64, f64)) -> f64| lines.iter().all(|l| super::flat(l.points.iter().map(f)));
+        if lines.is_empty() || (still(|p| p.1) && still(|p| p.2) && still(|p| p.3)) {
             continue;
         }
-        let whose =
-            if vehicle == "total" { "all vehicles".to_string() } else { format!("{} ({vehicle})", info.stakeholder) };
-        let lever = first.rsplit('.').next().unwrap_or(first);
-        let title = format!("{} of {whose} against {lever}", capital(info.label));
+        if share {
+            for l in &mut lines {
+                for p in &mut l.points {
+                    p.0 *= 100.0;
+                }
+            }
+        }
+        let whose = if vehicle == "total" {
+            cx.st.tr("all vehicles")
+        } else {
+            format!("{} ({})", cx.st.tr(info.stakeholder), data.label(vehicle))
+        };
+        let lever = lever_words_in(cx.st.lang, first);
+        let title = capital(&cx.st.trf("{0} of {1} against the {2}", &[&cx.st.tr(info.label), &whose, &lever]));
         let subtitle =
             format!("{} · mean and 90% band across paths for each of {} variants", cx.scenario(), variants.len());
         let caption = format!(
@@ -220,8 +254,8 @@ pub(crate) fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
         let fig = LeverChart {
             title: title.clone(),
             subtitle,
-            x_desc: first.clone(),
-            y_desc: format!("{} ({})", capital(info.label), info.unit.axis()),
+            x_desc: format!("{}{}", capital(&lever), if share { " (%)" } else { "" }),
+            y_desc: format!("{} ({})", capital(&cx.st.tr(info.label)), cx.st.tr(info.unit.axis())),
             unit: info.unit,
             cats: (!numeric).then(|| cats.clone()),
             lines,
@@ -251,16 +285,24 @@ pub(crate) fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
                 continue;
             }
             n = n.max(values.len());
-            let levers =
-                variants.iter().find(|(i, _)| i == v).map(|(_, l)| lever_label(&sweep.keys, l)).unwrap_or_default();
-            lines.push((format!("Variant {v}: {levers}"), pts));
+            let levers = variants
+                .iter()
+                .find(|(i, _)| i == v)
+                .map(|(_, l)| lever_label(&sweep.keys, l, &shares))
+                .unwrap_or_default();
+            lines.push((cx.st.trf("Variant {0}: {1}", &[&v.to_string(), &levers]), pts));
         }
-        if lines.len() < 2 {
+        // Identical distributions in every variant (a metric the lever
+        // does not reach) get no chart.
+        if lines.len() < 2 || lines.iter().all(|l| same_line(&l.1, &lines[0].1)) {
             continue;
         }
-        let whose =
-            if vehicle == "total" { "all vehicles".to_string() } else { format!("{} ({vehicle})", info.stakeholder) };
-        let title = format!("{} of {whose} under each policy variant", capital(info.label));
+        let whose = if vehicle == "total" {
+            cx.st.tr("all vehicles")
+        } else {
+            format!("{} ({})", cx.st.tr(info.stakeholder), data.label(vehicle))
+        };
+        let title = capital(&cx.st.trf("{0} of {1} under each policy variant", &[&cx.st.tr(info.label), &whose]));
         let subtitle = format!("{} · cumulative distribution over {} paths per variant", cx.scenario(), count(n));
         let caption = format!(
             "{title}: share of simulated paths at or below each value (empirical CDF between the 0.5th and 99.5th percentiles, undefined values skipped), one line per variant, from variants/<i>/paths.csv. A line further right is better for a return and worse for a loss."
@@ -268,7 +310,7 @@ pub(crate) fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
         let fig = Cdfs {
             title: title.clone(),
             subtitle,
-            x_desc: format!("{} ({})", capital(info.label), info.unit.axis()),
+            x_desc: format!("{} ({})", capital(&cx.st.tr(info.label)), cx.st.tr(info.unit.axis())),
             unit: info.unit,
             lines,
         };
@@ -296,7 +338,7 @@ fn lever_lines(sweep: &Sweep, vehicle: &str, metric: &str, numeric: bool, cats: 
                 let label = if rest.is_empty() {
                     "Mean".to_string()
                 } else {
-                    format!("Mean, {}", lever_label(&sweep.keys[1..], &rest))
+                    format!("Mean, {}", lever_label(&sweep.keys[1..], &rest, &lever_shares(sweep)[1..]))
                 };
                 lines.push((rest, LeverLine { label, points: Vec::new() }));
                 lines.len() - 1

@@ -1,7 +1,7 @@
 //! `guidance_fund`: a government guidance fund of funds (MODEL.md 4.2;
-//! 政府引導基金, 天使/種子母基金; the Shenzhen measures, item 十二:
-//! "鼓勵各區根據實際情況設立、參與天使投資引導基金、種子引導基金", and item
-//! 十三: "支持保險資金、家族財富公司、產業鏈龍頭企業等社會資本參與創業投資").
+//! 政府引导基金, 天使/种子母基金; the Shenzhen measures, item 十二:
+//! "鼓励各区根据实际情况设立、参与天使投资引导基金、种子引导基金", and item
+//! 十三: "支持保险资金、家族财富公司、产业链龙头企业等社会资本参与创业投资").
 //!
 //! The government commits G to M sub-funds, holding share s of each;
 //! private LPs hold 1 - s. Each sub-fund is a venture fund (4.1) of target
@@ -35,12 +35,12 @@
 //! 1. first loss f (final settlement only): on a loss L = paid-in -
 //!    distributions, the government bears min(L, f x its paid-in) first; the
 //!    rest is shared in proportion to the capital still at risk;
-//! 2. profit concession θ (讓利): θ x the government's profit (receipts
+//! 2. profit concession θ (让利): θ x the government's profit (receipts
 //!    above its paid-in);
 //! 3. return cap r (保本微利): government receipts capped at its paid-in plus
 //!    simple interest at r on each contribution from its date.
 //!
-//! **Buy-back** (財企〔2007〕128號): at fund age `year` private LPs may buy
+//! **Buy-back** (财企〔2007〕128号): at fund age `year` private LPs may buy
 //! the government's interest for its unrecovered paid-in (net of
 //! concession payments) plus simple interest at `rate`. They buy when the
 //! interest is worth more to them than the price: the government's share

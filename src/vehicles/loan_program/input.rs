@@ -78,7 +78,7 @@ pub struct RawLoanPolicy {
     pub subsidy_pd_elasticity: f64,
     pub npl_tolerance: f64,
     /// Share of the bank's premium on first-time borrowers that a
-    /// first-loan programme removes (首貸戶培育, item 十一).
+    /// first-loan programme removes (首贷户培育, item 十一).
     pub first_loan_relief: f64,
 }
 
@@ -126,7 +126,7 @@ impl Default for RawLending {
     }
 }
 
-/// Government-bank-guarantor risk sharing (政銀擔).
+/// Government-bank-guarantor risk sharing (政银担).
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct RawGuarantee {
@@ -142,7 +142,7 @@ impl Default for RawGuarantee {
     }
 }
 
-/// Government-bank-insurer risk sharing (政銀保, 小額貸款保證保險).
+/// Government-bank-insurer risk sharing (政银保, 小额贷款保证保险).
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct RawInsurance {
@@ -158,7 +158,7 @@ impl Default for RawInsurance {
     }
 }
 
-/// Risk-compensation pool (風險補償資金池).
+/// Risk-compensation pool (风险补偿资金池).
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct RawRiskCompensation {

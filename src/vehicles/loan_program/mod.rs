@@ -1,5 +1,5 @@
 //! `loan_program`: investment-loan linkage and the credit policy levers
-//! (MODEL.md 4.4; 投貸聯動, 政銀擔, 政銀保).
+//! (MODEL.md 4.4; 投贷联动, 政银担, 政银保).
 //!
 //! `loans` bullet loans of `loan_size` go at time 0 to borrower companies
 //! of the company model (same common factor and regimes as every other
@@ -94,9 +94,9 @@ const fn const_eq(a: &str, b: &str) -> bool {
 
 /// Per-step series of `loan_program`: cumulative gross loss and fiscal
 /// cost, the NPL stock ratio and the money left in a finite pool.
-pub(crate) const SERIES: [Series; 4] = [
-    series("cum_gross_loss", "Cum gross loss", "fund LPs"),
-    series("cum_fiscal_cost", "Cum fiscal cost", "fund LPs"),
+pub const SERIES: [Series; 4] = [
+    series("cum_gross_loss", "Cumulative gross credit loss", "lenders and guarantors"),
+    series("cum_fiscal_cost", "Cumulative fiscal cost", "government"),
     series("npl_stock_ratio", "NPL ratio: non-performing over outstanding principal", "bank"),
     series("pool_balance", "Money left in the risk-compensation pool", "government"),
 ];
@@ -171,21 +171,21 @@ impl VehicleModel for LoanProgram {
     }
 }
 
-/// Government-bank-guarantor risk sharing (政銀擔).
+/// Government-bank-guarantor risk sharing (政银担).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Guarantee {
     /// Share of each loss the guarantor pays.
     pub share: f64,
     /// Guarantee fee per year on principal, paid by the borrower.
     pub fee: f64,
-    /// Share of the fee the government pays (貼保).
+    /// Share of the fee the government pays (贴保).
     pub fee_subsidy: f64,
     /// Share of the guarantor's payments borne by the government
     /// re-guarantee.
     pub reguarantee_share: f64,
 }
 
-/// Government-bank-insurer risk sharing (政銀保, 小額貸款保證保險).
+/// Government-bank-insurer risk sharing (政银保, 小额贷款保证保险).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Insurance {
     pub share: f64,
@@ -197,7 +197,7 @@ pub struct Insurance {
     pub insurer_reward: f64,
 }
 
-/// Risk-compensation pool (風險補償資金池).
+/// Risk-compensation pool (风险补偿资金池).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RiskCompensation {
     /// Share of the bank's remaining loss the pool pays.
@@ -216,13 +216,13 @@ pub struct LoanPolicy {
     pub guarantee: Option<Guarantee>,
     pub insurance: Option<Insurance>,
     pub risk_compensation: Option<RiskCompensation>,
-    /// Percentage points a year of interest paid by the government (貼息).
+    /// Percentage points a year of interest paid by the government (贴息).
     pub interest_subsidy: f64,
     pub subsidy_pd_elasticity: f64,
     /// Year-end NPL stock ratio above which `npl_breach` is 1 (不良容忍度).
     pub npl_tolerance: f64,
     /// Share of the bank's premium on first-time borrowers removed by a
-    /// first-loan programme (首貸戶, item 十一; lending table only).
+    /// first-loan programme (首贷户, item 十一; lending table only).
     pub first_loan_relief: f64,
 }
 

@@ -1,7 +1,7 @@
 //! `s_fund`: a secondary fund buying LP interests (MODEL.md 4.3; S基金 and
 //! the fund-share transfer pilots, the Shenzhen measures item 十三:
-//! "鼓勵社會資本設立私募股權二級市場基金(S基金)。推動開展私募股權和創業投資
-//! 份額轉讓試點").
+//! "鼓励社会资本设立私募股权二级市场基金(S基金)。推动开展私募股权和创业投资
+//! 份额转让试点").
 //!
 //! `funds` target venture funds are simulated from their own inception on
 //! the scenario's economy. At fund age `purchase_age_years` the S fund buys
@@ -70,8 +70,8 @@ pub(crate) const METRICS: [Metric; 19] = [
 /// investors, of the seller who sold, and of the seller had it held.
 pub(crate) const SERIES: [Series; 3] = [
     j_curve("buyer_cum_net_cash_flow", "S-fund buyer"),
-    series("seller_sold_cum_net_cash_flow", "Sold cum net cash flow", "S-fund seller"),
-    series("seller_held_cum_net_cash_flow", "Held cum net cash flow", "S-fund seller"),
+    series("seller_sold_cum_net_cash_flow", "Cumulative net cash flow, stakes sold", "S-fund seller"),
+    series("seller_held_cum_net_cash_flow", "Cumulative net cash flow, stakes held", "S-fund seller"),
 ];
 
 impl VehicleModel for SFund {
