@@ -434,3 +434,13 @@ fn a_sale_after_every_sub_fund_ended_is_refused() {
         ],
     );
 }
+
+#[test]
+fn an_unknown_key_in_an_optional_table_is_named_by_its_path_and_line() {
+    // `lending` is an optional table (an Option in the raw types): the key
+    // path has no `?` step and the line is the typo's.
+    let text =
+        "name = \"x\"\n[vehicles.l]\nkind = \"loan_program\"\n[vehicles.l.lending]\napplicants = 100\nhurdel = 0.01\n";
+    let err = check_fails(text, &[], &["`vehicles.l.lending.hurdel`", "line 6", "is not a known key"]);
+    assert!(!err.contains(".?."), "{err}");
+}

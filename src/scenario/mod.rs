@@ -294,7 +294,12 @@ where
     for _ in 0..=MAX_TYPE_ERRORS {
         let mut unknown = Vec::new();
         let result: Result<T, serde_path_to_error::Error<toml::de::Error>> = {
-            let mut track = |p: serde_ignored::Path<'_>| unknown.push(p.to_string());
+            // serde_ignored writes `?` for the step into an Option (an
+            // optional table such as `lending`): not a key of the file.
+            let mut track = |p: serde_ignored::Path<'_>| {
+                let key: Vec<String> = p.to_string().split('.').filter(|s| *s != "?").map(String::from).collect();
+                unknown.push(key.join("."))
+            };
             let ignoring = serde_ignored::Deserializer::new(value.clone(), &mut track);
             serde_path_to_error::deserialize(ignoring)
         };
