@@ -166,6 +166,12 @@ pub fn all() -> impl Iterator<Item = &'static Metric> {
     super::KINDS.iter().flat_map(|k| k.metrics.iter()).chain(TOTALS.iter())
 }
 
+/// Column of the metric `name` in a catalogue (a kind's `METRICS`, in
+/// column order).
+pub(crate) fn column(metrics: &[Metric], name: &str) -> Option<usize> {
+    metrics.iter().position(|m| m.name == name)
+}
+
 /// A metric by name, in any catalogue (names mean one thing everywhere).
 pub fn find(name: &str) -> Option<&'static Metric> {
     all().find(|m| m.name == name)

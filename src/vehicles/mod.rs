@@ -197,7 +197,7 @@ pub struct Vehicle {
 impl Vehicle {
     /// Column of a metric among this vehicle's metrics.
     pub(crate) fn column(&self, metric: &str) -> Option<usize> {
-        self.metrics().iter().position(|m| m.name == metric)
+        catalogue::column(self.metrics(), metric)
     }
 }
 

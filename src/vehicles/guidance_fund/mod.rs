@@ -74,7 +74,7 @@ use crate::model::market::{Market, MarketPath};
 use crate::model::normal;
 use crate::rng::{Stream, company_key, splitmix64};
 use crate::scenario::validate::Validator;
-use crate::vehicles::catalogue::{FISCAL_COST, Metric, PRIVATE_CAPITAL, Series, Unit, j_curve, plain, plain_loss, ret};
+use crate::vehicles::catalogue::{self, FISCAL_COST, Metric, PRIVATE_CAPITAL, Series, Unit, j_curve, plain, plain_loss, ret};
 use crate::vehicles::equity::DealCounts;
 use crate::vehicles::s_fund::SFund;
 use crate::vehicles::venture_fund::{FundWorkspace, VentureFund, VentureFundSpec};
@@ -160,7 +160,7 @@ impl VehicleModel for GuidanceFund {
     }
 
     fn fiscal_role(&self) -> FiscalRole {
-        let column = |name: &str| METRICS.iter().position(|m| m.name == name);
+        let column = |name| catalogue::column(&METRICS, name);
         FiscalRole {
             fiscal_cost: column("fiscal_cost"),
             // Private commitments raised: what the programme mobilises

@@ -15,14 +15,14 @@
 //! (see `model::company`), for a fraction of the work.
 
 use rand::RngExt;
-use rand_distr::{Beta, Distribution, StandardNormal};
+use rand_distr::{Beta, Distribution};
 
-use crate::model::company::{Company, CompanyModel, Event, Stage, Status, failure_threshold_bits};
+use crate::model::company::{Company, CompanyModel, Event, Status, failure_threshold_bits};
 use crate::model::market::MarketPath;
-use crate::model::normal::{CdfTable, inverse_cdf};
 use crate::rng::{Stream, company_key, scan, splitmix64};
 use crate::scenario::validate::Validator;
 use crate::vehicles::catalogue::{
+    self,
     CREDIT, CREDIT_PER_FISCAL_YUAN, FISCAL_COST, Metric, Series, Unit, loss, plain, plain_loss, ret, series, tabled,
 };
 use crate::vehicles::equity::DealCounts;
@@ -30,6 +30,11 @@ use crate::vehicles::{Amount, BuildContext, FiscalRole, PathContext, ScenarioFac
 use input::{RawLoanProgram, loan_program_spec};
 
 pub mod input;
+mod lending;
+mod spec;
+
+pub use spec::{Guarantee, Insurance, Lending, LoanPolicy, LoanProgramSpec, RiskCompensation};
+use lending::Decision;
 
 /// Metrics of `loan_program`, in column order (MODEL.md 4.4; the lending
 /// metrics of INTERFACE.md after the original ones).
@@ -64,33 +69,6 @@ pub(crate) const METRICS: [Metric; 29] = [
     plain("baseline_default_rate", Unit::Share, "default rate of the loans made anyway", "loan programme"),
     tabled("fiscal_cost_per_additional_loan", Unit::Money, "fiscal cost per additional loan", "the budget"),
 ];
-
-/// Column of a metric of `METRICS` (for `fiscal_role`).
-const fn column(name: &str) -> usize {
-    let mut i = 0;
-    while i < METRICS.len() {
-        if const_eq(METRICS[i].name, name) {
-            return i;
-        }
-        i += 1;
-    }
-    panic!("no such loan programme metric")
-}
-
-const fn const_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
-}
 
 /// Per-step series of `loan_program`: cumulative gross loss and fiscal
 /// cost, the NPL stock ratio and the money left in a finite pool.
@@ -141,11 +119,12 @@ impl VehicleModel for LoanProgram {
     }
 
     fn fiscal_role(&self) -> FiscalRole {
+        let column = |name| catalogue::column(&METRICS, name);
         FiscalRole {
-            fiscal_cost: Some(column("fiscal_cost")),
+            fiscal_cost: column("fiscal_cost"),
             private_capital: None,
-            credit: Amount::Column(column("credit")),
-            firms: Amount::Column(column("loans_made")),
+            credit: Amount::Column(column("credit").expect("loan programme metric")),
+            firms: Amount::Column(column("loans_made").expect("loan programme metric")),
         }
     }
 
@@ -171,144 +150,6 @@ impl VehicleModel for LoanProgram {
     }
 }
 
-/// Government-bank-guarantor risk sharing (政银担).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Guarantee {
-    /// Share of each loss the guarantor pays.
-    pub share: f64,
-    /// Guarantee fee per year on principal, paid by the borrower.
-    pub fee: f64,
-    /// Share of the fee the government pays (贴保).
-    pub fee_subsidy: f64,
-    /// Share of the guarantor's payments borne by the government
-    /// re-guarantee.
-    pub reguarantee_share: f64,
-}
-
-/// Government-bank-insurer risk sharing (政银保, 小额贷款保证保险).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Insurance {
-    pub share: f64,
-    /// Premium per year on principal, paid by the borrower.
-    pub premium: f64,
-    /// Government reward to the bank, as a share of the amount lent.
-    pub bank_reward: f64,
-    /// Government reward to the insurer, as a share of the amount insured.
-    pub insurer_reward: f64,
-}
-
-/// Risk-compensation pool (风险补偿资金池).
-#[derive(Debug, Clone, PartialEq)]
-pub struct RiskCompensation {
-    /// Share of the bank's remaining loss the pool pays.
-    pub ratio: f64,
-    /// Money in the pool; `None`: it never runs dry.
-    pub pool_size: Option<f64>,
-    /// Cap on one loan's compensation, as a share of its principal.
-    pub per_loan_cap: Option<f64>,
-    /// Added to a finite pool at the start of each later year of lending.
-    pub annual_top_up: f64,
-}
-
-/// Validated `[vehicles.<name>.policy]`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LoanPolicy {
-    pub guarantee: Option<Guarantee>,
-    pub insurance: Option<Insurance>,
-    pub risk_compensation: Option<RiskCompensation>,
-    /// Percentage points a year of interest paid by the government (贴息).
-    pub interest_subsidy: f64,
-    pub subsidy_pd_elasticity: f64,
-    /// Year-end NPL stock ratio above which `npl_breach` is 1 (不良容忍度).
-    pub npl_tolerance: f64,
-    /// Share of the bank's premium on first-time borrowers removed by a
-    /// first-loan programme (首贷户, item 十一; lending table only).
-    pub first_loan_relief: f64,
-}
-
-/// Validated `[vehicles.<name>.lending]`: who applies and how the bank
-/// decides (MODEL.md section 7; docs/MODEL.md 6.11).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Lending {
-    /// Firms applying per cohort.
-    pub applicants: u32,
-    /// The bank's required annual return on each yuan lent, over its
-    /// funding cost and after the expected loss it keeps.
-    pub hurdle: f64,
-    /// Spread of the applicants' one-year probit thresholds Φ⁻¹(PD).
-    pub pd_dispersion: f64,
-    /// Noise of the bank's reading of a threshold, for firms with a credit
-    /// file and for first-time borrowers.
-    pub screening_noise: f64,
-    pub first_loan_screening_noise: f64,
-    /// Extra annual return the bank asks of a first-time borrower.
-    pub first_loan_premium: f64,
-    /// Perceived PD above which the bank asks for collateral (IP pledge).
-    pub collateral_pd: Option<f64>,
-    /// PD × (1 + moral_hazard × share of the loss passed on).
-    pub moral_hazard: f64,
-}
-
-/// Validated `[vehicles.<name>]` of kind `loan_program`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LoanProgramSpec {
-    pub loans: u32,
-    pub loan_size: f64,
-    pub borrower_stage: Stage,
-    pub term_years: f64,
-    pub interest_rate: f64,
-    pub funding_cost: f64,
-    /// Annual PD overriding the borrower stage's failure rate.
-    pub pd: Option<f64>,
-    pub first_loan_share: f64,
-    pub first_loan_pd_multiplier: f64,
-    pub lgd: f64,
-    pub ip_pledge_share: f64,
-    pub ip_recovery: f64,
-    pub ip_recovery_sd: f64,
-    pub warrant_coverage: f64,
-    /// Downturn loading of LGD on the year's factor (0: LGD is constant).
-    pub downturn_lgd: f64,
-    pub policy: LoanPolicy,
-    /// Years of new lending (one cohort at the start of each).
-    pub cohorts: u32,
-    pub lending: Option<Lending>,
-}
-
-impl LoanProgramSpec {
-    /// The PD factor of the interest subsidy's elasticity:
-    /// 1 - e x subsidy / rate, at least 0 (1 when the rate is 0).
-    pub(crate) fn subsidy_relief(&self) -> f64 {
-        let p = &self.policy;
-        if self.interest_rate > 0.0 {
-            (1.0 - p.subsidy_pd_elasticity * p.interest_subsidy / self.interest_rate).max(0.0)
-        } else {
-            1.0
-        }
-    }
-
-    /// The annual PD of a borrower at `stage` (first-time or not), after
-    /// the first-loan multiplier and the interest subsidy's PD elasticity:
-    /// PD x (1 - e x subsidy / rate), within [0, 1].
-    pub fn annual_pd(&self, model: &CompanyModel, stage: usize, first: bool) -> f64 {
-        (self.class_pd(model, stage, first) * self.subsidy_relief()).clamp(0.0, 1.0)
-    }
-
-    /// The annual PD of a borrower class before any policy: the stage's
-    /// rate (or `pd`) times the first-loan multiplier.
-    fn class_pd(&self, model: &CompanyModel, stage: usize, first: bool) -> f64 {
-        let base = self.pd.unwrap_or(model.params[stage].failure_rate);
-        let multiplier = if first { self.first_loan_pd_multiplier } else { 1.0 };
-        (base * multiplier).clamp(0.0, 1.0)
-    }
-
-    /// The guarantee's and the insurance's shares of a loss.
-    fn covered_share(&self) -> f64 {
-        let p = &self.policy;
-        p.guarantee.as_ref().map_or(0.0, |g| g.share) + p.insurance.as_ref().map_or(0.0, |i| i.share)
-    }
-}
-
 /// Salt separating a loan's attribute stream (first-time borrower, IP
 /// pledge, recovery) from its borrower's company streams.
 const ATTRIBUTES: u64 = 0x4C4F_414E_4154_5452;
@@ -318,55 +159,6 @@ const ATTRIBUTES: u64 = 0x4C4F_414E_4154_5452;
 #[inline]
 fn cohort_salt(c: u32) -> u64 {
     if c == 0 { 0 } else { splitmix64(0x434F_484F_5254 ^ c as u64) }
-}
-
-/// The bank's view of one class of applicant (with or without a credit
-/// file), precomputed.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct ApplicantClass {
-    /// Mean of the applicants' probit thresholds c = Φ⁻¹(PD): c̄ =
-    /// Φ⁻¹(class PD) sqrt(1 + σ²), so that the mean PD is the class PD.
-    mean_threshold: f64,
-    dispersion: f64,
-    noise: f64,
-    /// Posterior weight β = σ² / (σ² + τ²) on the bank's signal, and
-    /// 1 / sqrt(1 + σ² (1 - β)) (the posterior-mean PD is
-    /// Φ((c̄ (1 - β) + β s) / sqrt(1 + σ² (1 - β)))).
-    weight: f64,
-    scale: f64,
-    /// Required annual return with the policy and without it.
-    hurdle_policy: f64,
-    hurdle_baseline: f64,
-}
-
-/// The lending decision's constants.
-#[derive(Debug, Clone, PartialEq)]
-struct Decision {
-    classes: [ApplicantClass; 2],
-    /// Annual return on a yuan lent before expected losses: interest less
-    /// funding, plus the bank's reward spread over the term (policy).
-    margin_policy: f64,
-    margin_baseline: f64,
-    /// The bank's expected loss given default: unsecured, and pledged
-    /// (lgd x (1 - mean IP recovery)).
-    lgd: f64,
-    lgd_pledged: f64,
-    /// Share of a loss left after the guarantee and the insurance.
-    uncovered: f64,
-    ratio: f64,
-    per_loan_cap: f64,
-    /// PD factor of the interest subsidy (1: none).
-    relief: f64,
-}
-
-impl Decision {
-    /// Share of a loss of `lgd` per yuan the bank keeps, with the pool
-    /// paying while it has money.
-    #[inline]
-    fn kept(&self, lgd: f64, pool_open: bool) -> f64 {
-        let left = self.uncovered * lgd;
-        if pool_open { left - (self.ratio * left).min(self.per_loan_cap) } else { left }
-    }
 }
 
 /// A loan programme ready to simulate.
@@ -473,46 +265,8 @@ impl LoanProgram {
             Beta::new(m * total, (1.0 - m) * total).expect("recovery Beta validated")
         });
         let term_steps = ((spec.term_years * k as f64).round() as usize).max(1);
-        let decision = spec.lending.as_ref().map(|l| Self::decision(&spec, l, model));
+        let decision = spec.lending.as_ref().map(|l| Decision::new(&spec, l, model));
         LoanProgram { spec, key, steps_per_year: k, term_steps, thresholds, recovery, decision }
-    }
-
-    fn decision(spec: &LoanProgramSpec, l: &Lending, model: &CompanyModel) -> Decision {
-        let p = &spec.policy;
-        let stage = spec.borrower_stage.index();
-        let sigma = l.pd_dispersion;
-        let classes = [false, true].map(|first| {
-            // On the probit scale a class PD of exactly 0 or 1 would be an
-            // infinite threshold; within 1e-12 of them it changes nothing
-            // a 32-bit failure uniform can resolve.
-            let pd = spec.class_pd(model, stage, first).clamp(1e-12, 1.0 - 1e-12);
-            let noise = if first { l.first_loan_screening_noise } else { l.screening_noise };
-            let weight = if sigma == 0.0 { 0.0 } else { sigma * sigma / (sigma * sigma + noise * noise) };
-            let premium = if first { l.first_loan_premium } else { 0.0 };
-            ApplicantClass {
-                mean_threshold: inverse_cdf(pd) * (1.0 + sigma * sigma).sqrt(),
-                dispersion: sigma,
-                noise,
-                weight,
-                scale: 1.0 / (1.0 + sigma * sigma * (1.0 - weight)).sqrt(),
-                hurdle_policy: l.hurdle + premium * (1.0 - p.first_loan_relief),
-                hurdle_baseline: l.hurdle + premium,
-            }
-        });
-        let bank_reward = p.insurance.as_ref().map_or(0.0, |i| i.bank_reward);
-        let spread = spec.interest_rate - spec.funding_cost;
-        let pool = p.risk_compensation.as_ref();
-        Decision {
-            classes,
-            margin_policy: spread + bank_reward / spec.term_years,
-            margin_baseline: spread,
-            lgd: spec.lgd,
-            lgd_pledged: spec.lgd * (1.0 - spec.ip_recovery),
-            uncovered: (1.0 - spec.covered_share()).max(0.0),
-            ratio: pool.map_or(0.0, |r| r.ratio),
-            per_loan_cap: pool.and_then(|r| r.per_loan_cap).unwrap_or(f64::INFINITY),
-            relief: spec.subsidy_relief(),
-        }
     }
 
     /// Simulate one path; writes the per-step series (cumulative gross loss,
@@ -866,119 +620,6 @@ impl LoanProgram {
             }
         }
         loan_steps
-    }
-
-    /// Cohort `c` with a lending table: each applicant's risk and the
-    /// bank's reading of it are drawn, the bank decides with the policy and
-    /// without it (the baseline, on the same draws), and the loans made are
-    /// followed to maturity. Returns the loans made. The decision is
-    /// monotone: every lever can only raise an applicant's expected return
-    /// to the bank, so the baseline loans are among the loans made.
-    #[allow(clippy::too_many_arguments)]
-    fn lend(
-        &self,
-        path_key: u64,
-        market: &MarketPath,
-        model: &CompanyModel,
-        d: &Decision,
-        c: u32,
-        start: usize,
-        pool_open: bool,
-        ws: &mut LoanWorkspace,
-        o: &mut LoanOutcome,
-    ) -> u64 {
-        let spec = &self.spec;
-        let lending = spec.lending.as_ref().expect("a decision comes with a lending table");
-        let horizon = market.z.len();
-        let end = (start + self.term_steps).min(horizon);
-        let salt = cohort_salt(c);
-        let key = self.key ^ salt;
-        let phi: &CdfTable = &model.phi;
-        let term_years = spec.term_years;
-        // Probability of default within the term for an annual PD.
-        let within_term = |pd: f64| if term_years == 1.0 { pd } else { 1.0 - (1.0 - pd).powf(term_years) };
-        let warrants = spec.warrant_coverage > 0.0;
-        let mut made = 0u64;
-        for i in 0..lending.applicants as u64 {
-            let mut a = Stream::from_key(company_key(path_key, self.key ^ ATTRIBUTES ^ salt, i));
-            let first = a.random::<f64>() < spec.first_loan_share;
-            let has_ip = a.random::<f64>() < spec.ip_pledge_share;
-            let risk: f64 = a.sample(StandardNormal);
-            let reading: f64 = a.sample(StandardNormal);
-            let class = &d.classes[first as usize];
-            // The applicant's one-year threshold and the bank's estimate of
-            // its PD: the posterior mean given the signal s = c + τ n.
-            let threshold = class.mean_threshold + class.dispersion * risk;
-            let signal = threshold + class.noise * reading;
-            let perceived =
-                phi.cdf((class.mean_threshold * (1.0 - class.weight) + class.weight * signal) * class.scale);
-            let needs_collateral = lending.collateral_pd.is_some_and(|x| perceived > x);
-            // Without the policy: no risk sharing, no reward, no IP pledge.
-            let baseline = !needs_collateral
-                && d.margin_baseline - within_term(perceived) * d.lgd / term_years >= class.hurdle_baseline;
-            // With it: an applicant with IP pledges it (item 八).
-            let pledged = has_ip;
-            let lgd = if pledged { d.lgd_pledged } else { d.lgd };
-            let kept = d.kept(lgd, pool_open);
-            let lends = (!needs_collateral || pledged)
-                && d.margin_policy - within_term(perceived * d.relief) * kept / term_years >= class.hurdle_policy;
-            if !lends {
-                continue;
-            }
-            made += 1;
-            // The borrower's own PD under the policy: the subsidy's relief,
-            // and moral hazard rising with the share of the loss passed on.
-            let passed_on = if lgd > 0.0 { 1.0 - kept / lgd } else { 0.0 };
-            let uplift = d.relief * (1.0 + lending.moral_hazard * passed_on);
-            let threshold = if uplift == 1.0 { threshold } else { inverse_cdf((phi.cdf(threshold) * uplift).min(1.0)) };
-            let company_key = company_key(path_key, key, i);
-            let defaulted = if warrants {
-                let mut company = Company::enter(model, spec.borrower_stage, company_key);
-                let failure = |t: usize, _: usize, _: &LoanWorkspace| {
-                    model.conditional_failure(threshold, market.year_factor[t])
-                };
-                self.follow(&mut company, market, model, start, end, ws, o, failure)
-            } else {
-                let mut company = Company::enter_lean(spec.borrower_stage, company_key);
-                let mut p = 0.0;
-                let mut defaulted = None;
-                for t in start..end {
-                    if t == start || t % self.steps_per_year as usize == 0 {
-                        p = model.conditional_failure(threshold, market.year_factor[t]);
-                    }
-                    o.loan_steps += 1;
-                    if t + 1 == end {
-                        if company.fails(t, failure_threshold_bits(p)) {
-                            defaulted = Some(t);
-                        }
-                        break;
-                    }
-                    match company.step_lean(model, t, market.regime[t] as usize, p) {
-                        Event::Failed => {
-                            defaulted = Some(t);
-                            break;
-                        }
-                        Event::Ipo { .. } | Event::Acquired { .. } => break,
-                        _ => {}
-                    }
-                }
-                defaulted
-            };
-            if baseline {
-                o.baseline_loans += 1;
-            }
-            if let Some(t) = defaulted {
-                if baseline {
-                    o.baseline_defaults += 1;
-                } else {
-                    o.additional_defaults += 1;
-                }
-                let loss = self.loss(pledged, &mut a, market.year_factor[t]);
-                Self::record(ws, t, end, loss);
-            }
-        }
-        o.loans_made += made;
-        made
     }
 
     /// Split one defaulted loan's loss, in the order of MODEL.md 4.4:
