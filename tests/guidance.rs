@@ -133,25 +133,6 @@ fn deterministic() -> String {
     deterministic_scenario("deterministic guidance", 8, TRIPLES_IN_NINE_YEARS, GUIDANCE)
 }
 
-const GUIDANCE: &str = r#"
-[vehicles.g]
-kind = "guidance_fund"
-government_capital = 25.0
-subfunds = 1
-government_share = 0.25
-launch_years = 0.0
-discount_rate = 0.0
-[vehicles.g.subfund]
-deals = 1
-investment_period_years = 1.0
-stage_mix = { seed = 1.0, early = 0.0, growth = 0.0, late = 0.0 }
-reserve_ratio = 0.0
-management_fee = 0.0
-term_years = 10.0
-extension_years = 0.0
-terminal_haircut = 1.0
-"#;
-
 #[test]
 fn worked_example_pro_rata() {
     let r = run(&deterministic(), &[]);

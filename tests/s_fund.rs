@@ -222,8 +222,12 @@ fn an_underwritten_price_rises_with_the_interests_age() {
     // correlation became a one-year figure, issue 13).
     let (m, se) = mean_se(&young);
     assert!(m + 3.0 * se < 1.0, "price/NAV at 3 years {m} (se {se})");
-    let above = young.iter().filter(|&&x| x >= 1.0).count();
-    assert!(above * 20 <= young.len(), "{above} of {} paths priced at or above NAV", young.len());
+    // The share of paths priced at or above NAV is below 5 % by 3 binomial
+    // standard errors.
+    let n = young.len() as f64;
+    let above = young.iter().filter(|&&x| x >= 1.0).count() as f64 / n;
+    let se_above = (above * (1.0 - above) / n).sqrt();
+    assert!(above + 3.0 * se_above < 0.05, "{above} of paths priced at or above NAV (se {se_above})");
 }
 
 #[test]
@@ -297,23 +301,8 @@ fn worked_sale_of_the_governments_stake() {
     // government's share is 25 and the price 20. The government's flows:
     // -25 at step 0 (as without the sale), +20 at step 4, nothing after.
     // The S fund receives the government's 65 at step 9.
-    let vehicles = r#"
-[vehicles.g]
-kind = "guidance_fund"
-government_capital = 25.0
-subfunds = 1
-government_share = 0.25
-launch_years = 0.0
-discount_rate = 0.0
-[vehicles.g.subfund]
-deals = 1
-investment_period_years = 1.0
-stage_mix = { seed = 1.0, early = 0.0, growth = 0.0, late = 0.0 }
-reserve_ratio = 0.0
-management_fee = 0.0
-term_years = 10.0
-extension_years = 0.0
-terminal_haircut = 1.0
+    let vehicles = GUIDANCE.to_string()
+        + r#"
 [vehicles.s]
 kind = "s_fund"
 seller = "g"
@@ -325,7 +314,7 @@ management_fee = 0.0
 carry = 0.0
 seller_rate = 0.1
 "#;
-    let r = run(&deterministic_scenario("sale", 8, TRIPLES_IN_NINE_YEARS, vehicles), &[]);
+    let r = run(&deterministic_scenario("sale", 8, TRIPLES_IN_NINE_YEARS, &vehicles), &[]);
     assert!(close(one(&r, "g.gov_paid_in"), 25.0));
     assert!(close(one(&r, "g.sale_proceeds"), 20.0));
     assert!(close(one(&r, "g.gov_received"), 20.0));

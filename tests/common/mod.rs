@@ -182,3 +182,26 @@ pub fn vasicek_ks_distance(counts: &[u64], n: u64, pd: f64, rho: f64) -> f64 {
     }
     d
 }
+
+/// The hand-worked guidance fund (tests/guidance.rs): the government commits
+/// 25 for 25 % of one sub-fund of 100 with one deal, no fees, no reserve,
+/// a ten-year term; with `deterministic_scenario` and
+/// `TRIPLES_IN_NINE_YEARS` every cash flow is known by hand.
+pub const GUIDANCE: &str = r#"
+[vehicles.g]
+kind = "guidance_fund"
+government_capital = 25.0
+subfunds = 1
+government_share = 0.25
+launch_years = 0.0
+discount_rate = 0.0
+[vehicles.g.subfund]
+deals = 1
+investment_period_years = 1.0
+stage_mix = { seed = 1.0, early = 0.0, growth = 0.0, late = 0.0 }
+reserve_ratio = 0.0
+management_fee = 0.0
+term_years = 10.0
+extension_years = 0.0
+terminal_haircut = 1.0
+"#;
