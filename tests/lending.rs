@@ -44,7 +44,15 @@ hurdle = 0.01
 
 #[test]
 fn without_a_lever_the_bank_lends_exactly_its_baseline_in_every_path() {
-    let r = run(NO_LEVER, &[]);
+    // Applicant by applicant (two-year loans at 4 steps a year), and by
+    // counts (one-year loans at one step a year).
+    for sets in [&[][..], &["simulation.steps_per_year=1", "vehicles.loans.term_years=1.0"][..]] {
+        no_lever_case(sets);
+    }
+}
+
+fn no_lever_case(sets: &[&str]) {
+    let r = run(NO_LEVER, sets);
     let (made, base, add) =
         (col(&r, "loans.loans_made"), col(&r, "loans.baseline_loans"), col(&r, "loans.additional_loans"));
     for p in 0..made.len() {
@@ -92,21 +100,27 @@ fn raising_any_coverage_lever_never_lowers_loans_made_and_raises_their_mean() {
         .filter(|l| !l.starts_with("pool_size") && !l.starts_with("annual_top_up"))
         .collect::<Vec<_>>()
         .join("\n");
-    let base = ["simulation.paths=400"];
-    for (scenario, lever) in [
-        (&text, "vehicles.loans.policy.guarantee.share=0.7"),
-        (&text, "vehicles.loans.policy.insurance.share=0.3"),
-        (&unlimited, "vehicles.loans.policy.risk_compensation.ratio=0.8"),
-        (&text, "vehicles.loans.policy.insurance.bank_reward=0.01"),
-    ] {
-        let a = col(&run(scenario, &base), "loans.loans_made");
-        let b = col(&run(scenario, &[base[0], lever]), "loans.loans_made");
-        for p in 0..a.len() {
-            assert!(b[p] >= a[p], "{lever}: path {p}: {} < {}", b[p], a[p]);
+    // At 4 steps a year the bank decides applicant by applicant; at one
+    // step a year one-year loans are drawn by counts (counts.rs).
+    for steps in ["simulation.steps_per_year=4", "simulation.steps_per_year=1"] {
+        let base = ["simulation.paths=400", steps];
+        // (Warrants follow borrowers past their term: off, for the counts.)
+        let base = [base[0], base[1], "vehicles.loans.warrant_coverage=0.0"];
+        for (scenario, lever) in [
+            (&text, "vehicles.loans.policy.guarantee.share=0.7"),
+            (&text, "vehicles.loans.policy.insurance.share=0.3"),
+            (&unlimited, "vehicles.loans.policy.risk_compensation.ratio=0.8"),
+            (&text, "vehicles.loans.policy.insurance.bank_reward=0.01"),
+        ] {
+            let a = col(&run(scenario, &base), "loans.loans_made");
+            let b = col(&run(scenario, &[base[0], base[1], base[2], lever]), "loans.loans_made");
+            for p in 0..a.len() {
+                assert!(b[p] >= a[p], "{steps} {lever}: path {p}: {} < {}", b[p], a[p]);
+            }
+            let (diff, se) = paired(&a, &b);
+            eprintln!("{steps} {lever}: loans made +{diff:.3} (paired se {se:.4})");
+            assert!(diff > 3.0 * se && diff > 0.0, "{steps} {lever}: +{diff} with paired se {se}");
         }
-        let (diff, se) = paired(&a, &b);
-        eprintln!("{lever}: loans made +{diff:.3} (paired se {se:.4})");
-        assert!(diff > 3.0 * se && diff > 0.0, "{lever}: +{diff} with paired se {se}");
     }
 }
 
@@ -131,14 +145,21 @@ fn an_ip_pledge_and_a_first_loan_programme_widen_access_path_by_path() {
 
 #[test]
 fn the_marginal_borrowers_are_riskier_than_the_baseline_borrowers() {
-    let r = run(&shipped("tech_loans.toml"), &["simulation.paths=300"]);
+    // Applicant by applicant (4 steps a year) and by counts (one step).
+    for steps in ["simulation.steps_per_year=4", "simulation.steps_per_year=1"] {
+        marginal_case(steps);
+    }
+}
+
+fn marginal_case(steps: &str) {
+    let r = run(&shipped("tech_loans.toml"), &["simulation.paths=300", steps, "vehicles.loans.warrant_coverage=0.0"]);
     let (marginal, baseline) = (col(&r, "loans.marginal_default_rate"), col(&r, "loans.baseline_default_rate"));
     let pairs: Vec<(f64, f64)> =
         marginal.iter().zip(&baseline).filter(|(m, b)| !m.is_nan() && !b.is_nan()).map(|(&m, &b)| (b, m)).collect();
     assert!(pairs.len() > 250, "{} paths with both defined", pairs.len());
     let (b, m): (Vec<f64>, Vec<f64>) = pairs.into_iter().unzip();
     let (diff, se) = paired(&b, &m);
-    eprintln!("marginal minus baseline default rate {diff:.4} (se {se:.5})");
+    eprintln!("{steps}: marginal minus baseline default rate {diff:.4} (se {se:.5})");
     assert!(diff > 3.0 * se, "{diff} se {se}");
 }
 

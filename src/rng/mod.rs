@@ -23,6 +23,7 @@ use rand::TryRng;
 
 #[allow(unsafe_code)]
 pub mod scan;
+pub mod uniform_tree;
 
 /// Component id of the economy (common factor and exit-market regimes).
 pub const MARKET: u64 = 0;

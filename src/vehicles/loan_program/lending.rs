@@ -20,40 +20,40 @@ use crate::rng::{Stream, company_key};
 /// The bank's view of one class of applicant (with or without a credit
 /// file), precomputed.
 #[derive(Debug, Clone, Copy, PartialEq)]
-struct ApplicantClass {
+pub(super) struct ApplicantClass {
     /// Mean of the applicants' probit thresholds c = Φ⁻¹(PD): c̄ =
     /// Φ⁻¹(class PD) sqrt(1 + σ²), so that the mean PD is the class PD.
-    mean_threshold: f64,
-    dispersion: f64,
-    noise: f64,
+    pub(super) mean_threshold: f64,
+    pub(super) dispersion: f64,
+    pub(super) noise: f64,
     /// Posterior weight β = σ² / (σ² + τ²) on the bank's signal, and
     /// 1 / sqrt(1 + σ² (1 - β)) (the posterior-mean PD is
     /// Φ((c̄ (1 - β) + β s) / sqrt(1 + σ² (1 - β)))).
-    weight: f64,
-    scale: f64,
+    pub(super) weight: f64,
+    pub(super) scale: f64,
     /// Required annual return with the policy and without it.
-    hurdle_policy: f64,
-    hurdle_baseline: f64,
+    pub(super) hurdle_policy: f64,
+    pub(super) hurdle_baseline: f64,
 }
 
 /// The lending decision's constants.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct Decision {
-    classes: [ApplicantClass; 2],
+    pub(super) classes: [ApplicantClass; 2],
     /// Annual return on a yuan lent before expected losses: interest less
     /// funding, plus the bank's reward spread over the term (policy).
-    margin_policy: f64,
-    margin_baseline: f64,
+    pub(super) margin_policy: f64,
+    pub(super) margin_baseline: f64,
     /// The bank's expected loss given default: unsecured, and pledged
     /// (lgd x (1 - mean IP recovery)).
-    lgd: f64,
-    lgd_pledged: f64,
+    pub(super) lgd: f64,
+    pub(super) lgd_pledged: f64,
     /// Share of a loss left after the guarantee and the insurance.
-    uncovered: f64,
-    ratio: f64,
-    per_loan_cap: f64,
+    pub(super) uncovered: f64,
+    pub(super) ratio: f64,
+    pub(super) per_loan_cap: f64,
     /// PD factor of the interest subsidy (1: none).
-    relief: f64,
+    pub(super) relief: f64,
 }
 
 impl Decision {
@@ -99,7 +99,7 @@ impl Decision {
     /// Share of a loss of `lgd` per yuan the bank keeps, with the pool
     /// paying while it has money.
     #[inline]
-    fn kept(&self, lgd: f64, pool_open: bool) -> f64 {
+    pub(super) fn kept(&self, lgd: f64, pool_open: bool) -> f64 {
         let left = self.uncovered * lgd;
         if pool_open { left - (self.ratio * left).min(self.per_loan_cap) } else { left }
     }

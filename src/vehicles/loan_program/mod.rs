@@ -30,6 +30,7 @@ use crate::vehicles::{Amount, BuildContext, FiscalRole, PathContext, ScenarioFac
 use input::{RawLoanProgram, loan_program_spec};
 
 pub mod input;
+mod counts;
 mod lending;
 mod spec;
 
@@ -173,6 +174,8 @@ pub struct LoanProgram {
     /// IP-pledge recovery distribution.
     recovery: Option<Beta<f64>>,
     decision: Option<Decision>,
+    /// One-step cohorts with a lending table are drawn by counts.
+    counts: Option<counts::CountPlan>,
 }
 
 /// One default: its step, the step its loan's term ends and its loss
@@ -266,7 +269,10 @@ impl LoanProgram {
         });
         let term_steps = ((spec.term_years * k as f64).round() as usize).max(1);
         let decision = spec.lending.as_ref().map(|l| Decision::new(&spec, l, model));
-        LoanProgram { spec, key, steps_per_year: k, term_steps, thresholds, recovery, decision }
+        let mut program =
+            LoanProgram { spec, key, steps_per_year: k, term_steps, thresholds, recovery, decision, counts: None };
+        program.counts = program.decision.as_ref().and_then(|d| counts::CountPlan::new(&program, d));
+        program
     }
 
     /// Simulate one path; writes the per-step series (cumulative gross loss,
@@ -338,7 +344,9 @@ impl LoanProgram {
                 }
             }
             let first_default = ws.defaults.len();
-            let made = if let Some(decision) = &self.decision {
+            let made = if let Some(plan) = &self.counts {
+                self.lend_by_counts(plan, path_key, market, model, c, start, pool.left > 0.0, ws, &mut o)
+            } else if let Some(decision) = &self.decision {
                 self.lend(path_key, market, model, decision, c, start, pool.left > 0.0, ws, &mut o)
             } else if warrants {
                 self.warrant_loans(path_key, market, model, c, start, ws, &mut o)
