@@ -10,6 +10,11 @@
 //! them in any order gives identical results. Nothing here depends on the
 //! thread count: every random number comes from a stream keyed by (seed,
 //! path, component).
+//!
+//! A sweep variant or sensitivity case runs through `run_from`: where it
+//! has the base run's economy, the vehicles whose resolved tables are the
+//! base's are copied from the base path by path (their series and deal
+//! counts too), and only the others are simulated.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -152,13 +157,26 @@ impl Worker {
         self
     }
 
-    /// Simulate path `path`, writing its metrics into `row`.
-    fn path(&mut self, scn: &Scenario, layout: &Layout, path: u64, row: &mut [f64]) {
+    /// Simulate path `path`, writing its metrics into `row`; with `share`,
+    /// the vehicles it does not simulate are copied from the base run.
+    fn path(&mut self, scn: &Scenario, layout: &Layout, path: u64, row: &mut [f64], share: Option<&Share<'_>>) {
         let h = scn.horizon_steps();
         self.market.simulate(&scn.market, h, scn.steps_per_year, &mut stream(scn.seed, path, MARKET));
         let key = path_key(scn.seed, path);
+        let base_row = share.map(|s| s.base.matrix.row(path as usize));
+        // A NaN in a copied column that enters the totals may stand for an
+        // infinity that the totals would have seen: simulate the whole path.
+        let share = share.filter(|s| !s.checked.iter().any(|&c| s.base.matrix[[path as usize, c]].is_nan()));
         for (i, v) in scn.vehicles.iter().enumerate() {
             let cols = layout.offsets[i]..layout.offsets[i] + v.metrics().len();
+            if let (Some(s), Some(base_row)) = (share, &base_row)
+                && !s.simulate[i]
+            {
+                for c in cols {
+                    row[c] = base_row[c];
+                }
+                continue;
+            }
             let s0 = layout.series_offsets[i] * h;
             let series = &mut self.series_buf[s0..s0 + v.series().len() * h];
             // Vehicles run in scenario order; each sees the workspaces of
@@ -193,6 +211,60 @@ impl Worker {
     }
 }
 
+/// What a variant shares with its base run (`run_from`).
+struct Share<'a> {
+    base: &'a Results,
+    /// Vehicles simulated on each path; the others are copied.
+    simulate: Vec<bool>,
+    /// The copied columns that enter the totals.
+    checked: Vec<usize>,
+}
+
+impl<'a> Share<'a> {
+    /// The vehicles `scn` must simulate when `base` (with results `r`) has
+    /// the same economy: those whose resolved table differs, those that
+    /// read an earlier vehicle that is re-simulated (an S fund whose seller
+    /// changed), and the earlier vehicles such a reader needs on the path.
+    /// `None` when nothing can be shared.
+    fn new(scn: &Scenario, base: &Scenario, r: &'a Results, paths: u64, layout: &Layout) -> Option<Share<'a>> {
+        let (a, b) = (&scn.fingerprint, &base.fingerprint);
+        let same_economy = !a.shared.is_empty() && a.shared == b.shared;
+        let same_vehicles = a.vehicles.len() == scn.vehicles.len()
+            && a.vehicles.iter().map(|(n, _)| n).eq(b.vehicles.iter().map(|(n, _)| n))
+            && scn.vehicles.iter().map(|v| &v.name).eq(a.vehicles.iter().map(|(n, _)| n));
+        if !same_economy || !same_vehicles || r.matrix.nrows() < paths as usize || r.columns != layout.columns {
+            return None;
+        }
+        let n = scn.vehicles.len();
+        let mut rerun = vec![false; n];
+        for i in 0..n {
+            rerun[i] = a.vehicles[i].1 != b.vehicles[i].1
+                || (scn.vehicles[i].reads_earlier() && rerun[..i].iter().any(|&x| x));
+        }
+        if rerun.iter().all(|&x| x) {
+            return None;
+        }
+        let mut simulate = rerun.clone();
+        for k in 0..n {
+            if rerun[k] && scn.vehicles[k].reads_earlier() {
+                simulate[..k].iter_mut().for_each(|x| *x = true);
+            }
+        }
+        let mut checked = Vec::new();
+        for (i, role) in layout.fiscal.iter().enumerate() {
+            if !simulate[i] {
+                checked.extend(role.fiscal_cost.into_iter().chain(role.private_capital));
+                for amount in [role.credit, role.firms] {
+                    if let crate::vehicles::Amount::Column(c) = amount {
+                        checked.push(c);
+                    }
+                }
+            }
+        }
+        Some(Share { base: r, simulate, checked })
+    }
+}
+
 /// The number of result columns and of per-step series of a scenario (for
 /// the memory estimate of `limits`).
 pub fn shape(scn: &Scenario) -> (usize, usize) {
@@ -205,6 +277,36 @@ pub fn shape(scn: &Scenario) -> (usize, usize) {
 /// only cost their start-up). `progress` is called with the number of paths
 /// finished so far (from worker threads, roughly every block).
 pub fn run(scn: &Scenario, paths: u64, threads: usize, progress: &(dyn Fn(u64) + Sync)) -> Results {
+    simulate(scn, paths, threads, progress, None)
+}
+
+/// `run` for a sweep variant or sensitivity case `scn` of the base run
+/// `base` (same paths): where the two share their economy, the vehicles
+/// whose tables are the same are not simulated again but copied from
+/// `base` path by path, with their series and deal counts. The results
+/// are those of `run` bit for bit (tested for every shipped sweep and
+/// sensitivity case); where nothing can be shared it is `run`.
+pub fn run_from(
+    scn: &Scenario,
+    paths: u64,
+    threads: usize,
+    progress: &(dyn Fn(u64) + Sync),
+    base: (&Scenario, &Results),
+) -> Results {
+    let layout = Layout::new(scn);
+    match Share::new(scn, base.0, base.1, paths, &layout) {
+        Some(share) => simulate(scn, paths, threads, progress, Some(&share)),
+        None => run(scn, paths, threads, progress),
+    }
+}
+
+fn simulate(
+    scn: &Scenario,
+    paths: u64,
+    threads: usize,
+    progress: &(dyn Fn(u64) + Sync),
+    share: Option<&Share<'_>>,
+) -> Results {
     let threads = if threads == 0 { rayon::current_num_threads() } else { threads };
     let threads = crate::limits::effective_threads(threads, paths);
     let layout = Layout::new(scn);
@@ -225,7 +327,7 @@ pub fn run(scn: &Scenario, paths: u64, threads: usize, progress: &(dyn Fn(u64) +
             let next = queue.lock().expect("block queue").next();
             let Some((block, rows)) = next else { break };
             for (i, row) in rows.chunks_mut(ncols).enumerate() {
-                w.path(scn, &layout, (block * BLOCK + i) as u64, row);
+                w.path(scn, &layout, (block * BLOCK + i) as u64, row, share);
             }
             let n = (rows.len() / ncols) as u64;
             progress(done.fetch_add(n, Ordering::Relaxed) + n);
@@ -236,7 +338,7 @@ pub fn run(scn: &Scenario, paths: u64, threads: usize, progress: &(dyn Fn(u64) +
     let worker = workers.into_iter().reduce(Worker::merge).expect("at least one thread");
     let h = scn.horizon_steps();
     let mut sketches = worker.sketches.into_iter();
-    let series = layout
+    let series: Vec<Series> = layout
         .series_names
         .iter()
         .map(|(vehicle, metric)| Series {
@@ -245,8 +347,21 @@ pub fn run(scn: &Scenario, paths: u64, threads: usize, progress: &(dyn Fn(u64) +
             steps: sketches.by_ref().take(h).collect(),
         })
         .collect();
+    let mut series: Vec<Series> = series;
+    let mut deals_of = worker.deals;
+    if let Some(share) = share {
+        // The vehicles not simulated: their series and deals are the base's.
+        for (i, v) in scn.vehicles.iter().enumerate() {
+            if !share.simulate[i] {
+                let s0 = layout.series_offsets[i];
+                let own = s0..s0 + v.series().len();
+                series[own.clone()].clone_from_slice(&share.base.series[own]);
+                deals_of[i] = share.base.deals[i].1;
+            }
+        }
+    }
     let work = worker.work;
-    let deals = scn.vehicles.iter().map(|v| v.name.clone()).zip(worker.deals).collect();
+    let deals = scn.vehicles.iter().map(|v| v.name.clone()).zip(deals_of).collect();
     let matrix = Array2::from_shape_vec((paths as usize, ncols), data).expect("matrix shape");
     Results { columns: layout.columns, matrix, series, deals, work }
 }

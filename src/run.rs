@@ -121,8 +121,8 @@ pub fn run(loaded: &Loaded, file: &Path, out: &Path, sets: &[String], opts: &Run
     let dir = staging.dir().to_path_buf();
     let base = sim.run(base_scn);
     output::write_tables(&dir, base_scn, &base, !opts.no_paths).map_err(io)?;
-    write_sweep(&dir, scn, &plan.variants, &base, &mut sim, opts.no_paths).map_err(io)?;
-    write_sensitivity_cases(&dir, scn, &plan.cases, &base, &mut sim).map_err(io)?;
+    write_sweep(&dir, scn, &plan.variants, (base_scn, &base), &mut sim, opts.no_paths).map_err(io)?;
+    write_sensitivity_cases(&dir, scn, &plan.cases, (base_scn, &base), &mut sim).map_err(io)?;
     sim.finish();
     let wall = started.elapsed().as_secs_f64();
     manifest(loaded, &name, sets, threads, wall).write(&dir.join("manifest.json")).map_err(io)?;
@@ -237,13 +237,27 @@ impl Simulator {
     }
 
     fn run(&mut self, s: &Scenario) -> Results {
+        self.run_sharing(s, None)
+    }
+
+    /// A variant or case of the base run: what they share is copied
+    /// (`engine::run_from`), with identical results.
+    fn run_from(&mut self, s: &Scenario, base: (&Scenario, &Results)) -> Results {
+        self.run_sharing(s, Some(base))
+    }
+
+    fn run_sharing(&mut self, s: &Scenario, base: Option<(&Scenario, &Results)>) -> Results {
         let offset = self.done_before;
         let bar = &self.bar;
-        let r = engine::run(s, s.paths, self.threads, &|n| {
+        let progress = |n| {
             if let Some(b) = bar {
                 b.set_position(offset + n);
             }
-        });
+        };
+        let r = match base {
+            Some(base) => engine::run_from(s, s.paths, self.threads, &progress, base),
+            None => engine::run(s, s.paths, self.threads, &progress),
+        };
         self.done_before += s.paths;
         r
     }
@@ -262,7 +276,7 @@ fn write_sweep(
     dir: &Path,
     scn: &Scenario,
     variants: &[sweep::Variant],
-    base: &Results,
+    (base_scn, base): (&Scenario, &Results),
     sim: &mut Simulator,
     no_paths: bool,
 ) -> std::io::Result<()> {
@@ -275,7 +289,7 @@ fn write_sweep(
         let values: Vec<String> = v.label.iter().map(|(_, x)| x.clone()).collect();
         let vdir = dir.join("variants").join(i.to_string());
         std::fs::create_dir_all(&vdir)?;
-        let r = if i == 0 { None } else { Some(sim.run(&v.scenario)) };
+        let r = if i == 0 { None } else { Some(sim.run_from(&v.scenario, (base_scn, base))) };
         let r = r.as_ref().unwrap_or(base);
         if !no_paths {
             tables::write_paths(&vdir.join("paths.csv"), r)?;
@@ -292,7 +306,7 @@ fn write_sensitivity_cases(
     dir: &Path,
     scn: &Scenario,
     cases: &[(Scenario, Scenario)],
-    base: &Results,
+    (base_scn, base): (&Scenario, &Results),
     sim: &mut Simulator,
 ) -> std::io::Result<()> {
     let Some(sens) = &scn.sensitivity else {
@@ -306,7 +320,7 @@ fn write_sensitivity_cases(
     let target = sweep::column(base, j);
     let mut swings = Vec::new();
     for ((key, low, high), (lo, hi)) in sens.levers.iter().zip(cases) {
-        let (l, h) = (sim.run(lo), sim.run(hi));
+        let (l, h) = (sim.run_from(lo, (base_scn, base)), sim.run_from(hi, (base_scn, base)));
         swings.push(Swing::measure(key, low, high, &target, &sweep::column(&l, j), &sweep::column(&h, j)));
     }
     let target_name = format!("{}.{}", sens.vehicle, sens.metric);

@@ -41,6 +41,21 @@ pub struct Scenario {
     /// `[[sweep]]` axes (at most two).
     pub sweeps: Vec<SweepAxis>,
     pub sensitivity: Option<Sensitivity>,
+    /// What a sweep variant may share with the base run (`engine::run_from`).
+    pub(crate) fingerprint: Fingerprint,
+}
+
+/// The resolved scenario cut where a variant can share work with its base:
+/// everything that shapes the economy, the companies and every vehicle's
+/// build (the simulation, market, stage and policy tables, all but the
+/// path count), and each vehicle's own resolved table. Two scenarios with
+/// the same `shared` part simulate the same economy path by path; a
+/// vehicle whose table is also the same (and that reads no vehicle that
+/// differs) gives the same results path by path.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Fingerprint {
+    pub(crate) shared: String,
+    pub(crate) vehicles: Vec<(String, String)>,
 }
 
 /// One swept lever: a dotted key and its values (TOML text).
@@ -119,9 +134,9 @@ pub fn load_str(source: &str, file: &str, sets: &[String]) -> Result<Loaded, Inp
         return Err(fail(errors));
     };
     let vehicles = read_vehicles(&raw, &locate, &mut errors);
-    let resolved = resolve(&raw, &vehicles);
+    let (resolved, fingerprint) = resolve(&raw, &vehicles);
     let mut v = Validator::new(&locate);
-    let scenario = validate::scenario(&raw, &mut v, vehicles);
+    let scenario = validate::scenario(&raw, &mut v, vehicles).map(|s| Scenario { fingerprint, ..s });
     errors.append(&mut v.errors);
     match scenario {
         Some(scenario) if errors.is_empty() => Ok(Loaded { scenario, source: source.to_string(), resolved }),
@@ -241,7 +256,7 @@ fn read_vehicles(
 
 /// The scenario with every default filled in, as TOML (for `check` and
 /// the manifest).
-fn resolve(raw: &RawScenario, vehicles: &[(String, RawVehicle)]) -> String {
+fn resolve(raw: &RawScenario, vehicles: &[(String, RawVehicle)]) -> (String, Fingerprint) {
     let mut full = raw.clone();
     for i in 0..4 {
         let d = raw::RawStage::defaults_for(i);
@@ -253,7 +268,23 @@ fn resolve(raw: &RawScenario, vehicles: &[(String, RawVehicle)]) -> String {
         }
     }
     full.vehicles = vehicles.iter().filter_map(|(name, v)| Some((name.clone(), v.resolved()?))).collect();
-    toml::to_string(&full).unwrap_or_default()
+    let resolved = toml::to_string(&full).unwrap_or_default();
+    let vehicles = full.vehicles.iter().map(|(n, v)| (n.clone(), toml::to_string(v).unwrap_or_default())).collect();
+    // The shared part: no vehicles, no experiments, no titles, no path count.
+    let shared = match toml::Value::try_from(&full) {
+        Ok(toml::Value::Table(mut t)) => {
+            for k in ["vehicles", "sweep", "sensitivity", "name", "description"] {
+                t.remove(k);
+            }
+            if let Some(toml::Value::Table(sim)) = t.get_mut("simulation") {
+                sim.remove("paths");
+            }
+            toml::to_string(&t).unwrap_or_default()
+        }
+        // Never equal to another scenario's: no sharing.
+        _ => format!("unresolved {resolved}"),
+    };
+    (resolved, Fingerprint { shared, vehicles })
 }
 
 /// Type errors collected from one table at most; beyond, the rest of the

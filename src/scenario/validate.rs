@@ -190,6 +190,7 @@ pub(crate) fn scenario(
     Some(Scenario {
         sweeps,
         sensitivity,
+        fingerprint: super::Fingerprint::default(),
         name: raw.name.clone(),
         description: raw.description.clone(),
         paths,

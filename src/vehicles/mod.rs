@@ -165,6 +165,13 @@ pub trait VehicleModel: Sized {
 
     fn path_workspace(&self, horizon_steps: usize) -> Self::Workspace;
 
+    /// Whether its simulation reads the workspaces of earlier vehicles on
+    /// the path (`PathContext::earlier`): it then changes when they do,
+    /// and they must be simulated whenever it is (`engine::run_from`).
+    fn reads_earlier(&self) -> bool {
+        false
+    }
+
     /// Simulate one path: write `METRICS.len()` values into `row` and
     /// `SERIES.len()` × horizon values into `series` (series-major), add
     /// deal outcomes to `deals`. Returns the company-steps (or loan-steps)
@@ -293,6 +300,11 @@ macro_rules! register {
             /// (MODEL.md section 5).
             pub(crate) fn fiscal_role(&self) -> FiscalRole {
                 match &self.kind { $(VehicleKind::$ty(x) => x.fiscal_role()),+ }
+            }
+
+            /// See `VehicleModel::reads_earlier`.
+            pub(crate) fn reads_earlier(&self) -> bool {
+                match &self.kind { $(VehicleKind::$ty(x) => x.reads_earlier()),+ }
             }
 
             pub fn workspace(&self, horizon_steps: usize) -> Workspace {

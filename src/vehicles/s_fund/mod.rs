@@ -110,6 +110,11 @@ impl VehicleModel for SFund {
         self.workspace(horizon_steps)
     }
 
+    /// A fund with a `seller` buys from that vehicle's holdings on the path.
+    fn reads_earlier(&self) -> bool {
+        self.seller_index.is_some()
+    }
+
     fn simulate_path(
         &self,
         ctx: &PathContext<'_>,
