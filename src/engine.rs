@@ -215,7 +215,7 @@ impl Worker {
         let total = (layout.budget_groups.len() - 1) * years;
         for (i, v) in scn.vehicles.iter().enumerate() {
             let Some(g) = layout.budget_group[i] else { continue };
-            for (t, &x) in v.fiscal_flows(&self.workspaces[i]).iter().enumerate() {
+            for (t, &x) in v.fiscal_flows(&self.workspaces[i]).iter().take(years * k).enumerate() {
                 budget[g * years + t / k] += x;
             }
         }

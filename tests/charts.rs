@@ -567,9 +567,16 @@ fn fake_output(dir: &Path) -> PathBuf {
 
     // A guidance fund that profits on average; a percent target whose
     // lever moves it the same way at both values.
-    let h = "vehicle,fiscal_cost_mean,fiscal_cost_se,fiscal_cost_p05,fiscal_cost_p50,fiscal_cost_p95,share_of_total,private_capital_mean,credit_mean,firms_mean,private_per_fiscal_yuan,credit_per_fiscal_yuan,firms_per_million_fiscal";
+    let h = "vehicle,discount_rate,fiscal_cost_mean,fiscal_cost_se,fiscal_cost_p05,fiscal_cost_p50,fiscal_cost_p95,\
+             fiscal_cost_nominal_mean,fiscal_cost_nominal_se,share_of_total,private_capital_mean,credit_mean,firms_mean,\
+             private_per_fiscal_yuan,private_per_fiscal_yuan_se,credit_per_fiscal_yuan,credit_per_fiscal_yuan_se,\
+             firms_per_million_fiscal,firms_per_million_fiscal_se,fiscal_cost_per_additional_loan,\
+             fiscal_cost_per_additional_loan_se,fiscal_cost_per_additional_credit,fiscal_cost_per_additional_credit_se,\
+             fiscal_cost_per_private_capital,fiscal_cost_per_private_capital_se";
     let fiscal = format!(
-        "{h}\nangel,-25,4,-80,-20,40,-1.25,300,0,40,,,\nloans,45,1,20,44,70,2.25,0,500,100,0,11.1,2.2\ntotal,20,4.1,-50,22,95,1,300,500,140,15,25,7\n"
+        "{h}\nangel,0.027,-25,4,-80,-20,40,-30,5,-1.25,300,0,40,,,,,,,,,,,,\n\
+         loans,0.027,45,1,20,44,70,48,1.1,2.25,0,500,100,0,0,11.1,0.3,2.2,0.05,,,,,,\n\
+         total,0.027,20,4.1,-50,22,95,18,5.2,1,300,500,140,15,1.5,25,2.5,7,0.7,,,,,0.0667,0.007\n"
     );
     std::fs::write(out.join("fiscal.csv"), fiscal).unwrap();
     std::fs::write(
@@ -968,12 +975,47 @@ fn package_fiscal_chart_and_report_tables_show_the_csv_values() {
     // Fiscal view.
     let fv = section(&html, "fiscal-view");
     let total = &fiscal[2];
-    for (col, d) in
-        [("fiscal_cost_mean", 1), ("fiscal_cost_se", 2), ("fiscal_cost_p95", 1), ("credit_per_fiscal_yuan", 2)]
-    {
+    for (col, d) in [
+        ("fiscal_cost_mean", 1),
+        ("fiscal_cost_se", 2),
+        ("fiscal_cost_p95", 1),
+        ("fiscal_cost_nominal_mean", 1),
+        ("fiscal_cost_nominal_se", 2),
+    ] {
         let v = num(total, col);
         assert!(fv.contains(&format!("<td class=\"n\">{v:.d$}</td>")), "fiscal view: total {col} {v:.d$}");
     }
+    // Each efficiency figure once, as fiscal.csv's ratio of means with its
+    // se, in the fiscal view and in the summary; never the mean of the
+    // per-path ratios (summary.csv's total.credit_per_fiscal_yuan).
+    let summary_html = section(&html, "summary");
+    for col in ["credit_per_fiscal_yuan", "private_per_fiscal_yuan", "fiscal_cost_per_additional_loan"] {
+        let (v, se) = (num(total, col), num(total, &format!("{col}_se")));
+        assert!(fv.contains(&format!("<td class=\"n\">{v:.2} ± {se:.2}</td>")), "fiscal view: {col} {v:.2} ± {se:.2}");
+        assert!(summary_html.contains(&format!("{v:.2}")), "summary: {col} {v:.2}");
+        assert!(summary_html.contains(&format!("± {se:.2} (se, delta method)")), "summary: {col} se {se:.2}");
+    }
+    let per_path = summary(&out)["total.credit_per_fiscal_yuan"]["mean"];
+    assert!(!html.contains(&format!("{per_path:.2}")), "the per-path mean {per_path:.2} is shown");
+    // The budget profile: the total's yearly means as bars from zero.
+    let budget: Vec<_> = csv_maps(&out.join("budget.csv")).into_iter().filter(|r| r["vehicle"] == "total").collect();
+    assert_eq!(budget.len(), 20, "one row a year");
+    let svg = check_chart(&out, "budget_by_year");
+    let (y0, ys) = y_axis(&svg);
+    let rects = svg_rects(&svg);
+    for r in &budget {
+        let mean = num(r, "mean");
+        if mean.abs() * ys.abs() < 3.0 {
+            continue;
+        }
+        let (a, b) = ((y0 + ys * mean).min(y0), (y0 + ys * mean).max(y0));
+        assert!(
+            rects.iter().any(|q| q.fill == "#A0D0F0" && (q.y - a).abs() <= 1.5 && (q.y + q.h - b).abs() <= 1.5),
+            "year {}: no bar for {mean}",
+            r["year"]
+        );
+    }
+    assert!(fv.contains("<figure id=\"budget_by_year\">"));
     // The angel fund's ratios are undefined when its mean cost is not positive.
     if num(&fiscal[0], "fiscal_cost_mean") <= 0.0 {
         assert!(fiscal[0]["private_per_fiscal_yuan"].is_empty());
