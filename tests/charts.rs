@@ -894,8 +894,11 @@ fn pm(d: f64, se: f64, digits: usize) -> String {
 fn package_tornado_sits_at_the_sensitivity_values() {
     let dir = tempfile::tempdir().unwrap();
     let out = run_package(dir.path());
-    let rows = csv_maps(&out.join("sensitivity.csv"));
-    assert_eq!(rows.len(), 5);
+    let all = csv_maps(&out.join("sensitivity.csv"));
+    assert_eq!(all.len(), 16, "every lever of the package with a fiscal effect");
+    assert!(all.iter().any(|r| r["lever"] == "fiscal.discount_rate"), "the discount rate is a lever");
+    // The tornado draws the ten largest swings (the table has them all).
+    let rows = &all[..10];
     assert!(rows.iter().all(|r| r["target"] == "total.fiscal_cost"));
     let svg = check_chart(&out, "tornado_total_fiscal_cost");
     let axis = x_axis(&svg, |t| t.parse().ok());
@@ -906,9 +909,9 @@ fn package_tornado_sits_at_the_sensitivity_values() {
     let rects = svg_rects(&svg);
     let caps: Vec<f64> = vertical_lines(&svg, "#212121");
     let (mut prev_y, mut row_y) = (f64::MIN, f64::MIN);
-    for r in &rows {
+    for r in rows {
         prev_y = prev_y.max(row_y);
-        let lever = r["lever"].strip_prefix("vehicles.").unwrap();
+        let lever = r["lever"].strip_prefix("vehicles.").unwrap_or(&r["lever"]);
         assert!(has_text(&svg, lever), "lever {lever} labelled");
         assert!(has_text(&svg, &r["low"]) && has_text(&svg, &r["high"]), "{lever}: values labelled");
         for (side, fill) in [("low", "#E69F00"), ("high", "#0072B2")] {
@@ -1048,11 +1051,12 @@ fn package_fiscal_chart_and_report_tables_show_the_csv_values() {
         let d = pm(num(r, "diff_mean"), num(r, "diff_se"), 2);
         assert!(sw.contains(&d), "{vehicle}.{metric}: {d}");
     }
-    for shown in ["gov_tvpi", "buyer_tvpi", "private_capital", "credit_per_fiscal_yuan"] {
+    for shown in ["gov_tvpi", "buyer_tvpi", "private_capital", "fiscal_cost_nominal"] {
         assert!(sw.contains(&format!("<code>{shown}</code>")), "{shown} in the sweep table");
     }
     let table = &sw[..sw.find("<figure").unwrap_or(sw.len())];
-    for left_out in ["bank_return", "gov_irr", "default_rate"] {
+    // Per-path ratios are not efficiency figures: not in the sweep table.
+    for left_out in ["bank_return", "gov_irr", "default_rate", "credit_per_fiscal_yuan", "private_per_fiscal_yuan"] {
         assert!(!table.contains(&format!("<code>{left_out}</code>")), "{left_out} not in the sweep table");
     }
 }
