@@ -11,7 +11,7 @@
 use std::fmt::Write as _;
 
 use super::charts::style::fixed;
-use super::html::{esc, lever_is_share, lever_value, lever_words_in, signed};
+use super::html::{esc, figure_with_se, lever_is_share, lever_value, lever_words_in, signed};
 use super::i18n::{Lang, tr, trf};
 use super::read::OutputData;
 
@@ -127,9 +127,12 @@ pub(crate) fn section(h: &mut String, data: &OutputData, lang: Lang) {
         // means with a delta-method se), the same numbers as the fiscal view.
         let mobilised = [t.private_capital, t.credit, t.firms];
         for (i, (what, unit, v, se)) in t.figures().into_iter().enumerate() {
-            let uncertainty = match (v, se) {
-                (Some(_), Some(se)) => f("± {0} (se, delta method)", &[&fixed(se, 2)]),
-                _ => tr(lang, "undefined: the mean fiscal cost is not distinguishable from 0"),
+            let (estimate, uncertainty) = match (v, se) {
+                (Some(v), Some(se)) => {
+                    let (v, se) = figure_with_se(v, se);
+                    (v, f("± {0} (se, delta method)", &[&se]))
+                }
+                _ => ("–".into(), tr(lang, "undefined: the mean fiscal cost is not distinguishable from 0")),
             };
             // A figure over the fiscal cost with nothing mobilised, or over
             // a quantity the package does not have, says nothing.
@@ -138,16 +141,14 @@ pub(crate) fn section(h: &mut String, data: &OutputData, lang: Lang) {
                 None => i < 3 && mobilised[i].is_some_and(|m| m > 0.0),
             };
             if shown {
-                rows.push(Finding {
-                    what: tr(lang, what),
-                    unit,
-                    estimate: v.map_or("–".into(), |v| fixed(v, 2)),
-                    uncertainty,
-                });
+                rows.push(Finding { what: tr(lang, what), unit, estimate, uncertainty });
             }
         }
         let r = |v: Option<f64>, se: Option<f64>| match (v, se) {
-            (Some(v), Some(se)) => format!("{} (± {})", fixed(v, 2), fixed(se, 2)),
+            (Some(v), Some(se)) => {
+                let (v, se) = figure_with_se(v, se);
+                format!("{v} (± {se})")
+            }
             _ => "–".into(),
         };
         if t.private_per_fiscal_yuan.is_some() || t.credit_per_fiscal_yuan.is_some() {

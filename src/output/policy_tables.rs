@@ -6,7 +6,9 @@
 use std::fmt::Write as _;
 
 use super::charts::style::fixed;
-use super::html::{cell, describe_in, diff, esc, lever_is_share, lever_value, lever_words_in, table_unit, td};
+use super::html::{
+    cell, describe_in, diff, esc, figure_with_se, lever_is_share, lever_value, lever_words_in, table_unit, td,
+};
 use super::i18n::{Lang, tr, trf};
 use super::read::{OutputData, SweepRow};
 
@@ -116,10 +118,13 @@ pub(crate) fn fiscal(h: &mut String, data: &OutputData, lang: Lang) {
     h.push_str("</tbody>\n</table>\n");
 }
 
-/// A figure and its standard error: `28.43 ± 1.20`; `–` when undefined.
+/// A figure and its standard error: `28.43 ± 0.13`; `–` when undefined.
 fn figure_cell(v: Option<f64>, se: Option<f64>) -> String {
     match (v, se) {
-        (Some(v), Some(se)) => format!("{} ± {}", fixed(v, 2), fixed(se, 2)),
+        (Some(v), Some(se)) => {
+            let (v, se) = figure_with_se(v, se);
+            format!("{v} ± {se}")
+        }
         _ => "–".into(),
     }
 }
