@@ -54,6 +54,25 @@ pub struct Series {
     pub steps: Vec<QuantileSketch>,
 }
 
+/// The nominal fiscal outlay of each path by calendar year (`budget.csv`):
+/// one group per vehicle with a fiscal cost, in scenario order, then
+/// `total`, each `years` long.
+#[derive(Debug, Clone)]
+pub struct Budget {
+    /// Vehicle names with a fiscal cost, then `total`.
+    pub groups: Vec<String>,
+    pub years: usize,
+    /// paths × (groups × years): row i is path i, group-major.
+    pub matrix: Array2<f64>,
+}
+
+impl Budget {
+    /// The outlays of group `g` in year `y` (0-based), one per path.
+    pub fn column(&self, g: usize, y: usize) -> ndarray::ArrayView1<'_, f64> {
+        self.matrix.column(g * self.years + y)
+    }
+}
+
 /// What a run produces before it is summarised and written.
 #[derive(Debug, Clone)]
 pub struct Results {
@@ -65,6 +84,8 @@ pub struct Results {
     pub deals: Vec<(String, DealCounts)>,
     /// Company-steps and loan-steps simulated, all vehicles.
     pub work: u64,
+    /// The fiscal outlay by year.
+    pub budget: Budget,
 }
 
 /// The layout of a scenario's row and series, computed once.
@@ -79,6 +100,11 @@ struct Layout {
     /// First series of each vehicle.
     series_offsets: Vec<usize>,
     series_names: Vec<(String, String)>,
+    /// Per vehicle, its group in the budget (None: no fiscal cost), and
+    /// the groups' names (the last is `total`).
+    budget_group: Vec<Option<usize>>,
+    budget_groups: Vec<String>,
+    years: usize,
 }
 
 impl Layout {
@@ -88,12 +114,19 @@ impl Layout {
         let mut fiscal = Vec::new();
         let mut series_offsets = Vec::new();
         let mut series_names = Vec::new();
+        let mut budget_group = Vec::new();
+        let mut budget_groups = Vec::new();
         for v in &scn.vehicles {
+            budget_group.push(v.fiscal_role().fiscal_cost.map(|_| {
+                budget_groups.push(v.name.clone());
+                budget_groups.len() - 1
+            }));
             offsets.push(columns.len());
             let at = columns.len();
             let role = v.fiscal_role();
             fiscal.push(FiscalRole {
                 fiscal_cost: role.fiscal_cost.map(|c| at + c),
+                fiscal_cost_nominal: role.fiscal_cost_nominal.map(|c| at + c),
                 private_capital: role.private_capital.map(|c| at + c),
                 credit: role.credit.shifted(at),
                 firms: role.firms.shifted(at),
@@ -115,7 +148,14 @@ impl Layout {
         for m in &catalogue::TOTALS {
             columns.push(Column { vehicle: "total".into(), metric: m.name.into(), kind: m.kind, unit: m.unit });
         }
-        Layout { columns, offsets, fiscal, totals, series_offsets, series_names }
+        budget_groups.push("total".into());
+        let years = scn.years as usize;
+        Layout { columns, offsets, fiscal, totals, series_offsets, series_names, budget_group, budget_groups, years }
+    }
+
+    /// Cells of a path's budget row.
+    fn budget_cells(&self) -> usize {
+        self.budget_groups.len() * self.years
     }
 }
 
@@ -157,16 +197,30 @@ impl Worker {
         self
     }
 
-    /// Simulate path `path`, writing its metrics into `row`; with `share`,
-    /// the vehicles it does not simulate are copied from the base run.
-    fn path(&mut self, scn: &Scenario, layout: &Layout, path: u64, row: &mut [f64], share: Option<&Share<'_>>) {
+    /// Simulate path `path`, writing its metrics into `row` and its fiscal
+    /// outlay by year into `budget`; with `share`, the vehicles it does not
+    /// simulate are copied from the base run.
+    fn path(
+        &mut self,
+        scn: &Scenario,
+        layout: &Layout,
+        path: u64,
+        row: &mut [f64],
+        budget: &mut [f64],
+        share: Option<&Share<'_>>,
+    ) {
         let h = scn.horizon_steps();
         self.market.simulate(&scn.market, h, scn.steps_per_year, &mut stream(scn.seed, path, MARKET));
         let key = path_key(scn.seed, path);
         let base_row = share.map(|s| s.base.matrix.row(path as usize));
-        // A NaN in a copied column that enters the totals may stand for an
-        // infinity that the totals would have seen: simulate the whole path.
-        let share = share.filter(|s| !s.checked.iter().any(|&c| s.base.matrix[[path as usize, c]].is_nan()));
+        // A NaN in a copied value that enters the totals (a column, or a
+        // year of the budget) may stand for an infinity that the totals
+        // would have seen: simulate the whole path.
+        let p = path as usize;
+        let share = share.filter(|s| {
+            !s.checked.iter().any(|&c| s.base.matrix[[p, c]].is_nan())
+                && !s.checked_budget.iter().any(|&c| s.base.budget.matrix[[p, c]].is_nan())
+        });
         for (i, v) in scn.vehicles.iter().enumerate() {
             let cols = layout.offsets[i]..layout.offsets[i] + v.metrics().len();
             if let (Some(s), Some(base_row)) = (share, &base_row)
@@ -185,22 +239,47 @@ impl Worker {
             let ctx = PathContext { path_key: key, market: &self.market, model: &scn.company_model, earlier };
             self.work += v.simulate(&ctx, &mut rest[0], &mut row[cols], series, &mut self.deals[i]);
         }
+        // The budget: each vehicle's dated outlays by calendar year (step t
+        // falls in year t / steps_per_year), then their sum in vehicle order.
+        budget.fill(0.0);
+        let (years, k) = (layout.years, scn.steps_per_year as usize);
+        let total = (layout.budget_groups.len() - 1) * years;
+        for (i, v) in scn.vehicles.iter().enumerate() {
+            let Some(g) = layout.budget_group[i] else { continue };
+            if let Some(s) = share
+                && !s.simulate[i]
+            {
+                let own = g * years..(g + 1) * years;
+                budget[own.clone()].copy_from_slice(&s.base.budget.matrix.row(p).as_slice().expect("row-major")[own]);
+                continue;
+            }
+            for (t, &x) in v.fiscal_flows(&self.workspaces[i]).iter().take(years * k).enumerate() {
+                budget[g * years + t / k] += x;
+            }
+        }
+        for g in 0..layout.budget_groups.len() - 1 {
+            for y in 0..years {
+                budget[total + y] += budget[g * years + y];
+            }
+        }
         // Totals, summed in the fixed order of the vehicles.
-        let (mut fiscal, mut private, mut credit, mut firms) = (0.0, 0.0, 0.0, 0.0);
+        let (mut fiscal, mut nominal, mut private, mut credit, mut firms) = (0.0, 0.0, 0.0, 0.0, 0.0);
         for role in &layout.fiscal {
             fiscal += role.fiscal_cost.map_or(0.0, |c| row[c]);
+            nominal += role.fiscal_cost_nominal.map_or(0.0, |c| row[c]);
             private += role.private_capital.map_or(0.0, |c| row[c]);
             credit += role.credit.value(row);
             firms += role.firms.value(row);
         }
         let per_fiscal = |x: f64| if fiscal > 0.0 { x / fiscal } else { f64::NAN };
-        let totals = [fiscal, private, credit, firms, per_fiscal(private), per_fiscal(credit), per_fiscal(firms)];
+        let totals =
+            [fiscal, private, credit, firms, per_fiscal(private), per_fiscal(credit), per_fiscal(firms), nominal];
         row[layout.totals..].copy_from_slice(&totals);
         // A metric that overflowed (an amount beyond f64, a ratio over a
         // zero denominator) is undefined in this path, like an IRR with no
         // root: NaN, an empty cell counted in `undefined_share`, never an
         // infinity that statistics and charts would have to survive.
-        for x in row.iter_mut() {
+        for x in row.iter_mut().chain(budget.iter_mut()) {
             if !x.is_finite() {
                 *x = f64::NAN;
             }
@@ -216,8 +295,10 @@ struct Share<'a> {
     base: &'a Results,
     /// Vehicles simulated on each path; the others are copied.
     simulate: Vec<bool>,
-    /// The copied columns that enter the totals.
+    /// The copied columns that enter the totals, and the copied budget
+    /// cells.
     checked: Vec<usize>,
+    checked_budget: Vec<usize>,
 }
 
 impl<'a> Share<'a> {
@@ -232,7 +313,13 @@ impl<'a> Share<'a> {
         let same_vehicles = a.vehicles.len() == scn.vehicles.len()
             && a.vehicles.iter().map(|(n, _)| n).eq(b.vehicles.iter().map(|(n, _)| n))
             && scn.vehicles.iter().map(|v| &v.name).eq(a.vehicles.iter().map(|(n, _)| n));
-        if !same_economy || !same_vehicles || r.matrix.nrows() < paths as usize || r.columns != layout.columns {
+        if !same_economy
+            || !same_vehicles
+            || r.matrix.nrows() < paths as usize
+            || r.columns != layout.columns
+            || r.budget.groups != layout.budget_groups
+            || r.budget.years != layout.years
+        {
             return None;
         }
         let n = scn.vehicles.len();
@@ -261,15 +348,21 @@ impl<'a> Share<'a> {
                 }
             }
         }
-        Some(Share { base: r, simulate, checked })
+        let mut checked_budget = Vec::new();
+        for (i, g) in layout.budget_group.iter().enumerate() {
+            if let (false, Some(g)) = (simulate[i], g) {
+                checked_budget.extend(g * layout.years..(g + 1) * layout.years);
+            }
+        }
+        Some(Share { base: r, simulate, checked, checked_budget })
     }
 }
 
-/// The number of result columns and of per-step series of a scenario (for
-/// the memory estimate of `limits`).
+/// The number of per-path values (result columns and budget cells) and of
+/// per-step series of a scenario (for the memory estimate of `limits`).
 pub fn shape(scn: &Scenario) -> (usize, usize) {
     let layout = Layout::new(scn);
-    (layout.columns.len(), layout.series_names.len())
+    (layout.columns.len() + layout.budget_cells(), layout.series_names.len())
 }
 
 /// Simulate `paths` paths of the scenario on `threads` threads (0: all
@@ -312,6 +405,9 @@ fn simulate(
     let layout = Layout::new(scn);
     let ncols = layout.columns.len();
     let mut data = vec![0.0f64; paths as usize * ncols];
+    // Never empty: the budget always has its `total` group.
+    let nbudget = layout.budget_cells();
+    let mut budget = vec![0.0f64; paths as usize * nbudget];
     let done = AtomicU64::new(0);
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("thread pool");
     // One worker (buffers, sketches, counters) per thread, each taking the
@@ -319,15 +415,15 @@ fn simulate(
     // adaptive splits would build a worker per split instead, and with many
     // threads hundreds of them (each with a full set of sketches) lived at
     // once and were merged at the end.
-    let queue = Mutex::new(data.chunks_mut(BLOCK * ncols).enumerate());
+    let queue = Mutex::new(data.chunks_mut(BLOCK * ncols).zip(budget.chunks_mut(BLOCK * nbudget)).enumerate());
     let workers = pool.broadcast(|_| {
         let mut w = Worker::new(scn, &layout);
         loop {
             // The lock is held only to take the next block.
             let next = queue.lock().expect("block queue").next();
-            let Some((block, rows)) = next else { break };
-            for (i, row) in rows.chunks_mut(ncols).enumerate() {
-                w.path(scn, &layout, (block * BLOCK + i) as u64, row, share);
+            let Some((block, (rows, budget))) = next else { break };
+            for (i, (row, budget)) in rows.chunks_mut(ncols).zip(budget.chunks_mut(nbudget)).enumerate() {
+                w.path(scn, &layout, (block * BLOCK + i) as u64, row, budget, share);
             }
             let n = (rows.len() / ncols) as u64;
             progress(done.fetch_add(n, Ordering::Relaxed) + n);
@@ -363,5 +459,10 @@ fn simulate(
     let work = worker.work;
     let deals = scn.vehicles.iter().map(|v| v.name.clone()).zip(deals_of).collect();
     let matrix = Array2::from_shape_vec((paths as usize, ncols), data).expect("matrix shape");
-    Results { columns: layout.columns, matrix, series, deals, work }
+    let budget = Budget {
+        matrix: Array2::from_shape_vec((paths as usize, nbudget), budget).expect("budget shape"),
+        groups: layout.budget_groups,
+        years: layout.years,
+    };
+    Results { columns: layout.columns, matrix, series, deals, work, budget }
 }

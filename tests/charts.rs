@@ -567,9 +567,16 @@ fn fake_output(dir: &Path) -> PathBuf {
 
     // A guidance fund that profits on average; a percent target whose
     // lever moves it the same way at both values.
-    let h = "vehicle,fiscal_cost_mean,fiscal_cost_se,fiscal_cost_p05,fiscal_cost_p50,fiscal_cost_p95,share_of_total,private_capital_mean,credit_mean,firms_mean,private_per_fiscal_yuan,credit_per_fiscal_yuan,firms_per_million_fiscal";
+    let h = "vehicle,discount_rate,fiscal_cost_mean,fiscal_cost_se,fiscal_cost_p05,fiscal_cost_p50,fiscal_cost_p95,\
+             fiscal_cost_nominal_mean,fiscal_cost_nominal_se,share_of_total,private_capital_mean,credit_mean,firms_mean,\
+             private_per_fiscal_yuan,private_per_fiscal_yuan_se,credit_per_fiscal_yuan,credit_per_fiscal_yuan_se,\
+             firms_per_million_fiscal,firms_per_million_fiscal_se,fiscal_cost_per_additional_loan,\
+             fiscal_cost_per_additional_loan_se,fiscal_cost_per_additional_credit,fiscal_cost_per_additional_credit_se,\
+             fiscal_cost_per_private_capital,fiscal_cost_per_private_capital_se";
     let fiscal = format!(
-        "{h}\nangel,-25,4,-80,-20,40,-1.25,300,0,40,,,\nloans,45,1,20,44,70,2.25,0,500,100,0,11.1,2.2\ntotal,20,4.1,-50,22,95,1,300,500,140,15,25,7\n"
+        "{h}\nangel,0.027,-25,4,-80,-20,40,-30,5,-1.25,300,0,40,,,,,,,,,,,,\n\
+         loans,0.027,45,1,20,44,70,48,1.1,2.25,0,500,100,0,0,11.1,0.3,2.2,0.05,,,,,,\n\
+         total,0.027,20,4.1,-50,22,95,18,5.2,1,300,500,140,15,1.5,25,2.5,7,0.7,,,,,0.0667,0.007\n"
     );
     std::fs::write(out.join("fiscal.csv"), fiscal).unwrap();
     std::fs::write(
@@ -887,8 +894,11 @@ fn pm(d: f64, se: f64, digits: usize) -> String {
 fn package_tornado_sits_at_the_sensitivity_values() {
     let dir = tempfile::tempdir().unwrap();
     let out = run_package(dir.path());
-    let rows = csv_maps(&out.join("sensitivity.csv"));
-    assert_eq!(rows.len(), 5);
+    let all = csv_maps(&out.join("sensitivity.csv"));
+    assert_eq!(all.len(), 16, "every lever of the package with a fiscal effect");
+    assert!(all.iter().any(|r| r["lever"] == "fiscal.discount_rate"), "the discount rate is a lever");
+    // The tornado draws the ten largest swings (the table has them all).
+    let rows = &all[..10];
     assert!(rows.iter().all(|r| r["target"] == "total.fiscal_cost"));
     let svg = check_chart(&out, "tornado_total_fiscal_cost");
     let axis = x_axis(&svg, |t| t.parse().ok());
@@ -899,9 +909,9 @@ fn package_tornado_sits_at_the_sensitivity_values() {
     let rects = svg_rects(&svg);
     let caps: Vec<f64> = vertical_lines(&svg, "#212121");
     let (mut prev_y, mut row_y) = (f64::MIN, f64::MIN);
-    for r in &rows {
+    for r in rows {
         prev_y = prev_y.max(row_y);
-        let lever = r["lever"].strip_prefix("vehicles.").unwrap();
+        let lever = r["lever"].strip_prefix("vehicles.").unwrap_or(&r["lever"]);
         assert!(has_text(&svg, lever), "lever {lever} labelled");
         assert!(has_text(&svg, &r["low"]) && has_text(&svg, &r["high"]), "{lever}: values labelled");
         for (side, fill) in [("low", "#E69F00"), ("high", "#0072B2")] {
@@ -911,11 +921,14 @@ fn package_tornado_sits_at_the_sensitivity_values() {
                 continue;
             }
             let (a, b) = (px(base).min(px(end)), px(base).max(px(end)));
+            // Below the previous lever's bars: in the CSV's order, top down
+            // (two levers can reach the same mean: the interest subsidy at
+            // 1.5 % and the guarantee fee subsidy at 100 % both subsidise 2
+            // points).
             let bar = rects
                 .iter()
-                .find(|q| q.fill == fill && (q.x - a).abs() <= 1.5 && (q.x + q.w - b).abs() <= 1.5)
-                .unwrap_or_else(|| panic!("{lever}: no {side} bar from {a:.1} to {b:.1} px"));
-            assert!(bar.y > prev_y, "{lever}: bars in the CSV's order, top down");
+                .find(|q| q.fill == fill && (q.x - a).abs() <= 1.5 && (q.x + q.w - b).abs() <= 1.5 && q.y > prev_y)
+                .unwrap_or_else(|| panic!("{lever}: no {side} bar from {a:.1} to {b:.1} px below the levers above"));
             row_y = bar.y;
             // Whisker caps at ±2 paired standard errors.
             if axis.1 * 2.0 * se > 3.0 {
@@ -968,12 +981,50 @@ fn package_fiscal_chart_and_report_tables_show_the_csv_values() {
     // Fiscal view.
     let fv = section(&html, "fiscal-view");
     let total = &fiscal[2];
-    for (col, d) in
-        [("fiscal_cost_mean", 1), ("fiscal_cost_se", 2), ("fiscal_cost_p95", 1), ("credit_per_fiscal_yuan", 2)]
-    {
+    for (col, d) in [
+        ("fiscal_cost_mean", 1),
+        ("fiscal_cost_se", 2),
+        ("fiscal_cost_p95", 1),
+        ("fiscal_cost_nominal_mean", 1),
+        ("fiscal_cost_nominal_se", 2),
+    ] {
         let v = num(total, col);
         assert!(fv.contains(&format!("<td class=\"n\">{v:.d$}</td>")), "fiscal view: total {col} {v:.d$}");
     }
+    // Each efficiency figure once, as fiscal.csv's ratio of means with its
+    // se, in the fiscal view and in the summary; never the mean of the
+    // per-path ratios (summary.csv's total.credit_per_fiscal_yuan).
+    let summary_html = section(&html, "summary");
+    for col in ["credit_per_fiscal_yuan", "private_per_fiscal_yuan", "fiscal_cost_per_additional_loan"] {
+        let (v, se) = (num(total, col), num(total, &format!("{col}_se")));
+        // Decimals enough for two significant digits of the se (2 to 6).
+        let d = (1.0 - se.log10().floor()).clamp(2.0, 6.0) as usize;
+        let (v, se) = (format!("{v:.d$}"), format!("{se:.d$}"));
+        assert!(fv.contains(&format!("<td class=\"n\">{v} ± {se}</td>")), "fiscal view: {col} {v} ± {se}");
+        assert!(summary_html.contains(&format!("<td class=\"n\">{v}</td>")), "summary: {col} {v}");
+        assert!(summary_html.contains(&format!("± {se} (se, delta method)")), "summary: {col} se {se}");
+    }
+    let per_path = summary(&out)["total.credit_per_fiscal_yuan"]["mean"];
+    assert!(!html.contains(&format!("{per_path:.2}")), "the per-path mean {per_path:.2} is shown");
+    // The budget profile: the total's yearly means as bars from zero.
+    let budget: Vec<_> = csv_maps(&out.join("budget.csv")).into_iter().filter(|r| r["vehicle"] == "total").collect();
+    assert_eq!(budget.len(), 20, "one row a year");
+    let svg = check_chart(&out, "budget_by_year");
+    let (y0, ys) = y_axis(&svg);
+    let rects = svg_rects(&svg);
+    for r in &budget {
+        let mean = num(r, "mean");
+        if mean.abs() * ys.abs() < 3.0 {
+            continue;
+        }
+        let (a, b) = ((y0 + ys * mean).min(y0), (y0 + ys * mean).max(y0));
+        assert!(
+            rects.iter().any(|q| q.fill == "#A0D0F0" && (q.y - a).abs() <= 1.5 && (q.y + q.h - b).abs() <= 1.5),
+            "year {}: no bar for {mean}",
+            r["year"]
+        );
+    }
+    assert!(fv.contains("<figure id=\"budget_by_year\">"));
     // The angel fund's ratios are undefined when its mean cost is not positive.
     if num(&fiscal[0], "fiscal_cost_mean") <= 0.0 {
         assert!(fiscal[0]["private_per_fiscal_yuan"].is_empty());
@@ -1006,11 +1057,12 @@ fn package_fiscal_chart_and_report_tables_show_the_csv_values() {
         let d = pm(num(r, "diff_mean"), num(r, "diff_se"), 2);
         assert!(sw.contains(&d), "{vehicle}.{metric}: {d}");
     }
-    for shown in ["gov_tvpi", "buyer_tvpi", "private_capital", "credit_per_fiscal_yuan"] {
+    for shown in ["gov_tvpi", "buyer_tvpi", "private_capital", "fiscal_cost_nominal"] {
         assert!(sw.contains(&format!("<code>{shown}</code>")), "{shown} in the sweep table");
     }
     let table = &sw[..sw.find("<figure").unwrap_or(sw.len())];
-    for left_out in ["bank_return", "gov_irr", "default_rate"] {
+    // Per-path ratios are not efficiency figures: not in the sweep table.
+    for left_out in ["bank_return", "gov_irr", "default_rate", "credit_per_fiscal_yuan", "private_per_fiscal_yuan"] {
         assert!(!table.contains(&format!("<code>{left_out}</code>")), "{left_out} not in the sweep table");
     }
 }

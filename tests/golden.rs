@@ -1,7 +1,7 @@
 //! Golden values: every shipped scenario (`scenarios/*.toml`), run at
 //! 300 paths, must reproduce `tests/golden/<scenario stem>/summary.csv`,
-//! `deals.csv`, `risk.csv`, `fiscal.csv` (and `sweep.csv` and
-//! `sensitivity.csv` where the scenario has them) cell for cell, as exact strings (full precision: the
+//! `deals.csv`, `risk.csv`, `fiscal.csv` (and `sweep.csv`,
+//! `sensitivity.csv` and `budget.csv` where the scenario has them) cell for cell, as exact strings (full precision: the
 //! CSV writer prints the shortest text that reads back to the same `f64`).
 //! Any change to the model, the random streams, the statistics or the
 //! writers that moves one number fails here, with the cells that moved.
@@ -45,17 +45,19 @@ const BLESS_VAR: &str = "FUNDSIM_BLESS";
 /// four every run writes; `sweep.csv` and `sensitivity.csv` only a
 /// scenario with `[[sweep]]` or `[sensitivity]`, and then its golden
 /// directory must have them too.
-const FILES: [(&str, &[&str]); 6] = [
+const FILES: [(&str, &[&str]); 7] = [
     ("summary.csv", &["vehicle", "metric"]),
     ("deals.csv", &["vehicle", "kind", "label"]),
     ("risk.csv", &["vehicle", "metric"]),
     ("fiscal.csv", &["vehicle"]),
     ("sweep.csv", &["variant", "vehicle", "metric"]),
     ("sensitivity.csv", &["lever"]),
+    ("budget.csv", &["vehicle", "year"]),
 ];
 
-/// Files a run writes only for some scenarios.
-const OPTIONAL: [&str; 2] = ["sweep.csv", "sensitivity.csv"];
+/// Files a run writes only for some scenarios (`budget.csv` where some
+/// vehicle has a fiscal cost).
+const OPTIONAL: [&str; 3] = ["sweep.csv", "sensitivity.csv", "budget.csv"];
 
 /// Differences listed in full in a failure message; the rest are counted.
 const SHOWN: usize = 20;

@@ -272,7 +272,7 @@ const LISTED_EARLY: [&str; 7] = [
     "market.public_vol=0.0",
     "policy.lockup_years=1.0",
     "policy.selldown_years=2.0",
-    "vehicles.g.discount_rate=0.1",
+    "fiscal.discount_rate=0.1",
 ];
 
 #[test]

@@ -15,7 +15,8 @@ fn shipped_dir() -> std::path::PathBuf {
 }
 
 /// Bit-for-bit equality of two runs: columns, every cell, every series
-/// sketch and every deal count (not the work done, which sharing lowers).
+/// sketch, every deal count and every budget cell (not the work done,
+/// which sharing lowers).
 fn assert_identical(a: &Results, b: &Results, what: &str) {
     assert_eq!(a.columns, b.columns, "{what}: columns");
     assert_eq!(a.matrix.dim(), b.matrix.dim(), "{what}: shape");
@@ -28,6 +29,10 @@ fn assert_identical(a: &Results, b: &Results, what: &str) {
         assert!(s.steps == t.steps, "{what}: series {}.{} differs", s.vehicle, s.metric);
     }
     assert_eq!(a.deals, b.deals, "{what}: deals");
+    assert_eq!(a.budget.groups, b.budget.groups, "{what}: budget groups");
+    for ((i, x), y) in a.budget.matrix.indexed_iter().zip(b.budget.matrix.iter()) {
+        assert_eq!(x.to_bits(), y.to_bits(), "{what}: budget cell {i:?} ({} vs {})", x, y);
+    }
 }
 
 fn load(text: &str, sets: &[String]) -> Scenario {

@@ -11,7 +11,7 @@
 use std::fmt::Write as _;
 
 use super::charts::style::fixed;
-use super::html::{esc, lever_is_share, lever_value, lever_words_in, signed};
+use super::html::{esc, figure_with_se, lever_is_share, lever_value, lever_words_in, signed};
 use super::i18n::{Lang, tr, trf};
 use super::read::OutputData;
 
@@ -106,35 +106,59 @@ pub(crate) fn section(h: &mut String, data: &OutputData, lang: Lang) {
 
     // What it costs, with its 90 % interval, and what each yuan buys.
     if let Some(t) = data.fiscal.iter().find(|r| r.vehicle == "total") {
+        let rate = t.discount_rate.map_or("–".into(), |r| fixed(100.0 * r, 1));
         rows.push(Finding {
-            what: tr(lang, "Fiscal cost of the package (present value), mean"),
+            what: f("Fiscal cost of the package (present value at {0} %), mean", &[&rate]),
             unit: "mn CNY",
             estimate: mn(t.mean),
             uncertainty: f("± {0} (se); 90 % interval {1} to {2}", &[&mn(t.se), &mn(t.p05), &mn(t.p95)]),
         });
+        rows.push(Finding {
+            what: tr(lang, "Fiscal cost of the package, nominal (undiscounted), mean"),
+            unit: "mn CNY",
+            estimate: mn(t.nominal_mean),
+            uncertainty: f("± {0} (se)", &[&mn(t.nominal_se)]),
+        });
         said.push(f(
-            "Its fiscal cost in present value is {0} million CNY on average (± {1}), with a 90 % interval from {2} to {3} million CNY.",
-            &[&mn(t.mean), &mn(t.se), &mn(t.p05), &mn(t.p95)],
+            "Its fiscal cost in present value at {4} % is {0} million CNY on average (± {1}), with a 90 % interval from {2} to {3} million CNY; undiscounted, the budget pays {5} million CNY (± {6}).",
+            &[&mn(t.mean), &mn(t.se), &mn(t.p05), &mn(t.p95), &rate, &mn(t.nominal_mean), &mn(t.nominal_se)],
         ));
-        for (v, what, unit) in [
-            (t.private_per_fiscal_yuan, "Private capital mobilised per yuan of fiscal cost", "CNY per CNY"),
-            (t.credit_per_fiscal_yuan, "Credit extended per yuan of fiscal cost", "CNY per CNY"),
-            (t.firms_per_million_fiscal, "Firms financed per million CNY of fiscal cost", "firms per mn CNY"),
-        ] {
-            if let Some(v) = v.filter(|v| *v != 0.0) {
-                rows.push(Finding {
-                    what: tr(lang, what),
-                    unit,
-                    estimate: fixed(v, 2),
-                    uncertainty: tr(lang, "ratio of means"),
-                });
+        // The efficiency figures, as fiscal.csv defines them (ratios of
+        // means with a delta-method se), the same numbers as the fiscal view.
+        let mobilised = [t.private_capital, t.credit, t.firms];
+        for (i, (what, unit, v, se)) in t.figures().into_iter().enumerate() {
+            let (estimate, uncertainty) = match (v, se) {
+                (Some(v), Some(se)) => {
+                    let (v, se) = figure_with_se(v, se);
+                    (v, f("± {0} (se, delta method)", &[&se]))
+                }
+                _ => ("–".into(), tr(lang, "undefined: the mean fiscal cost is not distinguishable from 0")),
+            };
+            // A figure over the fiscal cost with nothing mobilised, or over
+            // a quantity the package does not have, says nothing.
+            let shown = match v {
+                Some(v) => v != 0.0,
+                None => i < 3 && mobilised[i].is_some_and(|m| m > 0.0),
+            };
+            if shown {
+                rows.push(Finding { what: tr(lang, what), unit, estimate, uncertainty });
             }
         }
-        let r = |v: Option<f64>| v.map_or("0".into(), |v| fixed(v, 2));
+        let r = |v: Option<f64>, se: Option<f64>| match (v, se) {
+            (Some(v), Some(se)) => {
+                let (v, se) = figure_with_se(v, se);
+                format!("{v} (± {se})")
+            }
+            _ => "–".into(),
+        };
         if t.private_per_fiscal_yuan.is_some() || t.credit_per_fiscal_yuan.is_some() {
             said.push(f(
                 "Each yuan of mean fiscal cost goes with {0} yuan of private capital and {1} yuan of credit, and finances {2} firms per million CNY.",
-                &[&r(t.private_per_fiscal_yuan), &r(t.credit_per_fiscal_yuan), &r(t.firms_per_million_fiscal)],
+                &[
+                    &r(t.private_per_fiscal_yuan, t.private_per_fiscal_yuan_se),
+                    &r(t.credit_per_fiscal_yuan, t.credit_per_fiscal_yuan_se),
+                    &r(t.firms_per_million_fiscal, t.firms_per_million_fiscal_se),
+                ],
             ));
         }
     }

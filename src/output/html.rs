@@ -124,6 +124,15 @@ pub(crate) fn describe_in(lang: Lang, metric: &str) -> String {
     }
 }
 
+/// An efficiency figure and its standard error as the report prints them,
+/// in the summary and the fiscal view alike: with enough decimals that the
+/// se shows two significant digits (2 to 6 decimals), `1.951 ± 0.011`,
+/// `0.3078 ± 0.0016`.
+pub(crate) fn figure_with_se(v: f64, se: f64) -> (String, String) {
+    let d = if se > 0.0 && se.is_finite() { (1.0 - se.log10().floor()).clamp(2.0, 6.0) as usize } else { 2 };
+    (fixed(v, d), fixed(se, d))
+}
+
 /// `v` with `d` decimals and a sign: `+2.29`, `-0.50`, `0.00`.
 pub(crate) fn signed(v: f64, d: usize) -> String {
     let s = fixed(v, d);
@@ -147,6 +156,17 @@ pub(crate) fn td(h: &mut String, text: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn figures_show_two_significant_digits_of_their_error() {
+        let s = |v, se| figure_with_se(v, se);
+        assert_eq!(s(25.510974, 0.132487), ("25.51".into(), "0.13".into()));
+        assert_eq!(s(1.951337, 0.010622), ("1.951".into(), "0.011".into()));
+        assert_eq!(s(0.307789, 0.001598), ("0.3078".into(), "0.0016".into()));
+        assert_eq!(s(14.29, 0.51), ("14.29".into(), "0.51".into()));
+        assert_eq!(s(1e-9, 1e-12), ("0.000000".into(), "0.000000".into()));
+        assert_eq!(s(3.0, 0.0), ("3.00".into(), "0.00".into()));
+    }
 
     #[test]
     fn differences_carry_a_sign_and_their_error() {

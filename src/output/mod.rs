@@ -8,6 +8,7 @@
 //! the manifest come first; the charts and the report are then drawn from
 //! those files alone (`charts`, `report`), so `fundsim plot` can redraw them.
 
+pub mod budget;
 pub mod charts;
 pub mod commit;
 pub mod executive;
@@ -39,6 +40,9 @@ pub fn write_tables(dir: &Path, scn: &Scenario, results: &Results, write_paths: 
     tables::write_risk(&dir.join("risk.csv"), results)?;
     tables::write_timeseries(&dir.join("timeseries.csv"), scn, results)?;
     tables::write_deals(&dir.join("deals.csv"), scn, results)?;
+    if budget::has_budget(results) {
+        budget::write_budget(&dir.join("budget.csv"), results)?;
+    }
     fiscal::write_fiscal(&dir.join("fiscal.csv"), scn, results)
 }
 

@@ -6,7 +6,9 @@
 use std::fmt::Write as _;
 
 use super::charts::style::fixed;
-use super::html::{cell, describe_in, diff, esc, lever_is_share, lever_value, lever_words_in, table_unit, td};
+use super::html::{
+    cell, describe_in, diff, esc, figure_with_se, lever_is_share, lever_value, lever_words_in, table_unit, td,
+};
 use super::i18n::{Lang, tr, trf};
 use super::read::{OutputData, SweepRow};
 
@@ -28,20 +30,34 @@ pub(crate) fn fiscal(h: &mut String, data: &OutputData, lang: Lang) {
             "From fiscal.csv: each vehicle's fiscal cost (million CNY; negative where the vehicle returns more to the budget than it costs), its standard error and percentiles across paths, and its share of the package's mean cost (a vehicle that profits has a negative share, so the others' can pass 100%). The vehicles run on one economy, so the total's percentiles are those of the path-by-path sum, not sums of percentiles."
         )
     );
+    let rate = rows.iter().find_map(|r| r.discount_rate).map_or("–".into(), |r| fixed(100.0 * r, 1));
     let _ = writeln!(
         h,
-        "<h3>{}</h3>\n<table>\n<thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>P5</th><th>{}</th><th>P95</th><th>{}</th></tr></thead>\n<tbody>",
+        "<p class=\"note\">{}</p>",
+        trf(
+            lang,
+            "Every vehicle's fiscal cost is the present value at time 0 of its dated fiscal flows (payments out of the budget less receipts), all at the one discount rate fiscal.discount_rate = {0} %; the nominal cost is the same flows undiscounted, and budget.csv gives them year by year.",
+            &[&rate]
+        )
+    );
+    let _ = writeln!(
+        h,
+        "<h3>{}</h3>\n<table>\n<thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>P5</th><th>{}</th><th>P95</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>\n<tbody>",
         t("Fiscal cost"),
         t("vehicle"),
         t("unit"),
         t("mean"),
         t("se"),
         t("median"),
+        t("nominal mean"),
+        t("nominal se"),
         t("share of total (%)")
     );
     for r in rows {
         let _ = write!(h, "<tr><td>{}</td><td>{}</td>", name(&r.vehicle), t("mn CNY"));
-        for (v, d) in [(r.mean, 1), (r.se, 2), (r.p05, 1), (r.p50, 1), (r.p95, 1)] {
+        for (v, d) in
+            [(r.mean, 1), (r.se, 2), (r.p05, 1), (r.p50, 1), (r.p95, 1), (r.nominal_mean, 1), (r.nominal_se, 2)]
+        {
             td(h, &cell(v, None, d));
         }
         td(
@@ -59,40 +75,63 @@ pub(crate) fn fiscal(h: &mut String, data: &OutputData, lang: Lang) {
         "<h3>{}</h3>\n<p class=\"note\">{}</p>",
         t("What the money mobilises"),
         t(
-            "Means across paths, and fiscal efficiency as ratios of means (private capital and credit per yuan of mean fiscal cost, firms financed per million CNY of it). A ratio is left out (–) where the mean fiscal cost is zero or negative: there is no cost to divide by."
+            "Means across paths of what the package mobilises, and each efficiency figure as a ratio of means with its delta-method standard error (fiscal.csv; the only definition fundsim reports, the same numbers as in the summary). A figure is left out (–) where its mean denominator is not distinguishable from 0 (within 1.96 standard errors) or is negative: there is nothing to divide by. Per-path ratios (paths.csv) are not efficiency figures."
         )
     );
     let _ = writeln!(
         h,
-        "<table>\n<thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>\n<tbody>",
+        "<table>\n<thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>\n<tbody>",
         t("vehicle"),
         t("private capital (mn CNY)"),
         t("credit (mn CNY)"),
         t("firms financed (count)"),
-        t("private capital per fiscal yuan (CNY per CNY)"),
-        t("credit per fiscal yuan (CNY per CNY)"),
-        t("firms per million of fiscal cost (per mn CNY)")
     );
     for r in rows {
         let _ = write!(h, "<tr><td>{}</td>", name(&r.vehicle));
-        for (v, d) in [
-            (r.private_capital, 1),
-            (r.credit, 1),
-            (r.firms, 0),
-            (r.private_per_fiscal_yuan, 2),
-            (r.credit_per_fiscal_yuan, 2),
-            (r.firms_per_million_fiscal, 2),
-        ] {
+        for (v, d) in [(r.private_capital, 1), (r.credit, 1), (r.firms, 0)] {
             td(h, &cell(v, None, d));
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</tbody>\n</table>\n");
+    // The efficiency figures: a column only where some row has a value.
+    let figures: Vec<usize> =
+        (0..6).filter(|&i| rows.iter().any(|r| r.figures()[i].2.is_some_and(|v| v != 0.0))).collect();
+    if figures.is_empty() {
+        return;
+    }
+    let _ =
+        write!(h, "<h3>{}</h3>\n<table>\n<thead><tr><th>{}</th>", t("Efficiency (ratios of means ± se)"), t("vehicle"));
+    for &i in &figures {
+        let (what, unit, _, _) = rows[0].figures()[i];
+        let _ = write!(h, "<th>{} ({})</th>", t(what), t(unit));
+    }
+    h.push_str("</tr></thead>\n<tbody>\n");
+    for r in rows {
+        let _ = write!(h, "<tr><td>{}</td>", name(&r.vehicle));
+        for &i in &figures {
+            let (_, _, v, se) = r.figures()[i];
+            td(h, &figure_cell(v, se));
         }
         h.push_str("</tr>\n");
     }
     h.push_str("</tbody>\n</table>\n");
 }
 
+/// A figure and its standard error: `28.43 ± 0.13`; `–` when undefined.
+fn figure_cell(v: Option<f64>, se: Option<f64>) -> String {
+    match (v, se) {
+        (Some(v), Some(se)) => {
+            let (v, se) = figure_with_se(v, se);
+            format!("{v} ± {se}")
+        }
+        _ => "–".into(),
+    }
+}
+
 /// Whether a sweep row's metric is in the sweep table.
 fn sweep_row_wanted(vehicle: &str, metric: &str) -> bool {
-    vehicle == "total" || SWEEP_METRICS.contains(&metric)
+    (vehicle == "total" || SWEEP_METRICS.contains(&metric)) && !crate::vehicles::catalogue::is_path_ratio(metric)
 }
 
 /// The sweep: per variant the swept values, and for the key metrics the

@@ -526,9 +526,87 @@ pub(crate) struct FiscalRow {
     pub credit: Option<f64>,
     #[serde(rename = "firms_mean")]
     pub firms: Option<f64>,
+    pub discount_rate: Option<f64>,
+    #[serde(rename = "fiscal_cost_nominal_mean")]
+    pub nominal_mean: Option<f64>,
+    #[serde(rename = "fiscal_cost_nominal_se")]
+    pub nominal_se: Option<f64>,
+    /// The efficiency figures (ratios of means) and their standard errors.
     pub private_per_fiscal_yuan: Option<f64>,
+    pub private_per_fiscal_yuan_se: Option<f64>,
     pub credit_per_fiscal_yuan: Option<f64>,
+    pub credit_per_fiscal_yuan_se: Option<f64>,
     pub firms_per_million_fiscal: Option<f64>,
+    pub firms_per_million_fiscal_se: Option<f64>,
+    pub fiscal_cost_per_additional_loan: Option<f64>,
+    pub fiscal_cost_per_additional_loan_se: Option<f64>,
+    pub fiscal_cost_per_additional_credit: Option<f64>,
+    pub fiscal_cost_per_additional_credit_se: Option<f64>,
+    pub fiscal_cost_per_private_capital: Option<f64>,
+    pub fiscal_cost_per_private_capital_se: Option<f64>,
+}
+
+impl FiscalRow {
+    /// The efficiency figures with their standard errors: (what, unit,
+    /// value, se), in the order of `fiscal.csv`; a figure is `None` where
+    /// the mean denominator is not distinguishable from 0.
+    pub(crate) fn figures(&self) -> [(&'static str, &'static str, Option<f64>, Option<f64>); 6] {
+        [
+            (
+                "Private capital mobilised per yuan of fiscal cost",
+                "CNY per CNY",
+                self.private_per_fiscal_yuan,
+                self.private_per_fiscal_yuan_se,
+            ),
+            (
+                "Credit extended per yuan of fiscal cost",
+                "CNY per CNY",
+                self.credit_per_fiscal_yuan,
+                self.credit_per_fiscal_yuan_se,
+            ),
+            (
+                "Firms financed per million CNY of fiscal cost",
+                "firms per mn CNY",
+                self.firms_per_million_fiscal,
+                self.firms_per_million_fiscal_se,
+            ),
+            (
+                "Fiscal cost per additional loan",
+                "mn CNY",
+                self.fiscal_cost_per_additional_loan,
+                self.fiscal_cost_per_additional_loan_se,
+            ),
+            (
+                "Fiscal cost per yuan of additional credit",
+                "CNY per CNY",
+                self.fiscal_cost_per_additional_credit,
+                self.fiscal_cost_per_additional_credit_se,
+            ),
+            (
+                "Fiscal cost per yuan of private capital raised",
+                "CNY per CNY",
+                self.fiscal_cost_per_private_capital,
+                self.fiscal_cost_per_private_capital_se,
+            ),
+        ]
+    }
+}
+
+/// One row of `budget.csv`: a vehicle's (or the package's) nominal fiscal
+/// outlay in one programme year across paths.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub(crate) struct BudgetRow {
+    pub vehicle: String,
+    pub year: u32,
+    pub mean: Option<f64>,
+    pub p05: Option<f64>,
+    pub p50: Option<f64>,
+    pub p95: Option<f64>,
+}
+
+/// `budget.csv`; absent means no vehicle with a fiscal cost.
+pub(crate) fn read_budget(path: &Path) -> Result<Vec<BudgetRow>, ChartError> {
+    Ok(rows(path, &[])?.unwrap_or_default())
 }
 
 /// `fiscal.csv`; absent means no fiscal view.
@@ -567,6 +645,8 @@ pub(crate) struct OutputData {
     pub sensitivity: Vec<SwingRow>,
     /// `fiscal.csv` (empty when absent).
     pub fiscal: Vec<FiscalRow>,
+    /// `budget.csv` (empty when absent).
+    pub budget: Vec<BudgetRow>,
     /// Display labels of vehicles (`label` in the scenario), by name.
     pub labels: Vec<(String, String)>,
 }
@@ -603,6 +683,7 @@ impl OutputData {
             variant_paths,
             sensitivity: read_sensitivity(&dir.join("sensitivity.csv"))?,
             fiscal: read_fiscal(&dir.join("fiscal.csv"))?,
+            budget: read_budget(&dir.join("budget.csv"))?,
         })
     }
 
@@ -636,6 +717,7 @@ mod tests {
         let has = |header: &[&str], fields: &[&str]| fields.iter().all(|f| header.contains(f));
         assert!(has(&tables::SUMMARY_HEADER, fields::<SummaryRow>()));
         assert!(has(&fiscal::HEADER, fields::<FiscalRow>()));
+        assert_eq!(fields::<BudgetRow>(), &crate::output::budget::HEADER);
         assert_eq!(fields::<SwingRow>(), &sweep_tables::SENSITIVITY_HEADER);
         assert_eq!(fields::<DealRow>(), ["vehicle", "kind", "label", "count", "share"]);
         assert_eq!(fields::<StepRow>().len(), 8);

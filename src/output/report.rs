@@ -17,6 +17,7 @@ use super::html::{cell, describe_in, esc, table_unit};
 use super::i18n::{Lang, tr};
 use super::policy_tables;
 use super::read::{OutputData, SummaryRow};
+use crate::vehicles::catalogue;
 
 /// Write `dir/report.html` from the files in `dir` and the charts drawn
 /// into `dir/charts/`.
@@ -222,8 +223,11 @@ fn summary_tables(h: &mut String, data: &OutputData, lang: Lang) {
         }
     }
     for v in vehicles {
-        let rows: Vec<&SummaryRow> =
-            data.summary.iter().filter(|r| r.vehicle == v && !(v == "total" && all_zero(r))).collect();
+        let rows: Vec<&SummaryRow> = data
+            .summary
+            .iter()
+            .filter(|r| r.vehicle == v && !(v == "total" && all_zero(r)) && !catalogue::is_path_ratio(&r.metric))
+            .collect();
         if rows.is_empty() {
             continue;
         }

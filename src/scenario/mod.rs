@@ -16,6 +16,7 @@ use std::path::Path;
 use serde::de::DeserializeOwned;
 use toml_edit::{DocumentMut, Item, Table};
 
+use crate::finance::fiscal::FiscalBasis;
 use crate::model::company::{CompanyModel, StageParams};
 use crate::model::market::Market;
 use crate::model::policy::Policy;
@@ -33,6 +34,8 @@ pub struct Scenario {
     pub seed: u64,
     pub years: u32,
     pub steps_per_year: u32,
+    /// `[fiscal]`: the one basis of every vehicle's fiscal cost.
+    pub fiscal: FiscalBasis,
     pub market: Market,
     pub policy: Policy,
     pub stages: [StageParams; 4],

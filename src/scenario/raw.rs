@@ -23,6 +23,8 @@ pub(crate) struct RawScenario {
     pub market: RawMarket,
     pub policy: RawPolicy,
     pub stages: RawStages,
+    /// `[fiscal]`: the one basis of every vehicle's fiscal cost.
+    pub fiscal: RawFiscal,
     /// Vehicles by name, in file order; each is read by its `kind` later.
     pub vehicles: IndexMap<String, toml::Value>,
     /// `[[sweep]]`: one lever (a line) or two (a grid).
@@ -65,10 +67,27 @@ impl Default for RawScenario {
             market: RawMarket::default(),
             policy: RawPolicy::default(),
             stages: RawStages::default(),
+            fiscal: RawFiscal::default(),
             vehicles: IndexMap::new(),
             sweep: Vec::new(),
             sensitivity: None,
         }
+    }
+}
+
+/// `[fiscal]` (MODEL.md section 5): the annual rate at which every
+/// vehicle's dated fiscal flows are discounted to time 0.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default)]
+pub(crate) struct RawFiscal {
+    pub discount_rate: f64,
+}
+
+impl Default for RawFiscal {
+    fn default() -> Self {
+        // China's 10-year government bond yield, about 2.7 % on average in
+        // 2023 (source in scenarios/defaults.toml).
+        RawFiscal { discount_rate: 0.027 }
     }
 }
 

@@ -6,6 +6,7 @@
 
 use std::fmt::Display;
 
+use crate::finance::fiscal::FiscalBasis;
 use crate::model::company::{CompanyModel, STAGES, StageParams};
 use crate::model::market::{Market, Regimes};
 use crate::model::policy::Policy;
@@ -135,6 +136,7 @@ pub(crate) fn scenario(
     let k = if [1, 2, 4, 12].contains(&k) { k as u32 } else { 4 };
     let market = market(&raw.market, v);
     let policy = policy(&raw.policy, v);
+    let fiscal = FiscalBasis::new(v.within("fiscal.discount_rate", raw.fiscal.discount_rate, -0.5, 1.0), k);
     let stages: [StageParams; 4] = std::array::from_fn(|i| stage(i, raw.stages.get(i), v));
     if raw.name.trim().is_empty() {
         v.fail("name", "\"\"", "must not be empty (it titles charts and the report)");
@@ -177,6 +179,7 @@ pub(crate) fn scenario(
                 sales,
                 model: &company_model,
                 market: &market,
+                fiscal,
             };
             Vehicle { kind: spec.build(&cx), name }
         })
@@ -197,6 +200,7 @@ pub(crate) fn scenario(
         seed,
         years,
         steps_per_year: k,
+        fiscal,
         market,
         policy,
         stages,

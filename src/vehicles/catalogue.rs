@@ -66,6 +66,13 @@ pub enum Display {
     Tabled,
     /// Tabled as a bare number under its name.
     Plain,
+    /// A ratio computed path by path (credit per fiscal yuan in one path):
+    /// kept in `paths.csv` and `summary.csv` for the record, but never
+    /// shown as a headline figure or charted. Its mean over paths is
+    /// dominated by paths whose denominator is near zero; the figure to
+    /// read is the ratio of means with its standard error in `fiscal.csv`
+    /// (`stats::ratio`), the one the report shows.
+    PathRatio,
 }
 
 /// A per-path metric: its column name and what it is.
@@ -106,6 +113,16 @@ pub const fn plain_loss(name: &'static str, unit: Unit, label: &'static str, sta
     Metric { name, kind: MetricKind::Loss, unit, label, stakeholder, display: Display::Plain }
 }
 
+/// A per-path ratio (see `Display::PathRatio`).
+pub const fn path_ratio(name: &'static str, unit: Unit, label: &'static str, stakeholder: &'static str) -> Metric {
+    Metric { name, kind: MetricKind::Plain, unit, label, stakeholder, display: Display::PathRatio }
+}
+
+/// Whether the metric `name` is a per-path ratio, never a headline.
+pub fn is_path_ratio(name: &str) -> bool {
+    find(name).is_some_and(|m| m.display == Display::PathRatio)
+}
+
 /// A per-step series of a vehicle (summarised in `timeseries.csv`, drawn
 /// as a fan chart).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,8 +144,14 @@ pub const fn series(name: &'static str, title: &'static str, stakeholder: &'stat
 }
 
 /// The package's fiscal cost: the same metric in every vehicle that has one
-/// and in the totals.
+/// and in the totals, the present value at time 0 of the vehicle's dated
+/// fiscal flows at the one `[fiscal] discount_rate` (`finance::fiscal`).
 pub const FISCAL_COST: Metric = loss("fiscal_cost", Unit::Money, "fiscal cost", "government");
+
+/// The undiscounted sum of the same dated fiscal flows whose present value
+/// is `fiscal_cost`: what the budget pays over the years, yuan for yuan.
+pub const FISCAL_COST_NOMINAL: Metric =
+    tabled("fiscal_cost_nominal", Unit::Money, "fiscal cost, nominal (undiscounted)", "government");
 
 /// Private capital mobilised: the commitments private investors make. The
 /// guidance fund's private LPs' and the package's.
@@ -137,7 +160,7 @@ pub const PRIVATE_CAPITAL: Metric = tabled("private_capital", Unit::Money, "priv
 /// Credit extended per yuan of fiscal cost: the loan programme's and the
 /// package's.
 pub const CREDIT_PER_FISCAL_YUAN: Metric =
-    tabled("credit_per_fiscal_yuan", Unit::Multiple, "credit per fiscal yuan", "the budget");
+    path_ratio("credit_per_fiscal_yuan", Unit::Multiple, "credit per fiscal yuan", "the budget");
 
 /// Credit extended: the loan programme's loans made times their size, and
 /// the package's sum of them.
@@ -151,14 +174,15 @@ pub const CREDIT: Metric = tabled("credit", Unit::Money, "credit extended", "the
 /// is zero or negative and explode where it is near zero, so their
 /// histograms would show that tail, not the policy's efficiency.
 /// `fiscal.csv`'s ratios of means are the measure to read.
-pub const TOTALS: [Metric; 7] = [
+pub const TOTALS: [Metric; 8] = [
     FISCAL_COST,
     PRIVATE_CAPITAL,
     CREDIT,
     tabled("firms_financed", Unit::Count, "firms financed", "the package"),
-    tabled("private_per_fiscal_yuan", Unit::Multiple, "private capital per fiscal yuan", "the budget"),
+    path_ratio("private_per_fiscal_yuan", Unit::Multiple, "private capital per fiscal yuan", "the budget"),
     CREDIT_PER_FISCAL_YUAN,
-    tabled("firms_per_million_fiscal", Unit::CountPerMillion, "firms per million of fiscal cost", "the budget"),
+    path_ratio("firms_per_million_fiscal", Unit::CountPerMillion, "firms per million of fiscal cost", "the budget"),
+    FISCAL_COST_NOMINAL,
 ];
 
 /// Every catalogue: each registered vehicle kind's metrics, then the totals.

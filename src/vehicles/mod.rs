@@ -20,6 +20,7 @@ pub mod equity;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::finance::fiscal::FiscalBasis;
 use crate::model::company::CompanyModel;
 use crate::model::market::{Market, MarketPath};
 use crate::scenario::error::{InputError, Origin};
@@ -58,6 +59,8 @@ impl Amount {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FiscalRole {
     pub fiscal_cost: Option<usize>,
+    /// The undiscounted sum of the same flows (`fiscal_cost_nominal`).
+    pub fiscal_cost_nominal: Option<usize>,
     pub private_capital: Option<usize>,
     pub credit: Amount,
     pub firms: Amount,
@@ -67,6 +70,7 @@ impl FiscalRole {
     /// A vehicle that costs the budget nothing and mobilises nothing.
     pub(crate) const NONE: FiscalRole = FiscalRole {
         fiscal_cost: None,
+        fiscal_cost_nominal: None,
         private_capital: None,
         credit: Amount::Constant(0.0),
         firms: Amount::Constant(0.0),
@@ -111,6 +115,8 @@ pub struct BuildContext<'a> {
     /// The economy's parameters, for vehicles whose decisions rest on the
     /// model's own expectations (a pilot simulation at build time).
     pub market: &'a Market,
+    /// `[fiscal]`: the rate every fiscal flow is discounted at.
+    pub fiscal: FiscalBasis,
 }
 
 /// Everything a vehicle needs to simulate one path.
@@ -170,6 +176,16 @@ pub trait VehicleModel: Sized {
     /// and they must be simulated whenever it is (`engine::run_from`).
     fn reads_earlier(&self) -> bool {
         false
+    }
+
+    /// The government's net fiscal outlay in each step of the path last
+    /// simulated in `ws` (nominal; payments out of the budget positive,
+    /// receipts negative; horizon long). Its present value at `[fiscal]
+    /// discount_rate` is the vehicle's `fiscal_cost` and its sum
+    /// `fiscal_cost_nominal` (`finance::fiscal`); `budget.csv` adds it up
+    /// by year. Empty for a vehicle without a fiscal cost.
+    fn fiscal_flows(_ws: &Self::Workspace) -> &[f64] {
+        &[]
     }
 
     /// Simulate one path: write `METRICS.len()` values into `row` and
@@ -305,6 +321,16 @@ macro_rules! register {
             /// See `VehicleModel::reads_earlier`.
             pub(crate) fn reads_earlier(&self) -> bool {
                 match &self.kind { $(VehicleKind::$ty(x) => x.reads_earlier()),+ }
+            }
+
+            /// The vehicle's per-step net fiscal outlay on the path last
+            /// simulated in `ws` (see `VehicleModel::fiscal_flows`).
+            pub(crate) fn fiscal_flows<'w>(&self, ws: &'w Workspace) -> &'w [f64] {
+                match (&self.kind, ws) {
+                    $((VehicleKind::$ty(_), Workspace::$ty(w)) => <$module::$ty as VehicleModel>::fiscal_flows(w),)+
+                    #[allow(unreachable_patterns)]
+                    _ => &[],
+                }
             }
 
             pub fn workspace(&self, horizon_steps: usize) -> Workspace {

@@ -188,13 +188,14 @@ pub fn vasicek_ks_distance(counts: &[u64], n: u64, pd: f64, rho: f64) -> f64 {
 /// a ten-year term; with `deterministic_scenario` and
 /// `TRIPLES_IN_NINE_YEARS` every cash flow is known by hand.
 pub const GUIDANCE: &str = r#"
+[fiscal]
+discount_rate = 0.0
 [vehicles.g]
 kind = "guidance_fund"
 government_capital = 25.0
 subfunds = 1
 government_share = 0.25
 launch_years = 0.0
-discount_rate = 0.0
 [vehicles.g.subfund]
 deals = 1
 investment_period_years = 1.0

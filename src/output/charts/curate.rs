@@ -32,7 +32,7 @@ fn rank(c: &Chart, swept: &[String], fiscal_view: bool) -> Option<u8> {
     let lever_vehicle = swept.contains(&c.vehicle) || c.vehicle == "total";
     match c.family.as_str() {
         // What the package costs, by vehicle, and which lever moves it.
-        "fiscal_by_vehicle" | "tornado" => Some(0),
+        "fiscal_by_vehicle" | "budget_by_year" | "tornado" => Some(0),
         "loss" | "cdf" | "sweep" if fiscal && c.vehicle == "total" => Some(1),
         // What the swept lever changes, for the vehicles it belongs to.
         "sweep" if lever_vehicle => Some(2),

@@ -1,6 +1,6 @@
 //! Charts of the policy view: the tornado of a `[sensitivity]` table
 //! (`sensitivity.csv`) and the fiscal cost of each vehicle of a package
-//! (`fiscal.csv`).
+//! (`fiscal.csv`) and the budget profile by year (`budget.csv`).
 //!
 //! The tornado draws, for each lever, the target's mean with the lever at
 //! its low and at its high value as bars from the base scenario's mean, with
@@ -218,12 +218,17 @@ pub(crate) struct FiscalBar {
     pub total: bool,
 }
 
-/// Mean fiscal cost by vehicle with its 90 % range.
+/// Mean fiscal cost by vehicle (or outlay by year) with its 90 % range.
 #[derive(Debug, Clone)]
 pub(crate) struct FiscalChart {
     pub title: String,
     pub subtitle: String,
     pub bars: Vec<FiscalBar>,
+    /// Axis titles (in the chart's language).
+    pub x_desc: String,
+    pub y_desc: String,
+    /// Whether each bar carries its mean as a label (not for many bars).
+    pub mean_labels: bool,
 }
 
 impl Figure for FiscalChart {
@@ -257,8 +262,8 @@ impl Figure for FiscalChart {
             .y_labels(8)
             .x_label_formatter(&x_fmt)
             .y_label_formatter(&y_fmt)
-            .x_desc(st.tr("vehicle"))
-            .y_desc(st.tr("Fiscal cost (million CNY)"))
+            .x_desc(self.x_desc.as_str())
+            .y_desc(self.y_desc.as_str())
             .draw()
             .map_err(fail)?;
         // Bar width: a third of the slot at most.
@@ -298,6 +303,9 @@ impl Figure for FiscalChart {
                     ))
                     .map_err(fail)?;
             }
+            if !self.mean_labels {
+                continue;
+            }
             // The mean's label on a white ground, readable over the zero
             // line and the grid.
             let text = format!("Mean {}", style::fixed(b.mean, 1));
@@ -335,6 +343,7 @@ fn target_info(target: &str) -> (String, String, Unit) {
 /// `fiscal.csv`, where the run has them.
 pub(crate) fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
     draw_fiscal(cx)?;
+    draw_budget(cx)?;
     draw_tornado(cx)
 }
 
@@ -361,8 +370,36 @@ fn draw_fiscal(cx: &mut Ctx) -> Result<(), ChartError> {
     let caption = format!(
         "{title}: each vehicle's cost to the budget (million CNY) and the package's total, path by path on one economy: the bar is the mean, the line the 5th–95th percentile range across {paths} simulated paths, from fiscal.csv. Below zero the vehicle returns more to the budget than it costs (a guidance fund that profits); the total's range is not the sum of the vehicles' ranges, as their costs are jointly distributed."
     );
-    let fig = FiscalChart { title: title.clone(), subtitle, bars };
+    let (x_desc, y_desc) = (cx.st.tr("vehicle"), cx.st.tr("Fiscal cost (million CNY)"));
+    let fig = FiscalChart { title: title.clone(), subtitle, bars, x_desc, y_desc, mean_labels: true };
     cx.add(&fig, &["fiscal_by_vehicle"], Section::Fiscal, title, caption)
+}
+
+/// The budget profile of `budget.csv`: the package's nominal net outlay in
+/// each programme year, mean and 5th–95th percentile range across paths.
+fn draw_budget(cx: &mut Ctx) -> Result<(), ChartError> {
+    let bars: Vec<FiscalBar> = cx
+        .data
+        .budget
+        .iter()
+        .filter(|r| r.vehicle == "total")
+        .filter_map(|r| {
+            Some(FiscalBar { label: r.year.to_string(), mean: r.mean?, p05: r.p05?, p95: r.p95?, total: false })
+        })
+        .collect();
+    if bars.len() < 2 || super::flat(bars.iter().flat_map(|b| [b.mean, b.p05, b.p95])) {
+        return Ok(());
+    }
+    let paths = count(cx.data.manifest.paths as usize);
+    let title = cx.st.tr("Budget profile: net fiscal outlay by year");
+    let subtitle = cx.st.trf("{0} · mean and 90% range over {1} paths, nominal", &[&cx.scenario(), &paths]);
+    let caption = cx.st.trf(
+        "{0}: the package's net fiscal outlay in each programme year (million CNY, nominal: payments out of the budget less receipts, not discounted), the bar the mean and the line the 5th–95th percentile range across {1} simulated paths, from budget.csv (which also has each vehicle's). The yearly means add up to the mean nominal fiscal cost; below zero the budget receives more than it pays that year (a guidance fund's distributions, the sale of its stakes). A guidance fund's holdings still unrealised at the horizon count as a receipt in the last year.",
+        &[&title, &paths],
+    );
+    let (x_desc, y_desc) = (cx.st.tr("programme year"), cx.st.tr("Net fiscal outlay (million CNY)"));
+    let fig = FiscalChart { title: title.clone(), subtitle, bars, x_desc, y_desc, mean_labels: false };
+    cx.add(&fig, &["budget_by_year"], Section::Fiscal, title, caption)
 }
 
 fn draw_tornado(cx: &mut Ctx) -> Result<(), ChartError> {

@@ -347,7 +347,7 @@ pub(crate) fn metric_info(metric: &str) -> Option<MetricInfo> {
         Display::Return => Role::Return,
         Display::Loss => Role::Loss,
         Display::Tabled => Role::Other,
-        Display::Plain => return None,
+        Display::Plain | Display::PathRatio => return None,
     };
     Some(MetricInfo { label: m.label, stakeholder: m.stakeholder, unit: Unit::of(m.unit), role })
 }

@@ -35,7 +35,10 @@ pub struct RawGuidanceFund {
     pub local_deal_share: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub loss_tolerance: Option<f64>,
-    pub discount_rate: f64,
+    /// No longer a guidance fund key: read only to refuse it with the name
+    /// of `fiscal.discount_rate`, which every vehicle is discounted at.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discount_rate: Option<f64>,
 }
 
 impl Default for RawGuidanceFund {
@@ -57,7 +60,7 @@ impl Default for RawGuidanceFund {
             reinvestment_ratio: 0.0,
             local_deal_share: 0.0,
             loss_tolerance: None,
-            discount_rate: 0.025,
+            discount_rate: None,
         }
     }
 }
@@ -138,8 +141,15 @@ pub fn guidance_fund_spec(
         reinvestment_ratio: v.within(&key("reinvestment_ratio"), g.reinvestment_ratio, 0.0, 100.0),
         local_deal_share: v.unit(&key("local_deal_share"), g.local_deal_share),
         loss_tolerance: g.loss_tolerance.map(|t| v.unit(&key("loss_tolerance"), t)),
-        discount_rate: v.within(&key("discount_rate"), g.discount_rate, -0.5, 1.0),
     };
+    if let Some(rate) = g.discount_rate {
+        v.fail(
+            &key("discount_rate"),
+            num(rate),
+            "is no longer a vehicle key: every vehicle's fiscal flows are discounted at the one rate \
+             fiscal.discount_rate; remove this key and set discount_rate under [fiscal]",
+        );
+    }
     against_horizon(prefix, &spec, facts, v);
     spec
 }

@@ -68,13 +68,14 @@ pub mod input;
 use rand::RngExt;
 use rand_distr::StandardNormal;
 
+use crate::finance::fiscal::FiscalBasis;
 use crate::finance::irr::irr_annual;
 use crate::model::company::CompanyModel;
 use crate::model::market::{Market, MarketPath};
 use crate::model::normal;
 use crate::rng::{Stream, company_key, splitmix64};
 use crate::scenario::validate::Validator;
-use crate::vehicles::catalogue::{self, FISCAL_COST, Metric, PRIVATE_CAPITAL, Series, Unit, j_curve, plain, plain_loss, ret};
+use crate::vehicles::catalogue::{self, FISCAL_COST, FISCAL_COST_NOMINAL, Metric, PRIVATE_CAPITAL, Series, Unit, j_curve, plain, plain_loss, ret};
 use crate::vehicles::equity::DealCounts;
 use crate::vehicles::s_fund::SFund;
 use crate::vehicles::venture_fund::{FundWorkspace, VentureFund, VentureFundSpec};
@@ -82,7 +83,7 @@ use crate::vehicles::{Amount, BuildContext, FiscalRole, PathContext, ScenarioFac
 use input::{RawGuidanceFund, guidance_fund_spec};
 
 /// Metrics of `guidance_fund`, in column order (MODEL.md 4.2).
-pub(crate) const METRICS: [Metric; 27] = [
+pub(crate) const METRICS: [Metric; 28] = [
     ret("gov_tvpi", Unit::Multiple, "TVPI", "government"),
     ret("gov_irr", Unit::Rate, "IRR", "government"),
     plain_loss("gov_loss", Unit::Share, "gov loss", "government"),
@@ -110,6 +111,7 @@ pub(crate) const METRICS: [Metric; 27] = [
     plain("gp_concession", Unit::Money, "concession to GPs", "the sub-funds' GPs"),
     plain("stakes_sold", Unit::Count, "stakes sold to the S fund", "government"),
     plain("sale_proceeds", Unit::Money, "sale proceeds", "government"),
+    FISCAL_COST_NOMINAL,
 ];
 
 /// Per-step series of `guidance_fund`: cumulative net cash flow of the
@@ -156,19 +158,25 @@ impl VehicleModel for GuidanceFund {
     }
 
     fn build(spec: GuidanceFundSpec, cx: &BuildContext<'_>) -> Self {
-        GuidanceFund::new(spec, cx.key, cx.steps_per_year, cx.lockup_steps, cx.sales, Some((cx.market, cx.model)))
+        let (k, lockup, sales) = (cx.steps_per_year, cx.lockup_steps, cx.sales);
+        GuidanceFund::new(spec, cx.key, k, lockup, sales, cx.fiscal, Some((cx.market, cx.model)))
     }
 
     fn fiscal_role(&self) -> FiscalRole {
         let column = |name| catalogue::column(&METRICS, name);
         FiscalRole {
             fiscal_cost: column("fiscal_cost"),
+            fiscal_cost_nominal: column("fiscal_cost_nominal"),
             // Private commitments raised: what the programme mobilises
             // (paid-in is smaller by the sub-funds' uncalled reserve).
             private_capital: column("private_capital"),
             credit: Amount::Constant(0.0),
             firms: Amount::Column(column("companies_funded").expect("guidance fund metric")),
         }
+    }
+
+    fn fiscal_flows(ws: &GuidancePathWorkspace) -> &[f64] {
+        &ws.guidance.fiscal_flow
     }
 
     fn path_workspace(&self, horizon_steps: usize) -> GuidancePathWorkspace {
@@ -245,7 +253,6 @@ pub struct GuidanceFundSpec {
     pub reinvestment_ratio: f64,
     pub local_deal_share: f64,
     pub loss_tolerance: Option<f64>,
-    pub discount_rate: f64,
 }
 
 /// A guidance fund ready to simulate.
@@ -255,6 +262,8 @@ pub struct GuidanceFund {
     pub key: u64,
     pub subfund: VentureFund,
     steps_per_year: u32,
+    /// `[fiscal]`: the basis of `fiscal_cost`.
+    pub fiscal: FiscalBasis,
     launch_steps: Vec<usize>,
     buyback_age: Option<usize>,
     /// The annual return private LPs expect from a sub-fund under its terms,
@@ -272,6 +281,10 @@ pub struct GuidanceWorkspace {
     /// Per step, net cash flow of the government and of private LPs.
     pub gov_flow: Vec<f64>,
     pub private_flow: Vec<f64>,
+    /// Per step, the government's net fiscal outlay: its calls and the
+    /// mother fund's fee less its receipts (the value of its holdings at
+    /// the horizon, at marks, counted as a receipt in the last step).
+    pub fiscal_flow: Vec<f64>,
     /// The sale of the government's stakes to an S fund, for that S fund.
     pub sale: SaleRecord,
     /// The government's net flow in the sub-fund being simulated.
@@ -336,14 +349,11 @@ pub struct GuidanceOutcome {
     pub buybacks: u32,
     pub companies_funded: u32,
     pub invested: f64,
-    pub gov_pv_paid: f64,
-    pub gov_pv_received: f64,
     /// Sub-funds formed, and the commitments they raised.
     pub subfunds_raised: u32,
     pub gov_committed: f64,
     pub private_capital: f64,
     pub mother_fees: f64,
-    pub mother_fees_pv: f64,
     /// Sub-funds whose government stake was sold to an S fund, and the
     /// prices received.
     pub sales: u32,
@@ -379,6 +389,7 @@ impl GuidanceFund {
         steps_per_year: u32,
         lockup_steps: u32,
         sales: u32,
+        fiscal: FiscalBasis,
         pilot: Option<(&Market, &CompanyModel)>,
     ) -> Self {
         let mut sub_spec = spec.subfund.clone();
@@ -394,6 +405,7 @@ impl GuidanceFund {
             key,
             subfund,
             steps_per_year,
+            fiscal,
             launch_steps,
             buyback_age,
             offered: Vec::new(),
@@ -410,6 +422,7 @@ impl GuidanceFund {
             fund: self.subfund.workspace(horizon),
             gov_flow: vec![0.0; horizon],
             private_flow: vec![0.0; horizon],
+            fiscal_flow: vec![0.0; horizon],
             sale: SaleRecord::default(),
             sub_gov: vec![0.0; horizon],
         }
@@ -423,11 +436,6 @@ impl GuidanceFund {
     /// Stream identity of sub-fund `j`.
     fn subfund_key(&self, j: u32) -> u64 {
         splitmix64(self.key ^ (j as u64 + 1).wrapping_mul(0xA076_1D64_78BD_642F))
-    }
-
-    /// Discount factor of a flow at the end of step `t`.
-    fn discount(&self, t: usize) -> f64 {
-        (1.0 + self.spec.discount_rate).powf(-((t + 1) as f64 / self.steps_per_year as f64))
     }
 
     /// What private LPs expect a sub-fund to return them under its terms:
@@ -507,6 +515,7 @@ impl GuidanceFund {
         let commitment = self.subfund.spec.commitment;
         ws.gov_flow.iter_mut().for_each(|x| *x = 0.0);
         ws.private_flow.iter_mut().for_each(|x| *x = 0.0);
+        ws.fiscal_flow.iter_mut().for_each(|x| *x = 0.0);
         ws.sale.reset(horizon);
         let mut o = GuidanceOutcome::default();
         for j in 0..spec.subfunds {
@@ -563,7 +572,7 @@ impl GuidanceFund {
         let fee = spec.management_fee / k * scale * s * self.subfund.spec.commitment;
         for t in start..(start + self.subfund.term_steps() as usize).min(horizon) {
             o.mother_fees += fee;
-            o.mother_fees_pv += fee * self.discount(t);
+            ws.fiscal_flow[t] += fee;
         }
         let end = start + self.subfund.life_steps() as usize;
         let liquidated = end <= horizon;
@@ -640,6 +649,7 @@ impl GuidanceFund {
                 sold_received += gov - price;
             }
             ws.gov_flow[t] += gov - g_call;
+            ws.fiscal_flow[t] += g_call - gov;
             let private_price = price - paid_by_buyer;
             ws.private_flow[t] += p_dist - private_price + transfer - to_gp - p_call;
             o.gov_paid_in += g_call;
@@ -648,8 +658,6 @@ impl GuidanceFund {
             o.private_received += p_dist - private_price + transfer - to_gp;
             o.concession_transfer += transfer;
             o.gp_concession += to_gp;
-            o.gov_pv_paid += g_call * self.discount(t);
-            o.gov_pv_received += gov * self.discount(t);
             o.lp_distributions += dist;
         }
         let sold = stake.sold_at.is_some();
@@ -659,7 +667,7 @@ impl GuidanceFund {
             let b = if sold { s * scale * fo.residual } else { 0.0 };
             o.gov_residual += g;
             o.private_residual += scale * fo.residual - g - b;
-            o.gov_pv_received += g * self.discount(horizon - 1);
+            ws.fiscal_flow[horizon - 1] -= g;
             ws.sale.residual += b;
         }
         if let (Some(ts), Some(sf)) = (stake.sold_at, sale) {
@@ -759,7 +767,7 @@ impl GuidanceFund {
             local_investment,
             (local_investment >= required) as u8 as f64,
             spec.loss_tolerance.map_or(f64::NAN, |tol| (gov_loss > tol) as u8 as f64),
-            o.gov_pv_paid - o.gov_pv_received + o.mother_fees_pv,
+            self.fiscal.present_value(&ws.fiscal_flow),
             o.gov_paid_in,
             o.gov_received,
             o.private_paid_in,
@@ -775,6 +783,7 @@ impl GuidanceFund {
             o.gp_concession,
             o.sales as f64,
             o.sale_proceeds,
+            FiscalBasis::nominal(&ws.fiscal_flow),
         ]
     }
 }

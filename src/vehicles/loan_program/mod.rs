@@ -17,13 +17,15 @@
 use rand::RngExt;
 use rand_distr::{Beta, Distribution};
 
+use crate::finance::fiscal::FiscalBasis;
 use crate::model::company::{Company, CompanyModel, Event, Status, failure_threshold_bits};
 use crate::model::market::MarketPath;
 use crate::rng::{Stream, company_key, scan, splitmix64};
 use crate::scenario::validate::Validator;
 use crate::vehicles::catalogue::{
     self,
-    CREDIT, CREDIT_PER_FISCAL_YUAN, FISCAL_COST, Metric, Series, Unit, loss, plain, plain_loss, ret, series, tabled,
+    CREDIT, CREDIT_PER_FISCAL_YUAN, FISCAL_COST, FISCAL_COST_NOMINAL, Metric, Series, Unit, loss, path_ratio, plain,
+    plain_loss, ret, series, tabled,
 };
 use crate::vehicles::equity::DealCounts;
 use crate::vehicles::{Amount, BuildContext, FiscalRole, PathContext, ScenarioFacts, VehicleModel};
@@ -39,7 +41,7 @@ use lending::Decision;
 
 /// Metrics of `loan_program`, in column order (MODEL.md 4.4; the lending
 /// metrics of INTERFACE.md after the original ones).
-pub(crate) const METRICS: [Metric; 29] = [
+pub(crate) const METRICS: [Metric; 30] = [
     plain("defaults", Unit::Count, "defaults", "loan pool"),
     loss("default_rate", Unit::Share, "default rate", "loan pool"),
     plain("npl_ratio", Unit::Share, "npl ratio", "bank"),
@@ -68,7 +70,8 @@ pub(crate) const METRICS: [Metric; 29] = [
     tabled("additional_credit", Unit::Money, "additional credit", "loan programme"),
     tabled("marginal_default_rate", Unit::Share, "default rate of the additional loans", "loan programme"),
     plain("baseline_default_rate", Unit::Share, "default rate of the loans made anyway", "loan programme"),
-    tabled("fiscal_cost_per_additional_loan", Unit::Money, "fiscal cost per additional loan", "the budget"),
+    path_ratio("fiscal_cost_per_additional_loan", Unit::Money, "fiscal cost per additional loan", "the budget"),
+    FISCAL_COST_NOMINAL,
 ];
 
 /// Per-step series of `loan_program`: cumulative gross loss and fiscal
@@ -116,17 +119,22 @@ impl VehicleModel for LoanProgram {
     }
 
     fn build(spec: LoanProgramSpec, cx: &BuildContext<'_>) -> Self {
-        LoanProgram::new(spec, cx.key, cx.model)
+        LoanProgram::new(spec, cx.key, cx.model, cx.fiscal)
     }
 
     fn fiscal_role(&self) -> FiscalRole {
         let column = |name| catalogue::column(&METRICS, name);
         FiscalRole {
             fiscal_cost: column("fiscal_cost"),
+            fiscal_cost_nominal: column("fiscal_cost_nominal"),
             private_capital: None,
             credit: Amount::Column(column("credit").expect("loan programme metric")),
             firms: Amount::Column(column("loans_made").expect("loan programme metric")),
         }
+    }
+
+    fn fiscal_flows(ws: &LoanWorkspace) -> &[f64] {
+        &ws.fiscal_flow
     }
 
     fn path_workspace(&self, _horizon_steps: usize) -> LoanWorkspace {
@@ -176,6 +184,8 @@ pub struct LoanProgram {
     decision: Option<Decision>,
     /// One-step cohorts with a lending table are drawn by counts.
     counts: Option<counts::CountPlan>,
+    /// `[fiscal]`: the basis of `fiscal_cost`.
+    fiscal: FiscalBasis,
 }
 
 /// One default: its step, the step its loan's term ends and its loss
@@ -206,6 +216,10 @@ pub struct LoanWorkspace {
     step_fiscal: Vec<f64>,
     /// Per step: money into a finite pool (top-ups) less its payments.
     pool: Vec<f64>,
+    /// Per step: the government's whole fiscal outlay (compensation,
+    /// re-guarantee, rewards and the subsidies of the loans paying
+    /// interest in the step).
+    fiscal_flow: Vec<f64>,
 }
 
 /// Totals of one path.
@@ -239,14 +253,19 @@ pub struct LoanOutcome {
     pub pool_exhausted: bool,
     /// Money paid into the pool: its size plus top-ups.
     pub pool_funded: f64,
+    /// Compensation + re-guarantee + subsidies + rewards, dated and on the
+    /// `[fiscal]` basis.
+    pub fiscal: LoanFiscal,
     /// Loan-steps simulated (the unit of work of `fundsim bench`).
     pub loan_steps: u64,
 }
 
-impl LoanOutcome {
-    pub(crate) fn fiscal_cost(&self) -> f64 {
-        self.compensation_paid + self.reguarantee_cost + self.subsidy_cost + self.reward_cost
-    }
+/// The fiscal cost of one path on the `[fiscal]` basis: the present value
+/// and the nominal sum of the per-step outlays.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct LoanFiscal {
+    pub present_value: f64,
+    pub nominal: f64,
 }
 
 /// The pool's state along a path.
@@ -257,7 +276,7 @@ struct Pool {
 }
 
 impl LoanProgram {
-    pub fn new(spec: LoanProgramSpec, key: u64, model: &CompanyModel) -> LoanProgram {
+    pub fn new(spec: LoanProgramSpec, key: u64, model: &CompanyModel, fiscal: FiscalBasis) -> LoanProgram {
         let k = model.steps_per_year;
         let thresholds = [false, true]
             .map(|first| std::array::from_fn(|stage| model.threshold_for(spec.annual_pd(model, stage, first))));
@@ -269,8 +288,17 @@ impl LoanProgram {
         });
         let term_steps = ((spec.term_years * k as f64).round() as usize).max(1);
         let decision = spec.lending.as_ref().map(|l| Decision::new(&spec, l, model));
-        let mut program =
-            LoanProgram { spec, key, steps_per_year: k, term_steps, thresholds, recovery, decision, counts: None };
+        let mut program = LoanProgram {
+            spec,
+            key,
+            steps_per_year: k,
+            term_steps,
+            thresholds,
+            recovery,
+            decision,
+            counts: None,
+            fiscal,
+        };
         program.counts = program.decision.as_ref().and_then(|d| counts::CountPlan::new(&program, d));
         program
     }
@@ -323,8 +351,10 @@ impl LoanProgram {
             v.clear();
             v.resize(horizon, 0.0);
         }
-        ws.pool.clear();
-        ws.pool.resize(horizon, 0.0);
+        for v in [&mut ws.pool, &mut ws.fiscal_flow] {
+            v.clear();
+            v.resize(horizon, 0.0);
+        }
         ws.defaults.clear();
 
         let finite_pool = policy.risk_compensation.as_ref().and_then(|r| r.pool_size);
@@ -406,6 +436,7 @@ impl LoanProgram {
             alive += ws.alive[t];
             npl += ws.npl[t];
             paying_steps += (alive - npl) as u64;
+            ws.fiscal_flow[t] = ws.step_fiscal[t] + (alive - npl) as f64 * per_step_subsidy;
             gross += ws.step_loss[t];
             outlay += ws.step_fiscal[t];
             let ratio = if alive > 0 { npl as f64 / alive as f64 } else { f64::NAN };
@@ -421,6 +452,8 @@ impl LoanProgram {
             cum_fiscal[t] = outlay + paying_steps as f64 * per_step_subsidy;
         }
         o.subsidy_cost = paying_steps as f64 * per_step_subsidy;
+        let (present_value, nominal) = self.fiscal.costs(&ws.fiscal_flow);
+        o.fiscal = LoanFiscal { present_value, nominal };
         o.interest_income = paying_steps as f64 * spec.interest_rate / k as f64 * size;
         o.funding_cost = funded_steps as f64 * spec.funding_cost / k as f64 * size;
         o.guarantee_fees = paying_steps as f64 * policy.guarantee.as_ref().map_or(0.0, |g| g.fee) / k as f64 * size;
@@ -678,8 +711,8 @@ impl LoanProgram {
     }
 
     /// The metric row (order of `METRICS`).
-    pub(crate) fn metrics(&self, o: &LoanOutcome) -> [f64; 29] {
-        let fiscal = o.fiscal_cost();
+    pub(crate) fn metrics(&self, o: &LoanOutcome) -> [f64; 30] {
+        let fiscal = o.fiscal.present_value;
         let bank_return =
             (o.interest_income + o.warrant_gain + o.bank_reward - o.funding_cost - o.bank_net_loss) / o.lent;
         let additional = o.loans_made - o.baseline_loans;
@@ -717,6 +750,7 @@ impl LoanProgram {
             ratio(o.additional_defaults as f64, additional),
             ratio(o.baseline_defaults as f64, o.baseline_loans),
             ratio(fiscal, additional),
+            o.fiscal.nominal,
         ]
     }
 }
