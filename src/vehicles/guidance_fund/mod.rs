@@ -268,7 +268,7 @@ pub struct GuidanceFund {
 /// Reusable per-thread buffers.
 #[derive(Debug, Clone)]
 pub struct GuidanceWorkspace {
-    fund: FundWorkspace,
+    pub(crate) fund: FundWorkspace,
     /// Per step, net cash flow of the government and of private LPs.
     pub gov_flow: Vec<f64>,
     pub private_flow: Vec<f64>,
@@ -508,6 +508,7 @@ impl GuidanceFund {
         ws.gov_flow.iter_mut().for_each(|x| *x = 0.0);
         ws.private_flow.iter_mut().for_each(|x| *x = 0.0);
         ws.sale.reset(horizon);
+        ws.fund.events.clear();
         let mut o = GuidanceOutcome::default();
         for j in 0..spec.subfunds {
             let start = self.launch_steps[j as usize];
@@ -555,6 +556,7 @@ impl GuidanceFund {
         let sale_step = sale.map(|sf| sf.purchase_age()).filter(|&ts| ts >= start);
         f.extra_snapshot_step = sale_step;
         ws.sub_gov.iter_mut().for_each(|x| *x = 0.0);
+        f.events.scale = scale;
         let fo = self.subfund.simulate(fund_key, path_key, market, model, start, f, deals);
         o.companies_funded += fo.deals_failed + fo.deals_ipo + fo.deals_acquired + fo.deals_private;
         o.invested += scale * fo.invested;
