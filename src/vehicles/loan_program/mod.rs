@@ -31,6 +31,7 @@ use input::{RawLoanProgram, loan_program_spec};
 
 pub mod input;
 mod lending;
+mod linkage;
 mod spec;
 
 pub use spec::{Guarantee, Insurance, Lending, LoanPolicy, LoanProgramSpec, RiskCompensation};
@@ -38,7 +39,7 @@ use lending::Decision;
 
 /// Metrics of `loan_program`, in column order (MODEL.md 4.4; the lending
 /// metrics of INTERFACE.md after the original ones).
-pub(crate) const METRICS: [Metric; 29] = [
+pub(crate) const METRICS: [Metric; 36] = [
     plain("defaults", Unit::Count, "defaults", "loan pool"),
     loss("default_rate", Unit::Share, "default rate", "loan pool"),
     plain("npl_ratio", Unit::Share, "npl ratio", "bank"),
@@ -68,6 +69,15 @@ pub(crate) const METRICS: [Metric; 29] = [
     tabled("marginal_default_rate", Unit::Share, "default rate of the additional loans", "loan programme"),
     plain("baseline_default_rate", Unit::Share, "default rate of the loans made anyway", "loan programme"),
     tabled("fiscal_cost_per_additional_loan", Unit::Money, "fiscal cost per additional loan", "the budget"),
+    // The equity side of investment-loan linkage (投贷联动, item 十;
+    // `linkage.rs`).
+    tabled("loans_offered", Unit::Count, "loans offered", "bank"),
+    plain("coinvested", Unit::Money, "co-invested", "bank's investment arm"),
+    plain("coinvest_proceeds", Unit::Money, "co-investment proceeds", "bank's investment arm"),
+    ret("linked_equity_gain", Unit::Money, "equity gain (warrants and co-investment)", "bank group"),
+    ret("linkage_net", Unit::Money, "equity gain less net credit loss", "bank group"),
+    tabled("equity_covers_losses", Unit::Indicator, "equity gains cover credit losses", "bank group"),
+    ret("linkage_return", Unit::Rate, "return on loans and co-investment", "bank group"),
 ];
 
 /// Per-step series of `loan_program`: cumulative gross loss and fiscal
@@ -89,23 +99,28 @@ impl VehicleModel for LoanProgram {
     type Workspace = LoanWorkspace;
 
     fn check_table(prefix: &str, table: &toml::Value) -> Vec<(String, String)> {
+        let mut found = Vec::new();
         if table.get("lending").is_some() && table.get("loans").is_some() {
             let rule = "with a lending table the bank decides how many loans to make: give lending.applicants \
                         (firms applying per cohort) instead";
-            vec![(format!("{prefix}.loans"), rule.into())]
-        } else {
-            Vec::new()
+            found.push((format!("{prefix}.loans"), rule.into()));
         }
+        found.extend(linkage::check_table(prefix, table));
+        found
     }
 
     /// The table with its defaults; with a lending table, without `loans`
-    /// (the bank decides how many, and the key is refused there).
+    /// (the bank decides how many, and the key is refused there); without
+    /// the keys `linkage::check_table` refuses.
     fn resolved(raw: &RawLoanProgram) -> Option<toml::Value> {
         let mut value = toml::Value::try_from(raw).ok()?;
         if raw.lending.is_some()
             && let Some(table) = value.as_table_mut()
         {
             table.remove("loans");
+        }
+        if let Some(table) = value.as_table_mut() {
+            linkage::drop_unused_keys(raw.borrowers_from.is_some(), table);
         }
         Some(value)
     }
@@ -144,7 +159,12 @@ impl VehicleModel for LoanProgram {
         let (cum_loss, rest) = series.split_at_mut(horizon);
         let (cum_fiscal, rest) = rest.split_at_mut(horizon);
         let (npl, pool) = rest.split_at_mut(horizon);
-        let o = self.simulate(ctx.path_key, ctx.market, ctx.model, lw, [cum_loss, cum_fiscal, npl, pool]);
+        let series = [cum_loss, cum_fiscal, npl, pool];
+        let o = match self.source.map(|j| ctx.earlier[j].fund_events()) {
+            Some(Some(events)) => self.simulate_linked(ctx.path_key, ctx.market, events, lw, series),
+            Some(None) => unreachable!("borrowers_from names an equity vehicle (checked when the scenario is built)"),
+            None => self.simulate(ctx.path_key, ctx.market, ctx.model, lw, series),
+        };
         row.copy_from_slice(&self.metrics(&o));
         o.loan_steps
     }
@@ -173,6 +193,9 @@ pub struct LoanProgram {
     /// IP-pledge recovery distribution.
     recovery: Option<Beta<f64>>,
     decision: Option<Decision>,
+    /// Position among the scenario's vehicles of the equity vehicle named
+    /// by `borrowers_from` (set when the scenario is wired).
+    pub(crate) source: Option<usize>,
 }
 
 /// One default: its step, the step its loan's term ends and its loss
@@ -182,6 +205,8 @@ struct DefaultEvent {
     step: u32,
     end: u32,
     loss: f64,
+    /// The loan's principal (for a per-loan cap on compensation).
+    principal: f64,
 }
 
 /// Reusable per-thread buffers.
@@ -203,6 +228,8 @@ pub struct LoanWorkspace {
     step_fiscal: Vec<f64>,
     /// Per step: money into a finite pool (top-ups) less its payments.
     pool: Vec<f64>,
+    /// The loans of a programme lending to a fund's companies.
+    linked: Vec<linkage::LinkedLoan>,
 }
 
 /// Totals of one path.
@@ -238,6 +265,13 @@ pub struct LoanOutcome {
     pub pool_funded: f64,
     /// Loan-steps simulated (the unit of work of `fundsim bench`).
     pub loan_steps: u64,
+    /// Loans offered: applicants to the bank with a lending table, the
+    /// fund's investments of the kind named with `borrowers_from`.
+    pub loans_offered: u64,
+    /// The bank's investment arm's cheques alongside the fund, and what
+    /// they returned (residual marks at the horizon included).
+    pub coinvested: f64,
+    pub coinvest_proceeds: f64,
 }
 
 impl LoanOutcome {
@@ -266,7 +300,7 @@ impl LoanProgram {
         });
         let term_steps = ((spec.term_years * k as f64).round() as usize).max(1);
         let decision = spec.lending.as_ref().map(|l| Decision::new(&spec, l, model));
-        LoanProgram { spec, key, steps_per_year: k, term_steps, thresholds, recovery, decision }
+        LoanProgram { spec, key, steps_per_year: k, term_steps, thresholds, recovery, decision, source: None }
     }
 
     /// Simulate one path; writes the per-step series (cumulative gross loss,
@@ -338,6 +372,7 @@ impl LoanProgram {
                 }
             }
             let first_default = ws.defaults.len();
+            o.loans_offered += spec.lending.as_ref().map_or(spec.loans, |l| l.applicants) as u64;
             let made = if let Some(decision) = &self.decision {
                 self.lend(path_key, market, model, decision, c, start, pool.left > 0.0, ws, &mut o)
             } else if warrants {
@@ -372,7 +407,7 @@ impl LoanProgram {
             let due = ws.defaults.partition_point(|d| (d.step as usize) < until);
             for i in 0..due {
                 let d = ws.defaults[i];
-                self.allocate(d, &mut pool, ws, &mut o);
+                self.allocate(d, d.principal, &mut pool, ws, &mut o);
             }
             ws.defaults.drain(..due);
         }
@@ -422,8 +457,8 @@ impl LoanProgram {
 
     /// Record a default of a loan of cohort `start..end` at step `t`.
     #[inline]
-    fn record(ws: &mut LoanWorkspace, t: usize, end: usize, loss: f64) {
-        ws.defaults.push(DefaultEvent { step: t as u32, end: end as u32, loss });
+    fn record(&self, ws: &mut LoanWorkspace, t: usize, end: usize, loss: f64) {
+        ws.defaults.push(DefaultEvent { step: t as u32, end: end as u32, loss, principal: self.spec.loan_size });
         ws.npl[t] += 1;
         ws.npl[end] -= 1;
     }
@@ -452,7 +487,7 @@ impl LoanProgram {
             let failure = |t: usize, stage: usize, ws: &LoanWorkspace| ws.failure[t][first as usize][stage];
             if let Some(t) = self.follow(&mut company, market, model, start, end, ws, o, failure) {
                 let loss = self.loss(ip, &mut attr, market.year_factor[t]);
-                Self::record(ws, t, end, loss);
+                self.record(ws, t, end, loss);
             }
         }
         o.loans_made += spec.loans as u64;
@@ -529,10 +564,16 @@ impl LoanProgram {
     /// the same loan unsecured.
     #[inline]
     fn loss(&self, ip: bool, attributes: &mut Stream, year_factor: f64) -> f64 {
+        self.loss_on(self.spec.loan_size, ip, attributes, year_factor)
+    }
+
+    /// `loss` for a loan of `principal`.
+    #[inline]
+    fn loss_on(&self, principal: f64, ip: bool, attributes: &mut Stream, year_factor: f64) -> f64 {
         let lgd = self.lgd_in(year_factor);
         match &self.recovery {
-            Some(beta) if ip => self.spec.loan_size * lgd * (1.0 - beta.sample(attributes)),
-            _ => self.spec.loan_size * lgd,
+            Some(beta) if ip => principal * lgd * (1.0 - beta.sample(attributes)),
+            _ => principal * lgd,
         }
     }
 
@@ -578,7 +619,7 @@ impl LoanProgram {
             let count = scan::count_failures(path_key ^ key, start as u64, spec.loans as u64, threshold);
             let loss = spec.loan_size * self.lgd_in(market.year_factor[start]);
             for _ in 0..count {
-                Self::record(ws, start, end, loss);
+                self.record(ws, start, end, loss);
             }
             return spec.loans as u64;
         }
@@ -589,7 +630,7 @@ impl LoanProgram {
                 let company_key = company_key(path_key, key, i);
                 if Company::enter_lean(spec.borrower_stage, company_key).fails(start, bits[first as usize][stage]) {
                     let loss = self.loss(ip, &mut attr, market.year_factor[start]);
-                    Self::record(ws, start, end, loss);
+                    self.record(ws, start, end, loss);
                 }
             }
             return spec.loans as u64;
@@ -604,14 +645,14 @@ impl LoanProgram {
                 if t + 1 == end {
                     if company.fails(t, ws.failure_bits[t][class][company.stage.index()]) {
                         let loss = self.loss(ip, &mut attr, market.year_factor[t]);
-                        Self::record(ws, t, end, loss);
+                        self.record(ws, t, end, loss);
                     }
                     break;
                 }
                 match company.step_lean(model, t, market.regime[t] as usize, ws.failure[t][class][company.stage.index()]) {
                     Event::Failed => {
                         let loss = self.loss(ip, &mut attr, market.year_factor[t]);
-                        Self::record(ws, t, end, loss);
+                        self.record(ws, t, end, loss);
                         break;
                     }
                     Event::Ipo { .. } | Event::Acquired { .. } => break,
@@ -624,7 +665,8 @@ impl LoanProgram {
 
     /// Split one defaulted loan's loss, in the order of MODEL.md 4.4:
     /// guarantee, insurance, risk-compensation pool, bank.
-    fn allocate(&self, d: DefaultEvent, pool: &mut Pool, ws: &mut LoanWorkspace, o: &mut LoanOutcome) {
+    /// `principal` is the defaulted loan's (for the per-loan cap).
+    fn allocate(&self, d: DefaultEvent, principal: f64, pool: &mut Pool, ws: &mut LoanWorkspace, o: &mut LoanOutcome) {
         let policy = &self.spec.policy;
         let loss = d.loss;
         o.gross_loss += loss;
@@ -642,7 +684,7 @@ impl LoanProgram {
         let compensation = policy.risk_compensation.as_ref().map_or(0.0, |r| {
             let mut claim = r.ratio * remaining;
             if let Some(cap) = r.per_loan_cap {
-                claim = claim.min(cap * self.spec.loan_size);
+                claim = claim.min(cap * principal);
             }
             if claim > pool.left {
                 // The pool runs dry on this claim and pays what is left.
@@ -670,8 +712,11 @@ impl LoanProgram {
     }
 
     /// The metric row (order of `METRICS`).
-    pub(crate) fn metrics(&self, o: &LoanOutcome) -> [f64; 29] {
+    pub(crate) fn metrics(&self, o: &LoanOutcome) -> [f64; METRICS.len()] {
         let fiscal = o.fiscal_cost();
+        let equity_gain = o.warrant_gain + o.coinvest_proceeds - o.coinvested;
+        let linkage_return = (o.interest_income + o.bank_reward - o.funding_cost - o.bank_net_loss + equity_gain)
+            / (o.lent + o.coinvested);
         let bank_return =
             (o.interest_income + o.warrant_gain + o.bank_reward - o.funding_cost - o.bank_net_loss) / o.lent;
         let additional = o.loans_made - o.baseline_loans;
@@ -709,6 +754,13 @@ impl LoanProgram {
             ratio(o.additional_defaults as f64, additional),
             ratio(o.baseline_defaults as f64, o.baseline_loans),
             ratio(fiscal, additional),
+            o.loans_offered as f64,
+            o.coinvested,
+            o.coinvest_proceeds,
+            equity_gain,
+            equity_gain - o.bank_net_loss,
+            (equity_gain >= o.bank_net_loss) as u8 as f64,
+            linkage_return,
         ]
     }
 }
