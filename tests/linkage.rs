@@ -249,3 +249,16 @@ fn keys_that_do_not_apply_are_refused_with_or_without_borrowers_from() {
     refused(&scenario_text(10, "coinvest_share = -1.0"), &["vehicles.bank.coinvest_share", "-1"]);
     refused(&scenario_text(10, "[vehicles.bank.lending]"), &["vehicles.bank.lending", "cannot be combined with borrowers_from"]);
 }
+
+#[test]
+fn the_report_draws_credit_losses_against_equity_gains_only_for_a_bank_with_an_equity_side() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bank, drawn) in [("with", "warrant_coverage = 0.1", true), ("without", "", false)] {
+        let f = scenario(dir.path(), &format!("{name}.toml"), &scenario_text(200, bank));
+        let o = fundsim(dir.path(), &["run", f.to_str().unwrap(), "--out", name, "--quiet"]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let out = dir.path().join(name);
+        assert_eq!(out.join("charts/linkage_bank.svg").exists(), drawn, "{name}");
+        assert_eq!(read(&out.join("report.html")).contains("Credit losses against equity gains"), drawn, "{name}");
+    }
+}
