@@ -1,5 +1,5 @@
 //! Investment-loan linkage on the same firms (投贷联动, item 十 of the
-//! measures; docs/CREDIT.md section 8): a loan programme with
+//! measures; docs/CREDIT.md section 11): a loan programme with
 //! `borrowers_from` lends to the portfolio companies of an equity vehicle
 //! of the scenario, on the fates that vehicle's simulation gave them.
 //!
