@@ -85,17 +85,13 @@ fn the_funds_paths_are_byte_identical_with_and_without_the_loan_programme() {
     );
     let mut fund_columns = Vec::new();
     for (f, out, threads) in [(&alone, "a", "1"), (&linked, "b", "1"), (&linked, "c", "3")] {
-        let o = fundsim(
-            dir.path(),
-            &["run", f.to_str().unwrap(), "--out", out, "--quiet", "--threads", threads],
-        );
+        let o = fundsim(dir.path(), &["run", f.to_str().unwrap(), "--out", out, "--quiet", "--threads", threads]);
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
         let text = read(&dir.path().join(out).join("paths.csv"));
         let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split(',').collect()).collect();
         let keep: Vec<usize> = (0..rows[0].len()).filter(|&j| rows[0][j].starts_with("fund.")).collect();
         assert_eq!(keep.len(), 15);
-        let fund: Vec<String> =
-            rows.iter().map(|r| keep.iter().map(|&j| r[j]).collect::<Vec<_>>().join(",")).collect();
+        let fund: Vec<String> = rows.iter().map(|r| keep.iter().map(|&j| r[j]).collect::<Vec<_>>().join(",")).collect();
         fund_columns.push(fund.join("\n"));
     }
     assert_eq!(fund_columns[0], fund_columns[1], "the fund's columns moved with the loan programme");
@@ -122,8 +118,8 @@ fn one_loan_per_investment_of_the_kind_the_rule_names_sized_by_the_rule() {
         .map(|k| col(&firsts, &format!("fund.deals_{k}")))
         .fold(vec![0.0; 1000], |acc, x| acc.iter().zip(&x).map(|(a, b)| a + b).collect());
     let mut follow_ons = 0.0;
-    for p in 0..1000 {
-        assert_eq!(deals[p], 25.0);
+    for (p, &n) in deals.iter().enumerate() {
+        assert_eq!(n, 25.0, "path {p}");
         assert_eq!(col(&firsts, "bank.loans_offered")[p], 25.0);
         assert_eq!(col(&firsts, "bank.loans_made")[p], 25.0);
         assert!(close(col(&firsts, "bank.credit")[p], 25.0 * s * ticket));
@@ -223,16 +219,18 @@ fn a_bad_borrowers_from_is_refused_with_the_key_the_value_and_the_rule() {
     refused(&text, &[key, "\"fnd\"", "must name a vehicle of the scenario (it has fund, bank)"]);
     // Not an equity vehicle: another loan programme, or the programme
     // itself (the only way to make a cycle).
-    let other = format!("{}\n[vehicles.other]\nkind = \"loan_program\"\nborrowers_from = \"bank\"\n", scenario_text(10, ""));
-    refused(&other, &["vehicles.other.borrowers_from", "\"bank\"", "must name a venture_fund or guidance_fund vehicle"]);
+    let other =
+        format!("{}\n[vehicles.other]\nkind = \"loan_program\"\nborrowers_from = \"bank\"\n", scenario_text(10, ""));
+    refused(
+        &other,
+        &["vehicles.other.borrowers_from", "\"bank\"", "must name a venture_fund or guidance_fund vehicle"],
+    );
     let own = scenario_text(10, "").replace("borrowers_from = \"fund\"", "borrowers_from = \"bank\"");
     refused(&own, &[key, "\"bank\"", "must name a venture_fund or guidance_fund vehicle"]);
     // A fund listed after the programme.
-    let after = format!(
-        "[simulation]\npaths = 10\nyears = 15\n[vehicles.bank]\nkind = \"loan_program\"\nborrowers_from = \"fund\"\n\
-         [vehicles.fund]\nkind = \"venture_fund\"\n"
-    );
-    refused(&after, &[key, "\"fund\"", "must name a vehicle listed before the loan programme"]);
+    let after = "[simulation]\npaths = 10\nyears = 15\n[vehicles.bank]\nkind = \"loan_program\"\n\
+                 borrowers_from = \"fund\"\n[vehicles.fund]\nkind = \"venture_fund\"\n";
+    refused(after, &[key, "\"fund\"", "must name a vehicle listed before the loan programme"]);
 }
 
 #[test]
@@ -242,12 +240,16 @@ fn keys_that_do_not_apply_are_refused_with_or_without_borrowers_from() {
         &["vehicles.bank.loans", "vehicles.bank.borrower_stage", "is set by the fund with borrowers_from"],
     );
     refused(
-        &fund_only(10).replace("[vehicles.fund]", "[vehicles.l]\nkind = \"loan_program\"\ncoinvest_share = 0.1\n[vehicles.fund]"),
+        &fund_only(10)
+            .replace("[vehicles.fund]", "[vehicles.l]\nkind = \"loan_program\"\ncoinvest_share = 0.1\n[vehicles.fund]"),
         &["vehicles.l.coinvest_share", "applies only to a programme that lends to a fund's companies"],
     );
     refused(&scenario_text(10, "loan_share = 0.0"), &["vehicles.bank.loan_share", "must be > 0"]);
     refused(&scenario_text(10, "coinvest_share = -1.0"), &["vehicles.bank.coinvest_share", "-1"]);
-    refused(&scenario_text(10, "[vehicles.bank.lending]"), &["vehicles.bank.lending", "cannot be combined with borrowers_from"]);
+    refused(
+        &scenario_text(10, "[vehicles.bank.lending]"),
+        &["vehicles.bank.lending", "cannot be combined with borrowers_from"],
+    );
 }
 
 #[test]

@@ -287,7 +287,11 @@ fn wire_borrowers(vehicles: &mut [Vehicle], v: &mut Validator<'_>) {
             continue;
         }
         if j > i {
-            v.fail(&key, value, "must name a vehicle listed before the loan programme (vehicles run in scenario order)");
+            v.fail(
+                &key,
+                value,
+                "must name a vehicle listed before the loan programme (vehicles run in scenario order)",
+            );
             continue;
         }
         match &mut vehicles[j].kind {

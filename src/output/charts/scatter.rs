@@ -67,7 +67,10 @@ impl Figure for Linkage {
             .map_err(fail)?;
         let end = x1.min(y1);
         chart
-            .draw_series(std::iter::once(PathElement::new(vec![(0.0, 0.0), (end, end)], style::VERMILLION.stroke_width(3))))
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(0.0, 0.0), (end, end)],
+                style::VERMILLION.stroke_width(3),
+            )))
             .map_err(fail)?
             .label(self.line.clone())
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 28, y)], style::VERMILLION.stroke_width(3)));
@@ -77,12 +80,8 @@ impl Figure for Linkage {
 
 pub(crate) fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
     let Some(paths) = cx.data.paths.as_ref() else { return Ok(()) };
-    let vehicles: Vec<String> = paths
-        .columns
-        .iter()
-        .filter(|(_, m, _)| m == "linked_equity_gain")
-        .map(|(v, _, _)| v.clone())
-        .collect();
+    let vehicles: Vec<String> =
+        paths.columns.iter().filter(|(_, m, _)| m == "linked_equity_gain").map(|(v, _, _)| v.clone()).collect();
     for v in vehicles {
         let (Some(gain), Some(loss)) = (paths.get(&v, "linked_equity_gain"), paths.get(&v, "bank_net_loss")) else {
             continue;

@@ -110,15 +110,13 @@ impl LoanProgram {
         ws.defaults.clear();
         ws.linked.clear();
         let mut funded = 0.0;
-        let mut i = 0u64;
-        for e in fund.events.iter().filter(|e| !e.follow_on || spec.follow_on_loans) {
+        for (i, e) in fund.events.iter().filter(|e| !e.follow_on || spec.follow_on_loans).enumerate() {
             o.loans_offered += 1;
             let fate = &fund.fates[e.firm as usize];
             let principal = spec.loan_share.map_or(spec.loan_size, |s| (s * e.amount).min(spec.loan_size));
             let start = (e.step as usize + 1).min(horizon);
             let end = (start + self.term_steps).min(fate.until as usize).min(horizon).max(start);
-            let (_, ip, mut attr) = self.attributes(path_key, LINKED ^ ATTRIBUTES, i);
-            i += 1;
+            let (_, ip, mut attr) = self.attributes(path_key, LINKED ^ ATTRIBUTES, i as u64);
             let default = fate.failed.map(|f| f as usize).filter(|&f| f >= start && f < end).map(|t| DefaultEvent {
                 step: t as u32,
                 end: end as u32,

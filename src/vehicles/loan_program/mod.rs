@@ -70,14 +70,16 @@ pub(crate) const METRICS: [Metric; 36] = [
     plain("baseline_default_rate", Unit::Share, "default rate of the loans made anyway", "loan programme"),
     tabled("fiscal_cost_per_additional_loan", Unit::Money, "fiscal cost per additional loan", "the budget"),
     // The equity side of investment-loan linkage (投贷联动, item 十;
-    // `linkage.rs`).
+    // `linkage.rs`). Only linkage_net gets distribution charts: the gain
+    // is drawn against the losses in the linkage chart, and the return is
+    // bank_return's without co-investment.
     tabled("loans_offered", Unit::Count, "loans offered", "bank"),
     plain("coinvested", Unit::Money, "co-invested", "bank's investment arm"),
     plain("coinvest_proceeds", Unit::Money, "co-investment proceeds", "bank's investment arm"),
-    ret("linked_equity_gain", Unit::Money, "equity gain (warrants and co-investment)", "bank group"),
+    tabled("linked_equity_gain", Unit::Money, "equity gain (warrants and co-investment)", "bank group"),
     ret("linkage_net", Unit::Money, "equity gain less net credit loss", "bank group"),
     tabled("equity_covers_losses", Unit::Indicator, "equity gains cover credit losses", "bank group"),
-    ret("linkage_return", Unit::Rate, "return on loans and co-investment", "bank group"),
+    tabled("linkage_return", Unit::Rate, "return on loans and co-investment", "bank group"),
 ];
 
 /// Per-step series of `loan_program`: cumulative gross loss and fiscal
