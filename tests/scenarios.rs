@@ -19,7 +19,8 @@ fn defaults_toml_states_exactly_the_built_in_defaults() {
         dir.path(),
         "min.toml",
         "[vehicles.fund]\nkind = \"venture_fund\"\n[vehicles.angel]\nkind = \"guidance_fund\"\n[vehicles.sfund]\nkind = \"s_fund\"\n\
-         [vehicles.loans]\nkind = \"loan_program\"\n[vehicles.bank]\nkind = \"loan_program\"\n[vehicles.bank.lending]\n",
+         [vehicles.loans]\nkind = \"loan_program\"\n[vehicles.bank]\nkind = \"loan_program\"\n[vehicles.bank.lending]\n\
+         [vehicles.linked]\nkind = \"loan_program\"\nborrowers_from = \"fund\"\n",
     );
     let built_in = fundsim(dir.path(), &["check", minimal.to_str().unwrap()]);
     assert_eq!(built_in.status.code(), Some(0));

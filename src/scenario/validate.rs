@@ -186,6 +186,7 @@ pub(crate) fn scenario(
         .collect();
     let mut vehicles = vehicles;
     wire_sellers(&mut vehicles, &market, &company_model, v);
+    wire_borrowers(&mut vehicles, v);
     let (sweeps, sensitivity) = experiments(raw, &vehicles, v);
     if !v.errors.is_empty() {
         return None;
@@ -260,6 +261,51 @@ fn wire_sellers(vehicles: &mut [Vehicle], market: &Market, model: &CompanyModel,
         let pricer = Box::new(sf.clone());
         if let VehicleKind::GuidanceFund(g) = &mut vehicles[j].kind {
             g.sale = Some(pricer);
+        }
+    }
+}
+
+/// A loan programme that names an equity vehicle in `borrowers_from`
+/// lends to that vehicle's portfolio companies (投贷联动): the vehicle must
+/// be a venture fund or a guidance fund listed before it (vehicles run in
+/// scenario order on each path, so a loan programme reads a fund that has
+/// already run; a programme can never be borrowed from, so there is no
+/// cycle). The fund then records its investments and fates on each path.
+fn wire_borrowers(vehicles: &mut [Vehicle], v: &mut Validator<'_>) {
+    for i in 0..vehicles.len() {
+        let VehicleKind::LoanProgram(l) = &vehicles[i].kind else { continue };
+        let Some(source) = l.spec.borrowers_from.clone() else { continue };
+        let key = format!("vehicles.{}.borrowers_from", vehicles[i].name);
+        let value = format!("\"{source}\"");
+        let Some(j) = vehicles.iter().position(|w| w.name == source) else {
+            let names: Vec<&str> = vehicles.iter().map(|w| w.name.as_str()).collect();
+            v.fail(&key, value, format!("must name a vehicle of the scenario (it has {})", names.join(", ")));
+            continue;
+        };
+        if !matches!(vehicles[j].kind, VehicleKind::VentureFund(_) | VehicleKind::GuidanceFund(_)) {
+            v.fail(
+                &key,
+                value,
+                "must name a venture_fund or guidance_fund vehicle: the borrowers are the portfolio companies of \
+                 an equity vehicle (a loan programme cannot lend to its own or another programme's borrowers)",
+            );
+            continue;
+        }
+        if j > i {
+            v.fail(
+                &key,
+                value,
+                "must name a vehicle listed before the loan programme (vehicles run in scenario order)",
+            );
+            continue;
+        }
+        match &mut vehicles[j].kind {
+            VehicleKind::VentureFund(f) => f.record_events = true,
+            VehicleKind::GuidanceFund(g) => g.subfund.record_events = true,
+            _ => {}
+        }
+        if let VehicleKind::LoanProgram(l) = &mut vehicles[i].kind {
+            l.source = Some(j);
         }
     }
 }

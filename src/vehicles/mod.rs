@@ -202,6 +202,19 @@ pub trait VehicleModel: Sized {
     ) -> u64;
 }
 
+impl Workspace {
+    /// The record of investments and fates of an equity vehicle's
+    /// companies on the current path (a venture fund's, or a guidance
+    /// fund's sub-funds' one after another); `None` for other kinds.
+    pub(crate) fn fund_events(&self) -> Option<&venture_fund::events::FundEvents> {
+        match self {
+            Workspace::VentureFund(w) => Some(&w.fund.events),
+            Workspace::GuidanceFund(w) => Some(&w.guidance.fund.events),
+            _ => None,
+        }
+    }
+}
+
 /// A registered kind's name and catalogue.
 #[derive(Debug, Clone, Copy)]
 pub struct KindInfo {

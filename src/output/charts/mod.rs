@@ -18,6 +18,7 @@
 //! bars.rs       deal outcomes (deals.csv)
 //! sweep.rs      metric against the lever, policy-variant CDFs (sweep.csv, variants/)
 //! policy.rs     fiscal cost by vehicle (fiscal.csv), tornado (sensitivity.csv)
+//! scatter.rs    credit losses against equity gains per path (paths.csv, 投贷联动)
 //! style.rs      palette, sizes, font, units (labels and units come from
 //!               the metric catalogue, `vehicles::catalogue`)
 //! ```
@@ -27,6 +28,7 @@ pub mod curate;
 pub mod fan;
 pub mod histogram;
 pub mod policy;
+pub mod scatter;
 pub mod style;
 pub mod sweep;
 
@@ -240,6 +242,7 @@ fn draw_now(src: &Path, dst: &Path, opts: &ChartOptions) -> Result<Vec<Chart>, C
     bars::draw(&mut cx)?;
     sweep::draw(&mut cx)?;
     policy::draw(&mut cx)?;
+    scatter::draw(&mut cx)?;
     let mut charts = cx.charts;
     curate::choose_main_body(&mut charts, &data);
     Ok(charts)

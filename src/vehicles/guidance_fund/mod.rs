@@ -277,7 +277,7 @@ pub struct GuidanceFund {
 /// Reusable per-thread buffers.
 #[derive(Debug, Clone)]
 pub struct GuidanceWorkspace {
-    fund: FundWorkspace,
+    pub(crate) fund: FundWorkspace,
     /// Per step, net cash flow of the government and of private LPs.
     pub gov_flow: Vec<f64>,
     pub private_flow: Vec<f64>,
@@ -517,6 +517,7 @@ impl GuidanceFund {
         ws.private_flow.iter_mut().for_each(|x| *x = 0.0);
         ws.fiscal_flow.iter_mut().for_each(|x| *x = 0.0);
         ws.sale.reset(horizon);
+        ws.fund.events.clear();
         let mut o = GuidanceOutcome::default();
         for j in 0..spec.subfunds {
             let start = self.launch_steps[j as usize];
@@ -564,6 +565,7 @@ impl GuidanceFund {
         let sale_step = sale.map(|sf| sf.purchase_age()).filter(|&ts| ts >= start);
         f.extra_snapshot_step = sale_step;
         ws.sub_gov.iter_mut().for_each(|x| *x = 0.0);
+        f.events.scale = scale;
         let fo = self.subfund.simulate(fund_key, path_key, market, model, start, f, deals);
         o.companies_funded += fo.deals_failed + fo.deals_ipo + fo.deals_acquired + fo.deals_private;
         o.invested += scale * fo.invested;

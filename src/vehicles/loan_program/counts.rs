@@ -317,7 +317,7 @@ impl LoanProgram {
                 let mut recovery = Stream::from_key(key(id + 3));
                 for _ in 0..baseline_defaults + additional_defaults {
                     let loss = self.loss(h == 1, &mut recovery, y);
-                    Self::record(ws, start, end, loss);
+                    self.record(ws, start, end, loss);
                 }
             }
         }

@@ -36,6 +36,19 @@ pub struct RawLoanProgram {
     /// With it, the bank decides whom to lend to (MODEL.md section 7).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lending: Option<RawLending>,
+    /// An equity vehicle of the scenario whose portfolio companies are the
+    /// borrowers (投贷联动): one loan per investment of the fund.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub borrowers_from: Option<String>,
+    /// With `borrowers_from`: a loan also at each follow-on investment.
+    pub follow_on_loans: bool,
+    /// With `borrowers_from`: a loan is this share of the fund's cheque,
+    /// capped at `loan_size` (absent: every loan is `loan_size`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub loan_share: Option<f64>,
+    /// With `borrowers_from`: the bank's investment arm puts in this share
+    /// of every cheque the fund writes, alongside it.
+    pub coinvest_share: f64,
 }
 
 impl Default for RawLoanProgram {
@@ -60,6 +73,10 @@ impl Default for RawLoanProgram {
             cohorts: 1,
             policy: RawLoanPolicy::default(),
             lending: None,
+            borrowers_from: None,
+            follow_on_loans: false,
+            loan_share: None,
+            coinvest_share: 0.0,
         }
     }
 }
@@ -278,7 +295,35 @@ pub(crate) fn loan_program_spec(prefix: &str, l: &RawLoanProgram, years: u32, v:
         collateral_pd: x.collateral_pd.map(|p| v.unit(&lk("collateral_pd"), p)),
         moral_hazard: v.within(&lk("moral_hazard"), x.moral_hazard, 0.0, 10.0),
     });
+    let linked = l.borrowers_from.is_some();
+    if linked && l.lending.is_some() {
+        v.fail(
+            &key("lending"),
+            "a table",
+            "cannot be combined with borrowers_from yet: a linked programme offers a loan at every investment of \
+             the fund and the bank takes them all (remove the lending table)",
+        );
+    }
+    if linked && p.risk_compensation.as_ref().is_some_and(|r| r.annual_top_up != 0.0) {
+        v.fail(
+            &pk("risk_compensation.annual_top_up"),
+            p.risk_compensation.as_ref().map_or(0.0, |r| r.annual_top_up),
+            "must be 0 with borrowers_from: top-ups come with yearly cohorts, and a linked programme lends when \
+             the fund invests",
+        );
+    }
+    let loan_share = l.loan_share.map(|x| {
+        let x = v.unit(&key("loan_share"), x);
+        if x <= 0.0 {
+            v.fail(&key("loan_share"), x, "must be > 0 (the loan as a share of the fund's cheque)");
+        }
+        x
+    });
     LoanProgramSpec {
+        borrowers_from: l.borrowers_from.clone(),
+        follow_on_loans: l.follow_on_loans,
+        loan_share,
+        coinvest_share: v.within(&key("coinvest_share"), l.coinvest_share, 0.0, 10.0),
         loans: v.integer(&key("loans"), l.loans, 1, 10_000_000) as u32,
         loan_size: v.amount(&key("loan_size"), l.loan_size),
         borrower_stage: stage,

@@ -212,7 +212,7 @@ impl LoanProgram {
                     o.additional_defaults += 1;
                 }
                 let loss = self.loss(pledged, &mut a, market.year_factor[t]);
-                Self::record(ws, t, end, loss);
+                self.record(ws, t, end, loss);
             }
         }
         o.loans_made += made;

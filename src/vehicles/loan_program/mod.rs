@@ -34,6 +34,7 @@ use input::{RawLoanProgram, loan_program_spec};
 pub mod input;
 mod counts;
 mod lending;
+mod linkage;
 mod spec;
 
 pub use spec::{Guarantee, Insurance, Lending, LoanPolicy, LoanProgramSpec, RiskCompensation};
@@ -41,7 +42,7 @@ use lending::Decision;
 
 /// Metrics of `loan_program`, in column order (MODEL.md 4.4; the lending
 /// metrics of INTERFACE.md after the original ones).
-pub(crate) const METRICS: [Metric; 30] = [
+pub(crate) const METRICS: [Metric; 37] = [
     plain("defaults", Unit::Count, "defaults", "loan pool"),
     loss("default_rate", Unit::Share, "default rate", "loan pool"),
     plain("npl_ratio", Unit::Share, "npl ratio", "bank"),
@@ -72,6 +73,17 @@ pub(crate) const METRICS: [Metric; 30] = [
     plain("baseline_default_rate", Unit::Share, "default rate of the loans made anyway", "loan programme"),
     path_ratio("fiscal_cost_per_additional_loan", Unit::Money, "fiscal cost per additional loan", "the budget"),
     FISCAL_COST_NOMINAL,
+    // The equity side of investment-loan linkage (投贷联动, item 十;
+    // `linkage.rs`). Only linkage_net gets distribution charts: the gain
+    // is drawn against the losses in the linkage chart, and the return is
+    // bank_return's without co-investment.
+    tabled("loans_offered", Unit::Count, "loans offered", "bank"),
+    plain("coinvested", Unit::Money, "co-invested", "bank's investment arm"),
+    plain("coinvest_proceeds", Unit::Money, "co-investment proceeds", "bank's investment arm"),
+    tabled("linked_equity_gain", Unit::Money, "equity gain (warrants and co-investment)", "bank group"),
+    ret("linkage_net", Unit::Money, "equity gain less net credit loss", "bank group"),
+    tabled("equity_covers_losses", Unit::Indicator, "equity gains cover credit losses", "bank group"),
+    tabled("linkage_return", Unit::Rate, "return on loans and co-investment", "bank group"),
 ];
 
 /// Per-step series of `loan_program`: cumulative gross loss and fiscal
@@ -93,23 +105,28 @@ impl VehicleModel for LoanProgram {
     type Workspace = LoanWorkspace;
 
     fn check_table(prefix: &str, table: &toml::Value) -> Vec<(String, String)> {
+        let mut found = Vec::new();
         if table.get("lending").is_some() && table.get("loans").is_some() {
             let rule = "with a lending table the bank decides how many loans to make: give lending.applicants \
                         (firms applying per cohort) instead";
-            vec![(format!("{prefix}.loans"), rule.into())]
-        } else {
-            Vec::new()
+            found.push((format!("{prefix}.loans"), rule.into()));
         }
+        found.extend(linkage::check_table(prefix, table));
+        found
     }
 
     /// The table with its defaults; with a lending table, without `loans`
-    /// (the bank decides how many, and the key is refused there).
+    /// (the bank decides how many, and the key is refused there); without
+    /// the keys `linkage::check_table` refuses.
     fn resolved(raw: &RawLoanProgram) -> Option<toml::Value> {
         let mut value = toml::Value::try_from(raw).ok()?;
         if raw.lending.is_some()
             && let Some(table) = value.as_table_mut()
         {
             table.remove("loans");
+        }
+        if let Some(table) = value.as_table_mut() {
+            linkage::drop_unused_keys(raw.borrowers_from.is_some(), table);
         }
         Some(value)
     }
@@ -153,7 +170,12 @@ impl VehicleModel for LoanProgram {
         let (cum_loss, rest) = series.split_at_mut(horizon);
         let (cum_fiscal, rest) = rest.split_at_mut(horizon);
         let (npl, pool) = rest.split_at_mut(horizon);
-        let o = self.simulate(ctx.path_key, ctx.market, ctx.model, lw, [cum_loss, cum_fiscal, npl, pool]);
+        let series = [cum_loss, cum_fiscal, npl, pool];
+        let o = match self.source.map(|j| ctx.earlier[j].fund_events()) {
+            Some(Some(events)) => self.simulate_linked(ctx.path_key, ctx.market, events, lw, series),
+            Some(None) => unreachable!("borrowers_from names an equity vehicle (checked when the scenario is built)"),
+            None => self.simulate(ctx.path_key, ctx.market, ctx.model, lw, series),
+        };
         row.copy_from_slice(&self.metrics(&o));
         o.loan_steps
     }
@@ -186,6 +208,9 @@ pub struct LoanProgram {
     counts: Option<counts::CountPlan>,
     /// `[fiscal]`: the basis of `fiscal_cost`.
     fiscal: FiscalBasis,
+    /// Position among the scenario's vehicles of the equity vehicle named
+    /// by `borrowers_from` (set when the scenario is wired).
+    pub(crate) source: Option<usize>,
 }
 
 /// One default: its step, the step its loan's term ends and its loss
@@ -195,6 +220,8 @@ struct DefaultEvent {
     step: u32,
     end: u32,
     loss: f64,
+    /// The loan's principal (for a per-loan cap on compensation).
+    principal: f64,
 }
 
 /// Reusable per-thread buffers.
@@ -220,6 +247,8 @@ pub struct LoanWorkspace {
     /// re-guarantee, rewards and the subsidies of the loans paying
     /// interest in the step).
     fiscal_flow: Vec<f64>,
+    /// The loans of a programme lending to a fund's companies.
+    linked: Vec<linkage::LinkedLoan>,
 }
 
 /// Totals of one path.
@@ -258,6 +287,13 @@ pub struct LoanOutcome {
     pub fiscal: LoanFiscal,
     /// Loan-steps simulated (the unit of work of `fundsim bench`).
     pub loan_steps: u64,
+    /// Loans offered: applicants to the bank with a lending table, the
+    /// fund's investments of the kind named with `borrowers_from`.
+    pub loans_offered: u64,
+    /// The bank's investment arm's cheques alongside the fund, and what
+    /// they returned (residual marks at the horizon included).
+    pub coinvested: f64,
+    pub coinvest_proceeds: f64,
 }
 
 /// The fiscal cost of one path on the `[fiscal]` basis: the present value
@@ -298,6 +334,7 @@ impl LoanProgram {
             decision,
             counts: None,
             fiscal,
+            source: None,
         };
         program.counts = program.decision.as_ref().and_then(|d| counts::CountPlan::new(&program, d));
         program
@@ -374,6 +411,7 @@ impl LoanProgram {
                 }
             }
             let first_default = ws.defaults.len();
+            o.loans_offered += spec.lending.as_ref().map_or(spec.loans, |l| l.applicants) as u64;
             let made = if let Some(plan) = &self.counts {
                 self.lend_by_counts(plan, path_key, market, model, c, start, pool.left > 0.0, ws, &mut o)
             } else if let Some(decision) = &self.decision {
@@ -410,7 +448,7 @@ impl LoanProgram {
             let due = ws.defaults.partition_point(|d| (d.step as usize) < until);
             for i in 0..due {
                 let d = ws.defaults[i];
-                self.allocate(d, &mut pool, ws, &mut o);
+                self.allocate(d, d.principal, &mut pool, ws, &mut o);
             }
             ws.defaults.drain(..due);
         }
@@ -463,8 +501,8 @@ impl LoanProgram {
 
     /// Record a default of a loan of cohort `start..end` at step `t`.
     #[inline]
-    fn record(ws: &mut LoanWorkspace, t: usize, end: usize, loss: f64) {
-        ws.defaults.push(DefaultEvent { step: t as u32, end: end as u32, loss });
+    fn record(&self, ws: &mut LoanWorkspace, t: usize, end: usize, loss: f64) {
+        ws.defaults.push(DefaultEvent { step: t as u32, end: end as u32, loss, principal: self.spec.loan_size });
         ws.npl[t] += 1;
         ws.npl[end] -= 1;
     }
@@ -493,7 +531,7 @@ impl LoanProgram {
             let failure = |t: usize, stage: usize, ws: &LoanWorkspace| ws.failure[t][first as usize][stage];
             if let Some(t) = self.follow(&mut company, market, model, start, end, ws, o, failure) {
                 let loss = self.loss(ip, &mut attr, market.year_factor[t]);
-                Self::record(ws, t, end, loss);
+                self.record(ws, t, end, loss);
             }
         }
         o.loans_made += spec.loans as u64;
@@ -570,10 +608,16 @@ impl LoanProgram {
     /// the same loan unsecured.
     #[inline]
     fn loss(&self, ip: bool, attributes: &mut Stream, year_factor: f64) -> f64 {
+        self.loss_on(self.spec.loan_size, ip, attributes, year_factor)
+    }
+
+    /// `loss` for a loan of `principal`.
+    #[inline]
+    fn loss_on(&self, principal: f64, ip: bool, attributes: &mut Stream, year_factor: f64) -> f64 {
         let lgd = self.lgd_in(year_factor);
         match &self.recovery {
-            Some(beta) if ip => self.spec.loan_size * lgd * (1.0 - beta.sample(attributes)),
-            _ => self.spec.loan_size * lgd,
+            Some(beta) if ip => principal * lgd * (1.0 - beta.sample(attributes)),
+            _ => principal * lgd,
         }
     }
 
@@ -619,7 +663,7 @@ impl LoanProgram {
             let count = scan::count_failures(path_key ^ key, start as u64, spec.loans as u64, threshold);
             let loss = spec.loan_size * self.lgd_in(market.year_factor[start]);
             for _ in 0..count {
-                Self::record(ws, start, end, loss);
+                self.record(ws, start, end, loss);
             }
             return spec.loans as u64;
         }
@@ -630,7 +674,7 @@ impl LoanProgram {
                 let company_key = company_key(path_key, key, i);
                 if Company::enter_lean(spec.borrower_stage, company_key).fails(start, bits[first as usize][stage]) {
                     let loss = self.loss(ip, &mut attr, market.year_factor[start]);
-                    Self::record(ws, start, end, loss);
+                    self.record(ws, start, end, loss);
                 }
             }
             return spec.loans as u64;
@@ -645,14 +689,14 @@ impl LoanProgram {
                 if t + 1 == end {
                     if company.fails(t, ws.failure_bits[t][class][company.stage.index()]) {
                         let loss = self.loss(ip, &mut attr, market.year_factor[t]);
-                        Self::record(ws, t, end, loss);
+                        self.record(ws, t, end, loss);
                     }
                     break;
                 }
                 match company.step_lean(model, t, market.regime[t] as usize, ws.failure[t][class][company.stage.index()]) {
                     Event::Failed => {
                         let loss = self.loss(ip, &mut attr, market.year_factor[t]);
-                        Self::record(ws, t, end, loss);
+                        self.record(ws, t, end, loss);
                         break;
                     }
                     Event::Ipo { .. } | Event::Acquired { .. } => break,
@@ -665,7 +709,8 @@ impl LoanProgram {
 
     /// Split one defaulted loan's loss, in the order of MODEL.md 4.4:
     /// guarantee, insurance, risk-compensation pool, bank.
-    fn allocate(&self, d: DefaultEvent, pool: &mut Pool, ws: &mut LoanWorkspace, o: &mut LoanOutcome) {
+    /// `principal` is the defaulted loan's (for the per-loan cap).
+    fn allocate(&self, d: DefaultEvent, principal: f64, pool: &mut Pool, ws: &mut LoanWorkspace, o: &mut LoanOutcome) {
         let policy = &self.spec.policy;
         let loss = d.loss;
         o.gross_loss += loss;
@@ -683,7 +728,7 @@ impl LoanProgram {
         let compensation = policy.risk_compensation.as_ref().map_or(0.0, |r| {
             let mut claim = r.ratio * remaining;
             if let Some(cap) = r.per_loan_cap {
-                claim = claim.min(cap * self.spec.loan_size);
+                claim = claim.min(cap * principal);
             }
             if claim > pool.left {
                 // The pool runs dry on this claim and pays what is left.
@@ -711,8 +756,11 @@ impl LoanProgram {
     }
 
     /// The metric row (order of `METRICS`).
-    pub(crate) fn metrics(&self, o: &LoanOutcome) -> [f64; 30] {
+    pub(crate) fn metrics(&self, o: &LoanOutcome) -> [f64; METRICS.len()] {
         let fiscal = o.fiscal.present_value;
+        let equity_gain = o.warrant_gain + o.coinvest_proceeds - o.coinvested;
+        let linkage_return = (o.interest_income + o.bank_reward - o.funding_cost - o.bank_net_loss + equity_gain)
+            / (o.lent + o.coinvested);
         let bank_return =
             (o.interest_income + o.warrant_gain + o.bank_reward - o.funding_cost - o.bank_net_loss) / o.lent;
         let additional = o.loans_made - o.baseline_loans;
@@ -751,6 +799,13 @@ impl LoanProgram {
             ratio(o.baseline_defaults as f64, o.baseline_loans),
             ratio(fiscal, additional),
             o.fiscal.nominal,
+            o.loans_offered as f64,
+            o.coinvested,
+            o.coinvest_proceeds,
+            equity_gain,
+            equity_gain - o.bank_net_loss,
+            (equity_gain >= o.bank_net_loss) as u8 as f64,
+            linkage_return,
         ]
     }
 }

@@ -106,6 +106,14 @@ pub struct LoanProgramSpec {
     /// Years of new lending (one cohort at the start of each).
     pub cohorts: u32,
     pub lending: Option<Lending>,
+    /// The equity vehicle whose portfolio companies borrow (投贷联动).
+    pub borrowers_from: Option<String>,
+    /// A loan at each follow-on investment too, not only the first.
+    pub follow_on_loans: bool,
+    /// A loan is this share of the fund's cheque, capped at `loan_size`.
+    pub loan_share: Option<f64>,
+    /// The bank's investment arm's share alongside each cheque of the fund.
+    pub coinvest_share: f64,
 }
 
 impl LoanProgramSpec {

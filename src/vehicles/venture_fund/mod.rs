@@ -8,6 +8,7 @@
 //! waterfall as they come, and sells what it still holds at the end of its
 //! term plus extension. Cash flows are dated at the end of their step.
 
+pub mod events;
 pub mod input;
 
 use crate::finance::irr::irr_annual;
@@ -19,6 +20,7 @@ use crate::scenario::validate::Validator;
 use crate::vehicles::catalogue::{Metric, Series, Unit, j_curve, plain, ret, series, tabled};
 use crate::vehicles::equity::{DealCounts, Route};
 use crate::vehicles::{BuildContext, FiscalRole, PathContext, ScenarioFacts, VehicleModel};
+use events::FundEvents;
 use input::{RawVentureFund, venture_fund_spec};
 
 /// Validated `[vehicles.<name>]` of kind `venture_fund`.
@@ -103,7 +105,7 @@ pub const SERIES: [Series; 2] = [j_curve("cum_net_cash_flow", "fund LPs"), serie
 /// net flows for the IRR.
 #[derive(Debug, Clone)]
 pub struct VentureWorkspace {
-    fund: FundWorkspace,
+    pub(crate) fund: FundWorkspace,
     flows: Vec<f64>,
 }
 
@@ -144,6 +146,7 @@ impl VehicleModel for VentureFund {
         deals: &mut DealCounts,
     ) -> u64 {
         let VentureWorkspace { fund, flows } = ws;
+        fund.events.clear();
         let o = self.simulate(self.key, ctx.path_key, ctx.market, ctx.model, 0, fund, deals);
         let horizon = ctx.market.z.len();
         let mut cum = 0.0;
@@ -187,6 +190,8 @@ impl VehicleModel for VentureFund {
 #[derive(Debug, Clone)]
 struct Deal {
     company: Company,
+    /// Index of the company in the workspace's `FundEvents`.
+    firm: u32,
     /// Share of the company held (of the listed shares once listed).
     ownership: f64,
     cost: f64,
@@ -224,6 +229,9 @@ pub(crate) struct FundWorkspace {
     /// underwrite interests of every age).
     pub record_snapshots: bool,
     pub snapshots: Vec<Snapshot>,
+    /// Investments and fates for a lender to the same firms (cleared by
+    /// the vehicle that owns the workspace at the start of each path).
+    pub(crate) events: FundEvents,
 }
 
 /// The fund at the end of one step, as a buyer of an LP interest sees it.
@@ -280,6 +288,9 @@ pub struct VentureFund {
     /// The earliest stage the fund invests at; companies only move up, so
     /// no deal is ever at an earlier one.
     lowest_stage: usize,
+    /// Whether a loan programme lends to the fund's companies, and so its
+    /// workspaces record `FundEvents`.
+    pub(crate) record_events: bool,
 }
 
 impl VentureFund {
@@ -301,6 +312,7 @@ impl VentureFund {
             lockup_steps,
             sales,
             lowest_stage,
+            record_events: false,
         }
     }
 
@@ -339,6 +351,7 @@ impl VentureFund {
             extra_snapshot: Snapshot::default(),
             record_snapshots: false,
             snapshots: Vec::new(),
+            events: FundEvents { on: self.record_events, scale: 1.0, ..FundEvents::default() },
         }
     }
 
@@ -401,10 +414,11 @@ impl VentureFund {
 
             // Existing holdings move first; deals made this step start next step.
             for deal in ws.deals.iter_mut() {
-                self.move_holding(deal, model, &step, failure, &mut reserve, &mut cash, &mut out, deal_counts);
+                self.move_holding(deal, model, &step, failure, &mut reserve, &mut cash, &mut out, deal_counts, &mut ws.events);
             }
             while next_deal < self.spec.deals && self.entry_step(next_deal) == age {
-                let deal = self.invest(next_deal, path_key, key, model, &mut cash, &mut out);
+                let mut deal = self.invest(next_deal, path_key, key, model, &mut cash, &mut out);
+                deal.firm = ws.events.enter(t, deal.cost, deal.company.value());
                 ws.deals.push(deal);
                 next_deal += 1;
             }
@@ -412,7 +426,7 @@ impl VentureFund {
             cash.calls += fee;
             out.fees += fee;
             let residual = if liquidation || last {
-                self.close_out(&mut ws.deals, liquidation, &mut cash, &mut out, deal_counts)
+                self.close_out(&mut ws.deals, t, liquidation, &mut cash, &mut out, deal_counts, &mut ws.events)
             } else {
                 0.0
             };
@@ -452,6 +466,7 @@ impl VentureFund {
         cash: &mut StepCash,
         out: &mut FundOutcome,
         deal_counts: &mut DealCounts,
+        events: &mut FundEvents,
     ) {
         out.company_steps += 1;
         let p_fail = failure[deal.company.stage.index()];
@@ -464,6 +479,9 @@ impl VentureFund {
                 deal.proceeds += proceeds;
                 cash.proceeds += proceeds;
                 deal.open = false;
+                events.fail(deal.firm, step.t);
+                events.proceeds(deal.firm, proceeds);
+                events.close(deal.firm, step.t);
                 deal_counts.record(deal.proceeds / deal.cost, Route::Failed);
                 out.deals_failed += 1;
             }
@@ -472,10 +490,14 @@ impl VentureFund {
                 deal.proceeds += proceeds;
                 cash.proceeds += proceeds;
                 deal.open = false;
+                events.exit(deal.firm, step.t, Route::Acquired, price);
+                events.proceeds(deal.firm, proceeds);
+                events.close(deal.firm, step.t);
                 deal_counts.record(deal.proceeds / deal.cost, Route::Acquired);
                 out.deals_acquired += 1;
             }
-            Event::Ipo { .. } => {
+            Event::Ipo { price } => {
+                events.exit(deal.firm, step.t, Route::Ipo, price);
                 deal.ipo_step = step.age;
                 deal.unsold = deal.ownership;
                 deal.per_sale = deal.ownership / self.sales as f64;
@@ -489,6 +511,9 @@ impl VentureFund {
                 cash.calls += invest;
                 deal.cost += invest;
                 out.invested += invest;
+                if invest > 0.0 {
+                    events.invest(deal.firm, step.t, true, invest, post_money);
+                }
                 deal.ownership = deal.ownership * (1.0 - dilution) + invest / post_money;
             }
         }
@@ -501,8 +526,10 @@ impl VentureFund {
                 deal.unsold -= sale;
                 deal.proceeds += proceeds;
                 cash.proceeds += proceeds;
+                events.proceeds(deal.firm, proceeds);
                 if deal.unsold <= 0.0 {
                     deal.open = false;
+                    events.close(deal.firm, step.t);
                     deal_counts.record(deal.proceeds / deal.cost, Route::Ipo);
                     out.deals_ipo += 1;
                 }
@@ -536,6 +563,7 @@ impl VentureFund {
         out.invested += self.initial_ticket;
         Deal {
             company,
+            firm: 0,
             ownership,
             cost: self.initial_ticket,
             proceeds: 0.0,
@@ -563,13 +591,16 @@ impl VentureFund {
     /// Final liquidation at the end of the extension: sell everything. At a
     /// horizon that cuts the fund's life short, value what is left at its
     /// marks instead; returns that residual (a value, not a distribution).
+    #[allow(clippy::too_many_arguments)]
     fn close_out(
         &self,
         deals: &mut [Deal],
+        t: usize,
         liquidation: bool,
         cash: &mut StepCash,
         out: &mut FundOutcome,
         deal_counts: &mut DealCounts,
+        events: &mut FundEvents,
     ) -> f64 {
         let mut residual = 0.0;
         for deal in deals.iter_mut().filter(|d| d.open) {
@@ -580,6 +611,8 @@ impl VentureFund {
             };
             deal.proceeds += value;
             deal.open = false;
+            events.proceeds(deal.firm, value);
+            events.close(deal.firm, t);
             deal_counts.record(deal.proceeds / deal.cost, route);
             match route {
                 Route::Ipo => out.deals_ipo += 1,

@@ -1,0 +1,266 @@
+//! Investment-loan linkage on the same firms (`borrowers_from`, item 十):
+//! the loans' defaults are the fund's failures on the same path, the fund's
+//! results do not move when a programme lends to it, the loans and
+//! co-investments follow the fund's investments one for one, a closed exit
+//! market lowers the equity side, and a bad `borrowers_from` is refused.
+
+mod common;
+use common::*;
+
+/// A 25-deal venture fund and a programme lending to its companies; the
+/// bank's keys are appended.
+fn scenario_text(paths: u32, bank: &str) -> String {
+    format!(
+        r#"[simulation]
+paths = {paths}
+seed = 7
+years = 15
+steps_per_year = 4
+
+[vehicles.fund]
+kind = "venture_fund"
+commitment = 100.0
+deals = 25
+investment_period_years = 4.0
+stage_mix = {{ seed = 0.3, early = 0.5, growth = 0.2, late = 0.0 }}
+reserve_ratio = 0.3
+management_fee = 0.02
+term_years = 10.0
+extension_years = 2.0
+
+[vehicles.bank]
+kind = "loan_program"
+borrowers_from = "fund"
+{bank}
+"#
+    )
+}
+
+/// The fund alone: `scenario_text` without the bank.
+fn fund_only(paths: u32) -> String {
+    let text = scenario_text(paths, "");
+    text[..text.find("[vehicles.bank]").unwrap()].to_string()
+}
+
+#[test]
+fn with_loans_running_past_the_funds_life_every_failure_is_a_default_and_nothing_else() {
+    // term_years = the horizon: every loan runs until the fund stops
+    // following its company, so a loan defaults exactly when its company
+    // fails while the fund holds it. The fund counts its failures itself.
+    let r = simulate(&scenario_text(2000, "term_years = 15.0\nfollow_on_loans = true"), &[], 0);
+    let (failed, defaults) = (col(&r, "fund.deals_failed"), col(&r, "bank.defaults"));
+    let offered = col(&r, "bank.loans_offered");
+    let mut total = 0.0;
+    for p in 0..failed.len() {
+        // With follow-on loans a failed company may have several loans.
+        assert!(defaults[p] >= failed[p], "path {p}: {} defaults, {} failures", defaults[p], failed[p]);
+        assert!(defaults[p] <= offered[p]);
+        total += failed[p];
+    }
+    assert!(total > 1000.0, "{total} failures: too few for the check to mean anything");
+    // One loan per company (no follow-ons): defaults = failures, path by path.
+    let r = simulate(&scenario_text(2000, "term_years = 15.0"), &[], 0);
+    assert_eq!(col(&r, "fund.deals_failed"), col(&r, "bank.defaults"));
+}
+
+#[test]
+fn shorter_loans_default_on_a_subset_of_the_failures() {
+    let long = simulate(&scenario_text(2000, "term_years = 15.0"), &[], 0);
+    let short = simulate(&scenario_text(2000, "term_years = 1.0"), &[], 0);
+    let (failed, d_long, d_short) =
+        (col(&long, "fund.deals_failed"), col(&long, "bank.defaults"), col(&short, "bank.defaults"));
+    assert_eq!(failed, col(&short, "fund.deals_failed"));
+    assert!(d_short.iter().zip(&d_long).all(|(s, l)| s <= l));
+    assert!(d_short.iter().sum::<f64>() < d_long.iter().sum::<f64>());
+}
+
+#[test]
+fn the_funds_paths_are_byte_identical_with_and_without_the_loan_programme() {
+    let dir = tempfile::tempdir().unwrap();
+    let alone = scenario(dir.path(), "alone.toml", &fund_only(500));
+    let linked = scenario(
+        dir.path(),
+        "linked.toml",
+        &scenario_text(500, "warrant_coverage = 0.2\ncoinvest_share = 0.3\nfollow_on_loans = true\nloan_share = 0.5"),
+    );
+    let mut fund_columns = Vec::new();
+    for (f, out, threads) in [(&alone, "a", "1"), (&linked, "b", "1"), (&linked, "c", "3")] {
+        let o = fundsim(dir.path(), &["run", f.to_str().unwrap(), "--out", out, "--quiet", "--threads", threads]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let text = read(&dir.path().join(out).join("paths.csv"));
+        let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split(',').collect()).collect();
+        let keep: Vec<usize> = (0..rows[0].len()).filter(|&j| rows[0][j].starts_with("fund.")).collect();
+        assert_eq!(keep.len(), 15);
+        let fund: Vec<String> = rows.iter().map(|r| keep.iter().map(|&j| r[j]).collect::<Vec<_>>().join(",")).collect();
+        fund_columns.push(fund.join("\n"));
+    }
+    assert_eq!(fund_columns[0], fund_columns[1], "the fund's columns moved with the loan programme");
+    // And the whole file, the bank's columns included, at any thread count.
+    assert_eq!(read(&dir.path().join("b/paths.csv")), read(&dir.path().join("c/paths.csv")));
+}
+
+#[test]
+fn one_loan_per_investment_of_the_kind_the_rule_names_sized_by_the_rule() {
+    // A large cap: each loan is loan_share x the fund's cheque, so the
+    // credit is that share of what the fund invested in the investments of
+    // the kind named, and the arm's co-investment that share of all of it.
+    let (s, c) = (0.4, 0.25);
+    let bank = |follow: bool| {
+        format!("loan_size = 1000.0\nloan_share = {s}\ncoinvest_share = {c}\nfollow_on_loans = {follow}")
+    };
+    let firsts = simulate(&scenario_text(1000, &bank(false)), &[], 0);
+    let all = simulate(&scenario_text(1000, &bank(true)), &[], 0);
+    // The fund's initial ticket: investable capital less the reserve, over
+    // the deals (MODEL.md 4.1): 100 x (1 - 0.02 x 10) x (1 - 0.3) / 25.
+    let ticket = 100.0 * (1.0 - 0.02 * 10.0) * (1.0 - 0.3) / 25.0;
+    let deals: Vec<f64> = ["failed", "ipo", "acquired", "private"]
+        .iter()
+        .map(|k| col(&firsts, &format!("fund.deals_{k}")))
+        .fold(vec![0.0; 1000], |acc, x| acc.iter().zip(&x).map(|(a, b)| a + b).collect());
+    let mut follow_ons = 0.0;
+    for (p, &n) in deals.iter().enumerate() {
+        assert_eq!(n, 25.0, "path {p}");
+        assert_eq!(col(&firsts, "bank.loans_offered")[p], 25.0);
+        assert_eq!(col(&firsts, "bank.loans_made")[p], 25.0);
+        assert!(close(col(&firsts, "bank.credit")[p], 25.0 * s * ticket));
+        let invested = col(&all, "fund.invested")[p];
+        assert!(close(col(&all, "bank.credit")[p], s * invested), "path {p}");
+        assert!(col(&all, "bank.loans_offered")[p] >= 25.0);
+        follow_ons += col(&all, "bank.loans_offered")[p] - 25.0;
+        for r in [&firsts, &all] {
+            assert!(close(col(r, "bank.coinvested")[p], c * invested));
+            let gross = col(r, "fund.gross_multiple")[p] * invested;
+            assert!(close(col(r, "bank.coinvest_proceeds")[p], c * gross));
+            // The linkage metrics from the others.
+            let gain =
+                col(r, "bank.warrant_gain")[p] + col(r, "bank.coinvest_proceeds")[p] - col(r, "bank.coinvested")[p];
+            let net_loss = col(r, "bank.bank_net_loss")[p];
+            assert!(close(col(r, "bank.linked_equity_gain")[p], gain));
+            assert!(close(col(r, "bank.linkage_net")[p], gain - net_loss));
+            assert_eq!(col(r, "bank.equity_covers_losses")[p], (gain >= net_loss) as u8 as f64);
+        }
+    }
+    assert!(follow_ons > 1000.0, "{follow_ons} follow-on loans: the follow-on rule is not exercised");
+}
+
+#[test]
+fn a_guidance_funds_sub_funds_lend_the_same_way() {
+    // Default guidance fund: ten sub-funds of 1000 / (10 x 0.25) = 400,
+    // each closing at its target, with the default venture-fund terms: an
+    // initial ticket of 400 x (1 - 0.02 x 10) x (1 - 0.3) / 25 = 8.96.
+    let text = r#"[simulation]
+paths = 500
+seed = 3
+years = 15
+steps_per_year = 4
+[vehicles.angel]
+kind = "guidance_fund"
+[vehicles.bank]
+kind = "loan_program"
+borrowers_from = "angel"
+loan_size = 1000.0
+loan_share = 0.5
+term_years = 15.0
+"#;
+    let r = simulate(text, &[], 0);
+    let (funded, credit, offered) =
+        (col(&r, "angel.companies_funded"), col(&r, "bank.credit"), col(&r, "bank.loans_offered"));
+    assert!(funded.iter().sum::<f64>() > 1000.0);
+    for p in 0..500 {
+        assert_eq!(offered[p], funded[p], "path {p}");
+        assert!(close(credit[p], 0.5 * 8.96 * funded[p]), "path {p}: {} vs {}", credit[p], funded[p]);
+    }
+}
+
+#[test]
+fn a_closed_exit_market_lowers_the_equity_gain_and_the_net_by_more_than_three_paired_standard_errors() {
+    // The same paths with every regime's exit multipliers at their minimum
+    // (the closed state's): fewer and cheaper exits, so less on the
+    // warrants and the co-investment; more companies stay private long
+    // enough to fail.
+    let bank = "warrant_coverage = 0.1\ncoinvest_share = 0.1\nterm_years = 3.0\nloan_share = 1.0";
+    let text = scenario_text(2000, bank);
+    let open = simulate(&text, &[], 0);
+    let closed = simulate(
+        &text,
+        &[
+            "market.regimes.ipo_multiplier=[0.2, 0.2, 0.2]",
+            "market.regimes.acquisition_multiplier=[0.7, 0.7, 0.7]",
+            "market.regimes.valuation_multiplier=[0.8, 0.8, 0.8]",
+        ],
+        0,
+    );
+    for m in ["bank.linked_equity_gain", "bank.linkage_net"] {
+        let d: Vec<f64> = col(&open, m).iter().zip(col(&closed, m)).map(|(a, b)| a - b).collect();
+        let (mean, se) = mean_se(&d);
+        assert!(mean > 3.0 * se, "{m}: open - closed = {mean} (paired se {se})");
+    }
+}
+
+/// `fundsim run` on `text` fails with exit 2, writes nothing, and its
+/// message contains each of `expect`.
+fn refused(text: &str, expect: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let f = scenario(dir.path(), "s.toml", text);
+    let o = fundsim(dir.path(), &["run", f.to_str().unwrap(), "--out", "out", "--quiet"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    for e in expect {
+        assert!(err.contains(e), "expected {e:?} in:\n{err}");
+    }
+    assert!(!dir.path().join("out").exists(), "nothing may be written");
+}
+
+#[test]
+fn a_bad_borrowers_from_is_refused_with_the_key_the_value_and_the_rule() {
+    let key = "vehicles.bank.borrowers_from";
+    // An unknown name.
+    let text = scenario_text(10, "").replace("borrowers_from = \"fund\"", "borrowers_from = \"fnd\"");
+    refused(&text, &[key, "\"fnd\"", "must name a vehicle of the scenario (it has fund, bank)"]);
+    // Not an equity vehicle: another loan programme, or the programme
+    // itself (the only way to make a cycle).
+    let other =
+        format!("{}\n[vehicles.other]\nkind = \"loan_program\"\nborrowers_from = \"bank\"\n", scenario_text(10, ""));
+    refused(
+        &other,
+        &["vehicles.other.borrowers_from", "\"bank\"", "must name a venture_fund or guidance_fund vehicle"],
+    );
+    let own = scenario_text(10, "").replace("borrowers_from = \"fund\"", "borrowers_from = \"bank\"");
+    refused(&own, &[key, "\"bank\"", "must name a venture_fund or guidance_fund vehicle"]);
+    // A fund listed after the programme.
+    let after = "[simulation]\npaths = 10\nyears = 15\n[vehicles.bank]\nkind = \"loan_program\"\n\
+                 borrowers_from = \"fund\"\n[vehicles.fund]\nkind = \"venture_fund\"\n";
+    refused(after, &[key, "\"fund\"", "must name a vehicle listed before the loan programme"]);
+}
+
+#[test]
+fn keys_that_do_not_apply_are_refused_with_or_without_borrowers_from() {
+    refused(
+        &scenario_text(10, "loans = 30\nborrower_stage = \"seed\""),
+        &["vehicles.bank.loans", "vehicles.bank.borrower_stage", "is set by the fund with borrowers_from"],
+    );
+    refused(
+        &fund_only(10)
+            .replace("[vehicles.fund]", "[vehicles.l]\nkind = \"loan_program\"\ncoinvest_share = 0.1\n[vehicles.fund]"),
+        &["vehicles.l.coinvest_share", "applies only to a programme that lends to a fund's companies"],
+    );
+    refused(&scenario_text(10, "loan_share = 0.0"), &["vehicles.bank.loan_share", "must be > 0"]);
+    refused(&scenario_text(10, "coinvest_share = -1.0"), &["vehicles.bank.coinvest_share", "-1"]);
+    refused(
+        &scenario_text(10, "[vehicles.bank.lending]"),
+        &["vehicles.bank.lending", "cannot be combined with borrowers_from"],
+    );
+}
+
+#[test]
+fn the_report_draws_credit_losses_against_equity_gains_only_for_a_bank_with_an_equity_side() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bank, drawn) in [("with", "warrant_coverage = 0.1", true), ("without", "", false)] {
+        let f = scenario(dir.path(), &format!("{name}.toml"), &scenario_text(200, bank));
+        let o = fundsim(dir.path(), &["run", f.to_str().unwrap(), "--out", name, "--quiet"]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let out = dir.path().join(name);
+        assert_eq!(out.join("charts/linkage_bank.svg").exists(), drawn, "{name}");
+        assert_eq!(read(&out.join("report.html")).contains("Credit losses against equity gains"), drawn, "{name}");
+    }
+}
