@@ -27,6 +27,7 @@ pub mod curate;
 pub mod fan;
 pub mod histogram;
 pub mod policy;
+pub mod raster;
 pub mod style;
 pub mod sweep;
 
@@ -321,7 +322,7 @@ fn render(fig: &impl Figure, dir: &Path, name: &str, st: &Style) -> Result<(), C
     let (w, h) = SIZE;
     let mut rgb = vec![255u8; w as usize * h as usize * 3];
     {
-        let root = BitMapBackend::with_buffer(&mut rgb, SIZE).into_drawing_area();
+        let root = raster::Raster(BitMapBackend::with_buffer(&mut rgb, SIZE)).into_drawing_area();
         fig.draw(&root, st).map_err(draw_err)?;
         root.present().map_err(|e| draw_err(fail(e)))?;
     }
