@@ -248,10 +248,10 @@ pub(crate) fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
             let title = st.trf(what, &[&st.tr(info.label), &whose]);
             let mut subtitle = format!("{} · {}", cx.scenario(), st.trf("{0} paths", &[&count(n)]));
             if bins.undefined > 0 {
-                subtitle += &format!(" · {} undefined (skipped)", count(bins.undefined));
+                subtitle += &format!(" · {}", st.trf("{0} undefined (skipped)", &[&count(bins.undefined)]));
             }
             if let Some(p) = &pool {
-                subtitle += &format!(" · risk pool exhausted in {p} of paths");
+                subtitle += &format!(" · {}", st.trf("risk pool exhausted in {0} of paths", &[p]));
             }
             let caption = format!(
                 "{title}, over {} simulated paths. Bars: share of paths per bin. Marked (from summary.csv{}): {}.{}{}",
