@@ -216,9 +216,12 @@ fn custom(file: &Path) -> Result<&'static str, ChartError> {
     Ok(family)
 }
 
-/// The fonts registered from `--font` files: (family, bytes).
-fn customs() -> &'static Mutex<Vec<(&'static str, &'static [u8])>> {
-    static CUSTOM: OnceLock<Mutex<Vec<(&'static str, &'static [u8])>>> = OnceLock::new();
+/// A font registered from a `--font` file: (family, bytes).
+type Registered = (&'static str, &'static [u8]);
+
+/// The fonts registered from `--font` files.
+fn customs() -> &'static Mutex<Vec<Registered>> {
+    static CUSTOM: OnceLock<Mutex<Vec<Registered>>> = OnceLock::new();
     CUSTOM.get_or_init(|| Mutex::new(Vec::new()))
 }
 
