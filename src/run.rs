@@ -102,7 +102,8 @@ pub fn check_memory(scn: &Scenario, file: &Path, threads: usize, paths_flag: boo
 /// `check_memory`) and the sweep (`refuse_swept_sets`), build every
 /// variant and sensitivity case (`Plan`), simulate the base run into a
 /// staging directory, then the sweep's variants (`write_sweep`) and the
-/// sensitivity cases (`write_sensitivity_cases`), write the manifest, draw
+/// sensitivity cases (`write_sensitivity_cases`), the workbook of those
+/// tables (`results.xlsx`), write the manifest, draw
 /// the charts and the report, and commit the staging directory.
 pub fn run(loaded: &Loaded, file: &Path, out: &Path, sets: &[String], opts: &RunOptions) -> Result<(), Error> {
     let name = file.display().to_string();
@@ -123,6 +124,7 @@ pub fn run(loaded: &Loaded, file: &Path, out: &Path, sets: &[String], opts: &Run
     output::write_tables(&dir, base_scn, &base, !opts.no_paths).map_err(io)?;
     write_sweep(&dir, scn, &plan.variants, (base_scn, &base), &mut sim, opts.no_paths).map_err(io)?;
     write_sensitivity_cases(&dir, scn, &plan.cases, (base_scn, &base), &mut sim).map_err(io)?;
+    output::workbook::write_workbook(&dir).map_err(io)?;
     sim.finish();
     let wall = started.elapsed().as_secs_f64();
     manifest(loaded, &name, sets, threads, wall).write(&dir.join("manifest.json")).map_err(io)?;

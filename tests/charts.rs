@@ -1085,6 +1085,23 @@ fn a_two_key_grid_draws_one_line_per_second_key_value() {
         assert!(has_text(&svg, &format!("Variant {i}: {l}")), "variant {i}");
     }
     check_chart(&out, "fiscal_by_vehicle");
+    // A heat map of the grid: each cell holds the mean of sweep.csv for
+    // its pair of lever values.
+    let svg = check_chart(&out, "heat_loans_bank_net_loss");
+    let sweep = csv_maps(&out.join("sweep.csv"));
+    let cells: Vec<_> = sweep.iter().filter(|r| r["vehicle"] == "loans" && r["metric"] == "bank_net_loss").collect();
+    assert_eq!(cells.len(), 4);
+    for r in cells {
+        let want = format!("{:.1} mn CNY", num(r, "mean"));
+        assert!(has_text(&svg, &want), "cell {want} of {r:?}");
+    }
+    for t in ["30%", "45%", "40%", "60%"] {
+        assert!(has_text(&svg, t), "the grid's value {t} on an axis");
+    }
+    // Several lines: no shaded bands piled on each other (whiskers
+    // instead); one line (a one-key sweep) keeps its band.
+    let svg = read(&out.join("charts/sweep_loans_bank_net_loss.svg"));
+    assert!(!svg.contains("<polygon"), "a grid's bands are whiskers, not overlapping areas");
     assert!(!out.join("charts/tornado_total_fiscal_cost.svg").exists(), "no [sensitivity], no tornado");
     let html = read(&out.join("report.html"));
     let sw = section(&html, "sweep");
@@ -1184,6 +1201,46 @@ fn lang_zh_writes_a_chinese_report_and_charts_and_plot_switches_back() {
     assert!(svg.contains("Fundsim Sans SC"), "the bundled CJK family, with fallbacks");
     let svg = check_chart(&out, "loss_total_fiscal_cost");
     assert!(has_text(&svg, "损失分布：全部工具的财政成本"));
+
+    // No English left in any Chinese chart: every word of three or more
+    // Latin letters is the scenario's name, a vehicle's name, or a unit or
+    // measure written the same in Chinese (CNY, VaR, IRR, TVPI).
+    let allowed = ["Shenzhen", "tech", "finance", "policy", "package", "angel", "loans", "sfund"];
+    let kept = ["CNY", "VaR", "IRR", "TVPI", "NAV", "IPO", "DPI"];
+    for (name, _) in chart_files(&out).into_iter().filter(|(n, _)| n.ends_with(".svg")) {
+        let svg = read(&out.join("charts").join(&name));
+        for t in svg_texts(&svg) {
+            let english: Vec<&str> = t
+                .text
+                .split(|c: char| !c.is_ascii_alphabetic())
+                .filter(|w| w.len() >= 3 && !allowed.contains(w) && !kept.contains(w))
+                .collect();
+            assert!(english.is_empty(), "{name}: English {english:?} in `{}`", t.text);
+        }
+    }
+    // The PNG draws the Chinese title with the bundled font's glyphs, not
+    // its .notdef box: boxes would make every ink run of the title the same
+    // width and weight; 各工具的财政成本 has eight different characters.
+    let (w, _, rgb) = png_rgb(&out.join("charts/fiscal_by_vehicle.png"));
+    let dark = |x: usize, y: usize| rgb[3 * (y * w as usize + x)] < 128;
+    let cols: Vec<usize> = (0..w as usize / 2).map(|x| (12..60).filter(|&y| dark(x, y)).count()).collect();
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    let mut cur: Option<(usize, usize)> = None;
+    for &c in &cols {
+        match (c > 0, cur.as_mut()) {
+            (true, Some(r)) => {
+                r.0 += 1;
+                r.1 += c;
+            }
+            (true, None) => cur = Some((1, c)),
+            (false, Some(_)) => runs.push(cur.take().unwrap()),
+            (false, None) => {}
+        }
+    }
+    runs.extend(cur);
+    runs.sort_unstable();
+    runs.dedup();
+    assert!(runs.len() >= 6, "the title's ink runs look alike (boxes?): {runs:?}");
 
     let o = fundsim(dir.path(), &["plot", "zh", "--lang", "en"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));

@@ -103,6 +103,7 @@ const STANDARD_FILES: &[&str] = &[
     "fiscal.csv",
     "sweep.csv",
     "sensitivity.csv",
+    "results.xlsx",
     "report.html",
 ];
 

@@ -5,7 +5,7 @@
 //! interrupted run never leaves a half-written output or loses an earlier
 //! one; only an empty directory or fundsim's own output is ever replaced
 //! (`commit`: ownership, the exchange rename, the lock, signals). The CSVs and
-//! the manifest come first; the charts and the report are then drawn from
+//! the manifest come first (and `results.xlsx`, the CSVs as one workbook); the charts and the report are then drawn from
 //! those files alone (`charts`, `report`), so `fundsim plot` can redraw them.
 
 pub mod budget;
@@ -21,6 +21,7 @@ pub mod read;
 pub mod report;
 pub mod sweep_tables;
 pub mod tables;
+pub mod workbook;
 
 use std::io;
 use std::path::Path;

@@ -80,7 +80,7 @@ fn pretty(label: &str) -> String {
         "ge20x" => "≥20x".into(),
         "failed" => "Failed".into(),
         "acquired" => "Acquired".into(),
-        "ipo" => "IPO".into(),
+        "ipo" => "IPO (listed)".into(),
         "private" => "Still private".into(),
         other => other.replace('-', "–"),
     }
@@ -99,7 +99,7 @@ pub(crate) fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
             .iter()
             .map(|(l, c, share)| {
                 let s = share.unwrap_or(*c as f64 / total as f64);
-                (pretty(l), 100.0 * s)
+                (cx.st.tr(&pretty(l)), 100.0 * s)
             })
             .collect();
         let (title, x_desc, name, what) = match g.kind.as_str() {
@@ -117,7 +117,8 @@ pub(crate) fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
             ),
             other => (format!("Deal outcomes of {}: {other}", g.vehicle), other.to_string(), other, "deal outcomes"),
         };
-        let subtitle = format!("{} · {} deals over all paths", cx.scenario(), count(total as usize));
+        let subtitle =
+            format!("{} · {}", cx.scenario(), cx.st.trf("{0} deals over all paths", &[&count(total as usize)]));
         let caption = format!(
             "{title}: share of {} deals over all simulated paths by {what}, from deals.csv.",
             count(total as usize)

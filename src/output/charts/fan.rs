@@ -7,7 +7,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::style::{self, Style, series_info};
+use super::style::{self, Style, capital, series_info};
 use super::{ChartError, Ctx, DrawResult, Figure, Section, fail, frame, house_legend, house_mesh, plot_area};
 
 /// One fan chart: per step (year, [p05, p25, p50, p75, p95]).
@@ -76,12 +76,12 @@ impl Figure for Fan {
         chart
             .draw_series(std::iter::once(Polygon::new(band(0, 4), outer.filled())))
             .map_err(fail)?
-            .label("5th–95th percentile")
+            .label(st.tr("5th–95th percentile"))
             .legend(move |(x, y)| Rectangle::new([(x, y - 9), (x + 28, y + 9)], outer.filled()));
         chart
             .draw_series(std::iter::once(Polygon::new(band(1, 3), inner.filled())))
             .map_err(fail)?
-            .label("25th–75th percentile")
+            .label(st.tr("25th–75th percentile"))
             .legend(move |(x, y)| Rectangle::new([(x, y - 9), (x + 28, y + 9)], inner.filled()));
         let median: Vec<(f64, f64)> = self.points.iter().map(|(x, q)| (*x, q[2])).collect();
         chart
@@ -111,17 +111,25 @@ pub(crate) fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
         if points.len() < 2 || super::flat(points.iter().flat_map(|(_, q)| q.iter().copied())) {
             continue;
         }
+        // A ratio series (the NPL ratio) is stored as a fraction and drawn
+        // in percent.
+        let ratio = s.metric.ends_with("_ratio");
+        let points: Vec<(f64, [f64; 5])> =
+            if ratio { points.into_iter().map(|(x, q)| (x, q.map(|v| 100.0 * v))).collect() } else { points };
         let (what, whose) = series_info(&s.metric);
         let title = cx.st.trf("{0} of {1} ({2})", &[&cx.st.tr(&what), &cx.st.tr(whose), &data.label(&s.vehicle)]);
         let years = points.last().map_or(0.0, |p| p.0);
         let subtitle = format!(
-            "{} · percentiles across paths at each step, {} steps over {} years",
+            "{} · {}",
             cx.scenario(),
-            points.len(),
-            style::fixed(years, 0)
+            cx.st.trf(
+                "percentiles across paths at each step, {0} steps over {1} years",
+                &[&points.len().to_string(), &style::fixed(years, 0)]
+            )
         );
         let caption = format!(
-            "{title}: median (line), 25th–75th and 5th–95th percentile bands across simulated paths at each step, in million CNY, from timeseries.csv.{}",
+            "{title}: median (line), 25th–75th and 5th–95th percentile bands across simulated paths at each step, in {}, from timeseries.csv.{}",
+            if ratio { "percent" } else { "million CNY" },
             if s.metric.ends_with("cum_net_cash_flow") {
                 " Negative while capital is called, rising as distributions come back (the J-curve)."
             } else {
@@ -133,7 +141,11 @@ pub(crate) fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
         } else if s.metric.ends_with("nav") {
             cx.st.tr("Net asset value (million CNY)")
         } else {
-            format!("{} (million CNY)", s.metric.replace('_', " "))
+            // The series' own name (before any explanation after a colon),
+            // in the unit its catalogue entry gives.
+            let what = cx.st.tr(&what);
+            let short = what.split([':', '：']).next().unwrap_or(&what).trim().to_string();
+            format!("{} ({})", capital(&short), cx.st.tr(if ratio { "%" } else { "million CNY" }))
         };
         let fig = Fan { title: title.clone(), subtitle, y_desc, points };
         cx.add(&fig, &["fan", &s.vehicle, &s.metric], Section::CashFlows, title, caption)?;

@@ -157,9 +157,12 @@ impl Figure for Histogram {
         let px_x = (x1 - x0) / pw.max(1) as f64;
         let px_y = top / ph.max(1) as f64;
         // Markers, left to right; each label on its own row, top row first.
+        // Every line is drawn before any label, so no line strikes through
+        // a label (its own or a neighbour's): the labels' white boxes cover
+        // the lines they cross.
         let mut order: Vec<&Marker> = self.markers.iter().collect();
         order.sort_by(|a, b| a.value.total_cmp(&b.value));
-        for (row, m) in order.iter().enumerate() {
+        for m in &order {
             let x = unit.scale(m.value);
             let line = vec![(x, 0.0), (x, top)];
             let stroke = m.colour.stroke_width(3);
@@ -168,6 +171,9 @@ impl Figure for Histogram {
             } else {
                 chart.draw_series(std::iter::once(PathElement::new(line, stroke))).map_err(fail)?;
             }
+        }
+        for (row, m) in order.iter().enumerate() {
+            let x = unit.scale(m.value);
             let y = top * (0.975 - ROW * row as f64);
             let right_half = x > x0 + 0.62 * (x1 - x0);
             let (dx, anchor) =
@@ -182,10 +188,7 @@ impl Figure for Histogram {
                 _ => (x + dx, x + dx + w),
             };
             chart
-                .draw_series(std::iter::once(Rectangle::new(
-                    [(l, y - h / 2.0), (r, y + h / 2.0)],
-                    WHITE.mix(0.85).filled(),
-                )))
+                .draw_series(std::iter::once(Rectangle::new([(l, y - h / 2.0), (r, y + h / 2.0)], WHITE.filled())))
                 .map_err(fail)?;
             chart.draw_series(std::iter::once(Text::new(label, (x + dx, y), text))).map_err(fail)?;
         }
@@ -245,10 +248,10 @@ pub(crate) fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
             let title = st.trf(what, &[&st.tr(info.label), &whose]);
             let mut subtitle = format!("{} · {}", cx.scenario(), st.trf("{0} paths", &[&count(n)]));
             if bins.undefined > 0 {
-                subtitle += &format!(" · {} undefined (skipped)", count(bins.undefined));
+                subtitle += &format!(" · {}", st.trf("{0} undefined (skipped)", &[&count(bins.undefined)]));
             }
             if let Some(p) = &pool {
-                subtitle += &format!(" · risk pool exhausted in {p} of paths");
+                subtitle += &format!(" · {}", st.trf("risk pool exhausted in {0} of paths", &[p]));
             }
             let caption = format!(
                 "{title}, over {} simulated paths. Bars: share of paths per bin. Marked (from summary.csv{}): {}.{}{}",

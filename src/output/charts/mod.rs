@@ -28,6 +28,7 @@ pub mod curate;
 pub mod fan;
 pub mod histogram;
 pub mod policy;
+pub mod raster;
 pub mod scatter;
 pub mod style;
 pub mod sweep;
@@ -324,7 +325,7 @@ fn render(fig: &impl Figure, dir: &Path, name: &str, st: &Style) -> Result<(), C
     let (w, h) = SIZE;
     let mut rgb = vec![255u8; w as usize * h as usize * 3];
     {
-        let root = BitMapBackend::with_buffer(&mut rgb, SIZE).into_drawing_area();
+        let root = raster::Raster(BitMapBackend::with_buffer(&mut rgb, SIZE)).into_drawing_area();
         fig.draw(&root, st).map_err(draw_err)?;
         root.present().map_err(|e| draw_err(fail(e)))?;
     }

@@ -15,6 +15,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::style::{self, Style, Unit, capital, metric_info};
 use super::{ChartError, Ctx, DrawResult, Figure, Section, count, fail, frame, house_mesh, plot_area};
+use crate::output::html::lever_words_in;
+use crate::output::i18n::Lang;
 use crate::output::read::{FiscalRow, SwingRow};
 
 /// At most this many levers are drawn (the largest swings); the rest are
@@ -105,9 +107,9 @@ impl Figure for Tornado {
             st,
             130,
             &[
-                (LOW, false, "Lever at its low value".into()),
-                (HIGH, false, "at its high value".into()),
-                (BASE, true, format!("Base mean {}", u.value(self.base))),
+                (LOW, false, st.tr("Lever at its low value")),
+                (HIGH, false, st.tr("at its high value")),
+                (BASE, true, st.trf("Base mean {0}", &[&u.value(self.base)])),
             ],
         )?;
         let n = self.bars.len().max(1);
@@ -240,8 +242,8 @@ impl Figure for FiscalChart {
             st,
             130,
             &[
-                (style::BAR, false, "Mean (bar from zero)".into()),
-                (style::INK, true, "5th–95th percentile across paths".into()),
+                (style::BAR, false, st.tr("Mean (bar from zero)")),
+                (style::INK, true, st.tr("5th–95th percentile across paths")),
             ],
         )?;
         let n = self.bars.len().max(1);
@@ -308,7 +310,7 @@ impl Figure for FiscalChart {
             }
             // The mean's label on a white ground, readable over the zero
             // line and the grid.
-            let text = format!("Mean {}", style::fixed(b.mean, 1));
+            let text = st.trf("Mean {0}", &[&style::fixed(b.mean, 1)]);
             let font = st.font(style::LABEL_SIZE);
             let (w, h) = root.estimate_text_size(&text, &font).map_err(fail)?;
             let (w, h) = (w as i32, h as i32);
@@ -326,14 +328,25 @@ impl Figure for FiscalChart {
     }
 }
 
+/// A lever value as written, `true`/`false` in the charts' language.
+fn yes_no(cx: &Ctx, v: &str) -> String {
+    match v {
+        "true" | "false" => cx.st.tr(v),
+        _ => v.to_string(),
+    }
+}
+
 /// Whose a `<vehicle>.<metric>` target is, and how it is shown.
-fn target_info(target: &str) -> (String, String, Unit) {
+fn target_info(st: &Style, vehicle_label: impl Fn(&str) -> String, target: &str) -> (String, String, Unit) {
     let (vehicle, metric) = target.rsplit_once('.').unwrap_or(("", target));
     match metric_info(metric) {
         Some(i) => {
-            let whose =
-                if vehicle == "total" { "all vehicles".to_string() } else { format!("{} ({vehicle})", i.stakeholder) };
-            (i.label.to_string(), whose, i.unit)
+            let whose = if vehicle == "total" {
+                st.tr("all vehicles")
+            } else {
+                format!("{} ({})", st.tr(i.stakeholder), vehicle_label(vehicle))
+            };
+            (st.tr(i.label), whose, i.unit)
         }
         None => (metric.replace('_', " "), vehicle.to_string(), Unit::Count),
     }
@@ -366,7 +379,7 @@ fn draw_fiscal(cx: &mut Ctx) -> Result<(), ChartError> {
     }
     let paths = count(cx.data.manifest.paths as usize);
     let title = cx.st.tr("Fiscal cost by vehicle");
-    let subtitle = format!("{} · mean and 90% range over {paths} paths", cx.scenario());
+    let subtitle = format!("{} · {}", cx.scenario(), cx.st.trf("mean and 90% range over {0} paths", &[&paths]));
     let caption = format!(
         "{title}: each vehicle's cost to the budget (million CNY) and the package's total, path by path on one economy: the bar is the mean, the line the 5th–95th percentile range across {paths} simulated paths, from fiscal.csv. Below zero the vehicle returns more to the budget than it costs (a guidance fund that profits); the total's range is not the sum of the vehicles' ranges, as their costs are jointly distributed."
     );
@@ -417,9 +430,14 @@ fn draw_tornado(cx: &mut Ctx) -> Result<(), ChartError> {
         .iter()
         .take(MAX_LEVERS)
         .map(|r| TornadoBar {
-            label: short_lever(&r.lever).to_string(),
-            low: r.low.clone(),
-            high: r.high.clone(),
+            // In Chinese the lever in words; in English its key, as the
+            // sensitivity table names it.
+            label: match cx.st.lang {
+                Lang::En => short_lever(&r.lever).to_string(),
+                Lang::Zh => lever_words_in(Lang::Zh, &r.lever),
+            },
+            low: yes_no(cx, &r.low),
+            high: yes_no(cx, &r.high),
             low_mean: r.low_mean.unwrap_or(base),
             high_mean: r.high_mean.unwrap_or(base),
             low_se: r.low_diff_se.unwrap_or(0.0),
@@ -429,13 +447,13 @@ fn draw_tornado(cx: &mut Ctx) -> Result<(), ChartError> {
     if bars.is_empty() {
         return Ok(());
     }
-    let (label, whose, unit) = target_info(&target);
+    let (label, whose, unit) = target_info(&cx.st, |v| cx.data.label(v).to_string(), &target);
     let paths = count(cx.data.manifest.paths as usize);
-    let mut title = format!("Sensitivity of mean {label} of {whose}");
+    let mut title = cx.st.trf("Sensitivity of mean {0} of {1}", &[&label, &whose]);
     if title.chars().count() > 56 {
         title = title.chars().take(55).collect::<String>() + "…";
     }
-    let subtitle = format!("{} · one lever at a time, {paths} paths per case", cx.scenario());
+    let subtitle = format!("{} · {}", cx.scenario(), cx.st.trf("one lever at a time, {0} paths per case", &[&paths]));
     let left_out = usable.len() - bars.len();
     let caption = format!(
         "Tornado of {target}: its mean over {paths} simulated paths with each lever set to its low (orange bar) and its high value (blue bar), the other levers at the scenario's values; bars start at the base scenario's mean ({base}, the vertical line) and are labelled with the lever's values. Whiskers are ±2 standard errors of the difference from the base, paired path by path: every case runs on the same common random numbers, so they measure how well the lever's effect is known, not the spread of outcomes. Largest swing first, from sensitivity.csv.{more}",
@@ -449,7 +467,7 @@ fn draw_tornado(cx: &mut Ctx) -> Result<(), ChartError> {
     let fig = Tornado {
         title: title.clone(),
         subtitle,
-        x_desc: format!("Mean {} of {whose} ({})", label, unit.axis()),
+        x_desc: cx.st.trf("Mean {0} of {1} ({2})", &[&label, &whose, &cx.st.tr(unit.axis())]),
         unit,
         base,
         bars,
@@ -469,8 +487,11 @@ mod tests {
 
     #[test]
     fn target_names_have_their_unit() {
-        let (label, whose, unit) = target_info("total.fiscal_cost");
+        let en = Style { family: "", lang: Lang::En };
+        let (label, whose, unit) = target_info(&en, |v| v.to_string(), "total.fiscal_cost");
         assert_eq!((label.as_str(), whose.as_str(), unit), ("fiscal cost", "all vehicles", Unit::Money));
-        assert_eq!(target_info("angel.gov_irr").2, Unit::Percent);
+        assert_eq!(target_info(&en, |v| v.to_string(), "angel.gov_irr").2, Unit::Percent);
+        let zh = Style { family: "", lang: Lang::Zh };
+        assert_eq!(target_info(&zh, |v| v.to_string(), "total.fiscal_cost").1, "全部工具");
     }
 }

@@ -72,7 +72,7 @@ pub(crate) fn series_colour(i: usize) -> RGBColor {
 
 /// The bundled font: DejaVu Sans (Bitstream Vera licence, see
 /// `fonts/DejaVuSans-LICENSE.txt`).
-static DEJAVU_SANS: &[u8] = include_bytes!("fonts/DejaVuSans.ttf");
+pub(crate) static DEJAVU_SANS: &[u8] = include_bytes!("fonts/DejaVuSans.ttf");
 
 /// The family name the bundled font is registered under. It is written
 /// verbatim into the SVGs' `font-family`, so a viewer without DejaVu Sans
@@ -212,7 +212,27 @@ fn custom(file: &Path) -> Result<&'static str, ChartError> {
         message: "not a TrueType or OpenType font".into(),
     })?;
     fonts.insert(digest, family);
+    customs().lock().unwrap_or_else(|e| e.into_inner()).push((family, data));
     Ok(family)
+}
+
+/// A font registered from a `--font` file: (family, bytes).
+type Registered = (&'static str, &'static [u8]);
+
+/// The fonts registered from `--font` files.
+fn customs() -> &'static Mutex<Vec<Registered>> {
+    static CUSTOM: OnceLock<Mutex<Vec<Registered>>> = OnceLock::new();
+    CUSTOM.get_or_init(|| Mutex::new(Vec::new()))
+}
+
+/// The bytes of a font family fundsim registered (the bundled fonts, a
+/// `--font` file), for the PNG text drawing (`raster`).
+pub(crate) fn font_bytes(family: &str) -> Option<&'static [u8]> {
+    match family {
+        BUNDLED_FAMILY => Some(DEJAVU_SANS),
+        CJK_FAMILY => Some(FUNDSIM_SANS_SC),
+        f => customs().lock().unwrap_or_else(|e| e.into_inner()).iter().find(|c| c.0 == f).map(|c| c.1),
+    }
 }
 
 /// How a metric's values are shown.

@@ -9,6 +9,7 @@
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::histogram::wanted;
 use super::style::{self, Role, Style, Unit, capital, metric_info};
@@ -76,15 +77,34 @@ impl Figure for LeverChart {
             .y_desc(self.y_desc.as_str())
             .draw()
             .map_err(fail)?;
+        // One line: its 90 % band as a shaded area. Several lines (a grid):
+        // each band as a whisker beside its mean, the lines' whiskers set
+        // side by side, so bands do not pile into one unlabelled block.
+        let n = self.lines.len();
+        let dodge = (x1 - x0) * 0.012;
         for (i, l) in self.lines.iter().enumerate() {
             let c = style::series_colour(i);
-            let mut band: Vec<(f64, f64)> = l.points.iter().map(|p| (p.0, u.scale(p.3))).collect();
-            band.extend(l.points.iter().rev().map(|p| (p.0, u.scale(p.2))));
-            let fill = c.mix(0.16);
-            let s = chart.draw_series(std::iter::once(Polygon::new(band, fill.filled()))).map_err(fail)?;
-            if i == 0 {
-                s.label("90% band (P5–P95)")
+            if n == 1 {
+                let mut band: Vec<(f64, f64)> = l.points.iter().map(|p| (p.0, u.scale(p.3))).collect();
+                band.extend(l.points.iter().rev().map(|p| (p.0, u.scale(p.2))));
+                let fill = c.mix(0.16);
+                chart
+                    .draw_series(std::iter::once(Polygon::new(band, fill.filled())))
+                    .map_err(fail)?
+                    .label(st.tr("90% band (P5–P95)"))
                     .legend(move |(x, y)| Rectangle::new([(x, y - 9), (x + 28, y + 9)], fill.filled()));
+            } else {
+                let off = dodge * (i as f64 - (n as f64 - 1.0) / 2.0);
+                let s = chart
+                    .draw_series(l.points.iter().map(|p| {
+                        PathElement::new(vec![(p.0 + off, u.scale(p.2)), (p.0 + off, u.scale(p.3))], c.stroke_width(2))
+                    }))
+                    .map_err(fail)?;
+                if i == 0 {
+                    s.label(st.tr("90% band (P5–P95)")).legend(move |(x, y)| {
+                        PathElement::new(vec![(x + 14, y - 10), (x + 14, y + 10)], style::INK.stroke_width(2))
+                    });
+                }
             }
             let mean: Vec<(f64, f64)> = l.points.iter().map(|p| (p.0, u.scale(p.1))).collect();
             chart
@@ -95,6 +115,81 @@ impl Figure for LeverChart {
             chart.draw_series(mean.iter().map(|&p| Circle::new(p, 6, c.filled()))).map_err(fail)?;
         }
         house_legend(&mut chart, st, SeriesLabelPosition::UpperRight)
+    }
+}
+
+/// A two-key grid's mean of one metric: one cell per pair of values, its
+/// value written in it.
+#[derive(Debug, Clone)]
+pub(crate) struct HeatMap {
+    pub title: String,
+    pub subtitle: String,
+    pub x_desc: String,
+    pub y_desc: String,
+    pub unit: Unit,
+    pub x_cats: Vec<String>,
+    pub y_cats: Vec<String>,
+    /// (x index, y index, mean in stored units).
+    pub cells: Vec<(usize, usize, f64)>,
+}
+
+/// The colour of a cell at `t` in 0..=1 of the value range: from near
+/// white to the palette's blue (one hue, so order reads as lightness).
+fn heat_colour(t: f64) -> RGBColor {
+    let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.0 };
+    let (a, b) = ((240.0, 246.0, 252.0), (0.0, 82.0, 140.0));
+    let mix = |x: f64, y: f64| (x + (y - x) * t).round() as u8;
+    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}
+
+impl Figure for HeatMap {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, st: &Style) -> DrawResult {
+        let body = frame(root, st, &self.title, &self.subtitle)?;
+        let (nx, ny) = (self.x_cats.len().max(1) as i32, self.y_cats.len().max(1) as i32);
+        let mut chart = plot_area(&body, 10, 110)
+            .build_cartesian_2d((0..nx - 1).into_segmented(), (0..ny - 1).into_segmented())
+            .map_err(fail)?;
+        let (xc, yc) = (self.x_cats.clone(), self.y_cats.clone());
+        let x_fmt = move |v: &SegmentValue<i32>| match v {
+            SegmentValue::CenterOf(i) => xc.get(*i as usize).cloned().unwrap_or_default(),
+            _ => String::new(),
+        };
+        let y_fmt = move |v: &SegmentValue<i32>| match v {
+            SegmentValue::CenterOf(i) => yc.get(*i as usize).cloned().unwrap_or_default(),
+            _ => String::new(),
+        };
+        house_mesh(&mut chart.configure_mesh(), st)
+            .disable_mesh()
+            .x_labels(nx as usize)
+            .y_labels(ny as usize)
+            .x_label_formatter(&x_fmt)
+            .y_label_formatter(&y_fmt)
+            .x_desc(self.x_desc.as_str())
+            .y_desc(self.y_desc.as_str())
+            .draw()
+            .map_err(fail)?;
+        let (lo, hi) = self.cells.iter().fold((f64::MAX, f64::MIN), |(l, h), c| (l.min(c.2), h.max(c.2)));
+        let span = if hi > lo { hi - lo } else { 1.0 };
+        for &(i, j, v) in &self.cells {
+            let (i, j) = (i as i32, j as i32);
+            let t = (v - lo) / span;
+            let cell = [
+                (SegmentValue::Exact(i), SegmentValue::Exact(j)),
+                (SegmentValue::Exact(i + 1), SegmentValue::Exact(j + 1)),
+            ];
+            chart.draw_series(std::iter::once(Rectangle::new(cell.clone(), heat_colour(t).filled()))).map_err(fail)?;
+            chart.draw_series(std::iter::once(Rectangle::new(cell, WHITE.stroke_width(2)))).map_err(fail)?;
+            let ink = if t > 0.55 { WHITE } else { style::INK };
+            let text = st.text(style::AXIS_DESC_SIZE, ink).pos(Pos::new(HPos::Center, VPos::Center));
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    self.unit.value(v),
+                    (SegmentValue::CenterOf(i), SegmentValue::CenterOf(j)),
+                    text,
+                )))
+                .map_err(fail)?;
+        }
+        Ok(())
     }
 }
 
@@ -164,11 +259,11 @@ fn charted(metric: &str) -> Option<style::MetricInfo> {
 
 /// `key = value, key = value` with each key's last dotted segment, shares
 /// in percent.
-fn lever_label(keys: &[String], values: &[String], shares: &[bool]) -> String {
+fn lever_label(st: &Style, keys: &[String], values: &[String], shares: &[bool]) -> String {
     keys.iter()
         .zip(values)
         .zip(shares.iter().chain(std::iter::repeat(&false)))
-        .map(|((k, v), s)| format!("{} = {}", k.rsplit('.').next().unwrap_or(k), lever_value(v, *s)))
+        .map(|((k, v), s)| format!("{} = {}", st.tr(k.rsplit('.').next().unwrap_or(k)), lever_value(v, *s)))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -220,7 +315,7 @@ pub(crate) fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
         if vehicle == "total" && !metrics.iter().any(|&(v, m)| v != "total" && m == metric) {
             continue;
         }
-        let mut lines = lever_lines(sweep, vehicle, metric, numeric, &cats);
+        let mut lines = lever_lines(&cx.st, sweep, vehicle, metric, numeric, &cats);
         // A metric the lever does not move (the angel fund's against a loan
         // lever) gets no chart: every line and band would be flat.
         let still = |f: fn(&(f64, f64, f64, f64)) -> f64| lines.iter().all(|l| super::flat(l.points.iter().map(f)));
@@ -241,8 +336,11 @@ pub(crate) fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
         };
         let lever = lever_words_in(cx.st.lang, first);
         let title = capital(&cx.st.trf("{0} of {1} against the {2}", &[&cx.st.tr(info.label), &whose, &lever]));
-        let subtitle =
-            format!("{} · mean and 90% band across paths for each of {} variants", cx.scenario(), variants.len());
+        let subtitle = format!(
+            "{} · {}",
+            cx.scenario(),
+            cx.st.trf("mean and 90% band across paths for each of {0} variants", &[&variants.len().to_string()])
+        );
         let caption = format!(
             "{title}: mean (line and dots) and the 5th–95th percentile band across simulated paths for each value of {first}{}, from sweep.csv.",
             if sweep.keys.len() > 1 {
@@ -261,6 +359,9 @@ pub(crate) fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
             lines,
         };
         cx.add(&fig, &["sweep", vehicle, metric], Section::Sweep, title, caption)?;
+        if sweep.keys.len() == 2 {
+            heat_map(cx, sweep, vehicle, metric, info, &shares)?;
+        }
     }
 
     if data.variant_paths.is_empty() {
@@ -288,7 +389,7 @@ pub(crate) fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
             let levers = variants
                 .iter()
                 .find(|(i, _)| i == v)
-                .map(|(_, l)| lever_label(&sweep.keys, l, &shares))
+                .map(|(_, l)| lever_label(&cx.st, &sweep.keys, l, &shares))
                 .unwrap_or_default();
             lines.push((cx.st.trf("Variant {0}: {1}", &[&v.to_string(), &levers]), pts));
         }
@@ -303,7 +404,11 @@ pub(crate) fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
             format!("{} ({})", cx.st.tr(info.stakeholder), data.label(vehicle))
         };
         let title = capital(&cx.st.trf("{0} of {1} under each policy variant", &[&cx.st.tr(info.label), &whose]));
-        let subtitle = format!("{} · cumulative distribution over {} paths per variant", cx.scenario(), count(n));
+        let subtitle = format!(
+            "{} · {}",
+            cx.scenario(),
+            cx.st.trf("cumulative distribution over {0} paths per variant", &[&count(n)])
+        );
         let caption = format!(
             "{title}: share of simulated paths at or below each value (empirical CDF between the 0.5th and 99.5th percentiles, undefined values skipped), one line per variant, from variants/<i>/paths.csv. A line further right is better for a return and worse for a loss."
         );
@@ -319,8 +424,76 @@ pub(crate) fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
     Ok(())
 }
 
+/// The heat map of a two-key grid: the mean of `metric` in each cell.
+fn heat_map(
+    cx: &mut Ctx,
+    sweep: &Sweep,
+    vehicle: &str,
+    metric: &str,
+    info: style::MetricInfo,
+    shares: &[bool],
+) -> Result<(), ChartError> {
+    let data = cx.data;
+    let mut x_vals: Vec<String> = Vec::new();
+    let mut y_vals: Vec<String> = Vec::new();
+    let rows: Vec<_> = sweep.rows.iter().filter(|r| r.vehicle == vehicle && r.metric == metric).collect();
+    for r in &rows {
+        if !x_vals.contains(&r.levers[0]) {
+            x_vals.push(r.levers[0].clone());
+        }
+        if !y_vals.contains(&r.levers[1]) {
+            y_vals.push(r.levers[1].clone());
+        }
+    }
+    let cells: Vec<(usize, usize, f64)> = rows
+        .iter()
+        .filter_map(|r| {
+            let i = x_vals.iter().position(|x| *x == r.levers[0])?;
+            let j = y_vals.iter().position(|y| *y == r.levers[1])?;
+            Some((i, j, r.mean?))
+        })
+        .collect();
+    if cells.is_empty() {
+        return Ok(());
+    }
+    let whose = if vehicle == "total" {
+        cx.st.tr("all vehicles")
+    } else {
+        format!("{} ({})", cx.st.tr(info.stakeholder), data.label(vehicle))
+    };
+    let (kx, ky) = (lever_words_in(cx.st.lang, &sweep.keys[0]), lever_words_in(cx.st.lang, &sweep.keys[1]));
+    let title = capital(&cx.st.trf("Mean of {0} of {1} by {2} and {3}", &[&cx.st.tr(info.label), &whose, &kx, &ky]));
+    let subtitle = format!(
+        "{} · {}",
+        cx.scenario(),
+        cx.st.trf("mean across paths for each of {0} variants", &[&cells.len().to_string()])
+    );
+    let caption = format!(
+        "{title}: the mean across simulated paths in each cell of the grid of {} and {}, written in the cell; darker is higher. From sweep.csv.",
+        sweep.keys[0], sweep.keys[1]
+    );
+    let fig = HeatMap {
+        title: title.clone(),
+        subtitle,
+        x_desc: capital(&kx),
+        y_desc: capital(&ky),
+        unit: info.unit,
+        x_cats: x_vals.iter().map(|v| lever_value(v, shares[0])).collect(),
+        y_cats: y_vals.iter().map(|v| lever_value(v, shares.get(1).copied().unwrap_or(false))).collect(),
+        cells,
+    };
+    cx.add(&fig, &["heat", vehicle, metric], Section::Sweep, title, caption)
+}
+
 /// The lines of a lever chart: one per value of the keys after the first.
-fn lever_lines(sweep: &Sweep, vehicle: &str, metric: &str, numeric: bool, cats: &[String]) -> Vec<LeverLine> {
+fn lever_lines(
+    st: &Style,
+    sweep: &Sweep,
+    vehicle: &str,
+    metric: &str,
+    numeric: bool,
+    cats: &[String],
+) -> Vec<LeverLine> {
     let mut lines: Vec<(Vec<String>, LeverLine)> = Vec::new();
     for r in sweep.rows.iter().filter(|r| r.vehicle == vehicle && r.metric == metric) {
         let (Some(mean), Some(p05), Some(p95)) = (r.mean, r.p05, r.p95) else {
@@ -336,9 +509,9 @@ fn lever_lines(sweep: &Sweep, vehicle: &str, metric: &str, numeric: bool, cats: 
             Some(i) => i,
             None => {
                 let label = if rest.is_empty() {
-                    "Mean".to_string()
+                    st.tr("Mean")
                 } else {
-                    format!("Mean, {}", lever_label(&sweep.keys[1..], &rest, &lever_shares(sweep)[1..]))
+                    st.trf("Mean, {0}", &[&lever_label(st, &sweep.keys[1..], &rest, &lever_shares(sweep)[1..])])
                 };
                 lines.push((rest, LeverLine { label, points: Vec::new() }));
                 lines.len() - 1
