@@ -17,7 +17,7 @@ const W: u32 = 1200;
 const H: u32 = 750;
 
 /// The charts of a venture fund named `fund`.
-const FUND_CHARTS: [&str; 8] = [
+const FUND_CHARTS: [&str; 9] = [
     "dist_fund_tvpi",
     "dist_fund_dpi",
     "dist_fund_irr",
@@ -26,6 +26,7 @@ const FUND_CHARTS: [&str; 8] = [
     "fan_fund_nav",
     "deals_fund_multiples",
     "deals_fund_routes",
+    "exits_fund_years",
 ];
 
 /// Run SMALL_FUND into `<dir>/out` with extra flags.

@@ -39,6 +39,7 @@ pub fn write_tables(dir: &Path, scn: &Scenario, results: &Results, write_paths: 
     tables::write_risk(&dir.join("risk.csv"), results)?;
     tables::write_timeseries(&dir.join("timeseries.csv"), scn, results)?;
     tables::write_deals(&dir.join("deals.csv"), scn, results)?;
+    tables::write_exits(&dir.join("exits.csv"), scn, results)?;
     fiscal::write_fiscal(&dir.join("fiscal.csv"), scn, results)
 }
 
