@@ -2,8 +2,8 @@
 //! guidance fund's sub-funds and the S fund's targets.
 //!
 //! Per path the fund places `deals` initial investments spread evenly over
-//! the investment period (a ticket larger than the company's round,
-//! `dilution` of its value, is cut to the round), follows on pro rata in a
+//! the investment period (a ticket larger than the company, its post-money
+//! value, is cut to it), follows on pro rata in a
 //! company's priced rounds (each a step-up, see `model::company`) from the
 //! reserve earmarked for that company, then from the reserve released by
 //! companies that exited or failed and by cut tickets, then from recycled
@@ -562,9 +562,9 @@ impl VentureFund {
     }
 
     /// Initial investment `i` at fund age `age`: a new company at its
-    /// entry stage, bought with one initial ticket cut to the company's
-    /// round (its stage's `dilution` of its value; the cut goes to the
-    /// released reserve).
+    /// entry stage, bought with one initial ticket cut to what the round
+    /// can sell, the whole company at its post-money value (the cut goes
+    /// to the released reserve).
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
     fn invest(
@@ -581,7 +581,7 @@ impl VentureFund {
         let stage = pick_stage(&self.spec.stage_mix, i, path_key, key);
         let company = Company::enter(model, stage, company_key(path_key, key, i as u64));
         let value = company.value();
-        let ticket = self.initial_ticket.min(model.stages[stage.index()].dilution * value);
+        let ticket = self.initial_ticket.min(value);
         pools.released += self.initial_ticket - ticket;
         let ownership = ticket / value;
         cash.open_cost += ticket;
