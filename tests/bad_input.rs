@@ -457,5 +457,9 @@ fn a_date_time_is_refused_wherever_it_is_given() {
 #[test]
 fn bad_exit_and_recycling_values_name_their_rule() {
     check_fails(SMALL_FUND, &["policy.ipo_premium=0"], &["policy.ipo_premium", "must be within [0.1, 10]"]);
-    check_fails(SMALL_FUND, &["vehicles.fund.recycling_cap=1.5"], &["vehicles.fund.recycling_cap", "must be within [0, 1]"]);
+    check_fails(
+        SMALL_FUND,
+        &["vehicles.fund.recycling_cap=1.5"],
+        &["vehicles.fund.recycling_cap", "must be within [0, 1]"],
+    );
 }

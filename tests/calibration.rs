@@ -130,7 +130,13 @@ fn check_table(name: &str) {
     for (t, &(m, se)) in table.target.iter().zip(&measured) {
         let inside = m >= t.lo && m <= t.hi;
         let widened = m >= t.lo - table.widen_se * se && m <= t.hi + table.widen_se * se;
-        let mark = if inside { "in" } else if widened { "in (within widening)" } else { "OUT" };
+        let mark = if inside {
+            "in"
+        } else if widened {
+            "in (within widening)"
+        } else {
+            "OUT"
+        };
         println!("{:<48} {:>9.4} {:>8.4} {:>7.3}-{:<7.3}  {mark}; {}", t.name, m, se, t.lo, t.hi, t.status);
         assert!(!t.source.is_empty(), "{}: every target names its source", t.name);
         if t.status == "asserted" && !widened {

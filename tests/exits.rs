@@ -144,7 +144,16 @@ fn exits_csv_counts_every_event_deals_csv_counts_and_its_years_by_hand() {
     let out = dir.path().join("o");
     let o = fundsim(
         root(),
-        &["run", "scenarios/venture_fund.toml", "--paths", "400", "--no-charts", "--out", out.to_str().unwrap(), "--quiet"],
+        &[
+            "run",
+            "scenarios/venture_fund.toml",
+            "--paths",
+            "400",
+            "--no-charts",
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ],
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let exits = exits_table(&out);
@@ -170,7 +179,8 @@ fn exits_csv_counts_every_event_deals_csv_counts_and_its_years_by_hand() {
     // Hand-worked: every IPO in `one_ipo` is one step after the investment.
     let f = scenario(dir.path(), "one.toml", &one_ipo("lockup_years = 1.0"));
     let out = dir.path().join("one");
-    let o = fundsim(dir.path(), &["run", f.to_str().unwrap(), "--no-charts", "--out", out.to_str().unwrap(), "--quiet"]);
+    let o =
+        fundsim(dir.path(), &["run", f.to_str().unwrap(), "--no-charts", "--out", out.to_str().unwrap(), "--quiet"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let e = exits_table(&out);
     assert_eq!((e[2].1, e[2].2, e[2].3, e[2].4, e[2].5), (3, 1.0, 0.25, 0.25, 0.25));
@@ -255,4 +265,3 @@ fn one_sided_more_ipos(base: &fundsim::engine::Results, reform: &fundsim::engine
     let (d, se) = paired(&col(base, "fund.deals_ipo"), &col(reform, "fund.deals_ipo"));
     d > 3.0 * se
 }
-

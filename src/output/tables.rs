@@ -154,8 +154,16 @@ pub fn write_exits(path: &Path, scn: &Scenario, r: &Results) -> io::Result<()> {
             let n: u64 = hist.iter().sum();
             let share = if total > 0 { n as f64 / total as f64 } else { f64::NAN };
             let years = |q: f64| cell(step_quantile(hist, q).map_or(f64::NAN, |s| s as f64 / k));
-            w.write_record([name.as_str(), route, &n.to_string(), &cell(share), &years(0.25), &years(0.5), &years(0.75)])
-                .map_err(io_err)?;
+            w.write_record([
+                name.as_str(),
+                route,
+                &n.to_string(),
+                &cell(share),
+                &years(0.25),
+                &years(0.5),
+                &years(0.75),
+            ])
+            .map_err(io_err)?;
         }
     }
     done(w)
