@@ -452,7 +452,7 @@ fn simulate(
                 let s0 = layout.series_offsets[i];
                 let own = s0..s0 + v.series().len();
                 series[own.clone()].clone_from_slice(&share.base.series[own]);
-                deals_of[i] = share.base.deals[i].1;
+                deals_of[i] = share.base.deals[i].1.clone();
             }
         }
     }

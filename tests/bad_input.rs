@@ -444,3 +444,22 @@ fn an_unknown_key_in_an_optional_table_is_named_by_its_path_and_line() {
     let err = check_fails(text, &[], &["`vehicles.l.lending.hurdel`", "line 6", "is not a known key"]);
     assert!(!err.contains(".?."), "{err}");
 }
+
+#[test]
+fn a_date_time_is_refused_wherever_it_is_given() {
+    // serde would read a TOML date-time into a string key as its text.
+    let text = SMALL_FUND.replace("name = \"small fund\"", "name = 1979-05-27");
+    let text = format!("{text}\n[policy]\nipo_premium = 1979-05-27T07:32:00Z\n");
+    let err = check_fails(&text, &[], &["`name` = 1979-05-27", "`policy.ipo_premium`", "no key takes a date-time"]);
+    assert!(err.contains("2 errors"), "{err}");
+}
+
+#[test]
+fn bad_exit_and_recycling_values_name_their_rule() {
+    check_fails(SMALL_FUND, &["policy.ipo_premium=0"], &["policy.ipo_premium", "must be within [0.1, 10]"]);
+    check_fails(
+        SMALL_FUND,
+        &["vehicles.fund.recycling_cap=1.5"],
+        &["vehicles.fund.recycling_cap", "must be within [0, 1]"],
+    );
+}

@@ -17,7 +17,7 @@ const W: u32 = 1200;
 const H: u32 = 750;
 
 /// The charts of a venture fund named `fund`.
-const FUND_CHARTS: [&str; 8] = [
+const FUND_CHARTS: [&str; 9] = [
     "dist_fund_tvpi",
     "dist_fund_dpi",
     "dist_fund_irr",
@@ -26,6 +26,7 @@ const FUND_CHARTS: [&str; 8] = [
     "fan_fund_nav",
     "deals_fund_multiples",
     "deals_fund_routes",
+    "exits_fund_years",
 ];
 
 /// Run SMALL_FUND into `<dir>/out` with extra flags.
@@ -1282,4 +1283,21 @@ fn vehicle_labels_in_any_script_show_in_charts_and_report_and_names_stay_identif
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
     assert!(err.contains("a-z and A-Z") && err.contains("label = \"天使基金\""), "{err}");
+}
+
+#[test]
+fn the_time_to_exit_chart_labels_each_routes_median_from_exits_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_small(dir.path(), &["--no-paths"]);
+    let svg = check_chart(&out, "exits_fund_years");
+    let (_, rows) = csv(&out.join("exits.csv"));
+    let mut labelled = 0;
+    for r in rows.iter().filter(|r| r[0] == "fund" && !r[5].is_empty()) {
+        let median: f64 = r[5].parse().unwrap();
+        let label = format!("median {median:.2} y");
+        assert!(has_text(&svg, &label), "{} has no {label:?}", r[1]);
+        labelled += 1;
+    }
+    assert_eq!(labelled, 3, "a bar for each of failed, acquired, ipo");
+    assert!(read(&out.join("report.html")).contains("exits_fund_years"), "the chart is in the report");
 }

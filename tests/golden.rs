@@ -1,6 +1,6 @@
 //! Golden values: every shipped scenario (`scenarios/*.toml`), run at
 //! 300 paths, must reproduce `tests/golden/<scenario stem>/summary.csv`,
-//! `deals.csv`, `risk.csv`, `fiscal.csv` (and `sweep.csv`,
+//! `deals.csv`, `exits.csv`, `risk.csv`, `fiscal.csv` (and `sweep.csv`,
 //! `sensitivity.csv` and `budget.csv` where the scenario has them) cell for cell, as exact strings (full precision: the
 //! CSV writer prints the shortest text that reads back to the same `f64`).
 //! Any change to the model, the random streams, the statistics or the
@@ -42,12 +42,13 @@ const PATHS: &str = "300";
 const BLESS_VAR: &str = "FUNDSIM_BLESS";
 
 /// Compared files and the columns that identify a row in each. The first
-/// four every run writes; `sweep.csv` and `sensitivity.csv` only a
+/// five every run writes; `sweep.csv` and `sensitivity.csv` only a
 /// scenario with `[[sweep]]` or `[sensitivity]`, and then its golden
 /// directory must have them too.
-const FILES: [(&str, &[&str]); 7] = [
+const FILES: [(&str, &[&str]); 8] = [
     ("summary.csv", &["vehicle", "metric"]),
     ("deals.csv", &["vehicle", "kind", "label"]),
+    ("exits.csv", &["vehicle", "route"]),
     ("risk.csv", &["vehicle", "metric"]),
     ("fiscal.csv", &["vehicle"]),
     ("sweep.csv", &["variant", "vehicle", "metric"]),

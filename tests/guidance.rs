@@ -260,13 +260,15 @@ fn worked_example_buyback() {
 }
 
 /// The worked example with the company listed at step 1 at three times its
-/// value (valuation multiplier 3, IPO hazard 1, no public volatility) and
+/// value (valuation multiplier 3 and no IPO premium, IPO hazard 1, no
+/// public volatility) and
 /// its shares sold over two years after a one-year lock-up: the fund
 /// receives 150 at steps 2 and 3. The 8 % hurdle on 100 for two years is
 /// 116.64; full catch-up gives the GP 20 % of the profit, so LPs get 140
 /// at step 2 and 120 at step 3 (260 in all, as before).
-const LISTED_EARLY: [&str; 7] = [
+const LISTED_EARLY: [&str; 8] = [
     "stages.seed.ipo_rate=1.0",
+    "policy.ipo_premium=1.0",
     "market.regimes.ipo_multiplier=[1.0, 1.0, 1.0]",
     "market.regimes.valuation_multiplier=[3.0, 3.0, 3.0]",
     "market.public_vol=0.0",

@@ -90,7 +90,7 @@ fn the_funds_paths_are_byte_identical_with_and_without_the_loan_programme() {
         let text = read(&dir.path().join(out).join("paths.csv"));
         let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split(',').collect()).collect();
         let keep: Vec<usize> = (0..rows[0].len()).filter(|&j| rows[0][j].starts_with("fund.")).collect();
-        assert_eq!(keep.len(), 15);
+        assert_eq!(keep.len(), fundsim::vehicles::venture_fund::METRICS.len());
         let fund: Vec<String> = rows.iter().map(|r| keep.iter().map(|&j| r[j]).collect::<Vec<_>>().join(",")).collect();
         fund_columns.push(fund.join("\n"));
     }
@@ -168,7 +168,13 @@ term_years = 15.0
     assert!(funded.iter().sum::<f64>() > 1000.0);
     for p in 0..500 {
         assert_eq!(offered[p], funded[p], "path {p}");
-        assert!(close(credit[p], 0.5 * 8.96 * funded[p]), "path {p}: {} vs {}", credit[p], funded[p]);
+        // Each loan is half its cheque; a cheque is the 8.96 ticket, cut to
+        // the company's value when the company is worth less (issue 14's
+        // ownership cap), so the credit is at most 0.5 x 8.96 per company
+        // and only a few cheques are cut.
+        let full = 0.5 * 8.96 * funded[p];
+        assert!(credit[p] <= full * (1.0 + 1e-12), "path {p}: {} vs {full}", credit[p]);
+        assert!(credit[p] >= 0.9 * full, "path {p}: {} vs {full}", credit[p]);
     }
 }
 

@@ -23,7 +23,7 @@ fn outputs_are_byte_identical_at_one_two_and_sixteen_threads() {
     run(d, "t1", &["--threads", "1", "--paths", "300"]);
     for t in ["2", "16"] {
         run(d, t, &["--threads", t, "--paths", "300"]);
-        for f in ["paths.csv", "summary.csv", "risk.csv", "timeseries.csv", "deals.csv"] {
+        for f in ["paths.csv", "summary.csv", "risk.csv", "timeseries.csv", "deals.csv", "exits.csv"] {
             let a = std::fs::read(d.join("t1").join(f)).unwrap();
             let b = std::fs::read(d.join(t).join(f)).unwrap();
             assert!(!a.is_empty());

@@ -100,6 +100,15 @@ fn price_to_value_departs_from_price_to_nav_by_the_mark_staleness() {
     assert!(close(ptv, 0.9 * (-4.0 * g).exp()), "{ptv}");
 }
 
+/// Three target funds on the default economy. The underwriting tests below
+/// were built on the company values before issue 14 (seed to late drift
+/// 0.08/0.07/0.07/0.05, vol 0.85/0.75/0.40/0.35, exits at value): they are
+/// pinned here, so these tests check the S fund's pricing mechanics, not
+/// the calibration. Under the issue-14 defaults (vol 1.0 at seed and
+/// early, an IPO premium) the fitted price/NAV falls from age 3 to age 7
+/// and a buyer underwriting at the seller's rate leaves the seller a mean
+/// liquidity cost of 2.7 se: an open question for the S fund's pricing
+/// model (docs/MODEL.md section 12.2), not settled here.
 const RANDOM: &str = r#"
 name = "S fund"
 [simulation]
@@ -107,6 +116,22 @@ paths = 300
 seed = 9
 years = 15
 steps_per_year = 4
+[policy]
+ipo_premium = 1.0
+[stages.seed]
+value_drift = 0.08
+value_vol = 0.85
+[stages.early]
+value_drift = 0.07
+value_vol = 0.75
+[stages.growth]
+value_drift = 0.07
+value_vol = 0.4
+acquisition_multiple = 1.0
+[stages.late]
+value_drift = 0.05
+value_vol = 0.35
+acquisition_multiple = 1.0
 [vehicles.s]
 kind = "s_fund"
 funds = 3

@@ -98,7 +98,9 @@ fn venture_fund_cash_flows_add_up_in_every_path() {
         assert!((gross - split).abs() <= 1e-9 * gross.max(1.0), "{gross} vs {split}");
         let paid = get(r, "fund.invested") + get(r, "fund.fees");
         assert!((get(r, "fund.paid_in") - paid).abs() < 1e-9 * paid);
-        assert!(get(r, "fund.paid_in") <= 100.0 + 1e-9, "calls never exceed the commitment");
+        // Calls exceed the commitment only by recalled distributions,
+        // at most recycling_cap (0.2) of it.
+        assert!(get(r, "fund.paid_in") <= 100.0 * 1.2 + 1e-9, "calls exceed commitment + recycling cap");
         let deals: f64 =
             ["failed", "ipo", "acquired", "private"].iter().map(|k| get(r, &format!("fund.deals_{k}"))).sum();
         assert_eq!(deals, 25.0);

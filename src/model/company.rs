@@ -6,10 +6,20 @@
 //! Y, spread evenly over the year's steps (q the annual rate; see
 //! `CompanyModel::conditional_failure`), else (2) exits by IPO or
 //! acquisition with the stage hazards scaled by the regime and policy, else
-//! (3) raises a round with the stage's round rate, and (4) its true value
-//! drifts. Its mark only changes at rounds and exits, so reported NAV is
-//! stale against true value. A listed company's price follows a lognormal
-//! walk until its holders have sold.
+//! (3) reaches its stage's next milestone with the stage's round rate, and
+//! (4) its true value drifts. Its value V is all it is worth: exits are
+//! priced from it (an IPO at V x the regime's valuation multiplier x the
+//! policy's IPO premium, an acquisition at V x the stage's acquisition
+//! multiple x the regime's multiplier), and a milestone is a priced round
+//! only when V has grown to at least the stage's `step_up` times the last
+//! round's mark: the round is then priced around V (a mean-one lognormal
+//! pricing error of log sd `step_up_sigma`) and the new money, `dilution`
+//! of the post-money, is added to V (a round is worth nothing to a holder
+//! who keeps its share, and dilutes one who does not). A milestone without
+//! that growth moves the company to the next stage without a round. Its
+//! mark only changes at rounds and exits, so reported NAV is stale against
+//! true value. A listed company's price follows a lognormal walk until its
+//! holders have sold.
 //!
 //! The failure test is done in uniform space: a uniform U against the
 //! per-step failure probability conditional on the year's factor, which
@@ -20,15 +30,16 @@
 //! Draws: every step of a company has its own stream keyed by (seed, path,
 //! company, step) (see `rng`), read in a fixed order: the first 64-bit
 //! draw gives the failure uniform (high 32 bits) and the exit uniform (low
-//! 32 bits), the second the round uniform (high 32 bits), then the step-up
-//! normal (only in a round) and the value normal. 32-bit uniforms resolve
-//! probabilities to 2.3e-10, far below any Monte Carlo error here, for
-//! two fewer draws a step. A company's fate
-//! depends only on those and the market path, never on a lever that does
-//! not change its behaviour (common random numbers, MODEL.md section 5);
+//! 32 bits), the second the milestone uniform (high 32 bits), then the
+//! round's pricing normal (only at a milestone) and the value normal.
+//! 32-bit uniforms resolve probabilities to 2.3e-10, far below any Monte
+//! Carlo error here, for two fewer draws a step. A company's fate depends
+//! only on those and the market path, never on a lever that does not
+//! change its behaviour (common random numbers, MODEL.md section 5);
 //! `step_lean`, for holders that never look at value (loans without
 //! warrants), reads only the first three and gets the same failures,
-//! exits and rounds.
+//! exits and stages (which rounds are priced depends on value, and a lean
+//! holder never sees one).
 
 use rand::{Rng, RngExt};
 use rand_distr::StandardNormal;
@@ -102,10 +113,17 @@ pub struct StageStep {
     pub ipo: Vec<f64>,
     /// Per-step acquisition probability in each regime.
     pub acquisition: Vec<f64>,
+    /// Per-step milestone probability (`next_round_rate`).
     pub round: f64,
+    /// ln `step_up`: a milestone is a priced round when ln V - ln mark
+    /// reaches it.
     pub log_step_up: f64,
     pub step_up_sigma: f64,
+    /// -σ²/2 for `step_up_sigma`: the pricing error's mean is one.
+    pub pricing_drift: f64,
     pub dilution: f64,
+    /// -ln(1 - dilution): the new money a round adds to ln V.
+    pub log_new_money: f64,
     /// (μ - σ²/2)/k
     pub log_drift: f64,
     /// σ/sqrt(k)
@@ -129,6 +147,8 @@ pub struct CompanyModel {
     pub value_factor_loading: f64,
     pub value_idio_loading: f64,
     pub valuation_multiplier: Vec<f64>,
+    /// `policy.ipo_premium`: an IPO's price over private value.
+    pub ipo_premium: f64,
     /// Listed price: (−σ²/2)/k and σ/sqrt(k) (a martingale).
     pub public_log_drift: f64,
     pub public_vol: f64,
@@ -166,7 +186,9 @@ impl CompanyModel {
                 round: per_step_probability(p.next_round_rate, k),
                 log_step_up: p.step_up.ln(),
                 step_up_sigma: p.step_up_sigma,
+                pricing_drift: -0.5 * p.step_up_sigma * p.step_up_sigma,
                 dilution: p.dilution,
+                log_new_money: -(1.0 - p.dilution).ln(),
                 log_drift: (p.value_drift - 0.5 * p.value_vol * p.value_vol) * dt,
                 vol: p.value_vol * dt.sqrt(),
                 entry_log_valuation: p.entry_valuation.ln(),
@@ -184,6 +206,7 @@ impl CompanyModel {
             value_factor_loading: market.value_correlation.sqrt(),
             value_idio_loading: (1.0 - market.value_correlation).sqrt(),
             valuation_multiplier: regimes.valuation_multiplier.clone(),
+            ipo_premium: policy.ipo_premium,
             public_log_drift: -0.5 * market.public_vol * market.public_vol * dt,
             public_vol: market.public_vol * dt.sqrt(),
             phi: CdfTable::new(),
@@ -250,7 +273,8 @@ pub enum Event {
     Acquired {
         price: f64,
     },
-    /// Raised a round at this post-money valuation; new investors took
+    /// Raised a round at this post-money valuation (priced from value, at
+    /// least `step_up` times the last round's); new investors took
     /// `dilution` of it.
     Round {
         post_money: f64,
@@ -398,7 +422,7 @@ impl Company {
         let u_exit = low_uniform(first);
         let p_ipo = s.ipo[regime];
         if u_exit < p_ipo {
-            let price = self.value() * model.valuation_multiplier[regime];
+            let price = self.value() * model.valuation_multiplier[regime] * model.ipo_premium;
             self.status = Status::Listed;
             self.log_value = price.ln();
             self.mark = price;
@@ -411,19 +435,22 @@ impl Company {
             self.mark = price;
             return Event::Acquired { price };
         }
-        // 3. Next round, then 4. value drift. The step-up normal is read
-        // only when there is a round; the draws before it (and so every
-        // failure, exit and round) are the same either way.
+        // 3. Milestone, a priced round if value has grown, then 4. value
+        // drift. The pricing normal is read only at a milestone; the draws
+        // before it (and so every failure, exit and stage) are the same
+        // either way.
         let u_round = high_uniform(rng.next_u64());
         let mut event = Event::None;
         if u_round < s.round {
-            let dilution = s.dilution;
             if values {
-                let n_step: f64 = rng.sample(StandardNormal);
-                self.log_value += s.log_step_up + s.step_up_sigma * n_step;
-                self.mark = self.log_value.exp();
+                let n_price: f64 = rng.sample(StandardNormal);
+                if self.log_value - self.mark.ln() >= s.log_step_up {
+                    self.log_value += s.log_new_money;
+                    let post_money = (self.log_value + s.pricing_drift + s.step_up_sigma * n_price).exp();
+                    self.mark = post_money;
+                    event = Event::Round { post_money, dilution: s.dilution };
+                }
             }
-            event = Event::Round { post_money: self.mark, dilution };
             self.stage = self.stage.next();
         }
         if values {

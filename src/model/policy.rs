@@ -9,6 +9,10 @@ pub struct Policy {
     pub ipo_registration_multiplier: f64,
     pub lockup_years: f64,
     pub selldown_years: f64,
+    /// An IPO's price over the company's private value (before the
+    /// regime's valuation multiplier): listing removes the discount for
+    /// illiquidity that private valuations carry, 1 / (1 - discount).
+    pub ipo_premium: f64,
 }
 
 impl Policy {

@@ -100,6 +100,7 @@ const STANDARD_FILES: &[&str] = &[
     "risk.csv",
     "timeseries.csv",
     "deals.csv",
+    "exits.csv",
     "fiscal.csv",
     "sweep.csv",
     "sensitivity.csv",

@@ -35,6 +35,7 @@ pub(crate) fn table_unit(metric: &str) -> (Option<Unit>, &'static str, usize) {
         Some(U::Money) => (Some(Unit::Money), "mn CNY", 1),
         Some(U::Count) => (None, "count", 1),
         Some(U::CountPerMillion) => (None, "per mn CNY", 2),
+        Some(U::Years) => (None, "years", 2),
         None => (None, "", 2),
     }
 }

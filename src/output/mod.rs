@@ -41,6 +41,7 @@ pub fn write_tables(dir: &Path, scn: &Scenario, results: &Results, write_paths: 
     tables::write_risk(&dir.join("risk.csv"), results)?;
     tables::write_timeseries(&dir.join("timeseries.csv"), scn, results)?;
     tables::write_deals(&dir.join("deals.csv"), scn, results)?;
+    tables::write_exits(&dir.join("exits.csv"), scn, results)?;
     if budget::has_budget(results) {
         budget::write_budget(&dir.join("budget.csv"), results)?;
     }

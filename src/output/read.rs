@@ -344,6 +344,38 @@ pub(crate) fn read_deals(path: &Path) -> Result<Vec<DealGroup>, ChartError> {
     Ok(out)
 }
 
+/// One vehicle's rows of `exits.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ExitGroup {
+    pub vehicle: String,
+    pub routes: Vec<ExitRow>,
+}
+
+/// One row of `exits.csv`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub(crate) struct ExitRow {
+    pub vehicle: String,
+    pub route: String,
+    pub count: u64,
+    pub share: Option<f64>,
+    pub years_p25: Option<f64>,
+    pub years_p50: Option<f64>,
+    pub years_p75: Option<f64>,
+}
+
+/// `exits.csv`, grouped by vehicle; absent means no equity vehicle (or an
+/// output written before fundsim wrote it).
+pub(crate) fn read_exits(path: &Path) -> Result<Vec<ExitGroup>, ChartError> {
+    let mut out: Vec<ExitGroup> = Vec::new();
+    for r in rows::<ExitRow>(path, &[])?.unwrap_or_default() {
+        match out.iter_mut().find(|g| g.vehicle == r.vehicle) {
+            Some(g) => g.routes.push(r),
+            None => out.push(ExitGroup { vehicle: r.vehicle.clone(), routes: vec![r] }),
+        }
+    }
+    Ok(out)
+}
+
 /// `paths.csv`: one column of values per `<vehicle>.<metric>`, NaN where
 /// undefined.
 #[derive(Debug, Clone, PartialEq)]
@@ -637,6 +669,8 @@ pub(crate) struct OutputData {
     pub risk: Vec<RiskRow>,
     pub series: Vec<Series>,
     pub deals: Vec<DealGroup>,
+    /// `exits.csv` (empty when absent).
+    pub exits: Vec<ExitGroup>,
     pub paths: Option<Paths>,
     pub sweep: Option<Sweep>,
     /// Per-variant paths of a sweep (`variants/<i>/paths.csv`), by variant.
@@ -678,6 +712,7 @@ impl OutputData {
             risk: read_risk(&dir.join("risk.csv"))?,
             series: read_timeseries(&dir.join("timeseries.csv"))?,
             deals: read_deals(&dir.join("deals.csv"))?,
+            exits: read_exits(&dir.join("exits.csv"))?,
             paths: read_paths(&dir.join("paths.csv"))?,
             sweep,
             variant_paths,

@@ -1,5 +1,5 @@
 //! The CSV outputs of a run (INTERFACE.md): `paths.csv`, `summary.csv`,
-//! `risk.csv`, `timeseries.csv`, `deals.csv`.
+//! `risk.csv`, `timeseries.csv`, `deals.csv`, `exits.csv`.
 //!
 //! Plain RFC 4180 with a header row, `.` as decimal separator, numbers in
 //! Rust's shortest round-trip form, and an empty cell for an undefined value.
@@ -12,7 +12,7 @@ use crate::scenario::Scenario;
 use crate::stats::risk::{LEVELS, risk_measures};
 use crate::stats::summary::{QUANTILES, summarize};
 use crate::vehicles::MetricKind;
-use crate::vehicles::equity::{MULTIPLE_BUCKETS, ROUTES};
+use crate::vehicles::equity::{EXIT_ROUTES, MULTIPLE_BUCKETS, ROUTES, step_quantile};
 
 /// Quantiles of each step in `timeseries.csv`.
 pub(crate) const SERIES_QUANTILES: [f64; 5] = [0.05, 0.25, 0.50, 0.75, 0.95];
@@ -131,6 +131,39 @@ pub fn write_timeseries(path: &Path, scn: &Scenario, r: &Results) -> io::Result<
             let mut rec = vec![s.vehicle.clone(), s.metric.clone(), t.to_string(), ((t + 1) as f64 / k).to_string()];
             rec.extend(SERIES_QUANTILES.iter().map(|&q| cell(sketch.quantile(q).unwrap_or(f64::NAN))));
             w.write_record(&rec).map_err(io_err)?;
+        }
+    }
+    done(w)
+}
+
+/// `exits.csv`: per equity vehicle and exit route (failed, acquired,
+/// ipo), the events over all paths, their share of the vehicle's events,
+/// and the quartiles of the years from the vehicle's first investment in
+/// the company to the event (a listing for `ipo`), in whole steps (the
+/// inverse empirical distribution, `equity::step_quantile`).
+pub fn write_exits(path: &Path, scn: &Scenario, r: &Results) -> io::Result<()> {
+    let mut w = writer(path)?;
+    w.write_record(["vehicle", "route", "count", "share", "years_p25", "years_p50", "years_p75"]).map_err(io_err)?;
+    let k = scn.steps_per_year as f64;
+    for ((name, counts), v) in r.deals.iter().zip(&scn.vehicles) {
+        if !v.has_deals() {
+            continue;
+        }
+        let total: u64 = counts.exit_steps.iter().flatten().sum();
+        for (route, hist) in EXIT_ROUTES.iter().zip(&counts.exit_steps) {
+            let n: u64 = hist.iter().sum();
+            let share = if total > 0 { n as f64 / total as f64 } else { f64::NAN };
+            let years = |q: f64| cell(step_quantile(hist, q).map_or(f64::NAN, |s| s as f64 / k));
+            w.write_record([
+                name.as_str(),
+                route,
+                &n.to_string(),
+                &cell(share),
+                &years(0.25),
+                &years(0.5),
+                &years(0.75),
+            ])
+            .map_err(io_err)?;
         }
     }
     done(w)

@@ -325,6 +325,22 @@ where
     let mut value: toml::Value = value.into();
     let mut errors = Vec::new();
     let mut removed: Vec<Vec<Step>> = Vec::new();
+    // No key takes a date-time, but serde reads one into a string as its
+    // text: each is a type error, removed like the others.
+    let mut dates = Vec::new();
+    datetimes(&value, &mut Vec::new(), &mut dates);
+    for steps in dates {
+        let key = join(&steps_text(&steps));
+        let given = value_at(&value, &steps).map(value_text).unwrap_or_default();
+        errors.push(InputError {
+            origin: locate(&key),
+            key,
+            value: given,
+            rule: "has the wrong type: no key takes a date-time".into(),
+        });
+        remove_at(&mut value, &steps);
+        removed.push(steps);
+    }
     for _ in 0..=MAX_TYPE_ERRORS {
         let mut unknown = Vec::new();
         let result: Result<T, serde_path_to_error::Error<toml::de::Error>> = {
@@ -388,6 +404,33 @@ where
         removed.push(target);
     }
     (None, errors)
+}
+
+/// The paths of every date-time in `v`, in document order (an array
+/// holding one goes whole, as a type error in an array does).
+fn datetimes(v: &toml::Value, at: &mut Vec<Step>, out: &mut Vec<Vec<Step>>) {
+    match v {
+        toml::Value::Datetime(_) => out.push(at.clone()),
+        toml::Value::Table(t) => {
+            for (k, v) in t {
+                at.push(Step::Key(k.clone()));
+                datetimes(v, at, out);
+                at.pop();
+            }
+        }
+        toml::Value::Array(a) => {
+            let mut inner = Vec::new();
+            for (i, v) in a.iter().enumerate() {
+                at.push(Step::Index(i));
+                datetimes(v, at, &mut inner);
+                at.pop();
+            }
+            if !inner.is_empty() {
+                out.push(at.clone());
+            }
+        }
+        _ => {}
+    }
 }
 
 /// `a.b[2].c`

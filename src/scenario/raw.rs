@@ -158,11 +158,12 @@ pub(crate) struct RawPolicy {
     pub ipo_registration_multiplier: f64,
     pub lockup_years: f64,
     pub selldown_years: f64,
+    pub ipo_premium: f64,
 }
 
 impl Default for RawPolicy {
     fn default() -> Self {
-        RawPolicy { ipo_registration_multiplier: 1.0, lockup_years: 1.0, selldown_years: 1.0 }
+        RawPolicy { ipo_registration_multiplier: 1.0, lockup_years: 1.0, selldown_years: 1.0, ipo_premium: 1.5 }
     }
 }
 
@@ -240,10 +241,10 @@ impl RawStage {
         // liquidation recovery
         #[rustfmt::skip]
         let v: [f64; 13] = match stage {
-            0 => [0.055, 0.000, 0.025, 0.30,   15.0, 0.5, 2.3, 0.5, 0.20, 0.08, 0.85, 1.0, 0.00],
-            1 => [0.045, 0.005, 0.030, 0.28,   60.0, 0.5, 2.0, 0.5, 0.18, 0.07, 0.75, 1.0, 0.00],
-            2 => [0.035, 0.015, 0.040, 0.25,  250.0, 0.5, 1.6, 0.4, 0.15, 0.07, 0.40, 1.0, 0.05],
-            _ => [0.030, 0.035, 0.050, 0.20, 1000.0, 0.5, 1.3, 0.3, 0.10, 0.05, 0.35, 1.0, 0.10],
+            0 => [0.055, 0.000, 0.025, 0.30,   15.0, 0.5, 2.3, 0.5, 0.20, 0.32, 1.00, 1.0, 0.00],
+            1 => [0.045, 0.005, 0.030, 0.28,   60.0, 0.5, 2.0, 0.5, 0.18, 0.32, 1.00, 1.0, 0.00],
+            2 => [0.035, 0.015, 0.040, 0.25,  250.0, 0.5, 1.6, 0.4, 0.15, 0.22, 0.45, 1.3, 0.05],
+            _ => [0.030, 0.035, 0.050, 0.20, 1000.0, 0.5, 1.3, 0.3, 0.10, 0.12, 0.35, 1.3, 0.10],
         };
         RawStage {
             failure_rate: Some(v[0]),

@@ -487,6 +487,7 @@ fn policy(p: &RawPolicy, v: &mut Validator<'_>) -> Policy {
         ),
         lockup_years: v.within("policy.lockup_years", p.lockup_years, 0.0, 20.0),
         selldown_years: v.within("policy.selldown_years", p.selldown_years, 0.0, 20.0),
+        ipo_premium: v.within("policy.ipo_premium", p.ipo_premium, 0.1, 10.0),
     }
 }
 

@@ -38,6 +38,8 @@ pub enum Unit {
     Count,
     /// Firms per million CNY of fiscal cost: `count per mn CNY`.
     CountPerMillion,
+    /// A duration in years: `years`.
+    Years,
 }
 
 impl Unit {
@@ -51,6 +53,7 @@ impl Unit {
             Unit::Money => "mn CNY",
             Unit::Count => "count",
             Unit::CountPerMillion => "count per mn CNY",
+            Unit::Years => "years",
         }
     }
 }

@@ -46,7 +46,7 @@ fn rank(c: &Chart, swept: &[String], fiscal_view: bool) -> Option<u8> {
         // alone), its questions are the investors' returns and cash flows.
         "dist" if !fiscal_view => Some(8),
         "fan" if !fiscal_view => Some(9),
-        "deals" if !fiscal_view => Some(10),
+        "deals" | "exits" if !fiscal_view => Some(10),
         _ => None,
     }
 }

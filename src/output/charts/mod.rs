@@ -16,6 +16,7 @@
 //! histogram.rs  return and loss distributions (markers from summary.csv, risk.csv)
 //! fan.rs        J-curve and NAV fan charts (timeseries.csv)
 //! bars.rs       deal outcomes (deals.csv)
+//! exits.rs      time to exit by route (exits.csv)
 //! sweep.rs      metric against the lever, policy-variant CDFs (sweep.csv, variants/)
 //! policy.rs     fiscal cost by vehicle (fiscal.csv), tornado (sensitivity.csv)
 //! scatter.rs    credit losses against equity gains per path (paths.csv, 投贷联动)
@@ -25,6 +26,7 @@
 
 pub mod bars;
 pub mod curate;
+pub mod exits;
 pub mod fan;
 pub mod histogram;
 pub mod policy;
@@ -241,6 +243,7 @@ fn draw_now(src: &Path, dst: &Path, opts: &ChartOptions) -> Result<Vec<Chart>, C
     histogram::draw(&mut cx)?;
     fan::draw(&mut cx)?;
     bars::draw(&mut cx)?;
+    exits::draw(&mut cx)?;
     sweep::draw(&mut cx)?;
     policy::draw(&mut cx)?;
     scatter::draw(&mut cx)?;

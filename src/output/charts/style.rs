@@ -257,7 +257,7 @@ impl Unit {
             U::Multiple => Unit::Multiple,
             U::Rate | U::Share | U::Indicator => Unit::Percent,
             U::Money => Unit::Money,
-            U::Count | U::CountPerMillion => Unit::Count,
+            U::Count | U::CountPerMillion | U::Years => Unit::Count,
         }
     }
 

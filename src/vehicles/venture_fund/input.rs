@@ -23,6 +23,7 @@ pub struct RawVentureFund {
     #[serde(serialize_with = "serialize_stage_mix")]
     pub stage_mix: Option<RawStageMix>,
     pub reserve_ratio: f64,
+    pub recycling_cap: f64,
     pub management_fee: f64,
     pub term_years: f64,
     pub extension_years: f64,
@@ -42,6 +43,7 @@ impl Default for RawVentureFund {
             investment_period_years: 4.0,
             stage_mix: None,
             reserve_ratio: 0.3,
+            recycling_cap: 0.2,
             management_fee: 0.02,
             term_years: 10.0,
             extension_years: 2.0,
@@ -149,6 +151,7 @@ pub(crate) fn venture_fund_spec(prefix: &str, f: &RawVentureFund, v: &mut Valida
         investment_period_years: v.within(&key("investment_period_years"), f.investment_period_years, 0.0, 50.0),
         stage_mix: mix,
         reserve_ratio: v.within(&key("reserve_ratio"), f.reserve_ratio, 0.0, 0.95),
+        recycling_cap: v.within(&key("recycling_cap"), f.recycling_cap, 0.0, 1.0),
         management_fee: v.within(&key("management_fee"), f.management_fee, 0.0, 0.2),
         term_years: v.within(&key("term_years"), f.term_years, 0.0, 50.0),
         extension_years: v.within(&key("extension_years"), f.extension_years, 0.0, 20.0),

@@ -2,11 +2,20 @@
 //! guidance fund's sub-funds and the S fund's targets.
 //!
 //! Per path the fund places `deals` initial investments spread evenly over
-//! the investment period, follows on pro rata from its reserve while the
-//! reserve lasts (else it is diluted), charges management fees, calls
-//! exactly what it needs from LPs, distributes proceeds through the European
-//! waterfall as they come, and sells what it still holds at the end of its
-//! term plus extension. Cash flows are dated at the end of their step.
+//! the investment period (a ticket larger than the company, its post-money
+//! value, is cut to it), follows on pro rata in a
+//! company's priced rounds (each a step-up, see `model::company`) from the
+//! reserve earmarked for that company, then from the reserve released by
+//! companies that exited or failed and by cut tickets, then from recycled
+//! proceeds (else it is diluted), recycles proceeds received in the
+//! investment period up to `recycling_cap` of commitment (they are
+//! distributed and may be called again, so calls can exceed the commitment
+//! by what is recycled), charges
+//! management fees, calls exactly what it needs from LPs, distributes
+//! proceeds through the European waterfall as they come, and sells what it
+//! still holds at the end of its term plus extension. Cash flows are dated
+//! at the end of their step. Each failure, acquisition and IPO is counted
+//! with the steps since the deal was made (`exits.csv`).
 
 pub mod events;
 pub mod input;
@@ -32,6 +41,9 @@ pub struct VentureFundSpec {
     /// Probability of entering at each stage (seed, early, growth, late).
     pub stage_mix: [f64; 4],
     pub reserve_ratio: f64,
+    /// Proceeds received in the investment period that the fund may
+    /// reinvest instead of distributing, as a share of commitment.
+    pub recycling_cap: f64,
     pub management_fee: f64,
     pub term_years: f64,
     pub extension_years: f64,
@@ -75,7 +87,7 @@ impl VentureFundSpec {
 }
 
 /// Metrics of `venture_fund`, in column order (MODEL.md 4.1).
-pub const METRICS: [Metric; 15] = [
+pub const METRICS: [Metric; 16] = [
     ret("tvpi", Unit::Multiple, "TVPI", "fund LPs"),
     ret("dpi", Unit::Multiple, "DPI", "fund LPs"),
     tabled("rvpi", Unit::Multiple, "RVPI", "fund LPs"),
@@ -91,6 +103,7 @@ pub const METRICS: [Metric; 15] = [
     plain("deals_ipo", Unit::Count, "deals ipo", "fund"),
     plain("deals_acquired", Unit::Count, "deals acquired", "fund"),
     plain("deals_private", Unit::Count, "deals private", "fund"),
+    tabled("first_distribution_years", Unit::Years, "years to first distribution", "fund LPs"),
 ];
 
 /// Management fees paid by a fund's investors (the venture fund's LPs, the
@@ -180,6 +193,7 @@ impl VehicleModel for VentureFund {
             o.deals_ipo as f64,
             o.deals_acquired as f64,
             o.deals_private as f64,
+            first_distribution_years(&fund.distributions, ctx.model.steps_per_year),
         ];
         row.copy_from_slice(&values);
         o.company_steps
@@ -202,7 +216,24 @@ struct Deal {
     unsold: f64,
     /// Shares sold per sale, as a share of the company.
     per_sale: f64,
+    /// Fund age (step) at which the deal was made.
+    entry_age: u32,
+    /// Reserve still earmarked for this company's follow-ons.
+    earmark: f64,
     open: bool,
+}
+
+/// Capital a path's follow-ons draw on besides each deal's earmark.
+#[derive(Debug, Default)]
+struct Pools {
+    /// Uncalled commitment released by deals that closed with part of
+    /// their earmark unspent, or by tickets cut to their round.
+    released: f64,
+    /// Distributions of the investment period the fund may call again
+    /// for follow-ons (recycling by recallable distributions).
+    recyclable: f64,
+    /// Proceeds that may still be made recallable.
+    recycle_left: f64,
 }
 
 /// Reusable per-thread buffers for one fund's paths.
@@ -282,7 +313,8 @@ pub struct VentureFund {
     term_steps: u32,
     life_steps: u32,
     initial_ticket: f64,
-    reserve_budget: f64,
+    /// Reserve earmarked for each deal's follow-ons.
+    earmark: f64,
     lockup_steps: u32,
     sales: u32,
     /// The earliest stage the fund invests at; companies only move up, so
@@ -300,6 +332,7 @@ impl VentureFund {
         let reserve_budget = investable * spec.reserve_ratio;
         let initial_ticket = spec.initial_ticket();
         let lowest_stage = spec.lowest_stage();
+        let earmark = reserve_budget / spec.deals as f64;
         VentureFund {
             spec,
             key,
@@ -308,7 +341,7 @@ impl VentureFund {
             term_steps,
             life_steps,
             initial_ticket,
-            reserve_budget,
+            earmark,
             lockup_steps,
             sales,
             lowest_stage,
@@ -392,7 +425,7 @@ impl VentureFund {
         }
         let end = (start + self.life_steps as usize).min(horizon);
         let mut out = FundOutcome::default();
-        let mut reserve = self.reserve_budget;
+        let mut pools = Pools { recycle_left: self.spec.recycling_cap * self.spec.commitment, ..Pools::default() };
         let mut next_deal = 0u32;
         // Failure probability given the factor, per step and stage held, in
         // one pass before the deals need them: the evaluations are independent,
@@ -414,10 +447,10 @@ impl VentureFund {
 
             // Existing holdings move first; deals made this step start next step.
             for deal in ws.deals.iter_mut() {
-                self.move_holding(deal, model, &step, failure, &mut reserve, &mut cash, &mut out, deal_counts, &mut ws.events);
+                self.move_holding(deal, model, &step, failure, &mut pools, &mut cash, &mut out, deal_counts, &mut ws.events);
             }
             while next_deal < self.spec.deals && self.entry_step(next_deal) == age {
-                let mut deal = self.invest(next_deal, path_key, key, model, &mut cash, &mut out);
+                let mut deal = self.invest(next_deal, age, path_key, key, model, &mut pools, &mut cash, &mut out);
                 deal.firm = ws.events.enter(t, deal.cost, deal.company.value());
                 ws.deals.push(deal);
                 next_deal += 1;
@@ -430,7 +463,7 @@ impl VentureFund {
             } else {
                 0.0
             };
-            self.settle(ws, t, &cash, residual, liquidation, last, &mut out);
+            self.settle(ws, t, age, &cash, &mut pools, residual, liquidation, last, &mut out);
 
             // Everything was sold or valued at the end of the fund's life or
             // at the horizon: nothing is left held.
@@ -451,8 +484,8 @@ impl VentureFund {
     }
 
     /// One step of a deal held since an earlier step: the company moves
-    /// (failure, acquisition, IPO or a round with a pro-rata follow-on from
-    /// the reserve), listed shares are sold on the sell-down schedule, and
+    /// (failure, acquisition, IPO or a priced round with a pro-rata
+    /// follow-on), listed shares are sold on the sell-down schedule, and
     /// what is still held adds to the step's cost base and NAV.
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
@@ -462,12 +495,13 @@ impl VentureFund {
         model: &CompanyModel,
         step: &Step,
         failure: &[f64; 4],
-        reserve: &mut f64,
+        pools: &mut Pools,
         cash: &mut StepCash,
         out: &mut FundOutcome,
         deal_counts: &mut DealCounts,
         events: &mut FundEvents,
     ) {
+        let held_steps = step.age - deal.entry_age;
         out.company_steps += 1;
         let p_fail = failure[deal.company.stage.index()];
         debug_assert!(!p_fail.is_nan(), "a deal below the fund's lowest stage");
@@ -482,7 +516,9 @@ impl VentureFund {
                 events.fail(deal.firm, step.t);
                 events.proceeds(deal.firm, proceeds);
                 events.close(deal.firm, step.t);
+                pools.released += std::mem::take(&mut deal.earmark);
                 deal_counts.record(deal.proceeds / deal.cost, Route::Failed);
+                deal_counts.record_exit(Route::Failed, held_steps);
                 out.deals_failed += 1;
             }
             Event::Acquired { price } => {
@@ -493,7 +529,9 @@ impl VentureFund {
                 events.exit(deal.firm, step.t, Route::Acquired, price);
                 events.proceeds(deal.firm, proceeds);
                 events.close(deal.firm, step.t);
+                pools.released += std::mem::take(&mut deal.earmark);
                 deal_counts.record(deal.proceeds / deal.cost, Route::Acquired);
+                deal_counts.record_exit(Route::Acquired, held_steps);
                 out.deals_acquired += 1;
             }
             Event::Ipo { price } => {
@@ -501,13 +539,21 @@ impl VentureFund {
                 deal.ipo_step = step.age;
                 deal.unsold = deal.ownership;
                 deal.per_sale = deal.ownership / self.sales as f64;
+                pools.released += std::mem::take(&mut deal.earmark);
+                deal_counts.record_exit(Route::Ipo, held_steps);
             }
             Event::Round { post_money, dilution } => {
-                // Pro-rata follow-on while the term runs and the reserve
-                // lasts; what is not funded is diluted.
+                // Pro-rata follow-on while the term runs: from the deal's
+                // earmark, then released reserve, then recallable
+                // distributions, all called; what is not funded is diluted.
                 let want = if step.age < self.term_steps { deal.ownership * dilution * post_money } else { 0.0 };
-                let invest = want.min(*reserve);
-                *reserve -= invest;
+                let from_earmark = want.min(deal.earmark);
+                deal.earmark -= from_earmark;
+                let from_released = (want - from_earmark).min(pools.released);
+                pools.released -= from_released;
+                let from_recycled = (want - from_earmark - from_released).min(pools.recyclable);
+                pools.recyclable -= from_recycled;
+                let invest = from_earmark + from_released + from_recycled;
                 cash.calls += invest;
                 deal.cost += invest;
                 out.invested += invest;
@@ -542,34 +588,44 @@ impl VentureFund {
         }
     }
 
-    /// Initial investment `i`: a new company at its entry stage, bought
-    /// with one initial ticket (ownership capped at the whole company).
+    /// Initial investment `i` at fund age `age`: a new company at its
+    /// entry stage, bought with one initial ticket cut to what the round
+    /// can sell, the whole company at its post-money value (the cut goes
+    /// to the released reserve).
     #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
     fn invest(
         &self,
         i: u32,
+        age: u32,
         path_key: u64,
         key: u64,
         model: &CompanyModel,
+        pools: &mut Pools,
         cash: &mut StepCash,
         out: &mut FundOutcome,
     ) -> Deal {
         let stage = pick_stage(&self.spec.stage_mix, i, path_key, key);
         let company = Company::enter(model, stage, company_key(path_key, key, i as u64));
-        let ownership = (self.initial_ticket / company.value()).min(1.0);
-        cash.open_cost += self.initial_ticket;
+        let value = company.value();
+        let ticket = self.initial_ticket.min(value);
+        pools.released += self.initial_ticket - ticket;
+        let ownership = ticket / value;
+        cash.open_cost += ticket;
         cash.nav += ownership * company.mark;
-        cash.calls += self.initial_ticket;
-        out.invested += self.initial_ticket;
+        cash.calls += ticket;
+        out.invested += ticket;
         Deal {
             company,
             firm: 0,
             ownership,
-            cost: self.initial_ticket,
+            cost: ticket,
             proceeds: 0.0,
             ipo_step: 0,
             unsold: 0.0,
             per_sale: 0.0,
+            entry_age: age,
+            earmark: self.earmark,
             open: true,
         }
     }
@@ -629,18 +685,27 @@ impl VentureFund {
 
     /// The step's calls and proceeds through the waterfall (the claw-back
     /// at the end), into the per-step series and the path's totals.
+    /// Proceeds of the investment period are distributed and become
+    /// recallable for follow-ons, up to what may still be recycled.
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
     fn settle(
         &self,
         ws: &mut FundWorkspace,
         t: usize,
+        age: u32,
         cash: &StepCash,
+        pools: &mut Pools,
         residual: f64,
         liquidation: bool,
         last: bool,
         out: &mut FundOutcome,
     ) {
+        if age < self.investment_steps && pools.recycle_left > 0.0 && cash.proceeds > 0.0 {
+            let recallable = cash.proceeds.min(pools.recycle_left);
+            pools.recycle_left -= recallable;
+            pools.recyclable += recallable;
+        }
         let wf = &mut ws.waterfall;
         wf.accrue_step();
         wf.contribute(cash.calls);
@@ -661,6 +726,15 @@ impl VentureFund {
         out.residual += res_lp;
         out.gross_proceeds += cash.proceeds + residual;
     }
+}
+
+/// Years from the start to the end of the first step with a distribution
+/// to LPs (undefined when there is none within the horizon).
+fn first_distribution_years(distributions: &[f64], steps_per_year: u32) -> f64 {
+    distributions
+        .iter()
+        .position(|&d| d > 0.0)
+        .map_or(f64::NAN, |t| (t + 1) as f64 / steps_per_year as f64)
 }
 
 /// Where a step is: absolute step, fund age, common factor and regime.
