@@ -103,7 +103,7 @@ impl LoanProgram {
         let finite_pool = policy.risk_compensation.as_ref().and_then(|r| r.pool_size);
         let mut pool = Pool { left: finite_pool.unwrap_or(f64::INFINITY), finite: finite_pool.is_some() };
         let mut o = LoanOutcome { pool_funded: finite_pool.unwrap_or(0.0), ..LoanOutcome::default() };
-        for v in [&mut ws.step_loss, &mut ws.step_fiscal, &mut ws.pool] {
+        for v in [&mut ws.step_loss, &mut ws.step_fiscal, &mut ws.pool, &mut ws.fiscal_flow] {
             v.clear();
             v.resize(horizon, 0.0);
         }
@@ -168,15 +168,18 @@ impl LoanProgram {
             // Principal within its term, of it defaulted, by amount (linked
             // loans differ in size); summed loan by loan each step, so no
             // running sum drifts (an NPL ratio of all loans is exactly 1).
-            let (mut out, mut bad) = (0.0, 0.0);
+            let (mut out, mut bad, mut performing) = (0.0, 0.0, 0.0);
             for l in ws.linked.iter().filter(|l| l.start <= t && t < l.end) {
                 out += l.principal;
                 if l.default.is_some_and(|d| d <= t) {
                     bad += l.principal;
                 } else {
-                    paying += l.principal;
+                    performing += l.principal;
                 }
             }
+            paying += performing;
+            // The step's whole outlay on the `[fiscal]` basis, as `simulate`.
+            ws.fiscal_flow[t] = ws.step_fiscal[t] + performing * per_step_subsidy;
             gross += ws.step_loss[t];
             outlay += ws.step_fiscal[t];
             let ratio = if out > 0.0 { bad / out } else { f64::NAN };
@@ -189,6 +192,8 @@ impl LoanProgram {
             cum_fiscal[t] = outlay + paying * per_step_subsidy;
         }
         o.subsidy_cost = paying * per_step_subsidy;
+        let (present_value, nominal) = self.fiscal.costs(&ws.fiscal_flow);
+        o.fiscal = super::LoanFiscal { present_value, nominal };
         o.interest_income = paying * spec.interest_rate / k as f64;
         o.funding_cost = funded * spec.funding_cost / k as f64;
         o.guarantee_fees = paying * policy.guarantee.as_ref().map_or(0.0, |g| g.fee) / k as f64;
