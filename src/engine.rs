@@ -434,7 +434,7 @@ fn simulate(
     let worker = workers.into_iter().reduce(Worker::merge).expect("at least one thread");
     let h = scn.horizon_steps();
     let mut sketches = worker.sketches.into_iter();
-    let series: Vec<Series> = layout
+    let mut series: Vec<Series> = layout
         .series_names
         .iter()
         .map(|(vehicle, metric)| Series {
@@ -443,7 +443,6 @@ fn simulate(
             steps: sketches.by_ref().take(h).collect(),
         })
         .collect();
-    let mut series: Vec<Series> = series;
     let mut deals_of = worker.deals;
     if let Some(share) = share {
         // The vehicles not simulated: their series and deals are the base's.

@@ -3,6 +3,8 @@
 //! all deals over all paths (count weighted).
 
 use plotters::coord::Shift;
+use plotters::coord::ranged1d::SegmentedCoord;
+use plotters::coord::types::{RangedCoordf64, RangedCoordusize};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -26,30 +28,45 @@ impl Bars {
     }
 }
 
+/// The frame of a chart with one category per label along x and 0..top
+/// along y (deal-outcome bars, exit-time spans): the axes drawn, the
+/// chart returned for the series.
+pub(super) fn category_chart<'a, DB: DrawingBackend>(
+    body: &DrawingArea<DB, Shift>,
+    st: &Style,
+    labels: Vec<String>,
+    top: f64,
+    x_desc: &str,
+    y_desc: &str,
+) -> Result<ChartContext<'a, DB, Cartesian2d<SegmentedCoord<RangedCoordusize>, RangedCoordf64>>, String> {
+    let n = labels.len();
+    let mut chart =
+        plot_area(body, 10, 100).build_cartesian_2d((0..n.max(1) - 1).into_segmented(), 0.0..top).map_err(fail)?;
+    let x_fmt = move |v: &SegmentValue<usize>| match v {
+        SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
+        _ => String::new(),
+    };
+    let ys = top / 8.0;
+    let y_fmt = move |v: &f64| style::fixed(*v, style::decimals(ys));
+    house_mesh(&mut chart.configure_mesh(), st)
+        .disable_x_mesh()
+        .x_labels(n)
+        .y_labels(8)
+        .x_label_formatter(&x_fmt)
+        .y_label_formatter(&y_fmt)
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .draw()
+        .map_err(fail)?;
+    Ok(chart)
+}
+
 impl Figure for Bars {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, st: &Style) -> DrawResult {
         let body = frame(root, st, &self.title, &self.subtitle)?;
-        let n = self.bars.len();
         let top = self.y_top();
-        let mut chart =
-            plot_area(&body, 10, 100).build_cartesian_2d((0..n.max(1) - 1).into_segmented(), 0.0..top).map_err(fail)?;
-        let labels: Vec<String> = self.bars.iter().map(|b| b.0.clone()).collect();
-        let x_fmt = move |v: &SegmentValue<usize>| match v {
-            SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
-            _ => String::new(),
-        };
-        let ys = top / 8.0;
-        let y_fmt = move |v: &f64| style::fixed(*v, style::decimals(ys));
-        house_mesh(&mut chart.configure_mesh(), st)
-            .disable_x_mesh()
-            .x_labels(n)
-            .y_labels(8)
-            .x_label_formatter(&x_fmt)
-            .y_label_formatter(&y_fmt)
-            .x_desc(self.x_desc.as_str())
-            .y_desc(st.tr("Share of deals (%)"))
-            .draw()
-            .map_err(fail)?;
+        let labels = self.bars.iter().map(|b| b.0.clone()).collect();
+        let mut chart = category_chart(&body, st, labels, top, &self.x_desc, &st.tr("Share of deals (%)"))?;
         chart
             .draw_series(self.bars.iter().enumerate().map(|(i, (_, v))| {
                 let mut r = Rectangle::new(

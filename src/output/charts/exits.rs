@@ -7,8 +7,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use super::bars::category_chart;
 use super::style::{self, Style};
-use super::{ChartError, Ctx, DrawResult, Figure, Section, count, fail, frame, house_mesh, plot_area};
+use super::{ChartError, Ctx, DrawResult, Figure, Section, count, fail, frame};
 
 /// One route's bar: label, quartiles in years.
 #[derive(Debug, Clone)]
@@ -30,28 +31,17 @@ pub(crate) struct ExitTimes {
 impl Figure for ExitTimes {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, st: &Style) -> DrawResult {
         let body = frame(root, st, &self.title, &self.subtitle)?;
-        let n = self.spans.len();
         let max = self.spans.iter().map(|s| s.p75).fold(0.0, f64::max);
         let top = if max > 0.0 { max * 1.2 } else { 1.0 };
-        let mut chart =
-            plot_area(&body, 10, 100).build_cartesian_2d((0..n.max(1) - 1).into_segmented(), 0.0..top).map_err(fail)?;
-        let labels: Vec<String> = self.spans.iter().map(|s| s.label.clone()).collect();
-        let x_fmt = move |v: &SegmentValue<usize>| match v {
-            SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
-            _ => String::new(),
-        };
-        let ys = top / 8.0;
-        let y_fmt = move |v: &f64| style::fixed(*v, style::decimals(ys));
-        house_mesh(&mut chart.configure_mesh(), st)
-            .disable_x_mesh()
-            .x_labels(n)
-            .y_labels(8)
-            .x_label_formatter(&x_fmt)
-            .y_label_formatter(&y_fmt)
-            .x_desc(st.tr("Exit route"))
-            .y_desc(st.tr("Years from first investment (p25 to p75)"))
-            .draw()
-            .map_err(fail)?;
+        let labels = self.spans.iter().map(|s| s.label.clone()).collect();
+        let mut chart = category_chart(
+            &body,
+            st,
+            labels,
+            top,
+            &st.tr("Exit route"),
+            &st.tr("Years from first investment (p25 to p75)"),
+        )?;
         chart
             .draw_series(self.spans.iter().enumerate().map(|(i, s)| {
                 let mut r = Rectangle::new(

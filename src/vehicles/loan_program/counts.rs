@@ -412,7 +412,7 @@ mod tests {
         let scn = load_str(text, "t.toml", &[]).unwrap().scenario;
         let VehicleKind::LoanProgram(l) = &scn.vehicles[0].kind else { panic!() };
         let model = &scn.company_model;
-        let plan = l.counts.as_ref().expect("one-step loans are drawn by counts");
+        assert!(l.counts.is_some(), "one-step loans are drawn by counts");
         let mut by_applicant = l.clone();
         by_applicant.counts = None;
         let paths = 3000;
@@ -438,7 +438,6 @@ mod tests {
                 }
             }
         }
-        let _ = plan;
         for (k, name) in ["loans made", "baseline loans", "baseline defaults", "additional defaults"].iter().enumerate() {
             let ((ma, va), (mb, vb)) = (moments(&stats[k][0]), moments(&stats[k][1]));
             let se = ((va + vb) / paths as f64).sqrt();
