@@ -174,10 +174,12 @@ impl LoanProgram {
                 if l.default.is_some_and(|d| d <= t) {
                     bad += l.principal;
                 } else {
+                    // Loan by loan into the running total, as before the
+                    // flows were recorded (the same rounding).
+                    paying += l.principal;
                     performing += l.principal;
                 }
             }
-            paying += performing;
             // The step's whole outlay on the `[fiscal]` basis, as `simulate`.
             ws.fiscal_flow[t] = ws.step_fiscal[t] + performing * per_step_subsidy;
             gross += ws.step_loss[t];
