@@ -205,6 +205,14 @@ pub fn shape(scn: &Scenario) -> (usize, usize) {
 /// only cost their start-up). `progress` is called with the number of paths
 /// finished so far (from worker threads, roughly every block).
 pub fn run(scn: &Scenario, paths: u64, threads: usize, progress: &(dyn Fn(u64) + Sync)) -> Results {
+    run_range(scn, 0, paths, threads, progress)
+}
+
+/// As [`run`], for the `paths` paths numbered `first..first + paths` (one
+/// shard of a run, `--shard K/N`): row i of the matrix is path `first + i`,
+/// with the very numbers it has in a run of all the paths, since a path's
+/// random numbers depend only on (seed, path, component).
+pub fn run_range(scn: &Scenario, first: u64, paths: u64, threads: usize, progress: &(dyn Fn(u64) + Sync)) -> Results {
     let threads = if threads == 0 { rayon::current_num_threads() } else { threads };
     let threads = crate::limits::effective_threads(threads, paths);
     let layout = Layout::new(scn);
@@ -225,7 +233,7 @@ pub fn run(scn: &Scenario, paths: u64, threads: usize, progress: &(dyn Fn(u64) +
             let next = queue.lock().expect("block queue").next();
             let Some((block, rows)) = next else { break };
             for (i, row) in rows.chunks_mut(ncols).enumerate() {
-                w.path(scn, &layout, (block * BLOCK + i) as u64, row);
+                w.path(scn, &layout, first + (block * BLOCK + i) as u64, row);
             }
             let n = (rows.len() / ncols) as u64;
             progress(done.fetch_add(n, Ordering::Relaxed) + n);
@@ -234,8 +242,42 @@ pub fn run(scn: &Scenario, paths: u64, threads: usize, progress: &(dyn Fn(u64) +
     });
     // Integer counts: the merge order does not matter (thread order here).
     let worker = workers.into_iter().reduce(Worker::merge).expect("at least one thread");
+    let parts = Parts { data, sketches: worker.sketches, deals: worker.deals, work: worker.work };
+    assemble(scn, layout, paths as usize, parts)
+}
+
+/// The raw parts of a run's results (or of several shards' results put
+/// together in path order): the row-major matrix, one sketch per series
+/// and step (series-major), one deal count per vehicle, the work done.
+#[derive(Debug, Clone)]
+pub(crate) struct Parts {
+    pub data: Vec<f64>,
+    pub sketches: Vec<QuantileSketch>,
+    pub deals: Vec<DealCounts>,
+    pub work: u64,
+}
+
+/// The number of result columns, of sketches and of deal counts a run of
+/// `scn` has (what a shard file must hold per path and per run).
+pub(crate) fn part_shape(scn: &Scenario) -> (usize, usize, usize) {
+    let layout = Layout::new(scn);
+    (layout.columns.len(), layout.series_names.len() * scn.horizon_steps(), scn.vehicles.len())
+}
+
+/// `Results` of `paths` rows from parts of the shape [`part_shape`] gives
+/// (`None` when they do not have it).
+pub(crate) fn results_from_parts(scn: &Scenario, paths: usize, parts: Parts) -> Option<Results> {
+    let (ncols, nsketches, nvehicles) = part_shape(scn);
+    let shaped = Some(parts.data.len()) == paths.checked_mul(ncols)
+        && parts.sketches.len() == nsketches
+        && parts.deals.len() == nvehicles;
+    shaped.then(|| assemble(scn, Layout::new(scn), paths, parts))
+}
+
+fn assemble(scn: &Scenario, layout: Layout, paths: usize, parts: Parts) -> Results {
+    let ncols = layout.columns.len();
     let h = scn.horizon_steps();
-    let mut sketches = worker.sketches.into_iter();
+    let mut sketches = parts.sketches.into_iter();
     let series = layout
         .series_names
         .iter()
@@ -245,8 +287,7 @@ pub fn run(scn: &Scenario, paths: u64, threads: usize, progress: &(dyn Fn(u64) +
             steps: sketches.by_ref().take(h).collect(),
         })
         .collect();
-    let work = worker.work;
-    let deals = scn.vehicles.iter().map(|v| v.name.clone()).zip(worker.deals).collect();
-    let matrix = Array2::from_shape_vec((paths as usize, ncols), data).expect("matrix shape");
-    Results { columns: layout.columns, matrix, series, deals, work }
+    let deals = scn.vehicles.iter().map(|v| v.name.clone()).zip(parts.deals).collect();
+    let matrix = Array2::from_shape_vec((paths, ncols), parts.data).expect("matrix shape");
+    Results { columns: layout.columns, matrix, series, deals, work: parts.work }
 }
