@@ -224,7 +224,7 @@ pub(crate) fn run(cli: Cli) -> Result<(), Error> {
                 let mut loaded = scenario::load(file, &[])?;
                 apply_flags(&mut loaded.scenario, file, paths, None)?;
                 let most = threads.iter().copied().max().unwrap_or(1);
-                crate::run::check_memory(&loaded.scenario, file, most, paths.is_some())?;
+                crate::run::check_memory(&loaded.scenario, file, most, paths.is_some(), true)?;
                 let name = file.file_stem().map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned());
                 let scn = &loaded.scenario;
                 rows.extend(crate::bench::measure(&name, scn, scn.paths, &threads, repeats));

@@ -20,6 +20,7 @@ use crate::model::market::MarketPath;
 use crate::rng::{MARKET, path_key, stream};
 use crate::scenario::Scenario;
 use crate::stats::sketch::QuantileSketch;
+use crate::stats::stream::ColumnStats;
 use crate::vehicles::catalogue::{self, MetricKind, Unit};
 use crate::vehicles::equity::DealCounts;
 use crate::vehicles::{FiscalRole, PathContext, Workspace};
@@ -53,13 +54,42 @@ pub struct Series {
 #[derive(Debug, Clone)]
 pub struct Results {
     pub columns: Vec<Column>,
-    /// paths × columns, row i is path i.
+    /// paths × columns, row i is path i; no rows when the run keeps no
+    /// per-path matrix (`stream`).
     pub matrix: Array2<f64>,
+    /// `--no-paths`: each column's exact moments and quantile sketch,
+    /// accumulated path by path instead of the matrix.
+    pub stream: Option<ColumnStats>,
     pub series: Vec<Series>,
     /// Deal outcome counts per vehicle (name, kind, counts).
     pub deals: Vec<(String, DealCounts)>,
     /// Company-steps and loan-steps simulated, all vehicles.
     pub work: u64,
+}
+
+impl Results {
+    /// The summary of column `j`: exact from the matrix, or from the
+    /// column statistics of a run without one (`stats::stream`).
+    pub(crate) fn summary(&self, j: usize, scratch: &mut Vec<f64>) -> crate::stats::summary::Summary {
+        match &self.stream {
+            Some(s) => s.summary(j),
+            None => {
+                let column: Vec<f64> = self.matrix.column(j).to_vec();
+                crate::stats::summary::summarize(&column, scratch)
+            }
+        }
+    }
+
+    /// VaR and ES of column `j`, as [`Results::summary`].
+    pub(crate) fn risk(&self, j: usize, scratch: &mut Vec<f64>) -> crate::stats::risk::RiskMeasures {
+        match &self.stream {
+            Some(s) => s.risk(j),
+            None => {
+                let column: Vec<f64> = self.matrix.column(j).to_vec();
+                crate::stats::risk::risk_measures(&column, scratch)
+            }
+        }
+    }
 }
 
 /// The layout of a scenario's row and series, computed once.
@@ -122,10 +152,12 @@ struct Worker {
     sketches: Vec<QuantileSketch>,
     deals: Vec<DealCounts>,
     work: u64,
+    /// Without a matrix: the column statistics of the paths this worker ran.
+    stream: Option<ColumnStats>,
 }
 
 impl Worker {
-    fn new(scn: &Scenario, layout: &Layout) -> Worker {
+    fn new(scn: &Scenario, layout: &Layout, keep_paths: bool) -> Worker {
         let h = scn.horizon_steps();
         Worker {
             market: MarketPath {
@@ -138,6 +170,7 @@ impl Worker {
             sketches: vec![QuantileSketch::new(SKETCH_ALPHA); layout.series_names.len() * h],
             deals: vec![DealCounts::default(); scn.vehicles.len()],
             work: 0,
+            stream: (!keep_paths).then(|| ColumnStats::new(layout.columns.len())),
         }
     }
 
@@ -149,6 +182,9 @@ impl Worker {
             a.merge(b);
         }
         self.work += other.work;
+        if let (Some(a), Some(b)) = (&mut self.stream, &other.stream) {
+            a.merge(b);
+        }
         self
     }
 
@@ -190,6 +226,9 @@ impl Worker {
         for (sketch, &x) in self.sketches.iter_mut().zip(&self.series_buf) {
             sketch.add(x);
         }
+        if let Some(stream) = &mut self.stream {
+            stream.add_row(row);
+        }
     }
 }
 
@@ -205,19 +244,32 @@ pub fn shape(scn: &Scenario) -> (usize, usize) {
 /// only cost their start-up). `progress` is called with the number of paths
 /// finished so far (from worker threads, roughly every block).
 pub fn run(scn: &Scenario, paths: u64, threads: usize, progress: &(dyn Fn(u64) + Sync)) -> Results {
-    run_range(scn, 0, paths, threads, progress)
+    run_range(scn, 0, paths, threads, true, progress)
 }
 
 /// As [`run`], for the `paths` paths numbered `first..first + paths` (one
 /// shard of a run, `--shard K/N`): row i of the matrix is path `first + i`,
 /// with the very numbers it has in a run of all the paths, since a path's
 /// random numbers depend only on (seed, path, component).
-pub fn run_range(scn: &Scenario, first: u64, paths: u64, threads: usize, progress: &(dyn Fn(u64) + Sync)) -> Results {
+///
+/// `keep_paths: false` (`--no-paths`): no matrix; each path's row is
+/// folded into exact column moments and sketches (`Results::stream`) and
+/// memory does not grow with `paths`.
+pub fn run_range(
+    scn: &Scenario,
+    first: u64,
+    paths: u64,
+    threads: usize,
+    keep_paths: bool,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Results {
     let threads = if threads == 0 { rayon::current_num_threads() } else { threads };
     let threads = crate::limits::effective_threads(threads, paths);
     let layout = Layout::new(scn);
     let ncols = layout.columns.len();
-    let mut data = vec![0.0f64; paths as usize * ncols];
+    let rows = if keep_paths { paths as usize } else { 0 };
+    let mut data = vec![0.0f64; rows * ncols];
+    let blocks = paths.div_ceil(BLOCK as u64);
     let done = AtomicU64::new(0);
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("thread pool");
     // One worker (buffers, sketches, counters) per thread, each taking the
@@ -225,25 +277,39 @@ pub fn run_range(scn: &Scenario, first: u64, paths: u64, threads: usize, progres
     // adaptive splits would build a worker per split instead, and with many
     // threads hundreds of them (each with a full set of sketches) lived at
     // once and were merged at the end.
-    let queue = Mutex::new(data.chunks_mut(BLOCK * ncols).enumerate());
+    // Without a matrix, a worker writes each block's rows into its own
+    // scratch rows instead.
+    let queue = Mutex::new((0u64, data.chunks_mut(BLOCK * ncols)));
     let workers = pool.broadcast(|_| {
-        let mut w = Worker::new(scn, &layout);
+        let mut w = Worker::new(scn, &layout, keep_paths);
+        let mut scratch = if keep_paths { Vec::new() } else { vec![0.0; BLOCK * ncols] };
         loop {
             // The lock is held only to take the next block.
-            let next = queue.lock().expect("block queue").next();
-            let Some((block, rows)) = next else { break };
+            let next = {
+                let mut q = queue.lock().expect("block queue");
+                let block = q.0;
+                q.0 += 1;
+                (block < blocks).then(|| (block, q.1.next()))
+            };
+            let Some((block, chunk)) = next else { break };
+            let n = (paths - block * BLOCK as u64).min(BLOCK as u64);
+            let rows = match chunk {
+                Some(rows) => rows,
+                None => &mut scratch[..n as usize * ncols],
+            };
             for (i, row) in rows.chunks_mut(ncols).enumerate() {
-                w.path(scn, &layout, first + (block * BLOCK + i) as u64, row);
+                w.path(scn, &layout, first + block * BLOCK as u64 + i as u64, row);
             }
-            let n = (rows.len() / ncols) as u64;
             progress(done.fetch_add(n, Ordering::Relaxed) + n);
         }
         w
     });
-    // Integer counts: the merge order does not matter (thread order here).
+    // Integer counts and exact sums: the merge order does not matter
+    // (thread order here).
     let worker = workers.into_iter().reduce(Worker::merge).expect("at least one thread");
-    let parts = Parts { data, sketches: worker.sketches, deals: worker.deals, work: worker.work };
-    assemble(scn, layout, paths as usize, parts)
+    let parts =
+        Parts { data, sketches: worker.sketches, deals: worker.deals, work: worker.work, stream: worker.stream };
+    assemble(scn, layout, rows, parts)
 }
 
 /// The raw parts of a run's results (or of several shards' results put
@@ -255,6 +321,7 @@ pub(crate) struct Parts {
     pub sketches: Vec<QuantileSketch>,
     pub deals: Vec<DealCounts>,
     pub work: u64,
+    pub stream: Option<ColumnStats>,
 }
 
 /// The number of result columns, of sketches and of deal counts a run of
@@ -264,11 +331,14 @@ pub(crate) fn part_shape(scn: &Scenario) -> (usize, usize, usize) {
     (layout.columns.len(), layout.series_names.len() * scn.horizon_steps(), scn.vehicles.len())
 }
 
-/// `Results` of `paths` rows from parts of the shape [`part_shape`] gives
-/// (`None` when they do not have it).
+/// `Results` of `paths` rows (0 with column statistics instead) from
+/// parts of the shape [`part_shape`] gives (`None` when they do not have it).
 pub(crate) fn results_from_parts(scn: &Scenario, paths: usize, parts: Parts) -> Option<Results> {
     let (ncols, nsketches, nvehicles) = part_shape(scn);
-    let shaped = Some(parts.data.len()) == paths.checked_mul(ncols)
+    let paths = if parts.stream.is_some() { 0 } else { paths };
+    let stream_ok = parts.stream.as_ref().is_none_or(|s| s.moments.len() == ncols && s.sketches.len() == ncols);
+    let shaped = stream_ok
+        && Some(parts.data.len()) == paths.checked_mul(ncols)
         && parts.sketches.len() == nsketches
         && parts.deals.len() == nvehicles;
     shaped.then(|| assemble(scn, Layout::new(scn), paths, parts))
@@ -289,5 +359,5 @@ fn assemble(scn: &Scenario, layout: Layout, paths: usize, parts: Parts) -> Resul
         .collect();
     let deals = scn.vehicles.iter().map(|v| v.name.clone()).zip(parts.deals).collect();
     let matrix = Array2::from_shape_vec((paths, ncols), parts.data).expect("matrix shape");
-    Results { columns: layout.columns, matrix, series, deals, work: parts.work }
+    Results { columns: layout.columns, matrix, series, deals, work: parts.work, stream: parts.stream }
 }

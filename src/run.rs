@@ -88,8 +88,14 @@ pub(crate) fn check_threads(file: &Path, threads: usize) -> Result<(), Error> {
 /// The run's memory estimate within what the machine has available; the
 /// key is `--paths` when the flag set the paths, `simulation.paths`
 /// otherwise.
-pub fn check_memory(scn: &Scenario, file: &Path, threads: usize, paths_flag: bool) -> Result<(), Error> {
-    let Some(rule) = crate::limits::memory_rule(scn, threads) else {
+pub fn check_memory(
+    scn: &Scenario,
+    file: &Path,
+    threads: usize,
+    paths_flag: bool,
+    keep_paths: bool,
+) -> Result<(), Error> {
+    let Some(rule) = crate::limits::memory_rule(scn, threads, keep_paths) else {
         return Ok(());
     };
     let (key, origin) =
@@ -116,12 +122,13 @@ pub fn run(loaded: &Loaded, file: &Path, out: &Path, sets: &[String], opts: &Run
     let name = file.display().to_string();
     let scn = &loaded.scenario;
     check_threads(file, opts.threads)?;
-    check_memory(scn, file, opts.threads, opts.paths.is_some())?;
+    check_memory(scn, file, opts.threads, opts.paths.is_some(), keeps_paths(opts.no_paths, scn))?;
     refuse_swept_sets(scn, &name, sets)?;
     let plan = Plan::new(loaded, file, &name, sets, opts.paths, opts.seed)?;
     let threads = if opts.threads == 0 { rayon::current_num_threads() } else { opts.threads };
     let io = |source| Error::Io { path: out.to_path_buf(), source };
-    let mut sim = Simulator::new(scn.paths * plan.runs() as u64, threads, opts.quiet, None);
+    let keep_paths = keeps_paths(opts.no_paths, scn);
+    let mut sim = Simulator::new(scn.paths * plan.runs() as u64, threads, opts.quiet, None, keep_paths);
 
     let started = Instant::now();
     let staging = Staging::new(out).map_err(io)?;
@@ -146,6 +153,13 @@ pub fn run(loaded: &Loaded, file: &Path, out: &Path, sets: &[String], opts: &Run
         );
     }
     Ok(())
+}
+
+/// Whether a run keeps the per-path matrix: always but with `--no-paths`,
+/// and with it too when the scenario has a `[[sweep]]` or `[sensitivity]`,
+/// whose paired differences are taken path by path from the matrices.
+pub(crate) fn keeps_paths(no_paths: bool, scn: &Scenario) -> bool {
+    !no_paths || !scn.sweeps.is_empty() || scn.sensitivity.is_some()
 }
 
 /// Every CSV of a run, from the results `next` gives for each simulation
@@ -195,12 +209,13 @@ fn run_shard(
     part_scn.paths = count;
     part_scn.sweeps.clear();
     part_scn.sensitivity = None;
-    check_memory(&part_scn, file, opts.threads, opts.paths.is_some())?;
+    check_memory(&part_scn, file, opts.threads, opts.paths.is_some(), keeps_paths(opts.no_paths, scn))?;
     refuse_swept_sets(scn, &name, sets)?;
     let plan = Plan::new(loaded, file, &name, sets, opts.paths, opts.seed)?;
     let threads = if opts.threads == 0 { rayon::current_num_threads() } else { opts.threads };
     let io = |source| Error::Io { path: out.to_path_buf(), source };
-    let mut sim = Simulator::new(count * plan.runs() as u64, threads, opts.quiet, Some(spec));
+    let keep_paths = keeps_paths(opts.no_paths, scn);
+    let mut sim = Simulator::new(count * plan.runs() as u64, threads, opts.quiet, Some(spec), keep_paths);
 
     let started = Instant::now();
     let staging = Staging::new(out).map_err(io)?;
@@ -345,10 +360,12 @@ struct Simulator {
     done_before: u64,
     /// `--shard K/N`: only that part of each scenario's paths.
     shard: Option<ShardSpec>,
+    /// `false`: no per-path matrix, column statistics instead.
+    keep_paths: bool,
 }
 
 impl Simulator {
-    fn new(total_paths: u64, threads: usize, quiet: bool, shard: Option<ShardSpec>) -> Simulator {
+    fn new(total_paths: u64, threads: usize, quiet: bool, shard: Option<ShardSpec>, keep_paths: bool) -> Simulator {
         let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
             let bar = ProgressBar::new(total_paths);
             bar.set_style(
@@ -357,7 +374,7 @@ impl Simulator {
             );
             bar
         });
-        Simulator { bar, threads, done_before: 0, shard }
+        Simulator { bar, threads, done_before: 0, shard, keep_paths }
     }
 
     /// The first path simulated and the results.
@@ -365,7 +382,7 @@ impl Simulator {
         let offset = self.done_before;
         let bar = &self.bar;
         let (first, count) = self.shard.map_or((0, s.paths), |spec| spec.range(s.paths));
-        let r = engine::run_range(s, first, count, self.threads, &|n| {
+        let r = engine::run_range(s, first, count, self.threads, self.keep_paths, &|n| {
             if let Some(b) = bar {
                 b.set_position(offset + n);
             }

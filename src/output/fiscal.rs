@@ -15,7 +15,7 @@ use std::path::Path;
 use crate::engine::Results;
 use crate::output::tables::cell;
 use crate::scenario::Scenario;
-use crate::stats::summary::summarize;
+use crate::stats::summary::Summary;
 use crate::vehicles::Amount;
 
 pub(crate) const HEADER: [&str; 13] = [
@@ -34,13 +34,16 @@ pub(crate) const HEADER: [&str; 13] = [
     "firms_per_million_fiscal",
 ];
 
-fn column(r: &Results, vehicle: &str, metric: &str) -> Option<Vec<f64>> {
-    r.columns.iter().position(|c| c.vehicle == vehicle && c.metric == metric).map(|j| r.matrix.column(j).to_vec())
+/// The summary of a column (exact, or from a run's column statistics
+/// without a matrix: `Results::summary`).
+fn column(r: &Results, vehicle: &str, metric: &str) -> Option<Summary> {
+    let j = r.columns.iter().position(|c| c.vehicle == vehicle && c.metric == metric)?;
+    Some(r.summary(j, &mut Vec::new()))
 }
 
-fn mean(x: &[f64]) -> f64 {
-    let defined: Vec<f64> = x.iter().copied().filter(|v| v.is_finite()).collect();
-    if defined.is_empty() { f64::NAN } else { defined.iter().sum::<f64>() / defined.len() as f64 }
+/// The mean of the defined values (NaN when none is).
+fn mean(s: &Summary) -> f64 {
+    s.mean
 }
 
 pub fn write_fiscal(path: &Path, scn: &Scenario, r: &Results) -> io::Result<()> {
@@ -48,9 +51,7 @@ pub fn write_fiscal(path: &Path, scn: &Scenario, r: &Results) -> io::Result<()> 
     w.write_record(HEADER).map_err(io::Error::other)?;
     let total = column(r, "total", "fiscal_cost").expect("total.fiscal_cost");
     let total_mean = mean(&total);
-    let mut scratch = Vec::new();
-    let mut row = |name: &str, cost: &[f64], private: f64, credit: f64, firms: f64| -> io::Result<()> {
-        let s = summarize(cost, &mut scratch);
+    let mut row = |name: &str, s: &Summary, private: f64, credit: f64, firms: f64| -> io::Result<()> {
         let m = s.mean;
         let per = |x: f64| if m > 0.0 { x / m } else { f64::NAN };
         let rec = [

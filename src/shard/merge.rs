@@ -21,6 +21,7 @@ use crate::run::{self, Plan, apply_flags, write_outputs};
 use crate::scenario::{self, Scenario};
 use crate::shard::{ShardSpec, part};
 use crate::stats::sketch::QuantileSketch;
+use crate::stats::stream::ColumnStats;
 use crate::vehicles::equity::DealCounts;
 
 /// One shard directory given to `merge`, with its manifest.
@@ -137,7 +138,8 @@ pub fn merge(dirs: &[PathBuf], out: &Path, charts: Option<&ChartOptions>, quiet:
             shards[0].dir.display()
         )));
     }
-    run::check_memory(scn, &file, 1, r.paths_flag.is_some())?;
+    let keep_paths = run::keeps_paths(r.no_paths, scn);
+    run::check_memory(scn, &file, 1, r.paths_flag.is_some(), keep_paths)?;
     let plan = Plan::new(&loaded, &file, &m.scenario_file, &m.sets, r.paths_flag, r.seed_flag)?;
     let scenarios = plan.scenarios(scn);
     if scenarios.len() != r.runs {
@@ -155,14 +157,16 @@ pub fn merge(dirs: &[PathBuf], out: &Path, charts: Option<&ChartOptions>, quiet:
             if h.sketches.iter().any(|k| k.alpha().to_bits() != engine::SKETCH_ALPHA.to_bits()) {
                 return Err(refuse(format!("{}: its sketches have another accuracy", path.display())));
             }
-            if (h.first, h.rows, h.columns, h.sketches.len(), h.deals.len())
-                != (first, count, cols as u64, sketches, vehicles)
+            let rows = if keep_paths { count } else { 0 };
+            let streamed = h.stream.as_ref().map_or(0, |st| st.paths());
+            if (h.first, h.rows, h.columns, h.sketches.len(), h.deals.len(), h.stream.is_some(), streamed)
+                != (first, rows, cols as u64, sketches, vehicles, !keep_paths, if keep_paths { 0 } else { count })
             {
                 return Err(refuse(format!(
                     "{} holds paths {}..{} of {} columns; shard {}/{} of this run holds paths {first}..{} of {cols}",
                     path.display(),
                     h.first,
-                    h.first + h.rows,
+                    h.first + h.rows.max(streamed),
                     h.columns,
                     spec.index,
                     spec.of,
@@ -215,9 +219,14 @@ fn read_run(shards: &[Shard], run: usize, scn: &Scenario) -> std::io::Result<eng
     let mut sketches: Option<Vec<QuantileSketch>> = None;
     let mut deals: Option<Vec<DealCounts>> = None;
     let mut work = 0u64;
+    let mut stream: Option<ColumnStats> = None;
     for s in shards {
         let h = part::read(&part_path(&s.dir, run), &mut data)?;
         work += h.work;
+        match (&mut stream, h.stream) {
+            (Some(all), Some(b)) => all.merge(&b),
+            (all, b) => *all = all.take().or(b),
+        }
         match &mut sketches {
             None => sketches = Some(h.sketches),
             Some(all) => all.iter_mut().zip(&h.sketches).for_each(|(a, b)| a.merge(b)),
@@ -227,7 +236,7 @@ fn read_run(shards: &[Shard], run: usize, scn: &Scenario) -> std::io::Result<eng
             Some(all) => all.iter_mut().zip(&h.deals).for_each(|(a, b)| a.merge(b)),
         }
     }
-    let parts = Parts { data, sketches: sketches.unwrap_or_default(), deals: deals.unwrap_or_default(), work };
+    let parts = Parts { data, sketches: sketches.unwrap_or_default(), deals: deals.unwrap_or_default(), work, stream };
     engine::results_from_parts(scn, scn.paths as usize, parts).ok_or_else(|| {
         std::io::Error::new(
             std::io::ErrorKind::InvalidData,

@@ -6,7 +6,8 @@
 //! Layout, little endian: the magic `FSSHARD1`; `first` (the first path),
 //! `rows`, `columns`, `work`; the number of deal counts and each count's
 //! ten integers; the byte length of the sketches and the sketches
-//! (`QuantileSketch::encode`); `rows x columns` f64 bit patterns, row
+//! (`QuantileSketch::encode`); the byte length of the column statistics
+//! of a run without a matrix (0 for none) and those (`ColumnStats::encode`); `rows x columns` f64 bit patterns, row
 //! major; the end mark `FSSHEND1`. Reading checks every length, so a
 //! truncated or foreign file is an error, never a panic.
 
@@ -16,6 +17,7 @@ use std::path::Path;
 
 use crate::engine::Results;
 use crate::stats::sketch::QuantileSketch;
+use crate::stats::stream::ColumnStats;
 use crate::vehicles::equity::DealCounts;
 
 const MAGIC: &[u8; 8] = b"FSSHARD1";
@@ -30,6 +32,8 @@ pub(crate) struct Header {
     pub work: u64,
     pub deals: Vec<DealCounts>,
     pub sketches: Vec<QuantileSketch>,
+    /// `--no-paths`: the column statistics (and no rows).
+    pub stream: Option<ColumnStats>,
 }
 
 fn invalid(path: &Path, what: &str) -> io::Error {
@@ -57,6 +61,12 @@ pub(crate) fn write(path: &Path, first: u64, r: &Results) -> io::Result<()> {
     }
     w.write_all(&(sketches.len() as u64).to_le_bytes())?;
     w.write_all(&sketches)?;
+    let mut stream = Vec::new();
+    if let Some(s) = &r.stream {
+        s.encode(&mut stream);
+    }
+    w.write_all(&(stream.len() as u64).to_le_bytes())?;
+    w.write_all(&stream)?;
     for x in r.matrix.iter() {
         w.write_all(&x.to_bits().to_le_bytes())?;
     }
@@ -114,7 +124,26 @@ fn read_header(path: &Path, r: &mut impl Read) -> io::Result<Header> {
     if !rest.is_empty() {
         return Err(bad("bytes after its sketches"));
     }
-    Ok(Header { first, rows, columns, work, deals, sketches })
+    let len = read_u64(r).map_err(short)?;
+    if len > 1 << 34 {
+        return Err(bad("its column statistics are implausibly long"));
+    }
+    let mut bytes = Vec::new();
+    r.take(len).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 != len {
+        return Err(bad("it ends early"));
+    }
+    let stream = if len == 0 {
+        None
+    } else {
+        let mut rest = &bytes[..];
+        let s = ColumnStats::decode(&mut rest).ok_or_else(|| bad("damaged column statistics"))?;
+        if !rest.is_empty() || s.moments.len() as u64 != columns {
+            return Err(bad("column statistics of another width"));
+        }
+        Some(s)
+    };
+    Ok(Header { first, rows, columns, work, deals, sketches, stream })
 }
 
 /// Read the header of the part file at `path` (not its rows).

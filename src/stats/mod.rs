@@ -3,6 +3,8 @@
 //! measures, and mergeable quantile sketches for per-step series whose
 //! memory does not grow with the number of paths.
 
+pub mod exact;
 pub mod risk;
 pub mod sketch;
+pub mod stream;
 pub mod summary;

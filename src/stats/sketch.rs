@@ -217,7 +217,16 @@ impl QuantileSketch {
         let r = pos.round();
         let pos = if (pos - r).abs() <= 1e-12 * pos.max(1.0) { r } else { pos };
         let rank = (pos.floor() as u64).min(count - 1);
+        self.at_rank(rank)
+    }
 
+    /// The value of 0-based `rank` among the sorted inserted values, as its
+    /// bucket's representative (within a relative `alpha`); `None` when
+    /// `rank >= count`.
+    pub(crate) fn at_rank(&self, rank: u64) -> Option<f64> {
+        if rank >= self.count() {
+            return None;
+        }
         if rank < self.neg_count {
             // Negative values ascend as |x| descends: walk from the top.
             let index = self.neg.index_at_rank_ascending(self.neg_count - 1 - rank);
@@ -229,6 +238,18 @@ impl QuantileSketch {
         }
         let index = self.pos.index_at_rank_ascending(rank - self.zero_count);
         Some(self.representative(index))
+    }
+
+    /// The buckets from the largest value down, as (representative, count)
+    /// with non-zero counts: a fixed order, so sums over it are
+    /// deterministic.
+    pub(crate) fn descending(&self) -> impl Iterator<Item = (f64, u64)> + '_ {
+        let pos = self.pos.counts.iter().enumerate().rev().map(|(j, &c)| (self.pos.offset + j as i32, c, 1.0));
+        let neg = self.neg.counts.iter().enumerate().map(|(j, &c)| (self.neg.offset + j as i32, c, -1.0));
+        let pos = pos.map(|(i, c, s)| (s * self.representative(i), c));
+        let zero = std::iter::once((0.0, self.zero_count));
+        let neg = neg.map(|(i, c, s)| (s * self.representative(i), c));
+        pos.chain(zero).chain(neg).filter(|&(_, c)| c > 0)
     }
 
     /// Append the sketch to `out` in the shard file encoding (little
