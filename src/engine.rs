@@ -1,6 +1,8 @@
 //! The parallel Monte Carlo engine: paths in parallel on a rayon pool (one
 //! worker per thread pulling blocks of paths), per-path metric rows
-//! collected in path order into an ndarray matrix.
+//! collected in path order into an ndarray matrix, or (`--no-paths`)
+//! folded into exact column sums and sketches (`stats::stream`). A run may
+//! cover any range of paths (one shard of a larger run, `run_range`).
 //!
 //! Fourth stage of the pipeline (scenario -> model/vehicles -> **engine** ->
 //! stats -> output). Paths are cut into fixed blocks of `BLOCK` rows that

@@ -4,8 +4,8 @@
 //! status 2, naming the key or flag, the value, the limit and the way out.
 //!
 //! - threads: at most `max(16, 4 × available cores)`;
-//! - memory: the estimate of [`memory_estimate`] must fit in the memory
-//!   the machine has available (`MemAvailable` in `/proc/meminfo` on
+//! - memory: the estimate of [`memory_estimate`] (flat in the paths with
+//!   `--no-paths`) must fit in the memory the machine has available (`MemAvailable` in `/proc/meminfo` on
 //!   Linux; a fixed [`FALLBACK_MEMORY`] elsewhere);
 //! - key paths (`--set`, sweep and lever keys): at most [`MAX_KEY_DEPTH`]
 //!   levels;
