@@ -66,6 +66,9 @@ pub(crate) enum Command {
         /// Simulate only the K-th of N parts of the paths (K from 1) and write a shard directory for `fundsim merge`
         #[arg(long, value_name = "K/N", value_parser = ShardSpec::parse)]
         shard: Option<ShardSpec>,
+        /// Under `mpirun -n R`: split the paths over the R ranks, rank 0 writing the outputs (needs the `mpi` feature)
+        #[arg(long)]
+        mpi: bool,
     },
     /// Merge the shard directories of one run (`run --shard K/N`, K = 1..N) into the outputs of the single run.
     Merge {
@@ -234,7 +237,21 @@ pub(crate) fn run(cli: Cli) -> Result<(), Error> {
             crate::bench::write_csv(&rows, &csv).map_err(|source| Error::Io { path: csv.clone(), source })?;
             Ok(())
         }
-        Command::Run { scenario, out, paths, seed, threads, sets, no_charts, font, lang, no_paths, quiet, shard } => {
+        Command::Run {
+            scenario,
+            out,
+            paths,
+            seed,
+            threads,
+            sets,
+            no_charts,
+            font,
+            lang,
+            no_paths,
+            quiet,
+            shard,
+            mpi,
+        } => {
             let mut loaded = scenario::load(&scenario, &sets)?;
             if let Some(f) = &font {
                 charts::check_font(f)?;
@@ -248,7 +265,7 @@ pub(crate) fn run(cli: Cli) -> Result<(), Error> {
                 warn_missing_glyphs(&display_text(&loaded.source, &loaded.scenario.name), lang);
             }
             let charts = (!no_charts).then_some(ChartOptions { font, lang });
-            let opts = RunOptions { threads, no_paths, quiet, charts, paths, seed, shard };
+            let opts = RunOptions { threads, no_paths, quiet, charts, paths, seed, shard, mpi };
             crate::run::run(&loaded, &scenario, &out, &sets, &opts)
         }
         Command::Merge { shards, out, no_charts, font, lang, quiet } => {

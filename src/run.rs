@@ -38,6 +38,8 @@ pub struct RunOptions {
     /// `--shard K/N`: simulate only that part of the paths and write a
     /// shard directory for `fundsim merge`.
     pub shard: Option<ShardSpec>,
+    /// `--mpi`: split the paths over the ranks of `mpirun` (feature `mpi`).
+    pub mpi: bool,
 }
 
 /// `--paths` and `--seed` over a scenario's own values.
@@ -116,6 +118,9 @@ pub fn check_memory(
 /// sensitivity cases (`write_sensitivity_cases`), write the manifest, draw
 /// the charts and the report, and commit the staging directory.
 pub fn run(loaded: &Loaded, file: &Path, out: &Path, sets: &[String], opts: &RunOptions) -> Result<(), Error> {
+    if opts.mpi {
+        return run_mpi(loaded, file, out, sets, opts);
+    }
     if let Some(spec) = opts.shard {
         return run_shard(loaded, file, out, sets, opts, spec);
     }
@@ -153,6 +158,24 @@ pub fn run(loaded: &Loaded, file: &Path, out: &Path, sets: &[String], opts: &Run
         );
     }
     Ok(())
+}
+
+#[cfg(feature = "mpi")]
+fn run_mpi(loaded: &Loaded, file: &Path, out: &Path, sets: &[String], opts: &RunOptions) -> Result<(), Error> {
+    if opts.shard.is_some() {
+        return Err(Error::Usage("--mpi and --shard split the paths each their own way: give one of them".into()));
+    }
+    crate::shard::mpi::run(loaded, file, out, sets, opts)
+}
+
+#[cfg(not(feature = "mpi"))]
+fn run_mpi(_: &Loaded, _: &Path, _: &Path, _: &[String], _: &RunOptions) -> Result<(), Error> {
+    Err(Error::Usage(
+        "--mpi needs a fundsim built with the mpi feature (cargo build --release --features mpi, with an MPI \
+         library such as Debian's libopenmpi-dev and libclang-dev installed); without MPI, split the run with \
+         --shard K/N and fundsim merge"
+            .into(),
+    ))
 }
 
 /// Whether a run keeps the per-path matrix: always but with `--no-paths`,

@@ -216,12 +216,26 @@ fn part_path(dir: &Path, run: usize) -> PathBuf {
 /// their sketches and deal counts added (integer counts: exact).
 fn read_run(shards: &[Shard], run: usize, scn: &Scenario) -> std::io::Result<engine::Results> {
     let mut data = Vec::new();
+    let mut headers = Vec::with_capacity(shards.len());
+    for s in shards {
+        headers.push(part::read(&part_path(&s.dir, run), &mut data)?);
+    }
+    combine(headers, data, scn, run)
+}
+
+/// The results of simulation `run` from its parts' headers, in path
+/// order, and their rows (already concatenated in that order into `data`).
+pub(crate) fn combine(
+    headers: Vec<part::Header>,
+    data: Vec<f64>,
+    scn: &Scenario,
+    run: usize,
+) -> std::io::Result<engine::Results> {
     let mut sketches: Option<Vec<QuantileSketch>> = None;
     let mut deals: Option<Vec<DealCounts>> = None;
-    let mut work = 0u64;
     let mut stream: Option<ColumnStats> = None;
-    for s in shards {
-        let h = part::read(&part_path(&s.dir, run), &mut data)?;
+    let mut work = 0u64;
+    for h in headers {
         work += h.work;
         match (&mut stream, h.stream) {
             (Some(all), Some(b)) => all.merge(&b),

@@ -10,6 +10,8 @@
 //! the single run's exactly, and the same writers write the same bytes.
 
 pub mod merge;
+#[cfg(feature = "mpi")]
+pub mod mpi;
 pub(crate) mod part;
 
 /// The most shards one run may be split into.

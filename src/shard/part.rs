@@ -43,6 +43,12 @@ fn invalid(path: &Path, what: &str) -> io::Error {
 /// Write the results of the paths `first..first + rows` to `path`.
 pub(crate) fn write(path: &Path, first: u64, r: &Results) -> io::Result<()> {
     let mut w = BufWriter::with_capacity(1 << 20, File::create(path)?);
+    write_to(&mut w, first, r)?;
+    w.into_inner().map_err(|e| e.into_error())?.sync_all()
+}
+
+/// The encoding of [`write`], into any writer (an MPI message buffer).
+pub(crate) fn write_to(w: &mut impl Write, first: u64, r: &Results) -> io::Result<()> {
     w.write_all(MAGIC)?;
     let (rows, columns) = r.matrix.dim();
     for x in [first, rows as u64, columns as u64, r.work, r.deals.len() as u64] {
@@ -70,8 +76,7 @@ pub(crate) fn write(path: &Path, first: u64, r: &Results) -> io::Result<()> {
     for x in r.matrix.iter() {
         w.write_all(&x.to_bits().to_le_bytes())?;
     }
-    w.write_all(END)?;
-    w.into_inner().map_err(|e| e.into_error())?.sync_all()
+    w.write_all(END)
 }
 
 fn read_u64(r: &mut impl Read) -> io::Result<u64> {
@@ -153,8 +158,12 @@ pub(crate) fn header(path: &Path) -> io::Result<Header> {
 
 /// Read the part file at `path`, appending its rows to `data`.
 pub(crate) fn read(path: &Path, data: &mut Vec<f64>) -> io::Result<Header> {
-    let mut r = BufReader::with_capacity(1 << 20, File::open(path)?);
-    let h = read_header(path, &mut r)?;
+    read_from(path, &mut BufReader::with_capacity(1 << 20, File::open(path)?), data)
+}
+
+/// As [`read`], from any reader (`path` names it in messages).
+pub(crate) fn read_from(path: &Path, r: &mut impl Read, data: &mut Vec<f64>) -> io::Result<Header> {
+    let h = read_header(path, r)?;
     let cells = h.rows.checked_mul(h.columns).and_then(|c| usize::try_from(c).ok());
     let cells = cells.ok_or_else(|| invalid(path, "rows x columns overflows"))?;
     data.try_reserve(cells).map_err(|_| invalid(path, "too many rows for memory"))?;
