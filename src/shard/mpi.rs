@@ -5,6 +5,9 @@
 //! puts the parts together in rank order, as `fundsim merge` does, and
 //! writes the outputs with the writers of `fundsim run`: CSVs byte-identical
 //! to the single run's. Only rank 0 writes.
+//!
+//! Status: not yet compiled or run (docs/CLUSTER.md); `tests/mpi.rs` is
+//! its equality test under `mpirun -n 2` and `-n 3`.
 
 use std::path::Path;
 

@@ -181,7 +181,7 @@ mod tests {
         for i in 0..20_000 {
             g = g.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             // An integer-valued f64 below 2^60 in magnitude, either sign.
-            let v = ((g >> 4) as i64 - (1i64 << 59) >> (i % 50)) as f64;
+            let v = (((g >> 4) as i64 - (1i64 << 59)) >> (i % 50)) as f64;
             exact += v as i128;
             s.add(v);
         }
