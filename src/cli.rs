@@ -15,6 +15,7 @@ use crate::output::charts::{self, ChartOptions};
 use crate::output::i18n::Lang;
 use crate::run::{RunOptions, apply_flags};
 use crate::scenario;
+use crate::shard::ShardSpec;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -60,6 +61,33 @@ pub(crate) enum Command {
         #[arg(long)]
         no_paths: bool,
         /// No progress bar
+        #[arg(long)]
+        quiet: bool,
+        /// Simulate only the K-th of N parts of the paths (K from 1) and write a shard directory for `fundsim merge`
+        #[arg(long, value_name = "K/N", value_parser = ShardSpec::parse)]
+        shard: Option<ShardSpec>,
+        /// Under `mpirun -n R`: split the paths over the R ranks, rank 0 writing the outputs (needs the `mpi` feature)
+        #[arg(long)]
+        mpi: bool,
+    },
+    /// Merge the shard directories of one run (`run --shard K/N`, K = 1..N) into the outputs of the single run.
+    Merge {
+        /// Every shard directory of the run, in any order
+        #[arg(required = true)]
+        shards: Vec<PathBuf>,
+        /// Output directory
+        #[arg(long)]
+        out: PathBuf,
+        /// Skip the charts and report.html
+        #[arg(long)]
+        no_charts: bool,
+        /// Font file (TrueType/OpenType) for chart text instead of the bundled DejaVu Sans, e.g. for CJK labels
+        #[arg(long, value_name = "FILE")]
+        font: Option<PathBuf>,
+        /// Language of every chart and report string: en or zh (Simplified Chinese, with the bundled CJK font)
+        #[arg(long, default_value = "en", value_parser = parse_lang)]
+        lang: Lang,
+        /// No summary line
         #[arg(long)]
         quiet: bool,
     },
@@ -199,7 +227,7 @@ pub(crate) fn run(cli: Cli) -> Result<(), Error> {
                 let mut loaded = scenario::load(file, &[])?;
                 apply_flags(&mut loaded.scenario, file, paths, None)?;
                 let most = threads.iter().copied().max().unwrap_or(1);
-                crate::run::check_memory(&loaded.scenario, file, most, paths.is_some())?;
+                crate::run::check_memory(&loaded.scenario, file, most, paths.is_some(), true)?;
                 let name = file.file_stem().map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned());
                 let scn = &loaded.scenario;
                 rows.extend(crate::bench::measure(&name, scn, scn.paths, &threads, repeats));
@@ -209,7 +237,21 @@ pub(crate) fn run(cli: Cli) -> Result<(), Error> {
             crate::bench::write_csv(&rows, &csv).map_err(|source| Error::Io { path: csv.clone(), source })?;
             Ok(())
         }
-        Command::Run { scenario, out, paths, seed, threads, sets, no_charts, font, lang, no_paths, quiet } => {
+        Command::Run {
+            scenario,
+            out,
+            paths,
+            seed,
+            threads,
+            sets,
+            no_charts,
+            font,
+            lang,
+            no_paths,
+            quiet,
+            shard,
+            mpi,
+        } => {
             let mut loaded = scenario::load(&scenario, &sets)?;
             if let Some(f) = &font {
                 charts::check_font(f)?;
@@ -223,8 +265,18 @@ pub(crate) fn run(cli: Cli) -> Result<(), Error> {
                 warn_missing_glyphs(&display_text(&loaded.source, &loaded.scenario.name), lang);
             }
             let charts = (!no_charts).then_some(ChartOptions { font, lang });
-            let opts = RunOptions { threads, no_paths, quiet, charts, paths, seed };
+            let opts = RunOptions { threads, no_paths, quiet, charts, paths, seed, shard, mpi };
             crate::run::run(&loaded, &scenario, &out, &sets, &opts)
+        }
+        Command::Merge { shards, out, no_charts, font, lang, quiet } => {
+            if let Some(f) = &font {
+                charts::check_font(f)?;
+            }
+            if out.exists() && !out.is_dir() {
+                return Err(Error::Usage(format!("--out {} exists and is not a directory", out.display())));
+            }
+            let charts = (!no_charts).then_some(ChartOptions { font, lang });
+            crate::shard::merge::merge(&shards, &out, charts.as_ref(), quiet)
         }
         Command::Plot { out_dir, font, lang } => {
             let drawn = output::redraw(&out_dir, &ChartOptions { font, lang })?;

@@ -1,6 +1,8 @@
 //! The parallel Monte Carlo engine: paths in parallel on a rayon pool (one
 //! worker per thread pulling blocks of paths), per-path metric rows
-//! collected in path order into an ndarray matrix.
+//! collected in path order into an ndarray matrix, or (`--no-paths`)
+//! folded into exact column sums and sketches (`stats::stream`). A run may
+//! cover any range of paths (one shard of a larger run, `run_range`).
 //!
 //! Fourth stage of the pipeline (scenario -> model/vehicles -> **engine** ->
 //! stats -> output). Paths are cut into fixed blocks of `BLOCK` rows that
@@ -22,9 +24,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use ndarray::Array2;
 
 use crate::model::market::MarketPath;
+use crate::output::fiscal::FiscalPlan;
 use crate::rng::{MARKET, path_key, stream};
 use crate::scenario::Scenario;
 use crate::stats::sketch::QuantileSketch;
+use crate::stats::stream::ColumnStats;
 use crate::vehicles::catalogue::{self, MetricKind, Unit};
 use crate::vehicles::equity::DealCounts;
 use crate::vehicles::{FiscalRole, PathContext, Workspace};
@@ -62,7 +66,9 @@ pub struct Budget {
     /// Vehicle names with a fiscal cost, then `total`.
     pub groups: Vec<String>,
     pub years: usize,
-    /// paths × (groups × years): row i is path i, group-major.
+    /// paths × (groups × years): row i is path i, group-major; no rows
+    /// when the run keeps no per-path matrix (its cells are then in
+    /// `Results::stream`, after the result columns).
     pub matrix: Array2<f64>,
 }
 
@@ -77,8 +83,14 @@ impl Budget {
 #[derive(Debug, Clone)]
 pub struct Results {
     pub columns: Vec<Column>,
-    /// paths × columns, row i is path i.
+    /// paths × columns, row i is path i; no rows when the run keeps no
+    /// per-path matrix (`stream`).
     pub matrix: Array2<f64>,
+    /// `--no-paths`: the exact moments and quantile sketch of each result
+    /// column, then of each budget cell (`Budget`, group-major), then of
+    /// each fiscal quantity (`output::fiscal::FiscalPlan`), accumulated
+    /// path by path instead of the matrices.
+    pub stream: Option<ColumnStats>,
     pub series: Vec<Series>,
     /// Deal outcome counts per vehicle (name, kind, counts).
     pub deals: Vec<(String, DealCounts)>,
@@ -86,6 +98,52 @@ pub struct Results {
     pub work: u64,
     /// The fiscal outlay by year.
     pub budget: Budget,
+}
+
+impl Results {
+    /// The summary of column `j`: exact from the matrix, or from the
+    /// column statistics of a run without one (`stats::stream`).
+    pub(crate) fn summary(&self, j: usize, scratch: &mut Vec<f64>) -> crate::stats::summary::Summary {
+        match &self.stream {
+            Some(s) => s.summary(j),
+            None => {
+                let column: Vec<f64> = self.matrix.column(j).to_vec();
+                crate::stats::summary::summarize(&column, scratch)
+            }
+        }
+    }
+
+    /// VaR and ES of column `j`, as [`Results::summary`].
+    pub(crate) fn risk(&self, j: usize, scratch: &mut Vec<f64>) -> crate::stats::risk::RiskMeasures {
+        match &self.stream {
+            Some(s) => s.risk(j),
+            None => {
+                let column: Vec<f64> = self.matrix.column(j).to_vec();
+                crate::stats::risk::risk_measures(&column, scratch)
+            }
+        }
+    }
+
+    /// The summary of budget cell (group `g`, year `y`), as
+    /// [`Results::summary`].
+    pub(crate) fn budget_summary(&self, g: usize, y: usize, scratch: &mut Vec<f64>) -> crate::stats::summary::Summary {
+        let b = &self.budget;
+        match &self.stream {
+            Some(s) => s.summary(self.columns.len() + g * b.years + y),
+            None => {
+                let column: Vec<f64> = b.column(g, y).to_vec();
+                crate::stats::summary::summarize(&column, scratch)
+            }
+        }
+    }
+
+    /// Paths in the results (rows of the matrix, or paths accumulated).
+    pub fn paths(&self) -> u64 {
+        match &self.stream {
+            Some(s) => s.paths(),
+            None => self.matrix.nrows() as u64,
+        }
+    }
 }
 
 /// The layout of a scenario's row and series, computed once.
@@ -105,6 +163,8 @@ struct Layout {
     budget_group: Vec<Option<usize>>,
     budget_groups: Vec<String>,
     years: usize,
+    /// The fiscal quantities of a path (`--no-paths` accumulates them).
+    fiscal_plan: FiscalPlan,
 }
 
 impl Layout {
@@ -150,12 +210,30 @@ impl Layout {
         }
         budget_groups.push("total".into());
         let years = scn.years as usize;
-        Layout { columns, offsets, fiscal, totals, series_offsets, series_names, budget_group, budget_groups, years }
+        let fiscal_plan = FiscalPlan::new(scn, &columns);
+        Layout {
+            columns,
+            offsets,
+            fiscal,
+            totals,
+            series_offsets,
+            series_names,
+            budget_group,
+            budget_groups,
+            years,
+            fiscal_plan,
+        }
     }
 
     /// Cells of a path's budget row.
     fn budget_cells(&self) -> usize {
         self.budget_groups.len() * self.years
+    }
+
+    /// Values per path in the column statistics of a run without a matrix:
+    /// result columns, budget cells, fiscal quantities.
+    fn stream_width(&self) -> usize {
+        self.columns.len() + self.budget_cells() + self.fiscal_plan.stream_width()
     }
 }
 
@@ -167,10 +245,14 @@ struct Worker {
     sketches: Vec<QuantileSketch>,
     deals: Vec<DealCounts>,
     work: u64,
+    /// Without a matrix: the column statistics of the paths this worker
+    /// ran, and the buffer of one path's values for them.
+    stream: Option<ColumnStats>,
+    stream_buf: Vec<f64>,
 }
 
 impl Worker {
-    fn new(scn: &Scenario, layout: &Layout) -> Worker {
+    fn new(scn: &Scenario, layout: &Layout, keep_paths: bool) -> Worker {
         let h = scn.horizon_steps();
         Worker {
             market: MarketPath {
@@ -183,6 +265,8 @@ impl Worker {
             sketches: vec![QuantileSketch::new(SKETCH_ALPHA); layout.series_names.len() * h],
             deals: vec![DealCounts::default(); scn.vehicles.len()],
             work: 0,
+            stream: (!keep_paths).then(|| ColumnStats::new(layout.stream_width())),
+            stream_buf: Vec::with_capacity(if keep_paths { 0 } else { layout.stream_width() }),
         }
     }
 
@@ -194,12 +278,17 @@ impl Worker {
             a.merge(b);
         }
         self.work += other.work;
+        if let (Some(a), Some(b)) = (&mut self.stream, &other.stream) {
+            a.merge(b);
+        }
         self
     }
 
     /// Simulate path `path`, writing its metrics into `row` and its fiscal
     /// outlay by year into `budget`; with `share`, the vehicles it does not
-    /// simulate are copied from the base run.
+    /// simulate are copied from the base run (whose row `path - first` is
+    /// this path). Without a matrix, the path's values are folded into the
+    /// worker's column statistics.
     fn path(
         &mut self,
         scn: &Scenario,
@@ -212,11 +301,11 @@ impl Worker {
         let h = scn.horizon_steps();
         self.market.simulate(&scn.market, h, scn.steps_per_year, &mut stream(scn.seed, path, MARKET));
         let key = path_key(scn.seed, path);
-        let base_row = share.map(|s| s.base.matrix.row(path as usize));
+        let p = share.map_or(0, |s| (path - s.first) as usize);
+        let base_row = share.map(|s| s.base.matrix.row(p));
         // A NaN in a copied value that enters the totals (a column, or a
         // year of the budget) may stand for an infinity that the totals
         // would have seen: simulate the whole path.
-        let p = path as usize;
         let share = share.filter(|s| {
             !s.checked.iter().any(|&c| s.base.matrix[[p, c]].is_nan())
                 && !s.checked_budget.iter().any(|&c| s.base.budget.matrix[[p, c]].is_nan())
@@ -287,12 +376,21 @@ impl Worker {
         for (sketch, &x) in self.sketches.iter_mut().zip(&self.series_buf) {
             sketch.add(x);
         }
+        if let Some(stream) = &mut self.stream {
+            self.stream_buf.clear();
+            self.stream_buf.extend_from_slice(row);
+            self.stream_buf.extend_from_slice(budget);
+            layout.fiscal_plan.stream_values(row, &mut self.stream_buf);
+            stream.add_row(&self.stream_buf);
+        }
     }
 }
 
 /// What a variant shares with its base run (`run_from`).
 struct Share<'a> {
     base: &'a Results,
+    /// The path of the base's first row (a shard's first path).
+    first: u64,
     /// Vehicles simulated on each path; the others are copied.
     simulate: Vec<bool>,
     /// The copied columns that enter the totals, and the copied budget
@@ -307,7 +405,13 @@ impl<'a> Share<'a> {
     /// read an earlier vehicle that is re-simulated (an S fund whose seller
     /// changed), and the earlier vehicles such a reader needs on the path.
     /// `None` when nothing can be shared.
-    fn new(scn: &Scenario, base: &Scenario, r: &'a Results, paths: u64, layout: &Layout) -> Option<Share<'a>> {
+    fn new(
+        scn: &Scenario,
+        base: &Scenario,
+        r: &'a Results,
+        (first, paths): (u64, u64),
+        layout: &Layout,
+    ) -> Option<Share<'a>> {
         let (a, b) = (&scn.fingerprint, &base.fingerprint);
         let same_economy = !a.shared.is_empty() && a.shared == b.shared;
         let same_vehicles = a.vehicles.len() == scn.vehicles.len()
@@ -315,7 +419,8 @@ impl<'a> Share<'a> {
             && scn.vehicles.iter().map(|v| &v.name).eq(a.vehicles.iter().map(|(n, _)| n));
         if !same_economy
             || !same_vehicles
-            || r.matrix.nrows() < paths as usize
+            || r.stream.is_some()
+            || r.matrix.nrows() != paths as usize
             || r.columns != layout.columns
             || r.budget.groups != layout.budget_groups
             || r.budget.years != layout.years
@@ -354,7 +459,7 @@ impl<'a> Share<'a> {
                 checked_budget.extend(g * layout.years..(g + 1) * layout.years);
             }
         }
-        Some(Share { base: r, simulate, checked, checked_budget })
+        Some(Share { base: r, first, simulate, checked, checked_budget })
     }
 }
 
@@ -365,12 +470,17 @@ pub fn shape(scn: &Scenario) -> (usize, usize) {
     (layout.columns.len() + layout.budget_cells(), layout.series_names.len())
 }
 
+/// Values per path a run without a matrix accumulates (`Results::stream`).
+pub fn stream_width(scn: &Scenario) -> usize {
+    Layout::new(scn).stream_width()
+}
+
 /// Simulate `paths` paths of the scenario on `threads` threads (0: all
 /// cores; never more than there are blocks of paths, as idle workers would
 /// only cost their start-up). `progress` is called with the number of paths
 /// finished so far (from worker threads, roughly every block).
 pub fn run(scn: &Scenario, paths: u64, threads: usize, progress: &(dyn Fn(u64) + Sync)) -> Results {
-    simulate(scn, paths, threads, progress, None)
+    run_range(scn, (0, paths), threads, true, progress, None)
 }
 
 /// `run` for a sweep variant or sensitivity case `scn` of the base run
@@ -386,55 +496,160 @@ pub fn run_from(
     progress: &(dyn Fn(u64) + Sync),
     base: (&Scenario, &Results),
 ) -> Results {
-    let layout = Layout::new(scn);
-    match Share::new(scn, base.0, base.1, paths, &layout) {
-        Some(share) => simulate(scn, paths, threads, progress, Some(&share)),
-        None => run(scn, paths, threads, progress),
-    }
+    run_range(scn, (0, paths), threads, true, progress, Some(base))
 }
 
-fn simulate(
+/// As [`run`] (or [`run_from`] with `base`, whose results cover the same
+/// paths), for the `paths` paths numbered `first..first + paths` (one
+/// shard of a run, `--shard K/N`): row i of the matrix is path `first + i`,
+/// with the very numbers it has in a run of all the paths, since a path's
+/// random numbers depend only on (seed, path, component).
+///
+/// `keep_paths: false` (`--no-paths`): no matrices; each path's values are
+/// folded into exact column moments and sketches (`Results::stream`) and
+/// memory does not grow with `paths`. Nothing is shared then.
+pub fn run_range(
     scn: &Scenario,
-    paths: u64,
+    (first, paths): (u64, u64),
     threads: usize,
+    keep_paths: bool,
     progress: &(dyn Fn(u64) + Sync),
-    share: Option<&Share<'_>>,
+    base: Option<(&Scenario, &Results)>,
 ) -> Results {
+    let layout = Layout::new(scn);
+    let share = base.filter(|_| keep_paths).and_then(|(b, r)| Share::new(scn, b, r, (first, paths), &layout));
     let threads = if threads == 0 { rayon::current_num_threads() } else { threads };
     let threads = crate::limits::effective_threads(threads, paths);
-    let layout = Layout::new(scn);
     let ncols = layout.columns.len();
-    let mut data = vec![0.0f64; paths as usize * ncols];
     // Never empty: the budget always has its `total` group.
     let nbudget = layout.budget_cells();
-    let mut budget = vec![0.0f64; paths as usize * nbudget];
+    let rows = if keep_paths { paths as usize } else { 0 };
+    let mut data = vec![0.0f64; rows * ncols];
+    let mut budget = vec![0.0f64; rows * nbudget];
+    let blocks = paths.div_ceil(BLOCK as u64);
     let done = AtomicU64::new(0);
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("thread pool");
     // One worker (buffers, sketches, counters) per thread, each taking the
     // next block from a shared queue until none is left. A fold over rayon's
     // adaptive splits would build a worker per split instead, and with many
     // threads hundreds of them (each with a full set of sketches) lived at
-    // once and were merged at the end.
-    let queue = Mutex::new(data.chunks_mut(BLOCK * ncols).zip(budget.chunks_mut(BLOCK * nbudget)).enumerate());
+    // once and were merged at the end. Without a matrix, a worker writes
+    // each block's rows into its own scratch rows instead.
+    let queue = Mutex::new((0u64, data.chunks_mut(BLOCK * ncols).zip(budget.chunks_mut(BLOCK * nbudget))));
     let workers = pool.broadcast(|_| {
-        let mut w = Worker::new(scn, &layout);
+        let mut w = Worker::new(scn, &layout, keep_paths);
+        let mut scratch = if keep_paths { (Vec::new(), Vec::new()) } else { (vec![0.0; ncols], vec![0.0; nbudget]) };
         loop {
             // The lock is held only to take the next block.
-            let next = queue.lock().expect("block queue").next();
-            let Some((block, (rows, budget))) = next else { break };
-            for (i, (row, budget)) in rows.chunks_mut(ncols).zip(budget.chunks_mut(nbudget)).enumerate() {
-                w.path(scn, &layout, (block * BLOCK + i) as u64, row, budget, share);
+            let next = {
+                let mut q = queue.lock().expect("block queue");
+                let block = q.0;
+                q.0 += 1;
+                (block < blocks).then(|| (block, q.1.next()))
+            };
+            let Some((block, chunk)) = next else { break };
+            let n = (paths - block * BLOCK as u64).min(BLOCK as u64);
+            let path0 = first + block * BLOCK as u64;
+            match chunk {
+                Some((rows, budget)) => {
+                    for (i, (row, budget)) in rows.chunks_mut(ncols).zip(budget.chunks_mut(nbudget)).enumerate() {
+                        w.path(scn, &layout, path0 + i as u64, row, budget, share.as_ref());
+                    }
+                }
+                None => {
+                    for i in 0..n {
+                        w.path(scn, &layout, path0 + i, &mut scratch.0, &mut scratch.1, None);
+                    }
+                }
             }
-            let n = (rows.len() / ncols) as u64;
             progress(done.fetch_add(n, Ordering::Relaxed) + n);
         }
         w
     });
-    // Integer counts: the merge order does not matter (thread order here).
+    // Integer counts and exact sums: the merge order does not matter
+    // (thread order here).
     let worker = workers.into_iter().reduce(Worker::merge).expect("at least one thread");
+    let mut parts = Parts {
+        data,
+        budget,
+        sketches: worker.sketches,
+        deals: worker.deals,
+        work: worker.work,
+        stream: worker.stream,
+    };
+    if let Some(share) = &share {
+        // The vehicles not simulated: their series and deals are the base's.
+        let h = scn.horizon_steps();
+        for (i, v) in scn.vehicles.iter().enumerate() {
+            if !share.simulate[i] {
+                let s0 = layout.series_offsets[i];
+                let steps = s0 * h..(s0 + v.series().len()) * h;
+                let base_steps = share.base.series[s0..s0 + v.series().len()].iter().flat_map(|s| &s.steps);
+                parts.sketches[steps].clone_from_slice(&base_steps.cloned().collect::<Vec<_>>());
+                parts.deals[i] = share.base.deals[i].1.clone();
+            }
+        }
+    }
+    assemble(scn, layout, rows, parts)
+}
+
+/// The raw parts of a run's results (or of several shards' results put
+/// together in path order): the row-major result matrix and budget
+/// matrix, one sketch per series and step (series-major), one deal count
+/// per vehicle, the work done, and the column statistics of a run without
+/// matrices.
+#[derive(Debug, Clone)]
+pub(crate) struct Parts {
+    pub data: Vec<f64>,
+    pub budget: Vec<f64>,
+    pub sketches: Vec<QuantileSketch>,
+    pub deals: Vec<DealCounts>,
+    pub work: u64,
+    pub stream: Option<ColumnStats>,
+}
+
+/// What a shard file must hold for a run of `scn`: result columns and
+/// budget cells per path, sketches, deal counts, and the width of the
+/// column statistics of a run without matrices.
+pub(crate) struct PartShape {
+    pub columns: usize,
+    pub budget: usize,
+    pub sketches: usize,
+    pub vehicles: usize,
+    pub stream: usize,
+}
+
+pub(crate) fn part_shape(scn: &Scenario) -> PartShape {
+    let layout = Layout::new(scn);
+    PartShape {
+        columns: layout.columns.len(),
+        budget: layout.budget_cells(),
+        sketches: layout.series_names.len() * scn.horizon_steps(),
+        vehicles: scn.vehicles.len(),
+        stream: layout.stream_width(),
+    }
+}
+
+/// `Results` of `paths` rows (0 with column statistics instead) from
+/// parts of the shape [`part_shape`] gives (`None` when they do not have it).
+pub(crate) fn results_from_parts(scn: &Scenario, paths: usize, parts: Parts) -> Option<Results> {
+    let shape = part_shape(scn);
+    let paths = if parts.stream.is_some() { 0 } else { paths };
+    let stream_ok = parts.stream.as_ref().is_none_or(|s| s.width() == shape.stream);
+    let shaped = stream_ok
+        && Some(parts.data.len()) == paths.checked_mul(shape.columns)
+        && Some(parts.budget.len()) == paths.checked_mul(shape.budget)
+        && parts.sketches.len() == shape.sketches
+        && parts.deals.len() == shape.vehicles;
+    shaped.then(|| assemble(scn, Layout::new(scn), paths, parts))
+}
+
+fn assemble(scn: &Scenario, layout: Layout, paths: usize, parts: Parts) -> Results {
     let h = scn.horizon_steps();
-    let mut sketches = worker.sketches.into_iter();
-    let mut series: Vec<Series> = layout
+    let ncols = layout.columns.len();
+    let nbudget = layout.budget_cells();
+    let mut sketches = parts.sketches.into_iter();
+    let series = layout
         .series_names
         .iter()
         .map(|(vehicle, metric)| Series {
@@ -443,25 +658,12 @@ fn simulate(
             steps: sketches.by_ref().take(h).collect(),
         })
         .collect();
-    let mut deals_of = worker.deals;
-    if let Some(share) = share {
-        // The vehicles not simulated: their series and deals are the base's.
-        for (i, v) in scn.vehicles.iter().enumerate() {
-            if !share.simulate[i] {
-                let s0 = layout.series_offsets[i];
-                let own = s0..s0 + v.series().len();
-                series[own.clone()].clone_from_slice(&share.base.series[own]);
-                deals_of[i] = share.base.deals[i].1.clone();
-            }
-        }
-    }
-    let work = worker.work;
-    let deals = scn.vehicles.iter().map(|v| v.name.clone()).zip(deals_of).collect();
-    let matrix = Array2::from_shape_vec((paths as usize, ncols), data).expect("matrix shape");
+    let deals = scn.vehicles.iter().map(|v| v.name.clone()).zip(parts.deals).collect();
+    let matrix = Array2::from_shape_vec((paths, ncols), parts.data).expect("matrix shape");
     let budget = Budget {
-        matrix: Array2::from_shape_vec((paths as usize, nbudget), budget).expect("budget shape"),
+        matrix: Array2::from_shape_vec((paths, nbudget), parts.budget).expect("budget shape"),
         groups: layout.budget_groups,
         years: layout.years,
     };
-    Results { columns: layout.columns, matrix, series, deals, work, budget }
+    Results { columns: layout.columns, matrix, stream: parts.stream, series, deals, work: parts.work, budget }
 }

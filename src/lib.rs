@@ -8,13 +8,15 @@
 //! model/     the economy (factor, regimes, policy) and the company life cycle
 //! vehicles/  venture fund, guidance fund, S fund, loan programme
 //! finance/   IRR and the distribution waterfall
-//! engine.rs  parallel paths -> per-path metric rows, series sketches, deal counts
-//! stats/     summaries, risk measures, quantile sketches
+//! engine.rs  parallel paths -> per-path metric rows (or, with --no-paths, exact
+//!            column sums and sketches), series sketches, deal counts
+//! stats/     summaries, risk measures, quantile sketches, exact sums
 //! sweep.rs   [[sweep]] variants and [sensitivity] cases on common random numbers
 //! output/    CSV files, charts, the report and the manifest, written atomically
 //! limits.rs  resource limits checked before a run (threads, memory, sizes)
 //! bench.rs   `fundsim bench`: throughput and thread scaling
 //! run.rs     `fundsim run`: base run, sweep variants, sensitivity cases, outputs
+//! shard/     `run --shard K/N` part files and `fundsim merge` (docs/CLUSTER.md)
 //! cli.rs     the command line
 //! ```
 //!
@@ -35,6 +37,7 @@ pub mod output;
 pub mod rng;
 pub mod run;
 pub mod scenario;
+pub mod shard;
 pub mod stats;
 pub mod sweep;
 pub mod vehicles;

@@ -4,8 +4,8 @@
 //! status 2, naming the key or flag, the value, the limit and the way out.
 //!
 //! - threads: at most `max(16, 4 × available cores)`;
-//! - memory: the estimate of [`memory_estimate`] must fit in the memory
-//!   the machine has available (`MemAvailable` in `/proc/meminfo` on
+//! - memory: the estimate of [`memory_estimate`] (flat in the paths with
+//!   `--no-paths`) must fit in the memory the machine has available (`MemAvailable` in `/proc/meminfo` on
 //!   Linux; a fixed [`FALLBACK_MEMORY`] elsewhere);
 //! - key paths (`--set`, sweep and lever keys): at most [`MAX_KEY_DEPTH`]
 //!   levels;
@@ -93,7 +93,10 @@ pub struct MemoryEstimate {
 /// fund at 200,000 paths, 77.8 MB estimated, 48.8 MB measured; the
 /// Shenzhen package (a sweep and levers) at 50,000 paths, 137.5 MB and
 /// 129.3 MB; the loan programme at 500,000 paths, 155.5 MB and 134.2 MB.
-pub fn memory_estimate(scn: &Scenario, threads: usize) -> MemoryEstimate {
+///
+/// `keep_paths: false` (`--no-paths` without a sweep or levers): no
+/// matrix, no column copy, but a sketch per column per thread.
+pub fn memory_estimate(scn: &Scenario, threads: usize, keep_paths: bool) -> MemoryEstimate {
     let (columns, series) = engine::shape(scn);
     let (columns, series) = (columns as u64, series as u64);
     let matrices = if scn.sensitivity.is_some() {
@@ -106,11 +109,15 @@ pub fn memory_estimate(scn: &Scenario, threads: usize) -> MemoryEstimate {
     let threads = if threads == 0 { cores() } else { threads };
     let threads = effective_threads(threads, scn.paths) as u64;
     let paths = scn.paths;
-    let matrix_bytes = paths.saturating_mul(columns).saturating_mul(8).saturating_mul(matrices);
-    // The summaries copy one column and sort it.
-    let scratch = paths.saturating_mul(16);
-    let sketch_bytes =
-        threads.saturating_mul(series).saturating_mul(scn.horizon_steps() as u64).saturating_mul(SKETCH_BYTES);
+    let (matrix_bytes, scratch, column_sketches) = if keep_paths {
+        // The summaries copy one column and sort it.
+        (paths.saturating_mul(columns).saturating_mul(8).saturating_mul(matrices), paths.saturating_mul(16), 0)
+    } else {
+        (0, 0, engine::stream_width(scn) as u64)
+    };
+    let sketch_bytes = threads
+        .saturating_mul(series.saturating_mul(scn.horizon_steps() as u64) + column_sketches)
+        .saturating_mul(SKETCH_BYTES);
     let total = matrix_bytes.saturating_add(scratch).saturating_add(sketch_bytes).saturating_add(BASE_BYTES);
     MemoryEstimate { paths, columns, matrices, matrix_bytes, sketch_bytes, total }
 }
@@ -142,8 +149,8 @@ pub fn bytes(b: u64) -> String {
 
 /// `None` when the run fits; the rule (the estimate, the limit and the way
 /// out) otherwise.
-pub fn memory_rule(scn: &Scenario, threads: usize) -> Option<String> {
-    let e = memory_estimate(scn, threads);
+pub fn memory_rule(scn: &Scenario, threads: usize, keep_paths: bool) -> Option<String> {
+    let e = memory_estimate(scn, threads, keep_paths);
     let (limit, source) = memory_limit();
     if e.total <= limit {
         return None;
@@ -152,9 +159,11 @@ pub fn memory_rule(scn: &Scenario, threads: usize) -> Option<String> {
     let fits = limit.saturating_sub(e.sketch_bytes + BASE_BYTES) / (per_path + 16);
     Some(format!(
         "needs about {} of memory ({} paths x {} columns x 8 bytes{} for the per-path results, plus {} of series \
-         sketches and the program), more than the {} of {source}; run at most about {fits} paths, or split the run \
-         into several runs with different seeds (--no-paths does not help: it skips writing paths.csv, not the \
-         results held in memory)",
+         sketches and the program), more than the {} of {source}; run at most about {fits} paths, or keep no \
+         per-path matrix with --no-paths (exact means and standard deviations, quantiles from sketches within \
+         0.5 %; a scenario with [[sweep]] or [sensitivity] keeps its matrices, as its paired differences need \
+         them), or split the paths over machines with --shard K/N and fundsim merge (with --no-paths, each \
+         shard and the merge hold no matrix)",
         bytes(e.total),
         e.paths,
         e.columns,

@@ -17,9 +17,11 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::engine::{self, Results};
 use crate::error::Error;
 use crate::output::charts::ChartOptions;
+use crate::output::manifest::ShardRecord;
 use crate::output::sweep_tables::{SweepWriter, Swing, write_sensitivity};
 use crate::output::{self, Manifest, Staging, manifest::sha256_hex, tables};
 use crate::scenario::{InputError, InputErrors, Loaded, Origin, Scenario};
+use crate::shard::{ShardSpec, part};
 use crate::sweep;
 
 /// Flags of `fundsim run`.
@@ -33,6 +35,11 @@ pub struct RunOptions {
     pub charts: Option<ChartOptions>,
     pub paths: Option<u64>,
     pub seed: Option<u64>,
+    /// `--shard K/N`: simulate only that part of the paths and write a
+    /// shard directory for `fundsim merge`.
+    pub shard: Option<ShardSpec>,
+    /// `--mpi`: split the paths over the ranks of `mpirun` (feature `mpi`).
+    pub mpi: bool,
 }
 
 /// `--paths` and `--seed` over a scenario's own values.
@@ -83,8 +90,14 @@ pub(crate) fn check_threads(file: &Path, threads: usize) -> Result<(), Error> {
 /// The run's memory estimate within what the machine has available; the
 /// key is `--paths` when the flag set the paths, `simulation.paths`
 /// otherwise.
-pub fn check_memory(scn: &Scenario, file: &Path, threads: usize, paths_flag: bool) -> Result<(), Error> {
-    let Some(rule) = crate::limits::memory_rule(scn, threads) else {
+pub fn check_memory(
+    scn: &Scenario,
+    file: &Path,
+    threads: usize,
+    paths_flag: bool,
+    keep_paths: bool,
+) -> Result<(), Error> {
+    let Some(rule) = crate::limits::memory_rule(scn, threads, keep_paths) else {
         return Ok(());
     };
     let (key, origin) =
@@ -106,25 +119,27 @@ pub fn check_memory(scn: &Scenario, file: &Path, threads: usize, paths_flag: boo
 /// tables (`results.xlsx`), write the manifest, draw
 /// the charts and the report, and commit the staging directory.
 pub fn run(loaded: &Loaded, file: &Path, out: &Path, sets: &[String], opts: &RunOptions) -> Result<(), Error> {
+    if opts.mpi {
+        return run_mpi(loaded, file, out, sets, opts);
+    }
+    if let Some(spec) = opts.shard {
+        return run_shard(loaded, file, out, sets, opts, spec);
+    }
     let name = file.display().to_string();
     let scn = &loaded.scenario;
     check_threads(file, opts.threads)?;
-    check_memory(scn, file, opts.threads, opts.paths.is_some())?;
+    check_memory(scn, file, opts.threads, opts.paths.is_some(), keeps_paths(opts.no_paths, scn))?;
     refuse_swept_sets(scn, &name, sets)?;
-    let plan = Plan::new(loaded, file, &name, sets, opts)?;
-    let base_scn = plan.variants.first().map_or(scn, |v| &v.scenario);
+    let plan = Plan::new(loaded, file, &name, sets, opts.paths, opts.seed)?;
     let threads = if opts.threads == 0 { rayon::current_num_threads() } else { opts.threads };
     let io = |source| Error::Io { path: out.to_path_buf(), source };
-    let mut sim = Simulator::new(scn.paths * plan.runs() as u64, threads, opts.quiet);
+    let keep_paths = keeps_paths(opts.no_paths, scn);
+    let mut sim = Simulator::new(scn.paths * plan.runs() as u64, threads, opts.quiet, None, keep_paths);
 
     let started = Instant::now();
     let staging = Staging::new(out).map_err(io)?;
     let dir = staging.dir().to_path_buf();
-    let base = sim.run(base_scn);
-    output::write_tables(&dir, base_scn, &base, !opts.no_paths).map_err(io)?;
-    write_sweep(&dir, scn, &plan.variants, (base_scn, &base), &mut sim, opts.no_paths).map_err(io)?;
-    write_sensitivity_cases(&dir, scn, &plan.cases, (base_scn, &base), &mut sim).map_err(io)?;
-    output::workbook::write_workbook(&dir).map_err(io)?;
+    write_outputs(&dir, scn, &plan, opts.no_paths, &mut |s, base| Ok(sim.run(s, base).1)).map_err(io)?;
     sim.finish();
     let wall = started.elapsed().as_secs_f64();
     manifest(loaded, &name, sets, threads, wall).write(&dir.join("manifest.json")).map_err(io)?;
@@ -139,6 +154,138 @@ pub fn run(loaded: &Loaded, file: &Path, out: &Path, sets: &[String], opts: &Run
             scn.paths,
             wall,
             total as f64 / wall,
+            threads,
+            out.display()
+        );
+    }
+    Ok(())
+}
+
+#[cfg(feature = "mpi")]
+fn run_mpi(loaded: &Loaded, file: &Path, out: &Path, sets: &[String], opts: &RunOptions) -> Result<(), Error> {
+    if opts.shard.is_some() {
+        return Err(Error::Usage("--mpi and --shard split the paths each their own way: give one of them".into()));
+    }
+    crate::shard::mpi::run(loaded, file, out, sets, opts)
+}
+
+#[cfg(not(feature = "mpi"))]
+fn run_mpi(_: &Loaded, _: &Path, _: &Path, _: &[String], _: &RunOptions) -> Result<(), Error> {
+    Err(Error::Usage(
+        "--mpi needs a fundsim built with the mpi feature (cargo build --release --features mpi, with an MPI \
+         library such as Debian's libopenmpi-dev and libclang-dev installed); without MPI, split the run with \
+         --shard K/N and fundsim merge"
+            .into(),
+    ))
+}
+
+/// Whether a run keeps the per-path matrix: always but with `--no-paths`,
+/// and with it too when the scenario has a `[[sweep]]` or `[sensitivity]`,
+/// whose paired differences are taken path by path from the matrices.
+pub(crate) fn keeps_paths(no_paths: bool, scn: &Scenario) -> bool {
+    !no_paths || !scn.sweeps.is_empty() || scn.sensitivity.is_some()
+}
+
+/// Every CSV of a run, from the results `next` gives for each simulation
+/// in the order of [`Plan::scenarios`]: the base run's tables, then the
+/// sweep's variants (`write_sweep`), then the sensitivity cases
+/// (`write_sensitivity_cases`). `fundsim run` simulates them; `fundsim
+/// merge` reads them back from shards.
+pub(crate) fn write_outputs(
+    dir: &Path,
+    scn: &Scenario,
+    plan: &Plan,
+    no_paths: bool,
+    next: &mut Next<'_>,
+) -> std::io::Result<()> {
+    let base_scn = plan.base(scn);
+    let base = next(base_scn, None)?;
+    output::write_tables(dir, base_scn, &base, !no_paths)?;
+    write_sweep(dir, scn, &plan.variants, (base_scn, &base), next, no_paths)?;
+    write_sensitivity_cases(dir, scn, &plan.cases, (base_scn, &base), next)?;
+    output::workbook::write_workbook(dir)
+}
+
+/// The results of one simulation of a run, given the base run's when it
+/// is a variant or case of it (what they share may be copied).
+pub(crate) type Next<'a> = dyn FnMut(&Scenario, Option<(&Scenario, &Results)>) -> std::io::Result<Results> + 'a;
+
+/// `run --shard K/N`: simulate the shard's paths of every simulation the
+/// run has ([`Plan::scenarios`]) and write each one's part file
+/// (`shard/<i>.bin`) and a manifest with the shard's record; no CSVs.
+fn run_shard(
+    loaded: &Loaded,
+    file: &Path,
+    out: &Path,
+    sets: &[String],
+    opts: &RunOptions,
+    spec: ShardSpec,
+) -> Result<(), Error> {
+    let name = file.display().to_string();
+    let scn = &loaded.scenario;
+    check_threads(file, opts.threads)?;
+    if spec.of > scn.paths {
+        return Err(flag_error(
+            file,
+            "--shard",
+            format!("{}/{}", spec.index, spec.of),
+            format!("splits {} paths into more shards than there are paths", scn.paths),
+        ));
+    }
+    // A shard holds the base run's rows and one other simulation's at a
+    // time, its own paths only.
+    let (first, count) = spec.range(scn.paths);
+    let mut part_scn = scn.clone();
+    part_scn.paths = count;
+    check_memory(&part_scn, file, opts.threads, opts.paths.is_some(), keeps_paths(opts.no_paths, scn))?;
+    refuse_swept_sets(scn, &name, sets)?;
+    let plan = Plan::new(loaded, file, &name, sets, opts.paths, opts.seed)?;
+    let threads = if opts.threads == 0 { rayon::current_num_threads() } else { opts.threads };
+    let io = |source| Error::Io { path: out.to_path_buf(), source };
+    let keep_paths = keeps_paths(opts.no_paths, scn);
+    let mut sim = Simulator::new(count * plan.runs() as u64, threads, opts.quiet, Some(spec), keep_paths);
+
+    let started = Instant::now();
+    let staging = Staging::new(out).map_err(io)?;
+    let dir = staging.dir().join("shard");
+    std::fs::create_dir_all(&dir).map_err(io)?;
+    let scenarios = plan.scenarios(scn);
+    let mut base: Option<Results> = None;
+    for (i, s) in scenarios.iter().enumerate() {
+        let (first, r) = sim.run(s, base.as_ref().map(|b| (scenarios[0], b)));
+        part::write(&dir.join(format!("{i}.bin")), first, &r).map_err(io)?;
+        if i == 0 {
+            base = Some(r);
+        }
+    }
+    sim.finish();
+    let wall = started.elapsed().as_secs_f64();
+    let mut m = manifest(loaded, &name, sets, threads, wall);
+    m.shard = Some(ShardRecord {
+        index: spec.index,
+        of: spec.of,
+        first_path: first,
+        paths: count,
+        runs: scenarios.len(),
+        no_paths: opts.no_paths,
+        paths_flag: opts.paths,
+        seed_flag: opts.seed,
+        threads,
+        wall_seconds: wall,
+        dir: String::new(),
+    });
+    m.write(&staging.dir().join("manifest.json")).map_err(io)?;
+    staging.commit().map_err(io)?;
+    if !opts.quiet {
+        eprintln!(
+            "{}: shard {}/{} (paths {}..{}), {} run(s) in {:.2} s ({} threads) -> {}",
+            scn.name,
+            spec.index,
+            spec.of,
+            first,
+            first + count,
+            plan.runs(),
+            wall,
             threads,
             out.display()
         );
@@ -167,13 +314,20 @@ fn refuse_swept_sets(scn: &Scenario, name: &str, sets: &[String]) -> Result<(), 
 /// Every scenario a run simulates besides the base: the sweep's variants
 /// (variant 0 is the base run) and each sensitivity lever's low and high
 /// case, with the flags applied.
-struct Plan {
+pub(crate) struct Plan {
     variants: Vec<sweep::Variant>,
     cases: Vec<(Scenario, Scenario)>,
 }
 
 impl Plan {
-    fn new(loaded: &Loaded, file: &Path, name: &str, sets: &[String], opts: &RunOptions) -> Result<Plan, Error> {
+    pub(crate) fn new(
+        loaded: &Loaded,
+        file: &Path,
+        name: &str,
+        sets: &[String],
+        paths: Option<u64>,
+        seed: Option<u64>,
+    ) -> Result<Plan, Error> {
         let scn = &loaded.scenario;
         let variants = if scn.sweeps.is_empty() {
             Ok(Vec::new())
@@ -202,18 +356,31 @@ impl Plan {
             }
         };
         for v in &mut variants {
-            apply_flags(&mut v.scenario, file, opts.paths, opts.seed)?;
+            apply_flags(&mut v.scenario, file, paths, seed)?;
         }
         for (lo, hi) in &mut cases {
-            apply_flags(lo, file, opts.paths, opts.seed)?;
-            apply_flags(hi, file, opts.paths, opts.seed)?;
+            apply_flags(lo, file, paths, seed)?;
+            apply_flags(hi, file, paths, seed)?;
         }
         Ok(Plan { variants, cases })
     }
 
     /// Simulations in all: the base, the other variants, two per lever.
-    fn runs(&self) -> usize {
+    pub(crate) fn runs(&self) -> usize {
         1 + self.variants.len().saturating_sub(1) + 2 * self.cases.len()
+    }
+
+    /// The base run: variant 0 with a sweep, the scenario itself without.
+    pub(crate) fn base<'a>(&'a self, scn: &'a Scenario) -> &'a Scenario {
+        self.variants.first().map_or(scn, |v| &v.scenario)
+    }
+
+    /// Every simulation in the order `write_outputs` asks for them: the
+    /// base, the sweep's other variants, each lever's low then high case.
+    pub(crate) fn scenarios<'a>(&'a self, scn: &'a Scenario) -> Vec<&'a Scenario> {
+        let variants = self.variants.iter().skip(1).map(|v| &v.scenario);
+        let cases = self.cases.iter().flat_map(|(lo, hi)| [lo, hi]);
+        std::iter::once(self.base(scn)).chain(variants).chain(cases).collect()
     }
 }
 
@@ -223,10 +390,14 @@ struct Simulator {
     bar: Option<ProgressBar>,
     threads: usize,
     done_before: u64,
+    /// `--shard K/N`: only that part of each scenario's paths.
+    shard: Option<ShardSpec>,
+    /// `false`: no per-path matrix, column statistics instead.
+    keep_paths: bool,
 }
 
 impl Simulator {
-    fn new(total_paths: u64, threads: usize, quiet: bool) -> Simulator {
+    fn new(total_paths: u64, threads: usize, quiet: bool, shard: Option<ShardSpec>, keep_paths: bool) -> Simulator {
         let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
             let bar = ProgressBar::new(total_paths);
             bar.set_style(
@@ -235,33 +406,24 @@ impl Simulator {
             );
             bar
         });
-        Simulator { bar, threads, done_before: 0 }
+        Simulator { bar, threads, done_before: 0, shard, keep_paths }
     }
 
-    fn run(&mut self, s: &Scenario) -> Results {
-        self.run_sharing(s, None)
-    }
-
-    /// A variant or case of the base run: what they share is copied
+    /// The first path simulated and the results; with `base` (the base
+    /// run of the same paths), what they share is copied
     /// (`engine::run_from`), with identical results.
-    fn run_from(&mut self, s: &Scenario, base: (&Scenario, &Results)) -> Results {
-        self.run_sharing(s, Some(base))
-    }
-
-    fn run_sharing(&mut self, s: &Scenario, base: Option<(&Scenario, &Results)>) -> Results {
+    fn run(&mut self, s: &Scenario, base: Option<(&Scenario, &Results)>) -> (u64, Results) {
         let offset = self.done_before;
         let bar = &self.bar;
+        let (first, count) = self.shard.map_or((0, s.paths), |spec| spec.range(s.paths));
         let progress = |n| {
             if let Some(b) = bar {
                 b.set_position(offset + n);
             }
         };
-        let r = match base {
-            Some(base) => engine::run_from(s, s.paths, self.threads, &progress, base),
-            None => engine::run(s, s.paths, self.threads, &progress),
-        };
-        self.done_before += s.paths;
-        r
+        let r = engine::run_range(s, (first, count), self.threads, self.keep_paths, &progress, base);
+        self.done_before += count;
+        (first, r)
     }
 
     fn finish(&self) {
@@ -279,7 +441,7 @@ fn write_sweep(
     scn: &Scenario,
     variants: &[sweep::Variant],
     (base_scn, base): (&Scenario, &Results),
-    sim: &mut Simulator,
+    next: &mut Next<'_>,
     no_paths: bool,
 ) -> std::io::Result<()> {
     if variants.is_empty() {
@@ -291,7 +453,7 @@ fn write_sweep(
         let values: Vec<String> = v.label.iter().map(|(_, x)| x.clone()).collect();
         let vdir = dir.join("variants").join(i.to_string());
         std::fs::create_dir_all(&vdir)?;
-        let r = if i == 0 { None } else { Some(sim.run_from(&v.scenario, (base_scn, base))) };
+        let r = if i == 0 { None } else { Some(next(&v.scenario, Some((base_scn, base)))?) };
         let r = r.as_ref().unwrap_or(base);
         if !no_paths {
             tables::write_paths(&vdir.join("paths.csv"), r)?;
@@ -309,7 +471,7 @@ fn write_sensitivity_cases(
     scn: &Scenario,
     cases: &[(Scenario, Scenario)],
     (base_scn, base): (&Scenario, &Results),
-    sim: &mut Simulator,
+    next: &mut Next<'_>,
 ) -> std::io::Result<()> {
     let Some(sens) = &scn.sensitivity else {
         return Ok(());
@@ -322,7 +484,7 @@ fn write_sensitivity_cases(
     let target = sweep::column(base, j);
     let mut swings = Vec::new();
     for ((key, low, high), (lo, hi)) in sens.levers.iter().zip(cases) {
-        let (l, h) = (sim.run_from(lo, (base_scn, base)), sim.run_from(hi, (base_scn, base)));
+        let (l, h) = (next(lo, Some((base_scn, base)))?, next(hi, Some((base_scn, base)))?);
         swings.push(Swing::measure(key, low, high, &target, &sweep::column(&l, j), &sweep::column(&h, j)));
     }
     let target_name = format!("{}.{}", sens.vehicle, sens.metric);
@@ -330,7 +492,7 @@ fn write_sensitivity_cases(
 }
 
 /// What `manifest.json` records of the run.
-fn manifest(loaded: &Loaded, name: &str, sets: &[String], threads: usize, wall: f64) -> Manifest {
+pub(crate) fn manifest(loaded: &Loaded, name: &str, sets: &[String], threads: usize, wall: f64) -> Manifest {
     let scn = &loaded.scenario;
     Manifest {
         fundsim_version: env!("CARGO_PKG_VERSION").into(),
@@ -348,5 +510,7 @@ fn manifest(loaded: &Loaded, name: &str, sets: &[String], threads: usize, wall: 
         wall_seconds: wall,
         scenario: loaded.source.clone(),
         resolved_scenario: loaded.resolved.clone(),
+        shard: None,
+        merged_from: Vec::new(),
     }
 }

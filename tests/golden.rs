@@ -91,7 +91,7 @@ fn shipped() -> Vec<(String, PathBuf)> {
 /// Run a scenario at `PATHS` paths into `out`, CSVs only.
 fn run_scenario(file: &Path, out: &Path) {
     let o = bin()
-        .args(["run", file.to_str().unwrap(), "--paths", PATHS, "--no-charts", "--no-paths", "--quiet", "--out"])
+        .args(["run", file.to_str().unwrap(), "--paths", PATHS, "--no-charts", "--quiet", "--out"])
         .arg(out)
         .output()
         .expect("run fundsim");

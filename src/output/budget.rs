@@ -15,7 +15,6 @@ use std::path::Path;
 
 use crate::engine::Results;
 use crate::output::tables::cell;
-use crate::stats::summary::summarize;
 
 pub(crate) const HEADER: [&str; 6] = ["vehicle", "year", "mean", "p05", "p50", "p95"];
 
@@ -28,12 +27,10 @@ pub fn write_budget(path: &Path, r: &Results) -> io::Result<()> {
     let mut w = csv::Writer::from_path(path).map_err(io::Error::other)?;
     w.write_record(HEADER).map_err(io::Error::other)?;
     let b = &r.budget;
-    let (mut scratch, mut column) = (Vec::new(), Vec::with_capacity(b.matrix.nrows()));
+    let mut scratch = Vec::new();
     for (g, name) in b.groups.iter().enumerate() {
         for y in 0..b.years {
-            column.clear();
-            column.extend(b.column(g, y).iter().copied());
-            let s = summarize(&column, &mut scratch);
+            let s = r.budget_summary(g, y, &mut scratch);
             let rec = [name.clone(), (y + 1).to_string(), cell(s.mean), cell(s.p05()), cell(s.p50()), cell(s.p95())];
             w.write_record(&rec).map_err(io::Error::other)?;
         }

@@ -28,6 +28,41 @@ pub(crate) struct Manifest {
     pub wall_seconds: f64,
     pub scenario: String,
     pub resolved_scenario: String,
+    /// In a shard directory (`run --shard K/N`): which part of the paths
+    /// it holds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard: Option<ShardRecord>,
+    /// In the output of `fundsim merge`: the shards it was merged from, in
+    /// path order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub merged_from: Vec<ShardRecord>,
+}
+
+/// One shard of a run: the K-th of N parts of the paths, and what `merge`
+/// needs to check that shards belong together.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub(crate) struct ShardRecord {
+    /// K, from 1.
+    pub index: u64,
+    /// N.
+    pub of: u64,
+    /// The first path of this shard and the number of its paths.
+    pub first_path: u64,
+    pub paths: u64,
+    /// Simulations held (`shard/0.bin` ...): the base run, the sweep's other
+    /// variants, two per sensitivity lever.
+    pub runs: usize,
+    /// `--no-paths` given to the shard (and so to the merged output).
+    pub no_paths: bool,
+    /// `--paths` and `--seed` as given on the command line.
+    pub paths_flag: Option<u64>,
+    pub seed_flag: Option<u64>,
+    pub threads: usize,
+    pub wall_seconds: f64,
+    /// In `merged_from`: the shard directory as given to `merge`.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub dir: String,
 }
 
 /// Hex SHA-256 of a text.

@@ -9,8 +9,8 @@ use std::path::Path;
 
 use crate::engine::Results;
 use crate::scenario::Scenario;
-use crate::stats::risk::{LEVELS, risk_measures};
-use crate::stats::summary::{QUANTILES, summarize};
+use crate::stats::risk::LEVELS;
+use crate::stats::summary::QUANTILES;
 use crate::vehicles::MetricKind;
 use crate::vehicles::equity::{EXIT_ROUTES, MULTIPLE_BUCKETS, ROUTES, step_quantile};
 
@@ -74,11 +74,8 @@ pub fn write_summary(path: &Path, r: &Results) -> io::Result<()> {
     let mut w = writer(path)?;
     w.write_record(SUMMARY_HEADER).map_err(io_err)?;
     let mut scratch = Vec::new();
-    let mut column = Vec::with_capacity(r.matrix.nrows());
     for (j, c) in r.columns.iter().enumerate() {
-        column.clear();
-        column.extend(r.matrix.column(j).iter().copied());
-        let s = summarize(&column, &mut scratch);
+        let s = r.summary(j, &mut scratch);
         let mut rec = vec![
             c.vehicle.clone(),
             c.metric.clone(),
@@ -107,11 +104,8 @@ pub fn write_risk(path: &Path, r: &Results) -> io::Result<()> {
     }
     w.write_record(&header).map_err(io_err)?;
     let mut scratch = Vec::new();
-    let mut column = Vec::with_capacity(r.matrix.nrows());
     for (j, c) in r.columns.iter().enumerate().filter(|(_, c)| c.kind == MetricKind::Loss) {
-        column.clear();
-        column.extend(r.matrix.column(j).iter().copied());
-        let m = risk_measures(&column, &mut scratch);
+        let m = r.risk(j, &mut scratch);
         let mut rec = vec![c.vehicle.clone(), c.metric.clone()];
         for i in 0..LEVELS.len() {
             rec.push(cell(m.var[i]));

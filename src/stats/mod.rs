@@ -4,7 +4,9 @@
 //! efficiency figures), and mergeable quantile sketches for per-step series whose
 //! memory does not grow with the number of paths.
 
+pub mod exact;
 pub mod ratio;
 pub mod risk;
 pub mod sketch;
+pub mod stream;
 pub mod summary;

@@ -36,6 +36,8 @@
 //!   point too and `ES == VaR` exactly for a flat tail.
 //! - Empty input (or only NaNs): VaR and ES are NaN.
 
+use crate::stats::sketch::QuantileSketch;
+
 /// Confidence levels of [`RiskMeasures::var`] and [`RiskMeasures::es`].
 pub(crate) const LEVELS: [f64; 3] = [0.95, 0.99, 0.999];
 
@@ -89,6 +91,42 @@ pub(crate) fn var_es_sorted(sorted: &[f64], a: f64) -> (f64, f64) {
         .filter(|&&x| x != var) // flat tail adds nothing (and avoids inf - inf)
         .map(|&x| x - var)
         .sum();
+    (var, var + excess / weight)
+}
+
+/// `(VaR_a, ES_a)` as [`var_es_sorted`] defines them, from a quantile
+/// sketch of the losses instead of the sorted losses (`--no-paths`): the
+/// order statistics `L(k), ..., L(n)` are their buckets' representatives,
+/// each within a relative `alpha` of the exact value, so VaR is within
+/// `alpha |VaR|` of the exact one and ES within `alpha` times the weighted
+/// mean of `|L(i)|` over the tail. Buckets are walked in a fixed order, so
+/// the result depends only on the sketch's counts.
+pub(crate) fn var_es_sketch(sketch: &QuantileSketch, a: f64) -> (f64, f64) {
+    assert!(a > 0.0 && a < 1.0, "confidence level {a} outside (0, 1)");
+    let n = sketch.count();
+    if n == 0 {
+        return (f64::NAN, f64::NAN);
+    }
+    let an = snap_to_integer(a * n as f64);
+    let k = (an.ceil() as u64).clamp(1, n);
+    let var = sketch.at_rank(k - 1).unwrap_or(f64::NAN);
+    let boundary = (k as f64 - an).max(0.0);
+    let weight = (n - k) as f64 + boundary;
+    if weight <= 0.0 {
+        return (var, var);
+    }
+    // The n - k largest values, from the top.
+    let (mut left, mut excess) = (n - k, 0.0);
+    for (v, c) in sketch.descending() {
+        if left == 0 {
+            break;
+        }
+        let t = c.min(left);
+        if v != var {
+            excess += t as f64 * (v - var);
+        }
+        left -= t;
+    }
     (var, var + excess / weight)
 }
 

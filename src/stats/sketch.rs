@@ -217,7 +217,16 @@ impl QuantileSketch {
         let r = pos.round();
         let pos = if (pos - r).abs() <= 1e-12 * pos.max(1.0) { r } else { pos };
         let rank = (pos.floor() as u64).min(count - 1);
+        self.at_rank(rank)
+    }
 
+    /// The value of 0-based `rank` among the sorted inserted values, as its
+    /// bucket's representative (within a relative `alpha`); `None` when
+    /// `rank >= count`.
+    pub(crate) fn at_rank(&self, rank: u64) -> Option<f64> {
+        if rank >= self.count() {
+            return None;
+        }
         if rank < self.neg_count {
             // Negative values ascend as |x| descends: walk from the top.
             let index = self.neg.index_at_rank_ascending(self.neg_count - 1 - rank);
@@ -229,6 +238,81 @@ impl QuantileSketch {
         }
         let index = self.pos.index_at_rank_ascending(rank - self.zero_count);
         Some(self.representative(index))
+    }
+
+    /// The buckets from the largest value down, as (representative, count)
+    /// with non-zero counts: a fixed order, so sums over it are
+    /// deterministic.
+    pub(crate) fn descending(&self) -> impl Iterator<Item = (f64, u64)> + '_ {
+        let pos = self.pos.counts.iter().enumerate().rev().map(|(j, &c)| (self.pos.offset + j as i32, c, 1.0));
+        let neg = self.neg.counts.iter().enumerate().map(|(j, &c)| (self.neg.offset + j as i32, c, -1.0));
+        let pos = pos.map(|(i, c, s)| (s * self.representative(i), c));
+        let zero = std::iter::once((0.0, self.zero_count));
+        let neg = neg.map(|(i, c, s)| (s * self.representative(i), c));
+        pos.chain(zero).chain(neg).filter(|&(_, c)| c > 0)
+    }
+
+    /// Append the sketch to `out` in the shard file encoding (little
+    /// endian): alpha's bits, then each store (offset, length, counts),
+    /// then the three totals. [`QuantileSketch::decode`] reads it back to
+    /// an `==` sketch.
+    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.alpha.to_bits().to_le_bytes());
+        for store in [&self.pos, &self.neg] {
+            out.extend_from_slice(&i64::from(store.offset).to_le_bytes());
+            out.extend_from_slice(&(store.counts.len() as u64).to_le_bytes());
+            for c in &store.counts {
+                out.extend_from_slice(&c.to_le_bytes());
+            }
+        }
+        for n in [self.pos_count, self.neg_count, self.zero_count] {
+            out.extend_from_slice(&n.to_le_bytes());
+        }
+    }
+
+    /// Read one sketch written by [`QuantileSketch::encode`] from the front
+    /// of `bytes`, advancing it. `None` for anything `encode` cannot have
+    /// written (a short input, alpha outside (0, 1), a store that breaks
+    /// its invariant or disagrees with its total): never a panic.
+    pub(crate) fn decode(bytes: &mut &[u8]) -> Option<Self> {
+        fn u64_at(bytes: &mut &[u8]) -> Option<u64> {
+            let (head, rest) = bytes.split_first_chunk::<8>()?;
+            *bytes = rest;
+            Some(u64::from_le_bytes(*head))
+        }
+        let alpha = f64::from_bits(u64_at(bytes)?);
+        if !(alpha > 0.0 && alpha < 1.0) {
+            return None;
+        }
+        let mut sketch = Self::new(alpha);
+        let mut sums = [0u64; 2];
+        for (s, sum) in sums.iter_mut().enumerate() {
+            let offset = i32::try_from(u64_at(bytes)? as i64).ok()?;
+            let len = usize::try_from(u64_at(bytes)?).ok()?;
+            if len > bytes.len() / 8 {
+                return None;
+            }
+            let mut counts = VecDeque::with_capacity(len);
+            for _ in 0..len {
+                let c = u64_at(bytes)?;
+                *sum = sum.checked_add(c)?;
+                counts.push_back(c);
+            }
+            let canonical = match (counts.front(), counts.back()) {
+                (Some(&a), Some(&b)) => a != 0 && b != 0 && offset.checked_add(i32::try_from(len).ok()?).is_some(),
+                _ => offset == 0,
+            };
+            if !canonical {
+                return None;
+            }
+            let store = if s == 0 { &mut sketch.pos } else { &mut sketch.neg };
+            *store = Store { counts, offset };
+        }
+        sketch.pos_count = u64_at(bytes)?;
+        sketch.neg_count = u64_at(bytes)?;
+        sketch.zero_count = u64_at(bytes)?;
+        let total_ok = sketch.pos_count.checked_add(sketch.neg_count)?.checked_add(sketch.zero_count).is_some();
+        (total_ok && sums == [sketch.pos_count, sketch.neg_count]).then_some(sketch)
     }
 
     #[inline]
@@ -315,6 +399,33 @@ mod tests {
                     (got - exact).abs() <= alpha * exact.abs() * (1.0 + 1e-9),
                     "rank {r}: got {got}, exact {exact}"
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn encoding_round_trips_to_an_equal_sketch_and_refuses_damage() {
+        let mut s = QuantileSketch::new(DEFAULT_ALPHA);
+        for v in wide_values(7, 2000, 30.0) {
+            s.add(v);
+        }
+        for sketch in [QuantileSketch::new(0.01), s] {
+            let mut bytes = Vec::new();
+            sketch.encode(&mut bytes);
+            bytes.extend_from_slice(b"tail");
+            let mut rest = &bytes[..];
+            assert_eq!(QuantileSketch::decode(&mut rest), Some(sketch.clone()));
+            assert_eq!(rest, b"tail");
+            // Every truncation is refused, never a panic.
+            for cut in 0..bytes.len() - 4 {
+                assert_eq!(QuantileSketch::decode(&mut &bytes[..cut]), None, "cut at {cut}");
+            }
+            // A total that disagrees with the buckets is refused.
+            let n = bytes.len() - 4;
+            let mut bad = bytes.clone();
+            bad[n - 24] ^= 1;
+            if sketch.count() > 0 {
+                assert_eq!(QuantileSketch::decode(&mut &bad[..]), None);
             }
         }
     }
