@@ -26,6 +26,7 @@
 //! recovery) come from a stream keyed by the programme and the loan's
 //! index.
 
+use super::settle::{Book, Exposure};
 use super::{ATTRIBUTES, DefaultEvent, LoanOutcome, LoanProgram, LoanWorkspace, Pool};
 use crate::model::market::MarketPath;
 use crate::vehicles::equity::Route;
@@ -99,7 +100,6 @@ impl LoanProgram {
         let spec = &self.spec;
         let policy = &spec.policy;
         let horizon = market.z.len();
-        let k = self.steps_per_year as usize;
         let finite_pool = policy.risk_compensation.as_ref().and_then(|r| r.pool_size);
         let mut pool = Pool { left: finite_pool.unwrap_or(f64::INFINITY), finite: finite_pool.is_some() };
         let mut o = LoanOutcome { pool_funded: finite_pool.unwrap_or(0.0), ..LoanOutcome::default() };
@@ -152,54 +152,25 @@ impl LoanProgram {
         }
         o.coinvested = spec.coinvest_share * fund.fates.iter().map(|f| f.cost).sum::<f64>();
         o.coinvest_proceeds = spec.coinvest_share * fund.fates.iter().map(|f| f.proceeds).sum::<f64>();
-        if let Some(ins) = &policy.insurance {
-            o.bank_reward = ins.bank_reward * o.lent;
-            o.insurer_reward = ins.insurer_reward * o.lent;
-            o.reward_cost = o.bank_reward + o.insurer_reward;
-        }
-        let per_step_subsidy =
-            (policy.interest_subsidy + policy.guarantee.as_ref().map_or(0.0, |g| g.fee * g.fee_subsidy)) / k as f64;
-        let [cum_loss, cum_fiscal, npl_series, pool_series] = series;
-        let mut paying = 0.0;
-        let (mut gross, mut outlay) = (0.0, 0.0);
-        let mut balance = finite_pool.unwrap_or(f64::NAN);
-        for t in 0..horizon {
-            balance += ws.pool[t];
+        let book = Book { unit: 1.0, funded, finite_pool };
+        self.settle(&mut o, ws, series, book, |ws, t, paying| {
             // Principal within its term, of it defaulted, by amount (linked
             // loans differ in size); summed loan by loan each step, so no
             // running sum drifts (an NPL ratio of all loans is exactly 1).
-            let (mut out, mut bad, mut performing) = (0.0, 0.0, 0.0);
+            let (mut outstanding, mut defaulted, mut performing) = (0.0, 0.0, 0.0);
             for l in ws.linked.iter().filter(|l| l.start <= t && t < l.end) {
-                out += l.principal;
+                outstanding += l.principal;
                 if l.default.is_some_and(|d| d <= t) {
-                    bad += l.principal;
+                    defaulted += l.principal;
                 } else {
                     // Loan by loan into the running total, as before the
                     // flows were recorded (the same rounding).
-                    paying += l.principal;
+                    *paying += l.principal;
                     performing += l.principal;
                 }
             }
-            // The step's whole outlay on the `[fiscal]` basis, as `simulate`.
-            ws.fiscal_flow[t] = ws.step_fiscal[t] + performing * per_step_subsidy;
-            gross += ws.step_loss[t];
-            outlay += ws.step_fiscal[t];
-            let ratio = if out > 0.0 { bad / out } else { f64::NAN };
-            if (t + 1) % k == 0 && out > 0.0 {
-                o.npl_ratio = o.npl_ratio.max(ratio);
-            }
-            npl_series[t] = ratio;
-            pool_series[t] = if balance.is_nan() { balance } else { balance.max(0.0) };
-            cum_loss[t] = gross;
-            cum_fiscal[t] = outlay + paying * per_step_subsidy;
-        }
-        o.subsidy_cost = paying * per_step_subsidy;
-        let (present_value, nominal) = self.fiscal.costs(&ws.fiscal_flow);
-        o.fiscal = super::LoanFiscal { present_value, nominal };
-        o.interest_income = paying * spec.interest_rate / k as f64;
-        o.funding_cost = funded * spec.funding_cost / k as f64;
-        o.guarantee_fees = paying * policy.guarantee.as_ref().map_or(0.0, |g| g.fee) / k as f64;
-        o.premiums = paying * policy.insurance.as_ref().map_or(0.0, |i| i.premium) / k as f64;
+            Exposure { outstanding, defaulted, performing }
+        });
         o
     }
 }

@@ -35,6 +35,7 @@ pub mod input;
 mod counts;
 mod lending;
 mod linkage;
+mod settle;
 mod spec;
 
 pub use spec::{Guarantee, Insurance, Lending, LoanPolicy, LoanProgramSpec, RiskCompensation};
@@ -453,49 +454,16 @@ impl LoanProgram {
             ws.defaults.drain(..due);
         }
         o.lent = o.loans_made as f64 * size;
-
-        if let Some(ins) = &policy.insurance {
-            o.bank_reward = ins.bank_reward * o.lent;
-            o.insurer_reward = ins.insurer_reward * o.lent;
-            o.reward_cost = o.bank_reward + o.insurer_reward;
-        }
-        let per_step_subsidy =
-            (policy.interest_subsidy + policy.guarantee.as_ref().map_or(0.0, |g| g.fee * g.fee_subsidy)) / k as f64
-                * size;
-
-        // The series, and the loans paying interest in each step (within
-        // their term and performing at its end).
-        let [cum_loss, cum_fiscal, npl_series, pool_series] = series;
-        let (mut alive, mut npl, mut paying_steps) = (0i64, 0i64, 0u64);
-        let (mut gross, mut outlay) = (0.0, 0.0);
-        let mut balance = finite_pool.unwrap_or(f64::NAN);
-        for t in 0..horizon {
-            balance += ws.pool[t];
+        let book = settle::Book { unit: size, funded: funded_steps as f64, finite_pool };
+        // Loans within their term and defaulted ones among them, from the
+        // difference arrays.
+        let (mut alive, mut npl) = (0i64, 0i64);
+        self.settle(&mut o, ws, series, book, |ws, t, paying| {
             alive += ws.alive[t];
             npl += ws.npl[t];
-            paying_steps += (alive - npl) as u64;
-            ws.fiscal_flow[t] = ws.step_fiscal[t] + (alive - npl) as f64 * per_step_subsidy;
-            gross += ws.step_loss[t];
-            outlay += ws.step_fiscal[t];
-            let ratio = if alive > 0 { npl as f64 / alive as f64 } else { f64::NAN };
-            if (t + 1) % k == 0 && alive > 0 {
-                // The year-end NPL stock ratio; the worst year counts.
-                o.npl_ratio = o.npl_ratio.max(ratio);
-            }
-            npl_series[t] = ratio;
-            // Money left in a finite pool at the end of the step (a
-            // running sum for the chart; the metrics use the exact state).
-            pool_series[t] = if balance.is_nan() { balance } else { balance.max(0.0) };
-            cum_loss[t] = gross;
-            cum_fiscal[t] = outlay + paying_steps as f64 * per_step_subsidy;
-        }
-        o.subsidy_cost = paying_steps as f64 * per_step_subsidy;
-        let (present_value, nominal) = self.fiscal.costs(&ws.fiscal_flow);
-        o.fiscal = LoanFiscal { present_value, nominal };
-        o.interest_income = paying_steps as f64 * spec.interest_rate / k as f64 * size;
-        o.funding_cost = funded_steps as f64 * spec.funding_cost / k as f64 * size;
-        o.guarantee_fees = paying_steps as f64 * policy.guarantee.as_ref().map_or(0.0, |g| g.fee) / k as f64 * size;
-        o.premiums = paying_steps as f64 * policy.insurance.as_ref().map_or(0.0, |i| i.premium) / k as f64 * size;
+            *paying += (alive - npl) as f64;
+            settle::Exposure { outstanding: alive as f64, defaulted: npl as f64, performing: (alive - npl) as f64 }
+        });
         o
     }
 
