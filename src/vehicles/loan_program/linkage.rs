@@ -43,11 +43,35 @@ const UNLINKED_KEYS: [&str; 6] =
 /// Keys of the linkage, refused without `borrowers_from`.
 const LINKAGE_KEYS: [&str; 3] = ["follow_on_loans", "loan_share", "coinvest_share"];
 
+/// Keys of the lending table that concern applicants of the programme's
+/// own, refused with `borrowers_from` (the fund's investments are the
+/// applicants, none of them a first-time borrower, and their fates are
+/// the fund's, which moral hazard cannot change).
+const UNLINKED_LENDING_KEYS: [&str; 4] =
+    ["applicants", "first_loan_screening_noise", "first_loan_premium", "moral_hazard"];
+
+/// `pd` with `borrowers_from` is the bank's prior when a lending table is
+/// given (`linked_lending.rs`), and refused otherwise.
+fn unlinked_key_applies(k: &str, lending: bool) -> bool {
+    !(lending && k == "pd")
+}
+
 /// The keys a programme with (`linked`) or without `borrowers_from`
-/// refuses, out of its resolved table.
-pub(super) fn drop_unused_keys(linked: bool, table: &mut toml::map::Map<String, toml::Value>) {
-    for k in if linked { &UNLINKED_KEYS[..] } else { &LINKAGE_KEYS[..] } {
-        table.remove(*k);
+/// refuses, out of its resolved table (`lending`: it has a lending table).
+pub(super) fn drop_unused_keys(linked: bool, lending: bool, table: &mut toml::map::Map<String, toml::Value>) {
+    if linked {
+        for k in UNLINKED_KEYS.iter().filter(|k| unlinked_key_applies(k, lending)) {
+            table.remove(*k);
+        }
+        if let Some(l) = table.get_mut("lending").and_then(|l| l.as_table_mut()) {
+            for k in UNLINKED_LENDING_KEYS {
+                l.remove(k);
+            }
+        }
+    } else {
+        for k in LINKAGE_KEYS {
+            table.remove(k);
+        }
     }
 }
 
@@ -57,11 +81,19 @@ pub(super) fn check_table(prefix: &str, table: &toml::Value) -> Vec<(String, Str
     let linked = table.get("borrowers_from").is_some();
     let mut found = Vec::new();
     if linked {
-        for k in UNLINKED_KEYS {
+        let lending = table.get("lending");
+        for k in UNLINKED_KEYS.into_iter().filter(|k| unlinked_key_applies(k, lending.is_some())) {
             if table.get(k).is_some() {
                 let rule = "is set by the fund with borrowers_from: the borrowers are its portfolio companies, \
                             one loan per investment, each with the company's own fate; remove it";
                 found.push((format!("{prefix}.{k}"), rule.to_string()));
+            }
+        }
+        for k in UNLINKED_LENDING_KEYS {
+            if lending.and_then(|l| l.get(k)).is_some() {
+                let rule = "does not apply with borrowers_from: the applicants are the fund's investments, none a \
+                            first-time borrower, and each fails or not as its company does in the fund; remove it";
+                found.push((format!("{prefix}.lending.{k}"), rule.to_string()));
             }
         }
     } else {
@@ -123,15 +155,34 @@ impl LoanProgram {
                 loss: self.loss_on(principal, ip, &mut attr, market.year_factor[t]),
                 principal,
             });
+            // The bank's decision, with a lending table; without one it
+            // takes every loan offered, all of them made anyway.
+            let baseline = match (&self.screen, &self.decision) {
+                (Some(screen), Some(decision)) => {
+                    let v = screen.decide(decision, path_key, self.key, i as u64, default.is_some(), ip);
+                    if !v.lends {
+                        continue;
+                    }
+                    v.baseline
+                }
+                _ => true,
+            };
             o.loans_made += 1;
-            o.baseline_loans += 1;
+            o.baseline_loans += baseline as u64;
             o.lent += principal;
+            if !baseline {
+                o.additional_lent += principal;
+            }
             o.loan_steps += (end - start) as u64;
             // Funded until it defaults (that step included) or matures.
             funded += principal * (default.map_or(end, |d| d.step as usize + 1) - start) as f64;
             if let Some(d) = default {
                 o.defaults += 1;
-                o.baseline_defaults += 1;
+                if baseline {
+                    o.baseline_defaults += 1;
+                } else {
+                    o.additional_defaults += 1;
+                }
                 ws.defaults.push(d);
             }
             ws.linked.push(LinkedLoan { principal, start, end, default: default.map(|d| d.step as usize) });

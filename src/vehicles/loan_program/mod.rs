@@ -35,6 +35,7 @@ pub mod input;
 mod counts;
 mod lending;
 mod linkage;
+mod linked_lending;
 mod settle;
 mod spec;
 
@@ -107,7 +108,8 @@ impl VehicleModel for LoanProgram {
 
     fn check_table(prefix: &str, table: &toml::Value) -> Vec<(String, String)> {
         let mut found = Vec::new();
-        if table.get("lending").is_some() && table.get("loans").is_some() {
+        // (With borrowers_from, `loans` is refused by the linkage's rule.)
+        if table.get("lending").is_some() && table.get("loans").is_some() && table.get("borrowers_from").is_none() {
             let rule = "with a lending table the bank decides how many loans to make: give lending.applicants \
                         (firms applying per cohort) instead";
             found.push((format!("{prefix}.loans"), rule.into()));
@@ -127,7 +129,7 @@ impl VehicleModel for LoanProgram {
             table.remove("loans");
         }
         if let Some(table) = value.as_table_mut() {
-            linkage::drop_unused_keys(raw.borrowers_from.is_some(), table);
+            linkage::drop_unused_keys(raw.borrowers_from.is_some(), raw.lending.is_some(), table);
         }
         Some(value)
     }
@@ -207,6 +209,9 @@ pub struct LoanProgram {
     decision: Option<Decision>,
     /// One-step cohorts with a lending table are drawn by counts.
     counts: Option<counts::CountPlan>,
+    /// With `borrowers_from` and a lending table: the bank's reading of
+    /// the fund's companies (`linked_lending`).
+    screen: Option<linked_lending::Screen>,
     /// `[fiscal]`: the basis of `fiscal_cost`.
     fiscal: FiscalBasis,
     /// Position among the scenario's vehicles of the equity vehicle named
@@ -295,6 +300,9 @@ pub struct LoanOutcome {
     /// they returned (residual marks at the horizon included).
     pub coinvested: f64,
     pub coinvest_proceeds: f64,
+    /// Principal of the additional loans of a programme with
+    /// `borrowers_from` (its loans differ in size).
+    pub additional_lent: f64,
 }
 
 /// The fiscal cost of one path on the `[fiscal]` basis: the present value
@@ -334,10 +342,15 @@ impl LoanProgram {
             recovery,
             decision,
             counts: None,
+            screen: None,
             fiscal,
             source: None,
         };
-        program.counts = program.decision.as_ref().and_then(|d| counts::CountPlan::new(&program, d));
+        if program.spec.borrowers_from.is_some() {
+            program.screen = linked_lending::Screen::new(&program.spec);
+        } else {
+            program.counts = program.decision.as_ref().and_then(|d| counts::CountPlan::new(&program, d));
+        }
         program
     }
 
@@ -762,7 +775,7 @@ impl LoanProgram {
             o.lent,
             o.baseline_loans as f64,
             additional as f64,
-            additional as f64 * self.spec.loan_size,
+            if self.spec.borrowers_from.is_some() { o.additional_lent } else { additional as f64 * self.spec.loan_size },
             ratio(o.additional_defaults as f64, additional),
             ratio(o.baseline_defaults as f64, o.baseline_loans),
             ratio(fiscal, additional),
