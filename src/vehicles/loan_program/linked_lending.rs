@@ -137,3 +137,51 @@ impl Screen {
         Verdict { lends, baseline, threshold, perceived }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::load_str;
+    use crate::vehicles::VehicleKind;
+
+    /// Fates drawn independently with the prior's probability q must give
+    /// risks with the lending model's law: X standard normal
+    /// (Kolmogorov-Smirnov at rand_distr's critical value 1.95 / sqrt(n))
+    /// and, given the threshold c, failure with probability Φ(c) (checked
+    /// in ten bins of c, each within four binomial standard errors).
+    #[test]
+    fn risks_drawn_given_independent_fates_have_the_lending_models_law() {
+        let text = "[simulation]\nyears = 15\n[vehicles.fund]\nkind = \"venture_fund\"\n[vehicles.bank]\n\
+                    kind = \"loan_program\"\nborrowers_from = \"fund\"\nterm_years = 3.0\npd = 0.04\n\
+                    [vehicles.bank.lending]\npd_dispersion = 0.8\n";
+        let scn = load_str(text, "t.toml", &[]).unwrap().scenario;
+        let VehicleKind::LoanProgram(l) = &scn.vehicles[1].kind else { panic!() };
+        let (screen, decision) = (l.screen.as_ref().unwrap(), l.decision.as_ref().unwrap());
+        let q = 1.0 - 0.96f64.powi(3);
+        assert!((screen.prior - q).abs() < 1e-15);
+        let n = 200_000;
+        let mut fates = Stream::from_key(12345);
+        let mut draws: Vec<(f64, bool)> = (0..n)
+            .map(|i| {
+                let fails = fates.random::<f64>() < q;
+                let v = screen.decide(decision, 99, l.key, i, fails, false);
+                ((v.threshold - screen.mean_threshold) / screen.dispersion, fails)
+            })
+            .collect();
+        draws.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let ks = draws
+            .iter()
+            .enumerate()
+            .map(|(i, &(x, _))| (cdf(x) - i as f64 / n as f64).abs().max((cdf(x) - (i + 1) as f64 / n as f64).abs()))
+            .fold(0.0, f64::max);
+        assert!(ks < 1.95 / (n as f64).sqrt(), "KS distance {ks}");
+        for bin in draws.chunks(n as usize / 10) {
+            let m = bin.len() as f64;
+            let expected: f64 =
+                bin.iter().map(|&(x, _)| cdf(screen.mean_threshold + screen.dispersion * x)).sum::<f64>() / m;
+            let failed = bin.iter().filter(|d| d.1).count() as f64 / m;
+            let se = (expected * (1.0 - expected) / m).sqrt();
+            assert!((failed - expected).abs() < 4.0 * se, "bin: {failed} failed, Φ(c) {expected} (se {se})");
+        }
+    }
+}
