@@ -42,6 +42,177 @@ fn fund_only(paths: u32) -> String {
     text[..text.find("[vehicles.bank]").unwrap()].to_string()
 }
 
+/// A bank deciding on the fund's companies: three-year loans, a prior
+/// annual PD of 4 %, the lending table's defaults (hurdle 1 %, dispersion
+/// 0.5, screening noise 0.3); keys of the lending table may follow.
+const LENDING: &str = "term_years = 3.0\npd = 0.04\n[vehicles.bank.lending]\n";
+
+/// Sum of a column.
+fn total(r: &fundsim::engine::Results, name: &str) -> f64 {
+    col(r, name).iter().sum()
+}
+
+#[test]
+fn with_a_lending_table_the_loans_made_are_among_those_offered_and_every_default_is_a_failure() {
+    // Loans running past the fund's life: a loan the bank makes defaults
+    // exactly when its company fails, so the defaults are some of the
+    // fund's failures, and of the defaults the bank would have without
+    // deciding (the same companies on the same paths).
+    let decided = simulate(&scenario_text(2000, "term_years = 15.0\npd = 0.04\n[vehicles.bank.lending]"), &[], 0);
+    let taken = simulate(&scenario_text(2000, "term_years = 15.0"), &[], 0);
+    let failed = col(&decided, "fund.deals_failed");
+    assert_eq!(failed, col(&taken, "fund.deals_failed"));
+    let (offered, made) = (col(&decided, "bank.loans_offered"), col(&decided, "bank.loans_made"));
+    let (defaults, all_defaults) = (col(&decided, "bank.defaults"), col(&taken, "bank.defaults"));
+    let (baseline, additional) = (col(&decided, "bank.baseline_loans"), col(&decided, "bank.additional_loans"));
+    for p in 0..failed.len() {
+        assert_eq!(offered[p], 25.0, "path {p}: one offer per first investment");
+        assert!(made[p] <= offered[p], "path {p}");
+        assert!(defaults[p] <= made[p] && defaults[p] <= all_defaults[p], "path {p}");
+        assert_eq!(all_defaults[p], failed[p], "path {p}");
+        assert_eq!(baseline[p] + additional[p], made[p], "path {p}");
+        assert_eq!(additional[p], 0.0, "path {p}: no lever, no additional loan");
+    }
+    // The decision is exercised: it turns companies away and the loans it
+    // makes still default.
+    assert!(total(&decided, "bank.loans_made") < 0.9 * total(&decided, "bank.loans_offered"));
+    assert!(total(&decided, "bank.loans_made") > 0.1 * total(&decided, "bank.loans_offered"));
+    assert!(total(&decided, "bank.defaults") > 500.0);
+
+    // With follow-on loans the offers are the fund's investments of both
+    // kinds, as without a decision.
+    let decided = simulate(&scenario_text(1000, &format!("follow_on_loans = true\n{LENDING}")), &[], 0);
+    let taken = simulate(&scenario_text(1000, "follow_on_loans = true\nterm_years = 3.0"), &[], 0);
+    assert_eq!(col(&decided, "bank.loans_offered"), col(&taken, "bank.loans_offered"));
+    assert!(total(&decided, "bank.loans_offered") > 25.0 * 1000.0 + 1000.0);
+    for (m, o) in col(&decided, "bank.loans_made").iter().zip(col(&decided, "bank.loans_offered")) {
+        assert!(*m <= o);
+    }
+}
+
+#[test]
+fn a_signal_without_information_lends_to_every_company_or_to_none_as_the_prior_says() {
+    // pd_dispersion = 0: every company looks like the prior, a term PD of
+    // q = 1 - 0.96^3 = 0.115264 over three years, so an expected annual
+    // return of 0.04 - 0.02 - q x 0.45 / 3 = 0.0027104 per yuan lent. At a
+    // hurdle of 0.002 the bank lends to every company: every bank column
+    // is bit for bit the programme's without a lending table. At 0.004 it
+    // lends to none.
+    let taken = simulate(&scenario_text(500, "term_years = 3.0"), &[], 0);
+    let all = simulate(&scenario_text(500, &format!("{LENDING}pd_dispersion = 0.0\nhurdle = 0.002")), &[], 0);
+    let bank: Vec<String> =
+        taken.columns.iter().filter(|c| c.vehicle == "bank").map(|c| format!("bank.{}", c.metric)).collect();
+    assert!(!bank.is_empty());
+    assert_eq!(bank.len(), all.columns.iter().filter(|c| c.vehicle == "bank").count());
+    for name in &bank {
+        let bits = |r| col(r, name).iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&taken), bits(&all), "{name}");
+    }
+    let none = simulate(&scenario_text(500, &format!("{LENDING}pd_dispersion = 0.0\nhurdle = 0.004")), &[], 0);
+    for p in 0..500 {
+        assert_eq!(col(&none, "bank.loans_offered")[p], 25.0);
+        for m in ["loans_made", "credit", "defaults", "gross_loss", "interest_income", "warrant_gain"] {
+            assert_eq!(col(&none, &format!("bank.{m}"))[p], 0.0, "path {p}: {m}");
+        }
+    }
+}
+
+/// Φ, Φ⁻¹ and the bivariate normal Φ₂(a, b; ρ) = ∫_{-∞}^a φ(x) Φ((b - ρx) /
+/// sqrt(1 - ρ²)) dx (Simpson's rule over [-12, a], 20,000 intervals).
+fn phi(x: f64) -> f64 {
+    use statrs::distribution::{ContinuousCDF, Normal};
+    Normal::standard().cdf(x)
+}
+
+fn phi_inv(p: f64) -> f64 {
+    use statrs::distribution::{ContinuousCDF, Normal};
+    Normal::standard().inverse_cdf(p)
+}
+
+fn phi2(a: f64, b: f64, rho: f64) -> f64 {
+    let n = 20_000;
+    let (lo, h) = (-12.0, (a + 12.0) / n as f64);
+    let f = |x: f64| {
+        (-0.5 * x * x).exp() / (2.0 * std::f64::consts::PI).sqrt() * phi((b - rho * x) / (1.0 - rho * rho).sqrt())
+    };
+    let mut sum = f(lo) + f(a);
+    for i in 1..n {
+        sum += if i % 2 == 1 { 4.0 } else { 2.0 } * f(lo + i as f64 * h);
+    }
+    sum * h / 3.0
+}
+
+#[test]
+fn a_perfectly_informative_signal_lends_by_the_firms_risk_as_the_closed_form_says() {
+    // screening_noise = 0: the bank reads each company's term threshold c
+    // exactly and, without levers, lends when 0.02 - Φ(c) x 0.45 / 3 >=
+    // 0.01, i.e. Φ(c) <= π* = 0.2. The company's risk and fate are one law
+    // (docs/CREDIT.md section 11): c = c̄ + σ X, c̄ = Φ⁻¹(q) sqrt(1 + σ²), it
+    // fails when V < v* = Φ⁻¹(q), corr(X, V) = ρ = -σ / sqrt(1 + σ²). So
+    // with x* = (Φ⁻¹(π*) - c̄) / σ, P(lent | fails) = Φ₂(x*, v*; ρ) / q and
+    // P(lent | survives) = (Φ(x*) - Φ₂(x*, v*; ρ)) / (1 - q), whatever
+    // made the company fail. Each loan's draws are its own, so given the
+    // fates the loans made are independent: binomial standard errors.
+    let sigma: f64 = 1.0;
+    let lending = format!("{LENDING}pd_dispersion = {sigma}\nscreening_noise = 0.0");
+    let paths = 4000;
+    let decided = simulate(&scenario_text(paths, &lending), &[], 0);
+    let taken = simulate(&scenario_text(paths, "term_years = 3.0"), &[], 0);
+    let q = 1.0 - 0.96f64.powi(3);
+    let (c_bar, v_star) = (phi_inv(q) * (1.0 + sigma * sigma).sqrt(), phi_inv(q));
+    let rho = -sigma / (1.0 + sigma * sigma).sqrt();
+    let x_star = (phi_inv((0.02 - 0.01) * 3.0 / 0.45) - c_bar) / sigma;
+    let joint = phi2(x_star, v_star, rho);
+    let expected = [joint / q, (phi(x_star) - joint) / (1.0 - q)];
+    // Offered loans whose company fails within the loan: the defaults
+    // when every loan is taken; of them lent: the defaults when decided.
+    let failing = total(&taken, "bank.defaults");
+    let surviving = total(&taken, "bank.loans_offered") - failing;
+    let lent_failing = total(&decided, "bank.defaults");
+    let lent_surviving = total(&decided, "bank.loans_made") - lent_failing;
+    for (k, (lent, n)) in [(lent_failing, failing), (lent_surviving, surviving)].into_iter().enumerate() {
+        let (p, hat) = (expected[k], lent / n);
+        let se = (p * (1.0 - p) / n).sqrt();
+        assert!(n > 5000.0, "{n} loans: too few");
+        assert!((hat - p).abs() < 4.0 * se, "case {k}: {hat} lent, closed form {p} (se {se}, {n} loans)");
+    }
+    // The two rates differ by far more than their errors: the screen works.
+    assert!(expected[1] - expected[0] > 0.2, "{expected:?}");
+}
+
+#[test]
+fn no_lever_lowers_the_loans_made_and_the_baseline_is_the_decision_without_levers() {
+    // Common random numbers: the same fates and the same screening draws
+    // with and without each lever, path by path. The IP pledge is compared
+    // under a collateral requirement (firms read as riskier than 2 % a
+    // year), which gives it its role; the others without one.
+    let with = |keys: &str, lending: &str, tables: &str| {
+        simulate(&scenario_text(1000, &format!("{keys}\n{LENDING}{lending}\n{tables}")), &[], 0)
+    };
+    let levers = [
+        ("", "", "[vehicles.bank.policy.guarantee]\nshare = 0.5"),
+        ("", "", "[vehicles.bank.policy.insurance]\nshare = 0.2\nbank_reward = 0.005"),
+        ("", "", "[vehicles.bank.policy.risk_compensation]\nratio = 0.4"),
+        ("ip_pledge_share = 0.5", "collateral_pd = 0.02", ""),
+    ];
+    for (keys, lending, tables) in levers {
+        let base = with("", lending, "");
+        let made = col(&base, "bank.loans_made");
+        assert_eq!(made, col(&base, "bank.baseline_loans"));
+        let r = with(keys, lending, tables);
+        let (m, b) = (col(&r, "bank.loans_made"), col(&r, "bank.baseline_loans"));
+        let (d, d_base) = (col(&r, "bank.defaults"), col(&base, "bank.defaults"));
+        for p in 0..made.len() {
+            assert!(m[p] >= made[p], "{keys}{tables}: path {p}, {} < {}", m[p], made[p]);
+            assert_eq!(b[p], made[p], "{keys}{tables}: path {p}: the baseline is the decision without levers");
+            // More loans to the same firms: the defaults of the base and more.
+            assert!(d[p] >= d_base[p], "{keys}{tables}: path {p}");
+        }
+        let extra = total(&r, "bank.additional_loans");
+        assert!(extra > 100.0, "{keys}{tables}: {extra} additional loans: the lever is not exercised");
+    }
+}
+
 #[test]
 fn with_loans_running_past_the_funds_life_every_failure_is_a_default_and_nothing_else() {
     // term_years = the horizon: every loan runs until the fund stops
@@ -83,8 +254,14 @@ fn the_funds_paths_are_byte_identical_with_and_without_the_loan_programme() {
         "linked.toml",
         &scenario_text(500, "warrant_coverage = 0.2\ncoinvest_share = 0.3\nfollow_on_loans = true\nloan_share = 0.5"),
     );
+    // And with the bank deciding on each company (its own screening draws).
+    let decided = scenario(
+        dir.path(),
+        "decided.toml",
+        &scenario_text(500, &format!("warrant_coverage = 0.2\nfollow_on_loans = true\n{LENDING}")),
+    );
     let mut fund_columns = Vec::new();
-    for (f, out, threads) in [(&alone, "a", "1"), (&linked, "b", "1"), (&linked, "c", "3")] {
+    for (f, out, threads) in [(&alone, "a", "1"), (&linked, "b", "1"), (&linked, "c", "3"), (&decided, "d", "1")] {
         let o = fundsim(dir.path(), &["run", f.to_str().unwrap(), "--out", out, "--quiet", "--threads", threads]);
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
         let text = read(&dir.path().join(out).join("paths.csv"));
@@ -95,6 +272,7 @@ fn the_funds_paths_are_byte_identical_with_and_without_the_loan_programme() {
         fund_columns.push(fund.join("\n"));
     }
     assert_eq!(fund_columns[0], fund_columns[1], "the fund's columns moved with the loan programme");
+    assert_eq!(fund_columns[0], fund_columns[3], "the fund's columns moved with the bank's decision");
     // And the whole file, the bank's columns included, at any thread count.
     assert_eq!(read(&dir.path().join("b/paths.csv")), read(&dir.path().join("c/paths.csv")));
 }
@@ -257,10 +435,36 @@ fn keys_that_do_not_apply_are_refused_with_or_without_borrowers_from() {
     );
     refused(&scenario_text(10, "loan_share = 0.0"), &["vehicles.bank.loan_share", "must be > 0"]);
     refused(&scenario_text(10, "coinvest_share = -1.0"), &["vehicles.bank.coinvest_share", "-1"]);
+    // A lending table: the bank's prior PD is needed, and what concerns
+    // applicants of the programme's own, a subsidy's effect on the fate or
+    // a pool that runs dry is refused.
     refused(
         &scenario_text(10, "[vehicles.bank.lending]"),
-        &["vehicles.bank.lending", "cannot be combined with borrowers_from"],
+        &["vehicles.bank.pd", "must be given with borrowers_from and a lending table"],
     );
+    refused(
+        &scenario_text(10, "pd = 0.04\n[vehicles.bank.lending]\napplicants = 100\nmoral_hazard = 0.5"),
+        &[
+            "vehicles.bank.lending.applicants",
+            "vehicles.bank.lending.moral_hazard",
+            "does not apply with borrowers_from",
+        ],
+    );
+    refused(
+        &scenario_text(
+            10,
+            "pd = 0.04\n[vehicles.bank.lending]\n[vehicles.bank.policy]\nsubsidy_pd_elasticity = 1.0\n\
+             [vehicles.bank.policy.risk_compensation]\nratio = 0.3\npool_size = 10.0",
+        ),
+        &[
+            "vehicles.bank.policy.subsidy_pd_elasticity",
+            "a subsidy cannot change",
+            "vehicles.bank.policy.risk_compensation.pool_size",
+            "is not supported with borrowers_from and a lending table yet",
+        ],
+    );
+    // `pd` without a lending table is still the fund's business.
+    refused(&scenario_text(10, "pd = 0.04"), &["vehicles.bank.pd", "is set by the fund with borrowers_from"]);
 }
 
 #[test]

@@ -297,12 +297,31 @@ pub(crate) fn loan_program_spec(prefix: &str, l: &RawLoanProgram, years: u32, v:
     });
     let linked = l.borrowers_from.is_some();
     if linked && l.lending.is_some() {
-        v.fail(
-            &key("lending"),
-            "a table",
-            "cannot be combined with borrowers_from yet: a linked programme offers a loan at every investment of \
-             the fund and the bank takes them all (remove the lending table)",
-        );
+        // The bank decides on the fund's companies (`linked_lending.rs`).
+        if l.pd.is_none() {
+            v.fail(
+                &key("pd"),
+                "absent",
+                "must be given with borrowers_from and a lending table: the bank's prior annual PD of the fund's \
+                 companies, the centre of its screening",
+            );
+        }
+        if p.subsidy_pd_elasticity != 0.0 {
+            v.fail(
+                &pk("subsidy_pd_elasticity"),
+                p.subsidy_pd_elasticity,
+                "must be 0 with borrowers_from and a lending table: a linked borrower's failure is its company's in \
+                 the fund, which a subsidy cannot change, so the bank cannot count on it",
+            );
+        }
+        if let Some(size) = p.risk_compensation.as_ref().and_then(|r| r.pool_size) {
+            v.fail(
+                &pk("risk_compensation.pool_size"),
+                size,
+                "is not supported with borrowers_from and a lending table yet: the bank decides on a fund's companies \
+                 counting on a pool that never runs dry (remove pool_size)",
+            );
+        }
     }
     if linked && p.risk_compensation.as_ref().is_some_and(|r| r.annual_top_up != 0.0) {
         v.fail(

@@ -26,6 +26,7 @@
 //! recovery) come from a stream keyed by the programme and the loan's
 //! index.
 
+use super::settle::{Book, Exposure};
 use super::{ATTRIBUTES, DefaultEvent, LoanOutcome, LoanProgram, LoanWorkspace, Pool};
 use crate::model::market::MarketPath;
 use crate::vehicles::equity::Route;
@@ -42,11 +43,35 @@ const UNLINKED_KEYS: [&str; 6] =
 /// Keys of the linkage, refused without `borrowers_from`.
 const LINKAGE_KEYS: [&str; 3] = ["follow_on_loans", "loan_share", "coinvest_share"];
 
+/// Keys of the lending table that concern applicants of the programme's
+/// own, refused with `borrowers_from` (the fund's investments are the
+/// applicants, none of them a first-time borrower, and their fates are
+/// the fund's, which moral hazard cannot change).
+const UNLINKED_LENDING_KEYS: [&str; 4] =
+    ["applicants", "first_loan_screening_noise", "first_loan_premium", "moral_hazard"];
+
+/// `pd` with `borrowers_from` is the bank's prior when a lending table is
+/// given (`linked_lending.rs`), and refused otherwise.
+fn unlinked_key_applies(k: &str, lending: bool) -> bool {
+    !(lending && k == "pd")
+}
+
 /// The keys a programme with (`linked`) or without `borrowers_from`
-/// refuses, out of its resolved table.
-pub(super) fn drop_unused_keys(linked: bool, table: &mut toml::map::Map<String, toml::Value>) {
-    for k in if linked { &UNLINKED_KEYS[..] } else { &LINKAGE_KEYS[..] } {
-        table.remove(*k);
+/// refuses, out of its resolved table (`lending`: it has a lending table).
+pub(super) fn drop_unused_keys(linked: bool, lending: bool, table: &mut toml::map::Map<String, toml::Value>) {
+    if linked {
+        for k in UNLINKED_KEYS.iter().filter(|k| unlinked_key_applies(k, lending)) {
+            table.remove(*k);
+        }
+        if let Some(l) = table.get_mut("lending").and_then(|l| l.as_table_mut()) {
+            for k in UNLINKED_LENDING_KEYS {
+                l.remove(k);
+            }
+        }
+    } else {
+        for k in LINKAGE_KEYS {
+            table.remove(k);
+        }
     }
 }
 
@@ -56,11 +81,19 @@ pub(super) fn check_table(prefix: &str, table: &toml::Value) -> Vec<(String, Str
     let linked = table.get("borrowers_from").is_some();
     let mut found = Vec::new();
     if linked {
-        for k in UNLINKED_KEYS {
+        let lending = table.get("lending");
+        for k in UNLINKED_KEYS.into_iter().filter(|k| unlinked_key_applies(k, lending.is_some())) {
             if table.get(k).is_some() {
                 let rule = "is set by the fund with borrowers_from: the borrowers are its portfolio companies, \
                             one loan per investment, each with the company's own fate; remove it";
                 found.push((format!("{prefix}.{k}"), rule.to_string()));
+            }
+        }
+        for k in UNLINKED_LENDING_KEYS {
+            if lending.and_then(|l| l.get(k)).is_some() {
+                let rule = "does not apply with borrowers_from: the applicants are the fund's investments, none a \
+                            first-time borrower, and each fails or not as its company does in the fund; remove it";
+                found.push((format!("{prefix}.lending.{k}"), rule.to_string()));
             }
         }
     } else {
@@ -99,7 +132,6 @@ impl LoanProgram {
         let spec = &self.spec;
         let policy = &spec.policy;
         let horizon = market.z.len();
-        let k = self.steps_per_year as usize;
         let finite_pool = policy.risk_compensation.as_ref().and_then(|r| r.pool_size);
         let mut pool = Pool { left: finite_pool.unwrap_or(f64::INFINITY), finite: finite_pool.is_some() };
         let mut o = LoanOutcome { pool_funded: finite_pool.unwrap_or(0.0), ..LoanOutcome::default() };
@@ -123,15 +155,34 @@ impl LoanProgram {
                 loss: self.loss_on(principal, ip, &mut attr, market.year_factor[t]),
                 principal,
             });
+            // The bank's decision, with a lending table; without one it
+            // takes every loan offered, all of them made anyway.
+            let baseline = match (&self.screen, &self.decision) {
+                (Some(screen), Some(decision)) => {
+                    let v = screen.decide(decision, path_key, self.key, i as u64, default.is_some(), ip);
+                    if !v.lends {
+                        continue;
+                    }
+                    v.baseline
+                }
+                _ => true,
+            };
             o.loans_made += 1;
-            o.baseline_loans += 1;
+            o.baseline_loans += baseline as u64;
             o.lent += principal;
+            if !baseline {
+                o.additional_lent += principal;
+            }
             o.loan_steps += (end - start) as u64;
             // Funded until it defaults (that step included) or matures.
             funded += principal * (default.map_or(end, |d| d.step as usize + 1) - start) as f64;
             if let Some(d) = default {
                 o.defaults += 1;
-                o.baseline_defaults += 1;
+                if baseline {
+                    o.baseline_defaults += 1;
+                } else {
+                    o.additional_defaults += 1;
+                }
                 ws.defaults.push(d);
             }
             ws.linked.push(LinkedLoan { principal, start, end, default: default.map(|d| d.step as usize) });
@@ -152,54 +203,25 @@ impl LoanProgram {
         }
         o.coinvested = spec.coinvest_share * fund.fates.iter().map(|f| f.cost).sum::<f64>();
         o.coinvest_proceeds = spec.coinvest_share * fund.fates.iter().map(|f| f.proceeds).sum::<f64>();
-        if let Some(ins) = &policy.insurance {
-            o.bank_reward = ins.bank_reward * o.lent;
-            o.insurer_reward = ins.insurer_reward * o.lent;
-            o.reward_cost = o.bank_reward + o.insurer_reward;
-        }
-        let per_step_subsidy =
-            (policy.interest_subsidy + policy.guarantee.as_ref().map_or(0.0, |g| g.fee * g.fee_subsidy)) / k as f64;
-        let [cum_loss, cum_fiscal, npl_series, pool_series] = series;
-        let mut paying = 0.0;
-        let (mut gross, mut outlay) = (0.0, 0.0);
-        let mut balance = finite_pool.unwrap_or(f64::NAN);
-        for t in 0..horizon {
-            balance += ws.pool[t];
+        let book = Book { unit: 1.0, funded, finite_pool };
+        self.settle(&mut o, ws, series, book, |ws, t, paying| {
             // Principal within its term, of it defaulted, by amount (linked
             // loans differ in size); summed loan by loan each step, so no
             // running sum drifts (an NPL ratio of all loans is exactly 1).
-            let (mut out, mut bad, mut performing) = (0.0, 0.0, 0.0);
+            let (mut outstanding, mut defaulted, mut performing) = (0.0, 0.0, 0.0);
             for l in ws.linked.iter().filter(|l| l.start <= t && t < l.end) {
-                out += l.principal;
+                outstanding += l.principal;
                 if l.default.is_some_and(|d| d <= t) {
-                    bad += l.principal;
+                    defaulted += l.principal;
                 } else {
                     // Loan by loan into the running total, as before the
                     // flows were recorded (the same rounding).
-                    paying += l.principal;
+                    *paying += l.principal;
                     performing += l.principal;
                 }
             }
-            // The step's whole outlay on the `[fiscal]` basis, as `simulate`.
-            ws.fiscal_flow[t] = ws.step_fiscal[t] + performing * per_step_subsidy;
-            gross += ws.step_loss[t];
-            outlay += ws.step_fiscal[t];
-            let ratio = if out > 0.0 { bad / out } else { f64::NAN };
-            if (t + 1) % k == 0 && out > 0.0 {
-                o.npl_ratio = o.npl_ratio.max(ratio);
-            }
-            npl_series[t] = ratio;
-            pool_series[t] = if balance.is_nan() { balance } else { balance.max(0.0) };
-            cum_loss[t] = gross;
-            cum_fiscal[t] = outlay + paying * per_step_subsidy;
-        }
-        o.subsidy_cost = paying * per_step_subsidy;
-        let (present_value, nominal) = self.fiscal.costs(&ws.fiscal_flow);
-        o.fiscal = super::LoanFiscal { present_value, nominal };
-        o.interest_income = paying * spec.interest_rate / k as f64;
-        o.funding_cost = funded * spec.funding_cost / k as f64;
-        o.guarantee_fees = paying * policy.guarantee.as_ref().map_or(0.0, |g| g.fee) / k as f64;
-        o.premiums = paying * policy.insurance.as_ref().map_or(0.0, |i| i.premium) / k as f64;
+            Exposure { outstanding, defaulted, performing }
+        });
         o
     }
 }

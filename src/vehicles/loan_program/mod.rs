@@ -35,6 +35,8 @@ pub mod input;
 mod counts;
 mod lending;
 mod linkage;
+mod linked_lending;
+mod settle;
 mod spec;
 
 pub use spec::{Guarantee, Insurance, Lending, LoanPolicy, LoanProgramSpec, RiskCompensation};
@@ -106,7 +108,8 @@ impl VehicleModel for LoanProgram {
 
     fn check_table(prefix: &str, table: &toml::Value) -> Vec<(String, String)> {
         let mut found = Vec::new();
-        if table.get("lending").is_some() && table.get("loans").is_some() {
+        // (With borrowers_from, `loans` is refused by the linkage's rule.)
+        if table.get("lending").is_some() && table.get("loans").is_some() && table.get("borrowers_from").is_none() {
             let rule = "with a lending table the bank decides how many loans to make: give lending.applicants \
                         (firms applying per cohort) instead";
             found.push((format!("{prefix}.loans"), rule.into()));
@@ -126,7 +129,7 @@ impl VehicleModel for LoanProgram {
             table.remove("loans");
         }
         if let Some(table) = value.as_table_mut() {
-            linkage::drop_unused_keys(raw.borrowers_from.is_some(), table);
+            linkage::drop_unused_keys(raw.borrowers_from.is_some(), raw.lending.is_some(), table);
         }
         Some(value)
     }
@@ -206,6 +209,9 @@ pub struct LoanProgram {
     decision: Option<Decision>,
     /// One-step cohorts with a lending table are drawn by counts.
     counts: Option<counts::CountPlan>,
+    /// With `borrowers_from` and a lending table: the bank's reading of
+    /// the fund's companies (`linked_lending`).
+    screen: Option<linked_lending::Screen>,
     /// `[fiscal]`: the basis of `fiscal_cost`.
     fiscal: FiscalBasis,
     /// Position among the scenario's vehicles of the equity vehicle named
@@ -294,6 +300,9 @@ pub struct LoanOutcome {
     /// they returned (residual marks at the horizon included).
     pub coinvested: f64,
     pub coinvest_proceeds: f64,
+    /// Principal of the additional loans of a programme with
+    /// `borrowers_from` (its loans differ in size).
+    pub additional_lent: f64,
 }
 
 /// The fiscal cost of one path on the `[fiscal]` basis: the present value
@@ -333,10 +342,15 @@ impl LoanProgram {
             recovery,
             decision,
             counts: None,
+            screen: None,
             fiscal,
             source: None,
         };
-        program.counts = program.decision.as_ref().and_then(|d| counts::CountPlan::new(&program, d));
+        if program.spec.borrowers_from.is_some() {
+            program.screen = linked_lending::Screen::new(&program.spec);
+        } else {
+            program.counts = program.decision.as_ref().and_then(|d| counts::CountPlan::new(&program, d));
+        }
         program
     }
 
@@ -453,49 +467,16 @@ impl LoanProgram {
             ws.defaults.drain(..due);
         }
         o.lent = o.loans_made as f64 * size;
-
-        if let Some(ins) = &policy.insurance {
-            o.bank_reward = ins.bank_reward * o.lent;
-            o.insurer_reward = ins.insurer_reward * o.lent;
-            o.reward_cost = o.bank_reward + o.insurer_reward;
-        }
-        let per_step_subsidy =
-            (policy.interest_subsidy + policy.guarantee.as_ref().map_or(0.0, |g| g.fee * g.fee_subsidy)) / k as f64
-                * size;
-
-        // The series, and the loans paying interest in each step (within
-        // their term and performing at its end).
-        let [cum_loss, cum_fiscal, npl_series, pool_series] = series;
-        let (mut alive, mut npl, mut paying_steps) = (0i64, 0i64, 0u64);
-        let (mut gross, mut outlay) = (0.0, 0.0);
-        let mut balance = finite_pool.unwrap_or(f64::NAN);
-        for t in 0..horizon {
-            balance += ws.pool[t];
+        let book = settle::Book { unit: size, funded: funded_steps as f64, finite_pool };
+        // Loans within their term and defaulted ones among them, from the
+        // difference arrays.
+        let (mut alive, mut npl) = (0i64, 0i64);
+        self.settle(&mut o, ws, series, book, |ws, t, paying| {
             alive += ws.alive[t];
             npl += ws.npl[t];
-            paying_steps += (alive - npl) as u64;
-            ws.fiscal_flow[t] = ws.step_fiscal[t] + (alive - npl) as f64 * per_step_subsidy;
-            gross += ws.step_loss[t];
-            outlay += ws.step_fiscal[t];
-            let ratio = if alive > 0 { npl as f64 / alive as f64 } else { f64::NAN };
-            if (t + 1) % k == 0 && alive > 0 {
-                // The year-end NPL stock ratio; the worst year counts.
-                o.npl_ratio = o.npl_ratio.max(ratio);
-            }
-            npl_series[t] = ratio;
-            // Money left in a finite pool at the end of the step (a
-            // running sum for the chart; the metrics use the exact state).
-            pool_series[t] = if balance.is_nan() { balance } else { balance.max(0.0) };
-            cum_loss[t] = gross;
-            cum_fiscal[t] = outlay + paying_steps as f64 * per_step_subsidy;
-        }
-        o.subsidy_cost = paying_steps as f64 * per_step_subsidy;
-        let (present_value, nominal) = self.fiscal.costs(&ws.fiscal_flow);
-        o.fiscal = LoanFiscal { present_value, nominal };
-        o.interest_income = paying_steps as f64 * spec.interest_rate / k as f64 * size;
-        o.funding_cost = funded_steps as f64 * spec.funding_cost / k as f64 * size;
-        o.guarantee_fees = paying_steps as f64 * policy.guarantee.as_ref().map_or(0.0, |g| g.fee) / k as f64 * size;
-        o.premiums = paying_steps as f64 * policy.insurance.as_ref().map_or(0.0, |i| i.premium) / k as f64 * size;
+            *paying += (alive - npl) as f64;
+            settle::Exposure { outstanding: alive as f64, defaulted: npl as f64, performing: (alive - npl) as f64 }
+        });
         o
     }
 
@@ -794,7 +775,7 @@ impl LoanProgram {
             o.lent,
             o.baseline_loans as f64,
             additional as f64,
-            additional as f64 * self.spec.loan_size,
+            if self.spec.borrowers_from.is_some() { o.additional_lent } else { additional as f64 * self.spec.loan_size },
             ratio(o.additional_defaults as f64, additional),
             ratio(o.baseline_defaults as f64, o.baseline_loans),
             ratio(fiscal, additional),
