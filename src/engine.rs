@@ -470,6 +470,11 @@ pub fn shape(scn: &Scenario) -> (usize, usize) {
     (layout.columns.len() + layout.budget_cells(), layout.series_names.len())
 }
 
+/// The result column of `vehicle.metric` in a run of `scn`.
+pub(crate) fn column_index(scn: &Scenario, vehicle: &str, metric: &str) -> Option<usize> {
+    Layout::new(scn).columns.iter().position(|c| c.vehicle == vehicle && c.metric == metric)
+}
+
 /// Values per path a run without a matrix accumulates (`Results::stream`).
 pub fn stream_width(scn: &Scenario) -> usize {
     Layout::new(scn).stream_width()
@@ -635,7 +640,8 @@ pub(crate) fn part_shape(scn: &Scenario) -> PartShape {
 pub(crate) fn results_from_parts(scn: &Scenario, paths: usize, parts: Parts) -> Option<Results> {
     let shape = part_shape(scn);
     let paths = if parts.stream.is_some() { 0 } else { paths };
-    let stream_ok = parts.stream.as_ref().is_none_or(|s| s.width() == shape.stream);
+    // A run's own statistics, and paired differences after them (`paired`).
+    let stream_ok = parts.stream.as_ref().is_none_or(|s| s.width() >= shape.stream);
     let shaped = stream_ok
         && Some(parts.data.len()) == paths.checked_mul(shape.columns)
         && Some(parts.budget.len()) == paths.checked_mul(shape.budget)

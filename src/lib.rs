@@ -34,6 +34,7 @@ pub mod finance;
 pub mod limits;
 pub mod model;
 pub mod output;
+pub(crate) mod paired;
 pub mod rng;
 pub mod run;
 pub mod scenario;

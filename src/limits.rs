@@ -94,7 +94,7 @@ pub struct MemoryEstimate {
 /// Shenzhen package (a sweep and levers) at 50,000 paths, 137.5 MB and
 /// 129.3 MB; the loan programme at 500,000 paths, 155.5 MB and 134.2 MB.
 ///
-/// `keep_paths: false` (`--no-paths` without a sweep or levers): no
+/// `keep_paths: false` (`--no-paths`): no
 /// matrix, no column copy, but a sketch per column per thread.
 pub fn memory_estimate(scn: &Scenario, threads: usize, keep_paths: bool) -> MemoryEstimate {
     let (columns, series) = engine::shape(scn);
@@ -113,7 +113,10 @@ pub fn memory_estimate(scn: &Scenario, threads: usize, keep_paths: bool) -> Memo
         // The summaries copy one column and sort it.
         (paths.saturating_mul(columns).saturating_mul(8).saturating_mul(matrices), paths.saturating_mul(16), 0)
     } else {
-        (0, 0, engine::stream_width(scn) as u64)
+        // With a sweep or levers, `paired` holds the matrices of one chunk
+        // of paths at a time.
+        let chunk = if matrices > 1 { paths.min(crate::paired::chunk(threads as usize)) } else { 0 };
+        (chunk.saturating_mul(columns).saturating_mul(8).saturating_mul(matrices), 0, engine::stream_width(scn) as u64)
     };
     let sketch_bytes = threads
         .saturating_mul(series.saturating_mul(scn.horizon_steps() as u64) + column_sketches)

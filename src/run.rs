@@ -135,6 +135,7 @@ pub fn run(loaded: &Loaded, file: &Path, out: &Path, sets: &[String], opts: &Run
     let io = |source| Error::Io { path: out.to_path_buf(), source };
     let keep_paths = keeps_paths(opts.no_paths, scn);
     let mut sim = Simulator::new(scn.paths * plan.runs() as u64, threads, opts.quiet, None, keep_paths);
+    sim.prepare(scn, &plan);
 
     let started = Instant::now();
     let staging = Staging::new(out).map_err(io)?;
@@ -179,11 +180,11 @@ fn run_mpi(_: &Loaded, _: &Path, _: &Path, _: &[String], _: &RunOptions) -> Resu
     ))
 }
 
-/// Whether a run keeps the per-path matrix: always but with `--no-paths`,
-/// and with it too when the scenario has a `[[sweep]]` or `[sensitivity]`,
-/// whose paired differences are taken path by path from the matrices.
-pub(crate) fn keeps_paths(no_paths: bool, scn: &Scenario) -> bool {
-    !no_paths || !scn.sweeps.is_empty() || scn.sensitivity.is_some()
+/// Whether a run keeps the per-path matrix: always but with `--no-paths`
+/// (with a `[[sweep]]` or `[sensitivity]` too: their paired differences
+/// are then accumulated chunk by chunk, `paired`).
+pub(crate) fn keeps_paths(no_paths: bool, _scn: &Scenario) -> bool {
+    !no_paths
 }
 
 /// Every CSV of a run, from the results `next` gives for each simulation
@@ -244,6 +245,7 @@ fn run_shard(
     let io = |source| Error::Io { path: out.to_path_buf(), source };
     let keep_paths = keeps_paths(opts.no_paths, scn);
     let mut sim = Simulator::new(count * plan.runs() as u64, threads, opts.quiet, Some(spec), keep_paths);
+    sim.prepare(scn, &plan);
 
     let started = Instant::now();
     let staging = Staging::new(out).map_err(io)?;
@@ -365,6 +367,36 @@ impl Plan {
         Ok(Plan { variants, cases })
     }
 
+    /// Sweep variants other than the base.
+    pub(crate) fn other_variants(&self) -> usize {
+        self.variants.len().saturating_sub(1)
+    }
+
+    /// The column of the sensitivity target in the run's results.
+    pub(crate) fn sensitivity_target(&self, scn: &Scenario) -> Option<usize> {
+        let sens = scn.sensitivity.as_ref()?;
+        engine::column_index(self.base(scn), &sens.vehicle, &sens.metric)
+    }
+
+    /// Paired differences simulation `k` (in the order of
+    /// [`Plan::scenarios`]) accumulates after its own column statistics in
+    /// a run without a matrix (`paired`): every column's for a sweep
+    /// variant (`ncols` of them), the target's against the base for a
+    /// lever's low case, and against the base and the low case for its
+    /// high case.
+    pub(crate) fn paired_columns(&self, k: usize, ncols: usize) -> usize {
+        let v = self.other_variants();
+        if k == 0 {
+            0
+        } else if k <= v {
+            ncols
+        } else if (k - v) % 2 == 1 {
+            1
+        } else {
+            2
+        }
+    }
+
     /// Simulations in all: the base, the other variants, two per lever.
     pub(crate) fn runs(&self) -> usize {
         1 + self.variants.len().saturating_sub(1) + 2 * self.cases.len()
@@ -394,6 +426,8 @@ struct Simulator {
     shard: Option<ShardSpec>,
     /// `false`: no per-path matrix, column statistics instead.
     keep_paths: bool,
+    /// The results of every simulation, computed together (`prepare`).
+    prepared: Option<std::collections::VecDeque<Results>>,
 }
 
 impl Simulator {
@@ -406,13 +440,33 @@ impl Simulator {
             );
             bar
         });
-        Simulator { bar, threads, done_before: 0, shard, keep_paths }
+        Simulator { bar, threads, done_before: 0, shard, keep_paths, prepared: None }
+    }
+
+    /// Without a matrix, a run with more than one simulation runs them all
+    /// together, chunk by chunk (`paired`); `run` then hands out their
+    /// results in order.
+    fn prepare(&mut self, scn: &Scenario, plan: &Plan) {
+        if self.keep_paths || plan.runs() < 2 {
+            return;
+        }
+        let range = self.shard.map_or((0, scn.paths), |spec| spec.range(scn.paths));
+        let bar = &self.bar;
+        let all = crate::paired::run(scn, plan, range, self.threads, &|n| {
+            if let Some(b) = bar {
+                b.set_position(n);
+            }
+        });
+        self.prepared = Some(all.into());
     }
 
     /// The first path simulated and the results; with `base` (the base
     /// run of the same paths), what they share is copied
     /// (`engine::run_from`), with identical results.
     fn run(&mut self, s: &Scenario, base: Option<(&Scenario, &Results)>) -> (u64, Results) {
+        if let Some(r) = self.prepared.as_mut().and_then(|q| q.pop_front()) {
+            return (self.shard.map_or(0, |spec| spec.range(s.paths).0), r);
+        }
         let offset = self.done_before;
         let bar = &self.bar;
         let (first, count) = self.shard.map_or((0, s.paths), |spec| spec.range(s.paths));
@@ -481,11 +535,14 @@ fn write_sensitivity_cases(
         .iter()
         .position(|c| c.vehicle == sens.vehicle && c.metric == sens.metric)
         .expect("sensitivity target validated");
-    let target = sweep::column(base, j);
+    let target = if base.stream.is_some() { Vec::new() } else { sweep::column(base, j) };
     let mut swings = Vec::new();
     for ((key, low, high), (lo, hi)) in sens.levers.iter().zip(cases) {
         let (l, h) = (next(lo, Some((base_scn, base)))?, next(hi, Some((base_scn, base)))?);
-        swings.push(Swing::measure(key, low, high, &target, &sweep::column(&l, j), &sweep::column(&h, j)));
+        swings.push(match Swing::from_stream(key, low, high, j, [base, &l, &h]) {
+            Some(s) => s,
+            None => Swing::measure(key, low, high, &target, &sweep::column(&l, j), &sweep::column(&h, j)),
+        });
     }
     let target_name = format!("{}.{}", sens.vehicle, sens.metric);
     write_sensitivity(&dir.join("sensitivity.csv"), &target_name, &mut swings)

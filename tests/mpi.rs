@@ -1,7 +1,8 @@
 //! `run --mpi` under `mpirun -n 2` and `-n 3` on loopback (only with the
 //! cargo feature `mpi`, as `.ci/run` builds it): rank 0 writes CSVs
 //! byte-identical to the single run's, on the policy package (sweep and
-//! sensitivity included) and with `--no-paths`.
+//! sensitivity included, with and without `--no-paths`) and on the loan
+//! programme with `--no-paths`.
 #![cfg(feature = "mpi")]
 
 mod common;
@@ -35,9 +36,11 @@ fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
 fn two_and_three_ranks_write_the_single_runs_csvs() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
-    for (scenario, paths, extra) in
-        [("shenzhen_policy_package.toml", "150", &[][..]), ("tech_loans.toml", "500", &["--no-paths"][..])]
-    {
+    for (scenario, paths, extra) in [
+        ("shenzhen_policy_package.toml", "150", &[][..]),
+        ("shenzhen_policy_package.toml", "150", &["--no-paths"][..]),
+        ("tech_loans.toml", "500", &["--no-paths"][..]),
+    ] {
         let f = shipped(scenario);
         let mut args = vec!["run", f.as_str(), "--paths", paths, "--no-charts", "--quiet", "--threads", "1"];
         args.extend_from_slice(extra);

@@ -4,7 +4,9 @@
 //! documented relative accuracy (0.5 %) of the exact order statistics of
 //! the same paths; the fiscal view (`fiscal.csv`, its ratios of means and
 //! their delta-method errors, and `budget.csv`) agrees with the matrix's to
-//! rounding; a run whose matrix would not fit is refused up front,
+//! rounding; a sweep and sensitivity table run without a matrix (paired
+//! differences accumulated chunk by chunk) have identical bits at any
+//! thread and shard count and agree with the matrix run to rounding; a run whose matrix would not fit is refused up front,
 //! naming --no-paths and --shard.
 
 mod common;
@@ -219,6 +221,64 @@ fn the_fiscal_view_without_a_matrix_agrees_with_the_matrix() {
         }
     }
     assert!(checked > 40, "{checked} cells checked");
+}
+
+#[test]
+fn sweeps_and_sensitivity_without_a_matrix() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let f = shipped("shenzhen_policy_package.toml");
+    let base = ["run", f.as_str(), "--paths", "200", "--no-charts", "--quiet"];
+    for (out, extra) in [
+        ("exact", &["--threads", "2"][..]),
+        ("t1", &["--no-paths", "--threads", "1"][..]),
+        ("t16", &["--no-paths", "--threads", "16"][..]),
+    ] {
+        let mut args = base.to_vec();
+        args.extend(["--out", out]);
+        args.extend(extra);
+        ok(d, &args);
+    }
+    for k in 1..=3 {
+        let (shard, out) = (format!("{k}/3"), format!("s{k}"));
+        let mut args = base.to_vec();
+        args.extend(["--no-paths", "--shard", &shard, "--out", &out, "--threads", "2"]);
+        ok(d, &args);
+    }
+    ok(d, &["merge", "s2", "s1", "s3", "--out", "merged", "--no-charts", "--quiet"]);
+    let mut files = vec!["sweep.csv".to_string(), "sensitivity.csv".into(), "summary.csv".into(), "fiscal.csv".into()];
+    files.extend(["variants/1/summary.csv".into(), "variants/2/summary.csv".into()]);
+    for file in &files {
+        let a = std::fs::read(d.join("t1").join(file)).unwrap();
+        for other in ["t16", "merged"] {
+            assert!(a == std::fs::read(d.join(other).join(file)).unwrap(), "{file} differs in {other}");
+        }
+    }
+    assert!(!d.join("t1/variants/1/paths.csv").exists());
+    // Means, paired differences and their standard errors agree with the
+    // matrix run to rounding (quantile columns come from sketches).
+    for (file, skip) in [("sweep.csv", &["p05", "p50", "p95"][..]), ("sensitivity.csv", &[][..])] {
+        let (head, rows) = numbers(&d.join("exact").join(file), &d.join("t1").join(file));
+        assert!(!rows.is_empty());
+        let mut checked = 0;
+        for (cells, e, n) in &rows {
+            for (j, name) in head.iter().enumerate() {
+                if skip.contains(&name.as_str()) || e[j].is_nan() && cells[j].is_empty() && n[j].is_nan() {
+                    continue;
+                }
+                let (x, y) = (e[j], n[j]);
+                if x.is_nan() {
+                    // A label, or an undefined figure in both.
+                    assert!(cells[j].parse::<f64>().is_err() || y.is_nan(), "{file} {cells:?} {name}");
+                    continue;
+                }
+                let scale = x.abs().max(1e-9);
+                assert!((x - y).abs() <= 1e-8 * scale, "{file} {cells:?} {name}: {x} vs {y}");
+                checked += 1;
+            }
+        }
+        assert!(checked > 20, "{file}: {checked} cells");
+    }
 }
 
 #[test]

@@ -8,7 +8,7 @@ use std::path::Path;
 use crate::engine::Results;
 use crate::output::tables::cell;
 use crate::stats::summary::summarize;
-use crate::sweep::{column, difference};
+use crate::sweep::{Difference, column, difference};
 
 /// Writes `sweep.csv` row by row as variants finish.
 pub(crate) struct SweepWriter {
@@ -31,10 +31,29 @@ impl SweepWriter {
     /// One row per metric of variant `index` (with the swept values
     /// `values`), its difference from `base` paired over paths.
     pub fn variant(&mut self, index: usize, values: &[String], base: &Results, r: &Results) -> io::Result<()> {
+        let ncols = r.columns.len();
         for (j, c) in r.columns.iter().enumerate() {
-            let (b, x) = (column(base, j), column(r, j));
-            let s = summarize(&x, &mut self.scratch);
-            let d = difference(&b, &x, &mut self.scratch);
+            let (s, d) = match (&r.stream, &base.stream) {
+                // Without a matrix: the variant's column statistics, and
+                // its paired differences from the base after them
+                // (`paired`); the base against itself differs by 0.
+                (Some(rs), Some(bs)) => {
+                    let s = rs.summary(j);
+                    let paired = if std::ptr::eq(r, base) {
+                        let zero = if s.defined > 0 { 0.0 } else { f64::NAN };
+                        (zero, if s.defined > 1 { 0.0 } else { f64::NAN })
+                    } else {
+                        let p = rs.summary(rs.width() - ncols + j);
+                        (p.mean, p.se)
+                    };
+                    let (sb, sx) = (bs.summary(j).se, s.se);
+                    (s, Difference { mean: paired.0, se: paired.1, se_unpaired: (sb * sb + sx * sx).sqrt() })
+                }
+                _ => {
+                    let (b, x) = (column(base, j), column(r, j));
+                    (summarize(&x, &mut self.scratch), difference(&b, &x, &mut self.scratch))
+                }
+            };
             let mut rec = vec![index.to_string()];
             rec.extend(values.iter().cloned());
             rec.extend([c.vehicle.clone(), c.metric.clone()]);
@@ -68,6 +87,30 @@ pub(crate) struct Swing {
 }
 
 impl Swing {
+    /// As [`Swing::measure`], from the column statistics of runs without a
+    /// matrix (`paired`): the target column `j` of the base, low and high
+    /// runs, the low run's paired difference from the base in its last
+    /// column, the high run's from the base and from the low run in its
+    /// last two.
+    pub(crate) fn from_stream(key: &str, low: &str, high: &str, j: usize, r: [&Results; 3]) -> Option<Swing> {
+        let [b, l, h] = r.map(|r| r.stream.as_ref());
+        let (b, l, h) = (b?, l?, h?);
+        let (lw, hw) = (l.width(), h.width());
+        let swing = h.summary(hw - 1);
+        Some(Swing {
+            key: key.into(),
+            low: low.into(),
+            high: high.into(),
+            base_mean: b.summary(j).mean,
+            low_mean: l.summary(j).mean,
+            high_mean: h.summary(j).mean,
+            low_diff_se: l.summary(lw - 1).se,
+            high_diff_se: h.summary(hw - 2).se,
+            swing: swing.mean,
+            swing_se: swing.se,
+        })
+    }
+
     pub(crate) fn measure(key: &str, low: &str, high: &str, base: &[f64], lo: &[f64], hi: &[f64]) -> Swing {
         let mut scratch = Vec::new();
         let mean = |x: &[f64], s: &mut Vec<f64>| summarize(x, s).mean;

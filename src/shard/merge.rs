@@ -160,7 +160,8 @@ pub fn merge(dirs: &[PathBuf], out: &Path, charts: Option<&ChartOptions>, quiet:
             }
             let rows = if keep_paths { count } else { 0 };
             let streamed = h.stream.as_ref().map_or(0, |st| st.paths());
-            if h.stream.as_ref().is_some_and(|st| st.width() != shape.stream) {
+            let width = shape.stream + plan.paired_columns(i, shape.columns);
+            if h.stream.as_ref().is_some_and(|st| st.width() != width) {
                 return Err(refuse(format!("{}: its column statistics have another width", path.display())));
             }
             if (h.first, h.rows, h.columns, h.sketches.len(), h.deals.len(), h.stream.is_some(), streamed)

@@ -75,9 +75,20 @@ pub fn run(loaded: &Loaded, file: &Path, out: &Path, sets: &[String], opts: &Run
     // variant or case copies what they share (`engine::run_from`).
     let scenarios = plan.scenarios(scn);
     let own_base: std::cell::RefCell<Option<crate::engine::Results>> = std::cell::RefCell::new(None);
+    // Without a matrix, a run with more than one simulation runs them all
+    // together, chunk by chunk (`paired`), and hands them out in order.
+    let prepared: std::cell::RefCell<std::collections::VecDeque<crate::engine::Results>> =
+        std::cell::RefCell::new(if !keep_paths && plan.runs() > 1 {
+            crate::paired::run(scn, &plan, spec.range(scn.paths), threads, &|_| {}).into()
+        } else {
+            Default::default()
+        });
     let simulate = |s: &Scenario| -> std::io::Result<Vec<u8>> {
         let (first, count) = spec.range(s.paths);
-        let r = {
+        let next = prepared.borrow_mut().pop_front();
+        let r = if let Some(r) = next {
+            r
+        } else {
             let base = own_base.borrow();
             crate::engine::run_range(
                 s,
