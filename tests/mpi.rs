@@ -15,23 +15,6 @@ fn shipped(name: &str) -> String {
     format!("{}/scenarios/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
-fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(root, &p, out);
-            } else if p.file_name().unwrap() != "manifest.json" {
-                out.push((p.strip_prefix(root).unwrap().display().to_string(), std::fs::read(&p).unwrap()));
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(dir, dir, &mut out);
-    out.sort();
-    out
-}
-
 #[test]
 fn two_and_three_ranks_write_the_single_runs_csvs() {
     let tmp = tempfile::tempdir().unwrap();
@@ -46,8 +29,8 @@ fn two_and_three_ranks_write_the_single_runs_csvs() {
         args.extend_from_slice(extra);
         let single = fundsim(d, &[&args[..], &["--out", "single"]].concat());
         assert_eq!(single.status.code(), Some(0), "{}", stderr(&single));
-        let want = files(&d.join("single"));
-        assert!(want.iter().any(|(p, _)| p == "summary.csv"));
+        let want = output_files(&d.join("single"));
+        assert!(want.iter().any(|(p, _)| p == Path::new("summary.csv")));
         for n in ["2", "3"] {
             let out = format!("mpi{n}");
             let o = Command::new("mpirun")
@@ -58,14 +41,14 @@ fn two_and_three_ranks_write_the_single_runs_csvs() {
                 .output()
                 .expect("mpirun (Debian: openmpi-bin)");
             assert_eq!(o.status.code(), Some(0), "{scenario} -n {n}: {}", stderr(&o));
-            let got = files(&d.join(&out));
+            let got = output_files(&d.join(&out));
             assert_eq!(
                 got.iter().map(|(p, _)| p).collect::<Vec<_>>(),
                 want.iter().map(|(p, _)| p).collect::<Vec<_>>(),
                 "{scenario} -n {n}"
             );
             for ((p, a), (_, b)) in want.iter().zip(&got) {
-                assert!(a == b, "{scenario}, mpirun -n {n}: {p} differs from the single run's");
+                assert!(a == b, "{scenario}, mpirun -n {n}: {} differs from the single run's", p.display());
             }
         }
         std::fs::remove_dir_all(d.join("single")).unwrap();

@@ -7,7 +7,7 @@
 mod common;
 use common::*;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 fn shipped(name: &str) -> String {
     format!("{}/scenarios/{name}", env!("CARGO_MANIFEST_DIR"))
@@ -16,25 +16,6 @@ fn shipped(name: &str) -> String {
 fn ok(dir: &Path, args: &[&str]) {
     let o = fundsim(dir, args);
     assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
-}
-
-/// Every file under `dir` but manifest.json (which records threads, wall
-/// times and the shards), as (relative path, bytes), sorted.
-fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(root, &p, out);
-            } else if p.file_name().unwrap() != "manifest.json" {
-                out.push((p.strip_prefix(root).unwrap().to_path_buf(), std::fs::read(&p).unwrap()));
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(dir, dir, &mut out);
-    out.sort();
-    out
 }
 
 /// Run `scenario` whole, then in `n` shards (various thread counts) and
@@ -48,7 +29,7 @@ fn shards_equal_single(scenario: &str, paths: &str, counts: &[u64], expect: &[&s
     let mut args = vec!["run", f.as_str(), "--out", "single", "--threads", "2"];
     args.extend(common);
     ok(d, &args);
-    let single = files(&d.join("single"));
+    let single = output_files(&d.join("single"));
     for name in expect {
         assert!(single.iter().any(|(p, _)| p == Path::new(name)), "{scenario}: no {name}");
     }
@@ -65,7 +46,7 @@ fn shards_equal_single(scenario: &str, paths: &str, counts: &[u64], expect: &[&s
         let mut args = vec!["merge", "--out", &out, "--no-charts", "--quiet"];
         args.extend(dirs.iter().rev().map(String::as_str));
         ok(d, &args);
-        let merged = files(&d.join(&out));
+        let merged = output_files(&d.join(&out));
         assert_eq!(
             merged.iter().map(|(p, _)| p).collect::<Vec<_>>(),
             single.iter().map(|(p, _)| p).collect::<Vec<_>>(),

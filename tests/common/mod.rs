@@ -206,3 +206,23 @@ term_years = 10.0
 extension_years = 0.0
 terminal_haircut = 1.0
 "#;
+
+/// Every file under `dir` but manifest.json (which records threads, wall
+/// times and shards), as (relative path, bytes), sorted: what two runs
+/// that must agree byte for byte are compared on.
+pub fn output_files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else if p.file_name().unwrap() != "manifest.json" {
+                out.push((p.strip_prefix(root).unwrap().to_path_buf(), std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
