@@ -17,13 +17,14 @@ const W: u32 = 1200;
 const H: u32 = 750;
 
 /// The charts of a venture fund named `fund`.
-const FUND_CHARTS: [&str; 9] = [
+const FUND_CHARTS: [&str; 10] = [
     "dist_fund_tvpi",
     "dist_fund_dpi",
     "dist_fund_irr",
     "dist_fund_gross_multiple",
     "fan_fund_cum_net_cash_flow",
     "fan_fund_nav",
+    "fan_fund_dpi",
     "deals_fund_multiples",
     "deals_fund_routes",
     "exits_fund_years",

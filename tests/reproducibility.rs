@@ -123,7 +123,8 @@ fn run_writes_every_output_with_the_interface_headers() {
     assert_eq!(total, 2000);
     let (h, rows) = csv(&out.join("timeseries.csv"));
     assert_eq!(h.join(","), "vehicle,metric,step,year,p05,p25,p50,p75,p95");
-    assert_eq!(rows.len(), 2 * 48);
+    // Three fund series (J-curve, NAV, DPI to date) x 48 steps.
+    assert_eq!(rows.len(), 3 * 48);
     let m: serde_json::Value = serde_json::from_str(&read(&out.join("manifest.json"))).unwrap();
     assert_eq!(m["paths"], 100);
     assert_eq!(m["seed"], 42);

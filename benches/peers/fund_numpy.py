@@ -5,46 +5,62 @@ A venture fund (commitment 100) of 30 early-stage deals, all made in the
 first quarter, simulated 12 years quarterly (48 steps): no reserves, 2 %
 management fee, 8 % hurdle, full catch-up, 20 % carry, European (whole-fund)
 waterfall, term 10 + 2 years of extension, terminal haircut 0.7; the default
-economy and stage parameters of scenarios/defaults.toml.
+economy and stage parameters, read from scenarios/defaults.toml and
+scenarios/bench_fund.toml (tomllib), so the peer follows the shipped
+defaults without being edited.
 
 The model is fundsim's (src/model/market.rs, src/model/company.rs,
-src/vehicles/venture_fund.rs, src/finance/waterfall.rs, src/finance/irr.rs);
-only the random numbers differ (NumPy's default Generator, PCG64). Per path:
+src/vehicles/venture_fund/mod.rs, src/finance/waterfall.rs,
+src/finance/irr.rs); only the random numbers differ (NumPy's default
+Generator, PCG64). Per path:
 
   * economy: Z_t = phi Z_{t-1} + sqrt(1 - phi^2) e_t (Z_0 = e_0), a 3-state
     exit-market regime drawn from `initial` in year 1 and moved by the annual
     transition matrix at the start of every later year;
-  * step 0: 30 early-stage companies enter at V = 60 exp(0.5 n); the fund
-    buys ownership min(ticket / V, 1) for ticket = 100 (1 - 0.02 x 10) / 30
-    (capital for the fees over the whole term is kept back); they first move
-    in step 1;
-  * each later step, each open private company: failure if
+  * step 0: 30 early-stage companies enter at V = entry_valuation
+    exp(sigma n), marked at V, each of the high-growth type with probability
+    high_growth_share; the fund buys ownership min(ticket, V) / V for
+    ticket = 100 (1 - 0.02 x 10) / 30 (capital for the fees over the whole
+    term is kept back; a ticket cut to V releases the rest for follow-ons);
+    they first move in step 1;
+  * each later step, each open private company, with the parameters of its
+    stage at the start of the step: failure if
     U1 < 1 - (1 - Phi((Phi^-1(q_stage) - sqrt(rho) Y) / sqrt(1 - rho)))^(1/k),
     q_stage the annual rate and Y the year's factor (the year's Z summed and
-    scaled to unit variance: the correlation is a one-year one) (returns
-    liquidation_recovery of its current stage x cost); else IPO if U2 <
-    p_ipo(stage, regime), acquisition if U2 < p_ipo + p_acq (per-step
-    hazards from the annual rates x regime (x registration) multipliers,
-    renormalised if they sum above 1); the IPO is priced at V x valuation
-    multiplier, the acquisition pays ownership x V x acquisition multiple x
-    valuation multiplier; else a round if U3 < p_round(stage): log V +=
-    ln(step_up) + step_up_sigma N, stage advances (late stays late), the
-    fund is diluted by `dilution` (no reserve to follow on); then log V
-    drifts by (mu - sigma^2/2)/k + sigma/sqrt(k) (sqrt(c) Z + sqrt(1-c) N),
-    all with the parameters of the stage at the start of the step;
+    scaled to unit variance); the fund gets liquidation_recovery x its cost;
+    else IPO if U2 < p_ipo(stage, regime, type), acquisition if U2 < p_ipo +
+    p_acq (per-step hazards from the annual rates x regime x registration
+    multipliers, x high_growth_exit_multiplier for the high-growth type,
+    renormalised if they sum above 1), the IPO priced at V x valuation
+    multiplier x ipo_premium, the acquisition paying ownership x V x
+    acquisition multiple x valuation multiplier; else a milestone if U3 <
+    p_round(stage): the stage advances (late stays late) and, if ln V -
+    ln mark >= ln step_up, a priced round: ln V += -ln(1 - dilution) (the new
+    money), mark = exp(ln V - s^2/2 + s N) (s = step_up_sigma), and the
+    fund follows on pro rata (ownership x dilution x mark) from its pool of
+    released capital while the term runs, else it is diluted; ownership
+    becomes ownership (1 - dilution) + follow-on / mark; then ln V drifts by
+    (mu + high_growth_drift for that type - sigma^2/2)/k + sigma/sqrt(k)
+    (sqrt(c) Z + sqrt(1-c) N);
   * a listed company's price walks by -s^2/2k + s/sqrt(k) (sqrt(c) Z +
     sqrt(1-c) N), s = public_vol; its shares are sold in 4 equal quarterly
     sales after a 1-year lock-up (the last sale takes what is left), at the
     price after that step's move;
   * fee: 2 %/4 of the commitment in the investment period (step 0), then
     2 %/4 of the cost of open holdings to the end of the term (step 39),
-    none in the extension; calls = investments + fees;
+    none in the extension; what a step's fee falls short of 2 %/4 of the
+    commitment (kept back for fees) joins the follow-on pool; calls =
+    investments + fees;
   * at step 47 (end of the extension) listed holdings are sold at their
     price, private ones at 0.7 x ownership x V;
   * European waterfall each step: the owed balance (capital plus 8 %
     preferred return, compounding) accrues, the calls are added, proceeds
     go to LPs until it is repaid, then to the GP catch-up until the GP holds
     20 % of the profit, then 80/20; clawback at the end.
+
+Follow-ons in one step take the pool in deal order (as fundsim's loop over
+deals): deal i gets min(want_i, pool - wants of the deals before it), a
+cumulative sum along the deal axis.
 
 Metrics per path: tvpi, dpi, irr (net to LPs, annualised; NaN when not
 unique), gross_multiple, paid_in, distributed, fees, carry, deals_failed,
@@ -55,56 +71,79 @@ in chunks of `--chunk` paths (bounded memory).
 
 Usage:  python3 benches/peers/fund_numpy.py --paths 40000 [--seed 1]
         [--chunk 4096] [--json out.json]
-Requires NumPy only (pip install numpy).
+Requires NumPy only (pip install numpy) and Python 3.11+ (tomllib).
 """
 
 import argparse
 import json
 import math
+import os
 import sys
 import time
+import tomllib
 from statistics import NormalDist
 
 import numpy as np
 
-# ---- scenario (bench_fund.toml resolved with defaults.toml) ---------------
-YEARS, K = 12, 4
+# ---- scenario: bench_fund.toml resolved with defaults.toml ------------------
+_ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+with open(os.path.join(_ROOT, "scenarios", "defaults.toml"), "rb") as _f:
+    _D = tomllib.load(_f)
+with open(os.path.join(_ROOT, "scenarios", "bench_fund.toml"), "rb") as _f:
+    _B = tomllib.load(_f)
+_FUND = {**_D["vehicles"]["fund"], **_B["vehicles"]["fund"]}
+_MARKET, _REG, _POLICY = _D["market"], _D["market"]["regimes"], _D["policy"]
+_STAGES = [_D["stages"][s] for s in ("seed", "early", "growth", "late")]
+
+YEARS, K = _B["simulation"]["years"], _B["simulation"]["steps_per_year"]
 STEPS = YEARS * K
-RHO = 0.12  # factor_correlation
-VALUE_CORR = 0.3
-PHI = 0.0  # factor_persistence
-PUBLIC_VOL = 0.45
-INITIAL = np.array([0.2, 0.6, 0.2])
-TRANSITION = np.array([[0.6, 0.4, 0.0], [0.15, 0.7, 0.15], [0.0, 0.4, 0.6]])
-IPO_MULT = np.array([0.2, 1.0, 2.0])
-ACQ_MULT = np.array([0.7, 1.0, 1.2])
-VAL_MULT = np.array([0.8, 1.0, 1.3])
-IPO_REGISTRATION = 1.0
-LOCKUP_YEARS, SELLDOWN_YEARS = 1.0, 1.0
+RHO = _MARKET["factor_correlation"]
+VALUE_CORR = _MARKET["value_correlation"]
+PHI = _MARKET["factor_persistence"]
+PUBLIC_VOL = _MARKET["public_vol"]
+HIGH_SHARE = _MARKET["high_growth_share"]
+HIGH_DRIFT = _MARKET["high_growth_drift"]
+HIGH_EXIT = _MARKET["high_growth_exit_multiplier"]
+INITIAL = np.array(_REG["initial"])
+TRANSITION = np.array(_REG["transition"])
+IPO_MULT = np.array(_REG["ipo_multiplier"])
+ACQ_MULT = np.array(_REG["acquisition_multiplier"])
+VAL_MULT = np.array(_REG["valuation_multiplier"])
+IPO_REGISTRATION = _POLICY["ipo_registration_multiplier"]
+IPO_PREMIUM = _POLICY["ipo_premium"]
+LOCKUP_YEARS, SELLDOWN_YEARS = _POLICY["lockup_years"], _POLICY["selldown_years"]
+
+
+def _stage(key):
+    return np.array([float(s[key]) for s in _STAGES])
+
 
 # stages: seed, early, growth, late
-FAILURE = np.array([0.055, 0.045, 0.035, 0.03])
-IPO_RATE = np.array([0.0, 0.005, 0.015, 0.035])
-ACQ_RATE = np.array([0.025, 0.03, 0.04, 0.05])
-ROUND_RATE = np.array([0.3, 0.28, 0.25, 0.2])
-ENTRY_VAL = np.array([15.0, 60.0, 250.0, 1000.0])
-ENTRY_SIGMA = np.array([0.5, 0.5, 0.5, 0.5])
-STEP_UP = np.array([2.3, 2.0, 1.6, 1.3])
-STEP_UP_SIGMA = np.array([0.5, 0.5, 0.4, 0.3])
-DILUTION = np.array([0.2, 0.18, 0.15, 0.1])
-DRIFT = np.array([0.08, 0.07, 0.07, 0.05])
-VOL = np.array([0.85, 0.75, 0.4, 0.35])
-ACQ_MULTIPLE = np.array([1.0, 1.0, 1.0, 1.0])
-RECOVERY = np.array([0.0, 0.0, 0.05, 0.1])
+FAILURE = _stage("failure_rate")
+IPO_RATE = _stage("ipo_rate")
+ACQ_RATE = _stage("acquisition_rate")
+ROUND_RATE = _stage("next_round_rate")
+ENTRY_VAL = _stage("entry_valuation")
+ENTRY_SIGMA = _stage("entry_valuation_sigma")
+STEP_UP = _stage("step_up")
+STEP_UP_SIGMA = _stage("step_up_sigma")
+DILUTION = _stage("dilution")
+DRIFT = _stage("value_drift")
+VOL = _stage("value_vol")
+ACQ_MULTIPLE = _stage("acquisition_multiple")
+RECOVERY = _stage("liquidation_recovery")
 
-COMMITMENT = 100.0
-DEALS = 30
-ENTRY_STAGE = 1  # stage_mix = early 1.0
-INVESTMENT_YEARS = 0.25
-FEE = 0.02
-TERM_YEARS, EXTENSION_YEARS = 10.0, 2.0
-HAIRCUT = 0.7
-HURDLE, CATCH_UP, CARRY = 0.08, 1.0, 0.2
+COMMITMENT = float(_FUND["commitment"])
+DEALS = int(_FUND["deals"])
+_MIX = _FUND["stage_mix"]
+assert _MIX.get("early", 0.0) == 1.0, "the peer models an all-early fund"
+ENTRY_STAGE = 1
+INVESTMENT_YEARS = _FUND["investment_period_years"]
+FEE = _FUND["management_fee"]
+TERM_YEARS, EXTENSION_YEARS = _FUND["term_years"], _FUND["extension_years"]
+HAIRCUT = _FUND["terminal_haircut"]
+HURDLE, CATCH_UP, CARRY = _FUND["hurdle"], _FUND["catch_up"], _FUND["carry"]
+assert _FUND["reserve_ratio"] == 0.0, "the peer models a fund without reserves"
 
 # ---- derived, as fundsim's CompanyModel / VentureFund::new ----------------
 INVESTMENT_STEPS = max(round(INVESTMENT_YEARS * K), 1)
@@ -113,6 +152,7 @@ LIFE_STEPS = TERM_STEPS + round(EXTENSION_YEARS * K)
 LOCKUP = round(LOCKUP_YEARS * K)
 SALES = max(round(SELLDOWN_YEARS * K), 1)
 TICKET = COMMITMENT * (1.0 - FEE * TERM_YEARS) / DEALS  # reserve_ratio 0
+FEE_KEPT = FEE * COMMITMENT / K  # a step's share of the fees kept back
 assert INVESTMENT_STEPS == 1 and LIFE_STEPS == STEPS
 
 
@@ -124,31 +164,40 @@ def per_step(p):
     return np.where(p >= 1.0, 1.0, q)
 
 
+def _exit_tables(scale):
+    """Per-step IPO and exit (IPO + acquisition) probabilities by [code,
+    regime] for hazards scaled by `scale`, codes 4 and 5 never exiting."""
+    ipo_annual = np.minimum(IPO_RATE[:, None] * scale * IPO_MULT[None, :] * IPO_REGISTRATION, 1.0)
+    acq_annual = np.minimum(ACQ_RATE[:, None] * scale * ACQ_MULT[None, :], 1.0)
+    p_ipo, p_acq = per_step(ipo_annual), per_step(acq_annual)  # [stage, regime]
+    tot = p_ipo + p_acq
+    p_ipo = np.where(tot > 1.0, p_ipo / tot, p_ipo)
+    p_acq = np.where(tot > 1.0, p_acq / tot, p_acq)
+    none = np.zeros((2, len(INITIAL)))
+    return np.vstack([p_ipo, none]), np.vstack([p_ipo + p_acq, none])
+
+
 _inv = NormalDist().inv_cdf
 FAIL_THRESHOLD = np.array([_inv(float(q)) for q in FAILURE])  # one-year thresholds
-_ipo_annual = np.minimum(IPO_RATE[:, None] * IPO_MULT[None, :] * IPO_REGISTRATION, 1.0)
-_acq_annual = np.minimum(ACQ_RATE[:, None] * ACQ_MULT[None, :], 1.0)
-P_IPO, P_ACQ = per_step(_ipo_annual), per_step(_acq_annual)  # [stage, regime]
-_tot = P_IPO + P_ACQ
-P_IPO = np.where(_tot > 1.0, P_IPO / _tot, P_IPO)
-P_ACQ = np.where(_tot > 1.0, P_ACQ / _tot, P_ACQ)
-P_EXIT = P_IPO + P_ACQ
-P_ROUND = per_step(ROUND_RATE)
-# The same by deal code (stages 0-3, then LISTED and CLOSED: no events).
-P_IPO6 = np.vstack([P_IPO, np.zeros((2, 3))])
-P_EXIT6 = np.vstack([P_EXIT, np.zeros((2, 3))]).astype(np.float32).ravel()
-P_ROUND6 = np.concatenate([P_ROUND, [0.0, 0.0]]).astype(np.float32)
+# By [type, code, regime], type 0 ordinary, 1 high-growth; flattened.
+_T = [_exit_tables(1.0), _exit_tables(HIGH_EXIT)]
+NREG = len(INITIAL)
+P_IPO6 = np.stack([_T[0][0], _T[1][0]]).ravel()
+P_EXIT6 = np.stack([_T[0][1], _T[1][1]]).astype(np.float32).ravel()
+P_ROUND6 = np.concatenate([per_step(ROUND_RATE), [0.0, 0.0]]).astype(np.float32)
 LOG_STEP_UP = np.log(STEP_UP)
+LOG_NEW_MONEY = -np.log1p(-DILUTION)
 FA, FI = math.sqrt(RHO), math.sqrt(1.0 - RHO)  # failure copula loadings
 VA, VI = math.sqrt(VALUE_CORR), math.sqrt(1.0 - VALUE_CORR)  # value loadings
-LOG_VAL_MULT = np.log(VAL_MULT)
+LOG_IPO_PRICE = np.log(VAL_MULT * IPO_PREMIUM)
 # The acquisition price factor per [stage, regime]: multiple x valuation multiplier.
 ACQ_PRICE = ACQ_MULTIPLE[:, None] * VAL_MULT[None, :]
 GROWTH = (1.0 + HURDLE) ** (1.0 / K)
 
 LISTED, CLOSED = 4, 5  # deal codes after the four stages
-# Log-value drift and volatility by code: private stages, listed, closed.
-MU6 = np.concatenate([(DRIFT - 0.5 * VOL * VOL) / K, [-0.5 * PUBLIC_VOL ** 2 / K, 0.0]])
+# Log-value drift and volatility by [type, code]: private stages, listed, closed.
+_MU = (DRIFT - 0.5 * VOL * VOL) / K
+MU6 = np.stack([np.concatenate([_MU + d / K, [-0.5 * PUBLIC_VOL ** 2 / K, 0.0]]) for d in (0.0, HIGH_DRIFT)]).ravel()
 SIG6 = np.concatenate([VOL / math.sqrt(K), [PUBLIC_VOL / math.sqrt(K), 0.0]])
 
 
@@ -198,9 +247,14 @@ def simulate_chunk(rng, n):
     # out. Stage-dependent parameters are looked up by code; codes 4 and 5
     # never fail, exit or raise rounds.
     code = np.full((n, DEALS), ENTRY_STAGE, dtype=np.intp)
+    high = (rng.random((n, DEALS)) < HIGH_SHARE).astype(np.intp)  # the company's type
     logv = np.log(ENTRY_VAL[ENTRY_STAGE]) + ENTRY_SIGMA[ENTRY_STAGE] * rng.standard_normal((n, DEALS))
-    own = np.minimum(TICKET / np.exp(logv), 1.0)
-    cost = TICKET  # no reserves: a deal's cost stays its initial ticket
+    logmark = logv.copy()
+    value0 = np.exp(logv)
+    ticket = np.minimum(TICKET, value0)
+    own = ticket / value0
+    cost = ticket.copy()
+    pool = (TICKET - ticket).sum(axis=1)  # released capital for follow-ons
     ipo_step = np.full((n, DEALS), STEPS, dtype=np.intp)
     unsold = np.zeros((n, DEALS))
     per_sale = np.zeros((n, DEALS))
@@ -218,6 +272,7 @@ def simulate_chunk(rng, n):
     distributed = np.zeros(n)
     fees = np.zeros(n)
     gross = np.zeros(n)
+    invested = ticket.sum(axis=1)
     pf_table = np.zeros((n, 6), dtype=np.float32)
 
     def per_path(flat_idx, weights=None):
@@ -227,8 +282,7 @@ def simulate_chunk(rng, n):
         age = t
         proceeds = np.zeros(n)
         if t == 0:
-            calls = np.full(n, DEALS * TICKET)  # all 30 deals are made in step 0
-            invested = DEALS * TICKET
+            calls = ticket.sum(axis=1)  # all 30 deals are made in step 0
         else:
             calls = np.zeros(n)
             z = z_all[:, t]
@@ -239,25 +293,23 @@ def simulate_chunk(rng, n):
             pf_table[:, :4] = -np.expm1(np.log1p(-np.minimum(annual, 1.0)) / K)
             # 32-bit uniforms, as fundsim's (which takes them from the high
             # and low halves of 64-bit draws); normals only where they are
-            # used: a value shock per moving company, a step-up per round.
+            # used: a value shock per moving company, a pricing error per
+            # milestone.
             u1 = rng.random((n, DEALS), dtype=np.float32)
             u2 = rng.random((n, DEALS), dtype=np.float32)
             u3 = rng.random((n, DEALS), dtype=np.float32)
             fail = u1 < np.take_along_axis(pf_table, code, axis=1)
-            flat = code * 3 + reg[:, None]  # [code, regime]
+            flat = (high * 6 + code) * NREG + reg[:, None]  # [type, code, regime]
             out = fail | (u2 < P_EXIT6[flat])  # failed or exited this step
-            rnd = ~out & (u3 < P_ROUND6[code])
+            mile = ~out & (u3 < P_ROUND6[code])
             moving = ~out & (code < CLOSED)  # private and still private, or listed
-            shock = np.zeros((n, DEALS))
-            shock[moving] = rng.standard_normal(np.count_nonzero(moving))
-            # 4. drift (stage at the start of the step) / listed price walk
-            logv += np.where(moving, MU6[code] + SIG6[code] * (VA * z[:, None] + VI * shock), 0.0)
+            start_code = code.copy()  # the stage at the start of the step
 
-            # 1. failures: liquidation_recovery of the current stage x cost
+            # 1. failures: liquidation_recovery of the stage x cost
             fi = np.flatnonzero(fail)
             if fi.size:
                 c = code.flat[fi]
-                proceeds += per_path(fi, RECOVERY[c] * cost)
+                proceeds += per_path(fi, RECOVERY[c] * cost.flat[fi])
                 n_failed += per_path(fi)
                 code.flat[fi] = CLOSED
             # 2. exits, at V before this step's drift (they do not drift)
@@ -265,26 +317,54 @@ def simulate_chunk(rng, n):
             if ei.size:
                 c = code.flat[ei]
                 r = reg[ei // DEALS]
-                is_ipo = u2.flat[ei] < P_IPO6[c, r]
+                is_ipo = u2.flat[ei] < P_IPO6[(high.flat[ei] * 6 + c) * NREG + r]
                 ii, ai = ei[is_ipo], ei[~is_ipo]
                 # acquisition: ownership x V x multiple x valuation multiplier
                 ac, ar = c[~is_ipo], r[~is_ipo]
                 proceeds += per_path(ai, own.flat[ai] * np.exp(logv.flat[ai]) * ACQ_PRICE[ac, ar])
                 n_acq += per_path(ai)
                 code.flat[ai] = CLOSED
-                # IPO at V x valuation multiplier; shares sold after lock-up
-                logv.flat[ii] += LOG_VAL_MULT[r[is_ipo]]
+                # IPO at V x valuation multiplier x premium; shares sold after lock-up
+                logv.flat[ii] += LOG_IPO_PRICE[r[is_ipo]]
+                logmark.flat[ii] = logv.flat[ii]
                 code.flat[ii] = LISTED
                 ipo_step.flat[ii] = age
                 unsold.flat[ii] = own.flat[ii]
                 per_sale.flat[ii] = own.flat[ii] / SALES
-            # 3. rounds: step-up, stage advance, dilution (no reserves)
-            ri = np.flatnonzero(rnd)
-            if ri.size:
-                c = code.flat[ri]
-                logv.flat[ri] += LOG_STEP_UP[c] + STEP_UP_SIGMA[c] * rng.standard_normal(ri.size)
-                own.flat[ri] *= 1.0 - DILUTION[c]
-                code.flat[ri] = np.minimum(c + 1, 3)
+            # 3. milestones: a priced round where value has grown by the
+            # step-up since the last mark, a pro-rata follow-on from the
+            # pool in deal order; the stage advances either way.
+            mi = np.flatnonzero(mile)
+            if mi.size:
+                c = code.flat[mi]
+                n_price = rng.standard_normal(mi.size)
+                priced = logv.flat[mi] - logmark.flat[mi] >= LOG_STEP_UP[c]
+                ri, c, n_price = mi[priced], c[priced], n_price[priced]
+                if ri.size:
+                    logv.flat[ri] += LOG_NEW_MONEY[c]
+                    sig = STEP_UP_SIGMA[c]
+                    post = np.exp(logv.flat[ri] - 0.5 * sig * sig + sig * n_price)
+                    logmark.flat[ri] = np.log(post)
+                    dil = DILUTION[c]
+                    want = own.flat[ri] * dil * post if age < TERM_STEPS else np.zeros(ri.size)
+                    # Deal order within a path: ri is sorted by flat index.
+                    p_of = ri // DEALS
+                    cum = np.cumsum(want)
+                    first = np.searchsorted(p_of, p_of, side="left")
+                    before = cum - want - (cum[first] - want[first])
+                    take = np.clip(pool[p_of] - before, 0.0, want)
+                    pool -= np.bincount(p_of, take, minlength=n)
+                    calls += np.bincount(p_of, take, minlength=n)
+                    invested += np.bincount(p_of, take, minlength=n)
+                    cost.flat[ri] += take
+                    own.flat[ri] = own.flat[ri] * (1.0 - dil) + take / post
+                code.flat[mi] = np.minimum(code.flat[mi] + 1, 3)
+            # 4. drift (stage and type at the start of the step) / listed price walk
+            shock = np.zeros((n, DEALS))
+            shock[moving] = rng.standard_normal(np.count_nonzero(moving))
+            logv += np.where(moving, MU6[high * 6 + start_code] + SIG6[start_code] * (VA * z[:, None] + VI * shock), 0.0)
+            listed = code == LISTED
+            logmark[listed] = logv[listed]
 
             # sell-down of listed shares, at the price after this step's move
             si = np.flatnonzero((ipo_step <= age - LOCKUP) & (code == LISTED))
@@ -299,11 +379,13 @@ def simulate_chunk(rng, n):
                 code.flat[sold_out] = CLOSED
                 n_ipo += per_path(sold_out)
 
-        # management fee
+        # management fee; what it falls short of the share kept back joins
+        # the follow-on pool after the investment period
         if age < INVESTMENT_STEPS:
             fee = np.full(n, FEE * COMMITMENT / K)
         elif age < TERM_STEPS:
-            fee = FEE * cost * (code != CLOSED).sum(axis=1) / K
+            fee = FEE * np.where(code != CLOSED, cost, 0.0).sum(axis=1) / K
+            pool += np.maximum(FEE_KEPT - fee, 0.0)
         else:
             fee = np.zeros(n)
         calls += fee

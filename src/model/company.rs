@@ -48,7 +48,7 @@ use crate::model::market::Market;
 use crate::model::normal::CdfTable;
 use crate::model::normal::{inverse_cdf, per_step_probability};
 use crate::model::policy::Policy;
-use crate::rng::{first_draw, step_stream};
+use crate::rng::{first_draw, splitmix64, step_stream};
 
 /// Company stages in order of maturity.
 pub(crate) const STAGES: [&str; 4] = ["seed", "early", "growth", "late"];
@@ -113,6 +113,10 @@ pub struct StageStep {
     pub ipo: Vec<f64>,
     /// Per-step acquisition probability in each regime.
     pub acquisition: Vec<f64>,
+    /// The same two for a company of the high-growth type (hazards scaled
+    /// by `market.high_growth_exit_multiplier`).
+    pub ipo_high: Vec<f64>,
+    pub acquisition_high: Vec<f64>,
     /// Per-step milestone probability (`next_round_rate`).
     pub round: f64,
     /// ln `step_up`: a milestone is a priced round when ln V - ln mark
@@ -126,6 +130,8 @@ pub struct StageStep {
     pub log_new_money: f64,
     /// (μ - σ²/2)/k
     pub log_drift: f64,
+    /// (μ + `market.high_growth_drift` - σ²/2)/k: the high-growth type's.
+    pub log_drift_high: f64,
     /// σ/sqrt(k)
     pub vol: f64,
     pub entry_log_valuation: f64,
@@ -149,6 +155,10 @@ pub struct CompanyModel {
     pub valuation_multiplier: Vec<f64>,
     /// `policy.ipo_premium`: an IPO's price over private value.
     pub ipo_premium: f64,
+    /// `failure_threshold_bits` of `market.high_growth_share`: a company is
+    /// of the high-growth type when the high 32 bits of its type hash fall
+    /// below it.
+    pub high_growth_bits: u64,
     /// Listed price: (−σ²/2)/k and σ/sqrt(k) (a martingale).
     pub public_log_drift: f64,
     pub public_vol: f64,
@@ -161,28 +171,32 @@ impl CompanyModel {
         let k = steps_per_year;
         let dt = 1.0 / k as f64;
         let regimes = &market.regimes;
-        let stages = params.clone().map(|p| {
-            let ipo: Vec<f64> = regimes
+        // Per-step IPO and acquisition probabilities in each regime, the
+        // annual hazards scaled by `scale` (1, or the high-growth type's).
+        let exits = |p: &StageParams, scale: f64| -> (Vec<f64>, Vec<f64>) {
+            let ipo = regimes
                 .ipo_multiplier
                 .iter()
-                .map(|m| (p.ipo_rate * m * policy.ipo_registration_multiplier).min(1.0))
-                .collect();
-            let acq: Vec<f64> =
-                regimes.acquisition_multiplier.iter().map(|m| (p.acquisition_rate * m).min(1.0)).collect();
-            let (ipo, acquisition) = ipo
-                .iter()
-                .zip(&acq)
-                .map(|(&i, &a)| {
+                .map(|m| (p.ipo_rate * scale * m * policy.ipo_registration_multiplier).min(1.0));
+            let acq = regimes.acquisition_multiplier.iter().map(|m| (p.acquisition_rate * scale * m).min(1.0));
+            ipo.zip(acq)
+                .map(|(i, a)| {
                     let (i, a) = (per_step_probability(i, k), per_step_probability(a, k));
                     // Two competing exits cannot exceed certainty together.
                     let total = i + a;
                     if total > 1.0 { (i / total, a / total) } else { (i, a) }
                 })
-                .unzip();
+                .unzip()
+        };
+        let stages = params.clone().map(|p| {
+            let (ipo, acquisition) = exits(&p, 1.0);
+            let (ipo_high, acquisition_high) = exits(&p, market.high_growth_exit_multiplier);
             StageStep {
                 failure_threshold: inverse_cdf(p.failure_rate),
                 ipo,
                 acquisition,
+                ipo_high,
+                acquisition_high,
                 round: per_step_probability(p.next_round_rate, k),
                 log_step_up: p.step_up.ln(),
                 step_up_sigma: p.step_up_sigma,
@@ -190,6 +204,7 @@ impl CompanyModel {
                 dilution: p.dilution,
                 log_new_money: -(1.0 - p.dilution).ln(),
                 log_drift: (p.value_drift - 0.5 * p.value_vol * p.value_vol) * dt,
+                log_drift_high: (p.value_drift + market.high_growth_drift - 0.5 * p.value_vol * p.value_vol) * dt,
                 vol: p.value_vol * dt.sqrt(),
                 entry_log_valuation: p.entry_valuation.ln(),
                 entry_valuation_sigma: p.entry_valuation_sigma,
@@ -207,6 +222,7 @@ impl CompanyModel {
             value_idio_loading: (1.0 - market.value_correlation).sqrt(),
             valuation_multiplier: regimes.valuation_multiplier.clone(),
             ipo_premium: policy.ipo_premium,
+            high_growth_bits: failure_threshold_bits(market.high_growth_share),
             public_log_drift: -0.5 * market.public_vol * market.public_vol * dt,
             public_vol: market.public_vol * dt.sqrt(),
             phi: CdfTable::new(),
@@ -296,6 +312,12 @@ pub struct Company {
     pub entry_value: f64,
     /// Key of the company's random streams (see `rng`).
     pub key: u64,
+    /// The high 32 bits of a hash of `key`: the company is of the
+    /// high-growth type for life when they fall below
+    /// `CompanyModel::high_growth_bits`, so with probability
+    /// `market.high_growth_share`, independently of every draw of its life,
+    /// and the same whether its value is simulated or not.
+    pub prospect: u32,
 }
 
 /// The integer form of a failure test: for the high 32 bits h of a draw,
@@ -326,6 +348,15 @@ fn low_uniform(x: u64) -> f64 {
 
 const TWO_POW_MINUS_32: f64 = 1.0 / 4_294_967_296.0;
 
+/// Mixed into a company's key for its type hash.
+const HIGH_GROWTH_SALT: u64 = 0x4849_4748_4752_4f57;
+
+/// The type hash of the company keyed `key` (see `Company::prospect`).
+#[inline]
+fn prospect(key: u64) -> u32 {
+    (splitmix64(key ^ HIGH_GROWTH_SALT) >> 32) as u32
+}
+
 /// Step index of the entry draw (no simulated step has it).
 const ENTRY: u64 = u64::MAX;
 
@@ -338,13 +369,30 @@ impl Company {
         let n: f64 = step_stream(key, ENTRY).sample(StandardNormal);
         let log_value = s.entry_log_valuation + s.entry_valuation_sigma * n;
         let value = log_value.exp();
-        Company { stage, log_value, mark: value, status: Status::Private, entry_value: value, key }
+        Company {
+            stage,
+            log_value,
+            mark: value,
+            status: Status::Private,
+            entry_value: value,
+            key,
+            prospect: prospect(key),
+        }
     }
 
     /// A new private company whose value is never looked at (a borrower
-    /// without warrants): no entry draw, value 1.
+    /// without warrants): no entry draw, value 1, the same type as `enter`
+    /// gives it (so the same exits).
     pub fn enter_lean(stage: Stage, key: u64) -> Company {
-        Company { stage, log_value: 0.0, mark: 1.0, status: Status::Private, entry_value: 1.0, key }
+        Company {
+            stage,
+            log_value: 0.0,
+            mark: 1.0,
+            status: Status::Private,
+            entry_value: 1.0,
+            key,
+            prospect: prospect(key),
+        }
     }
 
     /// Only the failure test of a private company's step `t` (its first
@@ -409,6 +457,7 @@ impl Company {
     ) -> Event {
         let mut rng = step_stream(self.key, t as u64);
         let s = &model.stages[self.stage.index()];
+        let high = (self.prospect as u64) < model.high_growth_bits;
 
         // 1. Failure: U < P(X < Φ⁻¹(q) | Z).
         let first = rng.next_u64();
@@ -418,9 +467,10 @@ impl Company {
             self.mark = 0.0;
             return Event::Failed;
         }
-        // 2. Exit by IPO or acquisition.
+        // 2. Exit by IPO or acquisition, at the company's type's hazards.
         let u_exit = low_uniform(first);
-        let p_ipo = s.ipo[regime];
+        let (ipo, acquisition) = if high { (&s.ipo_high, &s.acquisition_high) } else { (&s.ipo, &s.acquisition) };
+        let p_ipo = ipo[regime];
         if u_exit < p_ipo {
             let price = self.value() * model.valuation_multiplier[regime] * model.ipo_premium;
             self.status = Status::Listed;
@@ -428,7 +478,7 @@ impl Company {
             self.mark = price;
             return Event::Ipo { price };
         }
-        if u_exit < p_ipo + s.acquisition[regime] {
+        if u_exit < p_ipo + acquisition[regime] {
             let price = self.value() * s.acquisition_multiple * model.valuation_multiplier[regime];
             self.status = Status::Acquired;
             self.log_value = price.ln();
@@ -456,7 +506,8 @@ impl Company {
         if values {
             let n_value: f64 = rng.sample(StandardNormal);
             let shock = model.value_factor_loading * z + model.value_idio_loading * n_value;
-            self.log_value += s.log_drift + s.vol * shock;
+            let drift = if high { s.log_drift_high } else { s.log_drift };
+            self.log_value += drift + s.vol * shock;
         }
         event
     }
@@ -465,7 +516,6 @@ impl Company {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rng::splitmix64;
 
     #[test]
     fn failure_threshold_bits_is_the_ceiling_of_p_times_two_to_the_32() {

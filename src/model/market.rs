@@ -19,6 +19,12 @@ pub struct Market {
     pub factor_persistence: f64,
     /// Annual volatility of listed share prices during lock-up and sell-down.
     pub public_vol: f64,
+    /// Companies' prospects (MODEL.md section 3): the share of companies
+    /// of the high-growth type, its extra annual value drift while private
+    /// and the factor on its IPO and acquisition hazards.
+    pub high_growth_share: f64,
+    pub high_growth_drift: f64,
+    pub high_growth_exit_multiplier: f64,
     pub regimes: Regimes,
 }
 
@@ -131,6 +137,9 @@ mod tests {
             value_correlation: 0.3,
             factor_persistence: phi,
             public_vol: 0.4,
+            high_growth_share: 0.0,
+            high_growth_drift: 0.0,
+            high_growth_exit_multiplier: 1.0,
             regimes: Regimes {
                 states: vec!["closed".into(), "normal".into(), "hot".into()],
                 initial: vec![0.2, 0.6, 0.2],

@@ -522,6 +522,8 @@ static ZH: &[(&str, &str)] = &[
     ("median {0} y", "中位数 {0} 年"),
     ("IPO", "上市"),
     ("years to first distribution", "首次分配年数"),
+    ("DPI at year 6", "第 6 年已分配倍数（DPI）"),
+    ("DPI by year: distributions over paid-in capital to date", "逐年已分配倍数（DPI）：至今分配额与实缴资本之比"),
     ("deals private", "未退出项目"),
     ("default rate", "违约率"),
     ("defaults", "违约笔数"),

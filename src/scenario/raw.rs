@@ -113,6 +113,9 @@ pub(crate) struct RawMarket {
     pub value_correlation: f64,
     pub factor_persistence: f64,
     pub public_vol: f64,
+    pub high_growth_share: f64,
+    pub high_growth_drift: f64,
+    pub high_growth_exit_multiplier: f64,
     pub regimes: RawRegimes,
 }
 
@@ -120,9 +123,12 @@ impl Default for RawMarket {
     fn default() -> Self {
         RawMarket {
             factor_correlation: 0.12,
-            value_correlation: 0.3,
+            value_correlation: 0.03,
             factor_persistence: 0.0,
             public_vol: 0.45,
+            high_growth_share: 0.14,
+            high_growth_drift: 0.23,
+            high_growth_exit_multiplier: 12.0,
             regimes: RawRegimes::default(),
         }
     }
@@ -241,10 +247,10 @@ impl RawStage {
         // liquidation recovery
         #[rustfmt::skip]
         let v: [f64; 13] = match stage {
-            0 => [0.055, 0.000, 0.025, 0.30,   15.0, 0.5, 2.3, 0.5, 0.20, 0.32, 1.00, 1.0, 0.00],
-            1 => [0.045, 0.005, 0.030, 0.28,   60.0, 0.5, 2.0, 0.5, 0.18, 0.32, 1.00, 1.0, 0.00],
-            2 => [0.035, 0.015, 0.040, 0.25,  250.0, 0.5, 1.6, 0.4, 0.15, 0.22, 0.45, 1.3, 0.05],
-            _ => [0.030, 0.035, 0.050, 0.20, 1000.0, 0.5, 1.3, 0.3, 0.10, 0.12, 0.35, 1.3, 0.10],
+            0 => [0.110, 0.000, 0.013, 0.70, 15.0, 0.50, 1.25, 0.50, 0.20, 0.24, 0.70, 1.00, 0.00],
+            1 => [0.011, 0.008, 0.013, 0.16, 60.0, 0.50, 1.05, 0.50, 0.18, 0.09, 0.80, 1.00, 0.00],
+            2 => [0.050, 0.0015, 0.027, 0.21, 250.0, 0.50, 1.50, 0.40, 0.15, 0.32, 0.14, 1.30, 0.05],
+            _ => [0.125, 0.043, 0.092, 0.20, 1000.0, 0.50, 1.30, 0.30, 0.10, 0.09, 0.28, 1.30, 0.10],
         };
         RawStage {
             failure_rate: Some(v[0]),

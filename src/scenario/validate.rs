@@ -420,6 +420,10 @@ fn market(m: &RawMarket, v: &mut Validator<'_>) -> Market {
     let value_correlation = v.unit("market.value_correlation", m.value_correlation);
     let factor_persistence = v.within("market.factor_persistence", m.factor_persistence, -0.999, 0.999);
     let public_vol = v.within("market.public_vol", m.public_vol, 0.0, 5.0);
+    let high_growth_share = v.unit("market.high_growth_share", m.high_growth_share);
+    let high_growth_drift = v.within("market.high_growth_drift", m.high_growth_drift, -5.0, 5.0);
+    let high_growth_exit_multiplier =
+        v.within("market.high_growth_exit_multiplier", m.high_growth_exit_multiplier, 0.0, 100.0);
     let r = &m.regimes;
     let n = r.states.len();
     if n == 0 {
@@ -466,6 +470,9 @@ fn market(m: &RawMarket, v: &mut Validator<'_>) -> Market {
         value_correlation,
         factor_persistence,
         public_vol,
+        high_growth_share,
+        high_growth_drift,
+        high_growth_exit_multiplier,
         regimes: Regimes {
             states: r.states.clone(),
             initial: r.initial.clone(),

@@ -98,9 +98,10 @@ pub const TRIPLES_IN_NINE_YEARS: f64 = 0.122_068_032_074_234_42;
 
 /// A scenario for hand-worked examples: `paths` paths of 12 annual steps in
 /// a deterministic economy (exits at valuation multiplier 1 in every
-/// regime; a seed company entering at 1,000 with no failure, exit or round
-/// hazards and no volatility, its value growing at `drift` a year), then
-/// the `vehicles` tables.
+/// regime; every company of one type, no high-growth ones; a seed company
+/// entering at 1,000 with no failure, exit or round hazards and no
+/// volatility, its value growing at `drift` a year), then the `vehicles`
+/// tables.
 pub fn deterministic_scenario(name: &str, paths: u32, drift: f64, vehicles: &str) -> String {
     format!(
         r#"name = "{name}"
@@ -109,6 +110,8 @@ paths = {paths}
 seed = 1
 years = 12
 steps_per_year = 1
+[market]
+high_growth_share = 0.0
 [market.regimes]
 valuation_multiplier = [1.0, 1.0, 1.0]
 acquisition_multiplier = [1.0, 1.0, 1.0]

@@ -114,6 +114,8 @@ pub(crate) fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
         // A ratio series (the NPL ratio) is stored as a fraction and drawn
         // in percent.
         let ratio = s.metric.ends_with("_ratio");
+        // DPI to date is a multiple of paid-in capital.
+        let multiple = s.metric == "dpi";
         let points: Vec<(f64, [f64; 5])> =
             if ratio { points.into_iter().map(|(x, q)| (x, q.map(|v| 100.0 * v))).collect() } else { points };
         let (what, whose) = series_info(&s.metric);
@@ -129,7 +131,13 @@ pub(crate) fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
         );
         let caption = format!(
             "{title}: median (line), 25th–75th and 5th–95th percentile bands across simulated paths at each step, in {}, from timeseries.csv.{}",
-            if ratio { "percent" } else { "million CNY" },
+            if ratio {
+                "percent"
+            } else if multiple {
+                "multiples of paid-in capital"
+            } else {
+                "million CNY"
+            },
             if s.metric.ends_with("cum_net_cash_flow") {
                 " Negative while capital is called, rising as distributions come back (the J-curve)."
             } else {
@@ -145,7 +153,14 @@ pub(crate) fn draw(cx: &mut Ctx) -> Result<(), ChartError> {
             // in the unit its catalogue entry gives.
             let what = cx.st.tr(&what);
             let short = what.split([':', '：']).next().unwrap_or(&what).trim().to_string();
-            format!("{} ({})", capital(&short), cx.st.tr(if ratio { "%" } else { "million CNY" }))
+            let unit = if ratio {
+                "%"
+            } else if multiple {
+                "x"
+            } else {
+                "million CNY"
+            };
+            format!("{} ({})", capital(&short), cx.st.tr(unit))
         };
         let fig = Fan { title: title.clone(), subtitle, y_desc, points };
         cx.add(&fig, &["fan", &s.vehicle, &s.metric], Section::CashFlows, title, caption)?;

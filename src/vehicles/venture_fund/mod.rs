@@ -87,7 +87,7 @@ impl VentureFundSpec {
 }
 
 /// Metrics of `venture_fund`, in column order (MODEL.md 4.1).
-pub const METRICS: [Metric; 16] = [
+pub const METRICS: [Metric; 17] = [
     ret("tvpi", Unit::Multiple, "TVPI", "fund LPs"),
     ret("dpi", Unit::Multiple, "DPI", "fund LPs"),
     tabled("rvpi", Unit::Multiple, "RVPI", "fund LPs"),
@@ -104,15 +104,27 @@ pub const METRICS: [Metric; 16] = [
     plain("deals_acquired", Unit::Count, "deals acquired", "fund"),
     plain("deals_private", Unit::Count, "deals private", "fund"),
     tabled("first_distribution_years", Unit::Years, "years to first distribution", "fund LPs"),
+    tabled("dpi_6y", Unit::Multiple, "DPI at year 6", "fund LPs"),
 ];
+
+/// The fund year whose DPI is the metric `dpi_6y`: deals are made over
+/// the first four years and exit a median of five to seven years later,
+/// so year 6 is when the first exits have come back for most funds and
+/// the registration lever's faster listings show (MODEL.md 4.1).
+pub const DPI_YEAR: u32 = 6;
 
 /// Management fees paid by a fund's investors (the venture fund's LPs, the
 /// S fund's investors).
 pub const FEES: Metric = tabled("fees", Unit::Money, "fees", "fund");
 
 /// Per-step series of `venture_fund`: cumulative net cash flow to LPs (the
-/// J-curve) and reported NAV.
-pub const SERIES: [Series; 2] = [j_curve("cum_net_cash_flow", "fund LPs"), series("nav", "NAV", "the fund")];
+/// J-curve), reported NAV, and DPI to date (distributions to LPs so far
+/// over capital paid in so far, the time to liquidity by year).
+pub const SERIES: [Series; 3] = [
+    j_curve("cum_net_cash_flow", "fund LPs"),
+    series("nav", "NAV", "the fund"),
+    series("dpi", "DPI by year: distributions over paid-in capital to date", "fund LPs"),
+];
 
 /// Per-path buffers of a stand-alone fund: the fund's own and its LPs'
 /// net flows for the IRR.
@@ -162,13 +174,19 @@ impl VehicleModel for VentureFund {
         fund.events.clear();
         let o = self.simulate(self.key, ctx.path_key, ctx.market, ctx.model, 0, fund, deals);
         let horizon = ctx.market.z.len();
-        let mut cum = 0.0;
+        let (mut cum, mut paid, mut received) = (0.0, 0.0, 0.0);
         for t in 0..horizon {
             flows[t] = fund.distributions[t] - fund.calls[t];
             cum += flows[t];
             series[t] = cum;
             series[horizon + t] = fund.nav[t];
+            paid += fund.calls[t];
+            received += fund.distributions[t];
+            series[2 * horizon + t] = if paid > 0.0 { received / paid } else { f64::NAN };
         }
+        // DPI at the end of fund year `DPI_YEAR` (undefined past the horizon).
+        let dpi_step = (DPI_YEAR * ctx.model.steps_per_year) as usize;
+        let dpi_at_year = if dpi_step <= horizon { series[2 * horizon + dpi_step - 1] } else { f64::NAN };
         // The residual (LPs' share of what is still held at the horizon, at
         // marks) counts as a final inflow for the IRR.
         if let Some(last) = flows.last_mut() {
@@ -194,6 +212,7 @@ impl VehicleModel for VentureFund {
             o.deals_acquired as f64,
             o.deals_private as f64,
             first_distribution_years(&fund.distributions, ctx.model.steps_per_year),
+            dpi_at_year,
         ];
         row.copy_from_slice(&values);
         o.company_steps
@@ -227,7 +246,9 @@ struct Deal {
 #[derive(Debug, Default)]
 struct Pools {
     /// Uncalled commitment released by deals that closed with part of
-    /// their earmark unspent, or by tickets cut to their round.
+    /// their earmark unspent, by tickets cut to their round, and by fees
+    /// after the investment period below the rate on the commitment that
+    /// `investable` kept back for them.
     released: f64,
     /// Distributions of the investment period the fund may call again
     /// for follow-ons (recycling by recallable distributions).
@@ -458,6 +479,14 @@ impl VentureFund {
             let fee = self.fee(age, cash.open_cost);
             cash.calls += fee;
             out.fees += fee;
+            // The capital kept back for fees was sized on the fee rate on
+            // the whole commitment for the whole term; what a step of the
+            // post-investment term charges less (fees on cost) is free for
+            // follow-ons from then on.
+            if age >= self.investment_steps && age < self.term_steps {
+                let kept = self.spec.management_fee * self.spec.commitment / self.steps_per_year as f64;
+                pools.released += (kept - fee).max(0.0);
+            }
             let residual = if liquidation || last {
                 self.close_out(&mut ws.deals, t, liquidation, &mut cash, &mut out, deal_counts, &mut ws.events)
             } else {
