@@ -27,10 +27,16 @@ use crate::scenario::Scenario;
 use crate::stats::sketch::QuantileSketch;
 use crate::vehicles::catalogue::{self, MetricKind, Unit};
 use crate::vehicles::equity::DealCounts;
-use crate::vehicles::{FiscalRole, PathContext, Workspace};
+use crate::vehicles::loan_program;
+use crate::vehicles::{FiscalRole, PathContext, VehicleKind, Workspace};
 
 /// Paths per block of work.
 pub(crate) const BLOCK: usize = 64;
+
+/// Variants and cases a sweep or sensitivity table runs at once
+/// (`run_many`): more share more work, and each holds its results and a
+/// set of per-step sketches per thread in memory until it is written.
+pub const LOCKSTEP_BATCH: usize = 8;
 
 /// Relative accuracy of the per-step quantile sketches.
 pub(crate) const SKETCH_ALPHA: f64 = 0.005;
@@ -199,7 +205,11 @@ impl Worker {
 
     /// Simulate path `path`, writing its metrics into `row` and its fiscal
     /// outlay by year into `budget`; with `share`, the vehicles it does not
-    /// simulate are copied from the base run.
+    /// simulate are copied from the base run. With `done` (a lockstep run,
+    /// `run_many`), the market is already in `self.market` and the
+    /// vehicles marked done are already simulated into `row`, the series
+    /// and their workspaces.
+    #[allow(clippy::too_many_arguments)]
     fn path(
         &mut self,
         scn: &Scenario,
@@ -208,9 +218,12 @@ impl Worker {
         row: &mut [f64],
         budget: &mut [f64],
         share: Option<&Share<'_>>,
+        done: Option<&[bool]>,
     ) {
         let h = scn.horizon_steps();
-        self.market.simulate(&scn.market, h, scn.steps_per_year, &mut stream(scn.seed, path, MARKET));
+        if done.is_none() {
+            self.market.simulate(&scn.market, h, scn.steps_per_year, &mut stream(scn.seed, path, MARKET));
+        }
         let key = path_key(scn.seed, path);
         let base_row = share.map(|s| s.base.matrix.row(path as usize));
         // A NaN in a copied value that enters the totals (a column, or a
@@ -229,6 +242,9 @@ impl Worker {
                 for c in cols {
                     row[c] = base_row[c];
                 }
+                continue;
+            }
+            if done.is_some_and(|d| d[i]) {
                 continue;
             }
             let s0 = layout.series_offsets[i] * h;
@@ -306,7 +322,9 @@ impl<'a> Share<'a> {
     /// the same economy: those whose resolved table differs, those that
     /// read an earlier vehicle that is re-simulated (an S fund whose seller
     /// changed), and the earlier vehicles such a reader needs on the path.
-    /// `None` when nothing can be shared.
+    /// `None` when the economy differs (then nothing can be shared); with
+    /// every vehicle simulated, only the economy is shared (a lockstep run
+    /// shares it, `run_many`).
     fn new(scn: &Scenario, base: &Scenario, r: &'a Results, paths: u64, layout: &Layout) -> Option<Share<'a>> {
         let (a, b) = (&scn.fingerprint, &base.fingerprint);
         let same_economy = !a.shared.is_empty() && a.shared == b.shared;
@@ -327,9 +345,6 @@ impl<'a> Share<'a> {
         for i in 0..n {
             rerun[i] = a.vehicles[i].1 != b.vehicles[i].1
                 || (scn.vehicles[i].reads_earlier() && rerun[..i].iter().any(|&x| x));
-        }
-        if rerun.iter().all(|&x| x) {
-            return None;
         }
         let mut simulate = rerun.clone();
         for k in 0..n {
@@ -388,8 +403,252 @@ pub fn run_from(
 ) -> Results {
     let layout = Layout::new(scn);
     match Share::new(scn, base.0, base.1, paths, &layout) {
-        Some(share) => simulate(scn, paths, threads, progress, Some(&share)),
-        None => run(scn, paths, threads, progress),
+        Some(share) if share.simulate.contains(&false) => simulate(scn, paths, threads, progress, Some(&share)),
+        _ => run(scn, paths, threads, progress),
+    }
+}
+
+/// `run_from` for several variants or cases `scns` of the base run `base`
+/// at once (issue 19): the variants whose loan programmes differ from the
+/// base only in keys of the decision, settlement and output classes
+/// (`loan_program::input::KEY_CLASSES`) run in lockstep path by path (the
+/// market once, each such programme's applicants and fates once for all
+/// of them, `loan_program::lockstep`); the others run as `run_from` runs
+/// them. The results, in the order of `scns`, are those of `run` bit for
+/// bit (tests/sharing.rs). `progress` counts the paths of all of them.
+pub fn run_many(
+    scns: &[&Scenario],
+    paths: u64,
+    threads: usize,
+    progress: &(dyn Fn(u64) + Sync),
+    base: (&Scenario, &Results),
+) -> Vec<Results> {
+    let mut out: Vec<Option<Results>> = scns.iter().map(|_| None).collect();
+    let done_before = AtomicU64::new(0);
+    let offset = |n: u64| progress(done_before.load(Ordering::Relaxed) + n);
+    // The variants that share with the base, with their layout and share.
+    let mut members = Vec::new();
+    for (j, &s) in scns.iter().enumerate() {
+        let layout = Layout::new(s);
+        match Share::new(s, base.0, base.1, paths, &layout) {
+            Some(share) => members.push((j, share)),
+            None => {
+                out[j] = Some(run(s, paths, threads, &offset));
+                done_before.fetch_add(paths, Ordering::Relaxed);
+            }
+        }
+    }
+    let groups = lockstep_groups(scns, base.0, &members);
+    let in_group = |m: usize| groups.iter().any(|g| g.members.contains(&m));
+    let mut lockstep = Vec::new();
+    for (m, (j, share)) in members.into_iter().enumerate() {
+        if in_group(m) {
+            lockstep.push((j, share));
+        } else {
+            out[j] = Some(simulate(scns[j], paths, threads, &offset, Some(&share)));
+            done_before.fetch_add(paths, Ordering::Relaxed);
+        }
+    }
+    if !lockstep.is_empty() {
+        // The groups' members renumbered among the variants run in lockstep.
+        let groups = lockstep_groups(scns, base.0, &lockstep);
+        let members: Vec<(&Scenario, &Share<'_>)> = lockstep.iter().map(|(j, s)| (scns[*j], s)).collect();
+        let results = simulate_lockstep(&members, &groups, paths, threads, &offset);
+        for ((j, _), r) in lockstep.iter().zip(results) {
+            out[*j] = Some(r);
+        }
+    }
+    out.into_iter().map(|r| r.expect("every variant is run")).collect()
+}
+
+/// How many of `scns` `run_many` runs in lockstep with another (for tests
+/// and `fundsim bench`: sharing changes no result, so only this shows it).
+pub fn lockstep_count(scns: &[&Scenario], paths: u64, base: (&Scenario, &Results)) -> usize {
+    let members: Vec<(usize, Share<'_>)> = scns
+        .iter()
+        .enumerate()
+        .filter_map(|(j, s)| Share::new(s, base.0, base.1, paths, &Layout::new(s)).map(|sh| (j, sh)))
+        .collect();
+    let groups = lockstep_groups(scns, base.0, &members);
+    (0..members.len()).filter(|m| groups.iter().any(|g| g.members.contains(m))).count()
+}
+
+/// A loan programme that several variants simulate in lockstep: its
+/// position among the vehicles and the variants (positions in the
+/// members), the first the leader.
+struct Group {
+    vehicle: usize,
+    members: Vec<usize>,
+}
+
+/// For each loan programme, the members that simulate it (`Share`) with a
+/// table that differs from the base's only in keys of the decision,
+/// settlement and output classes, and that can run in lockstep with the
+/// first of them (`lockstep::compatible`); groups of at least two.
+fn lockstep_groups(scns: &[&Scenario], base: &Scenario, members: &[(usize, Share<'_>)]) -> Vec<Group> {
+    fn loan(s: &Scenario, k: usize) -> Option<&loan_program::LoanProgram> {
+        match &s.vehicles[k].kind {
+            VehicleKind::LoanProgram(l) => Some(l),
+            _ => None,
+        }
+    }
+    let mut groups = Vec::new();
+    for k in 0..base.vehicles.len() {
+        let mut g: Vec<usize> = Vec::new();
+        for (m, (j, share)) in members.iter().enumerate() {
+            let s = scns[*j];
+            let Some(l) = loan(s, k) else { continue };
+            let downstream = || {
+                loan_program::lockstep::differ_only_downstream(
+                    &s.fingerprint.vehicles[k].1,
+                    &base.fingerprint.vehicles[k].1,
+                )
+            };
+            let fits = |lead: &usize| {
+                loan(scns[members[*lead].0], k).is_some_and(|x| loan_program::lockstep::compatible(x, l))
+            };
+            if share.simulate[k] && downstream() && g.first().is_none_or(fits) {
+                g.push(m);
+            }
+        }
+        if g.len() >= 2 {
+            groups.push(Group { vehicle: k, members: g });
+        }
+    }
+    groups
+}
+
+/// The lockstep pass of `run_many`: every member simulated path by path
+/// on one pool of workers, each worker holding one `Worker` per member.
+/// Per path the market is simulated once and copied to every member, each
+/// group's programme is simulated for all its members at once, then each
+/// member's path runs as in `simulate` with those vehicles done.
+fn simulate_lockstep(
+    members: &[(&Scenario, &Share<'_>)],
+    groups: &[Group],
+    paths: u64,
+    threads: usize,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Vec<Results> {
+    let threads = if threads == 0 { rayon::current_num_threads() } else { threads };
+    let threads = crate::limits::effective_threads(threads, paths);
+    let layouts: Vec<Layout> = members.iter().map(|(s, _)| Layout::new(s)).collect();
+    let mut done_of = vec![vec![false; members[0].0.vehicles.len()]; members.len()];
+    for g in groups {
+        for &m in &g.members {
+            done_of[m][g.vehicle] = true;
+        }
+    }
+    let mut data: Vec<Vec<f64>> = layouts.iter().map(|l| vec![0.0; paths as usize * l.columns.len()]).collect();
+    let mut budget: Vec<Vec<f64>> = layouts.iter().map(|l| vec![0.0; paths as usize * l.budget_cells()]).collect();
+    let nblocks = (paths as usize).div_ceil(BLOCK);
+    let mut blocks: Vec<Vec<(&mut [f64], &mut [f64])>> = (0..nblocks).map(|_| Vec::new()).collect();
+    for ((d, b), l) in data.iter_mut().zip(budget.iter_mut()).zip(&layouts) {
+        let chunks = d.chunks_mut(BLOCK * l.columns.len()).zip(b.chunks_mut(BLOCK * l.budget_cells()));
+        for (block, part) in blocks.iter_mut().zip(chunks) {
+            block.push(part);
+        }
+    }
+    let done = AtomicU64::new(0);
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("thread pool");
+    let queue = Mutex::new(blocks.into_iter().enumerate());
+    let (scn0, h) = (members[0].0, members[0].0.horizon_steps());
+    let workers = pool.broadcast(|_| {
+        let mut ws: Vec<Worker> = members.iter().zip(&layouts).map(|((s, _), l)| Worker::new(s, l)).collect();
+        let mut market = MarketPath::default();
+        let mut scratch = loan_program::lockstep::LockstepScratch::default();
+        loop {
+            let next = queue.lock().expect("block queue").next();
+            let Some((block, mut parts)) = next else { break };
+            let n = parts[0].0.len() / layouts[0].columns.len();
+            for i in 0..n {
+                let path = (block * BLOCK + i) as u64;
+                market.simulate(&scn0.market, h, scn0.steps_per_year, &mut stream(scn0.seed, path, MARKET));
+                for w in &mut ws {
+                    w.market.clone_from(&market);
+                }
+                let key = path_key(scn0.seed, path);
+                for g in groups {
+                    lockstep_group(g, members, &layouts, &mut ws, &mut parts, i, key, &market, &mut scratch);
+                }
+                for (m, (w, (rows, budget))) in ws.iter_mut().zip(parts.iter_mut()).enumerate() {
+                    let (nc, nb) = (layouts[m].columns.len(), layouts[m].budget_cells());
+                    let (row, budget) = (&mut rows[i * nc..(i + 1) * nc], &mut budget[i * nb..(i + 1) * nb]);
+                    let (scn, share) = members[m];
+                    w.path(scn, &layouts[m], path, row, budget, Some(share), Some(&done_of[m]));
+                }
+            }
+            let n = (n * members.len()) as u64;
+            progress(done.fetch_add(n, Ordering::Relaxed) + n);
+        }
+        ws
+    });
+    // Per member, its workers merged in thread order (integer counts).
+    let mut merged: Vec<Option<Worker>> = members.iter().map(|_| None).collect();
+    for ws in workers {
+        for (slot, w) in merged.iter_mut().zip(ws) {
+            *slot = Some(match slot.take() {
+                Some(a) => a.merge(w),
+                None => w,
+            });
+        }
+    }
+    members
+        .iter()
+        .zip(layouts)
+        .zip(merged)
+        .zip(data.into_iter().zip(budget))
+        .map(|((((scn, share), layout), w), (d, b))| {
+            assemble(scn, layout, w.expect("at least one thread"), Some(share), paths, d, b)
+        })
+        .collect()
+}
+
+/// Path `i` of the block in hand of group `g`'s programme, for all its
+/// members at once: their rows, series, workspaces and work.
+#[allow(clippy::too_many_arguments)]
+fn lockstep_group(
+    g: &Group,
+    members: &[(&Scenario, &Share<'_>)],
+    layouts: &[Layout],
+    ws: &mut [Worker],
+    parts: &mut [(&mut [f64], &mut [f64])],
+    i: usize,
+    path_key: u64,
+    market: &MarketPath,
+    scratch: &mut loan_program::lockstep::LockstepScratch,
+) {
+    let k = g.vehicle;
+    let h = market.z.len();
+    let (mut programs, mut lws, mut series, mut rows, mut works) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (m, (w, (data, _))) in ws.iter_mut().zip(parts.iter_mut()).enumerate() {
+        if !g.members.contains(&m) {
+            continue;
+        }
+        let VehicleKind::LoanProgram(l) = &members[m].0.vehicles[k].kind else {
+            unreachable!("a group is of loan programmes")
+        };
+        let Worker { workspaces, series_buf, work, .. } = w;
+        let Workspace::LoanProgram(lw) = &mut workspaces[k] else { unreachable!("a loan programme's workspace") };
+        let layout = &layouts[m];
+        let s0 = layout.series_offsets[k] * h;
+        let (a, rest) = series_buf[s0..s0 + 4 * h].split_at_mut(h);
+        let (b, rest) = rest.split_at_mut(h);
+        let (c, d) = rest.split_at_mut(h);
+        let nc = layout.columns.len();
+        let at = i * nc + layout.offsets[k];
+        programs.push(l);
+        lws.push(lw);
+        series.push([a, b, c, d]);
+        rows.push(&mut data[at..at + loan_program::METRICS.len()]);
+        works.push(work);
+    }
+    let model = &members[g.members[0]].0.company_model;
+    let outcomes = loan_program::lockstep::simulate(&programs, path_key, market, model, &mut lws, series, scratch);
+    for (((p, o), row), work) in programs.iter().zip(outcomes).zip(rows).zip(works) {
+        row.copy_from_slice(&p.metrics(&o));
+        *work += o.loan_steps;
     }
 }
 
@@ -423,7 +682,7 @@ fn simulate(
             let next = queue.lock().expect("block queue").next();
             let Some((block, (rows, budget))) = next else { break };
             for (i, (row, budget)) in rows.chunks_mut(ncols).zip(budget.chunks_mut(nbudget)).enumerate() {
-                w.path(scn, &layout, (block * BLOCK + i) as u64, row, budget, share);
+                w.path(scn, &layout, (block * BLOCK + i) as u64, row, budget, share, None);
             }
             let n = (rows.len() / ncols) as u64;
             progress(done.fetch_add(n, Ordering::Relaxed) + n);
@@ -432,6 +691,21 @@ fn simulate(
     });
     // Integer counts: the merge order does not matter (thread order here).
     let worker = workers.into_iter().reduce(Worker::merge).expect("at least one thread");
+    assemble(scn, layout, worker, share, paths, data, budget)
+}
+
+/// The results of a run from its merged worker and its per-path values.
+fn assemble(
+    scn: &Scenario,
+    layout: Layout,
+    worker: Worker,
+    share: Option<&Share<'_>>,
+    paths: u64,
+    data: Vec<f64>,
+    budget: Vec<f64>,
+) -> Results {
+    let ncols = layout.columns.len();
+    let nbudget = layout.budget_cells();
     let h = scn.horizon_steps();
     let mut sketches = worker.sketches.into_iter();
     let mut series: Vec<Series> = layout

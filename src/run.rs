@@ -239,16 +239,6 @@ impl Simulator {
     }
 
     fn run(&mut self, s: &Scenario) -> Results {
-        self.run_sharing(s, None)
-    }
-
-    /// A variant or case of the base run: what they share is copied
-    /// (`engine::run_from`), with identical results.
-    fn run_from(&mut self, s: &Scenario, base: (&Scenario, &Results)) -> Results {
-        self.run_sharing(s, Some(base))
-    }
-
-    fn run_sharing(&mut self, s: &Scenario, base: Option<(&Scenario, &Results)>) -> Results {
         let offset = self.done_before;
         let bar = &self.bar;
         let progress = |n| {
@@ -256,11 +246,25 @@ impl Simulator {
                 b.set_position(offset + n);
             }
         };
-        let r = match base {
-            Some(base) => engine::run_from(s, s.paths, self.threads, &progress, base),
-            None => engine::run(s, s.paths, self.threads, &progress),
-        };
+        let r = engine::run(s, s.paths, self.threads, &progress);
         self.done_before += s.paths;
+        r
+    }
+
+    /// Variants or cases of the base run: what they share with it is copied
+    /// (`engine::run_from`), and they run in lockstep where they can
+    /// (`engine::run_many`), with identical results.
+    fn run_many(&mut self, scns: &[&Scenario], base: (&Scenario, &Results)) -> Vec<Results> {
+        let offset = self.done_before;
+        let bar = &self.bar;
+        let progress = |n| {
+            if let Some(b) = bar {
+                b.set_position(offset + n);
+            }
+        };
+        let paths = scns.first().map_or(0, |s| s.paths);
+        let r = engine::run_many(scns, paths, self.threads, &progress, base);
+        self.done_before += paths * scns.len() as u64;
         r
     }
 
@@ -287,11 +291,18 @@ fn write_sweep(
     }
     let keys: Vec<String> = scn.sweeps.iter().map(|a| a.key.clone()).collect();
     let mut sweep_csv = SweepWriter::new(&dir.join("sweep.csv"), &keys)?;
+    // The variants after the base, a batch at a time in lockstep.
+    let mut runs = Vec::new().into_iter();
     for (i, v) in variants.iter().enumerate() {
         let values: Vec<String> = v.label.iter().map(|(_, x)| x.clone()).collect();
         let vdir = dir.join("variants").join(i.to_string());
         std::fs::create_dir_all(&vdir)?;
-        let r = if i == 0 { None } else { Some(sim.run_from(&v.scenario, (base_scn, base))) };
+        if i > 0 && runs.len() == 0 {
+            let batch: Vec<&Scenario> =
+                variants[i..].iter().take(engine::LOCKSTEP_BATCH).map(|v| &v.scenario).collect();
+            runs = sim.run_many(&batch, (base_scn, base)).into_iter();
+        }
+        let r = if i == 0 { None } else { runs.next() };
         let r = r.as_ref().unwrap_or(base);
         if !no_paths {
             tables::write_paths(&vdir.join("paths.csv"), r)?;
@@ -321,8 +332,16 @@ fn write_sensitivity_cases(
         .expect("sensitivity target validated");
     let target = sweep::column(base, j);
     let mut swings = Vec::new();
-    for ((key, low, high), (lo, hi)) in sens.levers.iter().zip(cases) {
-        let (l, h) = (sim.run_from(lo, (base_scn, base)), sim.run_from(hi, (base_scn, base)));
+    // The cases a batch at a time in lockstep (an even batch: a lever's
+    // low and high case together).
+    let mut runs = Vec::new().into_iter();
+    for (i, ((key, low, high), _)) in sens.levers.iter().zip(cases).enumerate() {
+        if runs.len() == 0 {
+            let batch: Vec<&Scenario> =
+                cases[i..].iter().take(engine::LOCKSTEP_BATCH / 2).flat_map(|(lo, hi)| [lo, hi]).collect();
+            runs = sim.run_many(&batch, (base_scn, base)).into_iter();
+        }
+        let (l, h) = (runs.next().expect("a low case"), runs.next().expect("a high case"));
         swings.push(Swing::measure(key, low, high, &target, &sweep::column(&l, j), &sweep::column(&h, j)));
     }
     let target_name = format!("{}.{}", sens.vehicle, sens.metric);
