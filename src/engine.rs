@@ -165,6 +165,14 @@ impl Layout {
     }
 }
 
+/// What a run's workers counted, merged: the per-step sketches, the deal
+/// counts and the work.
+struct Tally {
+    sketches: Vec<QuantileSketch>,
+    deals: Vec<DealCounts>,
+    work: u64,
+}
+
 /// Per-worker state: reusable buffers plus integer-count accumulators.
 struct Worker {
     market: MarketPath,
@@ -190,6 +198,10 @@ impl Worker {
             deals: vec![DealCounts::default(); scn.vehicles.len()],
             work: 0,
         }
+    }
+
+    fn tally(self) -> Tally {
+        Tally { sketches: self.sketches, deals: self.deals, work: self.work }
     }
 
     fn merge(mut self, other: Worker) -> Worker {
@@ -416,26 +428,20 @@ pub fn run_from(
 /// of them, `loan_program::lockstep`); the others run as `run_from` runs
 /// them. The results, in the order of `scns`, are those of `run` bit for
 /// bit (tests/sharing.rs). `progress` counts the paths of all of them.
-pub fn run_many(
-    scns: &[&Scenario],
+pub fn run_many<'a>(
+    scns: &[&'a Scenario],
     paths: u64,
     threads: usize,
     progress: &(dyn Fn(u64) + Sync),
-    base: (&Scenario, &Results),
-) -> Vec<Results> {
-    let mut out: Vec<Option<Results>> = scns.iter().map(|_| None).collect();
-    let done_before = AtomicU64::new(0);
-    let offset = |n: u64| progress(done_before.load(Ordering::Relaxed) + n);
-    // The variants that share with the base, with their layout and share.
+    base: (&'a Scenario, &'a Results),
+) -> Batch<'a> {
+    let mut out: Vec<Option<Item<'a>>> = scns.iter().map(|_| None).collect();
+    // The variants that share with the base, with their share.
     let mut members = Vec::new();
     for (j, &s) in scns.iter().enumerate() {
-        let layout = Layout::new(s);
-        match Share::new(s, base.0, base.1, paths, &layout) {
+        match Share::new(s, base.0, base.1, paths, &Layout::new(s)) {
             Some(share) => members.push((j, share)),
-            None => {
-                out[j] = Some(run(s, paths, threads, &offset));
-                done_before.fetch_add(paths, Ordering::Relaxed);
-            }
+            None => out[j] = Some(Item::Later(s, None)),
         }
     }
     let groups = lockstep_groups(scns, base.0, &members);
@@ -445,21 +451,96 @@ pub fn run_many(
         if in_group(m) {
             lockstep.push((j, share));
         } else {
-            out[j] = Some(simulate(scns[j], paths, threads, &offset, Some(&share)));
-            done_before.fetch_add(paths, Ordering::Relaxed);
+            out[j] = Some(Item::Later(scns[j], Some(share)));
         }
     }
+    let simulated = paths * lockstep.len() as u64;
     if !lockstep.is_empty() {
         // The groups' members renumbered among the variants run in lockstep.
         let groups = lockstep_groups(scns, base.0, &lockstep);
         let members: Vec<(&Scenario, &Share<'_>)> = lockstep.iter().map(|(j, s)| (scns[*j], s)).collect();
-        let results = simulate_lockstep(&members, &groups, paths, threads, &offset);
-        for ((j, _), r) in lockstep.iter().zip(results) {
-            out[*j] = Some(r);
+        let parts = simulate_lockstep(&members, &groups, paths, threads, progress);
+        for ((j, share), (layout, tally, data, budget)) in lockstep.into_iter().zip(parts) {
+            let pending = Pending { scn: scns[j], share, layout, tally, data, budget };
+            out[j] = Some(Item::Pending(Box::new(pending)));
         }
     }
-    out.into_iter().map(|r| r.expect("every variant is run")).collect()
+    let items = out.into_iter().map(|r| r.expect("every variant is run")).collect::<Vec<_>>().into_iter();
+    Batch { items, paths, threads, simulated }
 }
+
+/// The results of `run_many`, in the order of its scenarios. Those run in
+/// lockstep are assembled as they are taken (each then copies the base
+/// run's series of the vehicles it shares), the others simulated as they
+/// are taken (`run_from`), so a batch holds its lockstep variants'
+/// per-path values and counts, and one variant's full results at a time.
+pub struct Batch<'a> {
+    items: std::vec::IntoIter<Item<'a>>,
+    paths: u64,
+    threads: usize,
+    /// Paths simulated by `run_many` itself (the lockstep pass).
+    simulated: u64,
+}
+
+enum Item<'a> {
+    /// Run when taken: with what it shares with the base, or alone.
+    Later(&'a Scenario, Option<Share<'a>>),
+    Pending(Box<Pending<'a>>),
+}
+
+impl Batch<'_> {
+    /// The paths `run_many` simulated before returning (all variants run in
+    /// lockstep); the others are simulated by `next_with`.
+    pub fn simulated(&self) -> u64 {
+        self.simulated
+    }
+
+    /// The next variant's results and the paths simulated to get them;
+    /// `progress` is called as `run` calls it.
+    pub fn next_with(&mut self, progress: &(dyn Fn(u64) + Sync)) -> Option<(Results, u64)> {
+        let (paths, threads) = (self.paths, self.threads);
+        self.items.next().map(|item| match item {
+            Item::Later(scn, share) => {
+                let r = match share {
+                    Some(share) if share.simulate.contains(&false) => {
+                        simulate(scn, paths, threads, progress, Some(&share))
+                    }
+                    // Nothing to copy: the run alone (its economy may differ).
+                    _ => run(scn, paths, threads, progress),
+                };
+                (r, paths)
+            }
+            Item::Pending(p) => {
+                let Pending { scn, share, layout, tally, data, budget } = *p;
+                (assemble(scn, layout, tally, Some(&share), paths, data, budget), 0)
+            }
+        })
+    }
+}
+
+/// A variant run in lockstep, not yet assembled.
+struct Pending<'a> {
+    scn: &'a Scenario,
+    share: Share<'a>,
+    layout: Layout,
+    tally: Tally,
+    data: Vec<f64>,
+    budget: Vec<f64>,
+}
+
+impl Iterator for Batch<'_> {
+    type Item = Results;
+
+    fn next(&mut self) -> Option<Results> {
+        self.next_with(&|_| {}).map(|(r, _)| r)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.items.size_hint()
+    }
+}
+
+impl ExactSizeIterator for Batch<'_> {}
 
 /// How many of `scns` `run_many` runs in lockstep with another (for tests
 /// and `fundsim bench`: sharing changes no result, so only this shows it).
@@ -529,7 +610,7 @@ fn simulate_lockstep(
     paths: u64,
     threads: usize,
     progress: &(dyn Fn(u64) + Sync),
-) -> Vec<Results> {
+) -> Vec<(Layout, Tally, Vec<f64>, Vec<f64>)> {
     let threads = if threads == 0 { rayon::current_num_threads() } else { threads };
     let threads = crate::limits::effective_threads(threads, paths);
     let layouts: Vec<Layout> = members.iter().map(|(s, _)| Layout::new(s)).collect();
@@ -593,14 +674,11 @@ fn simulate_lockstep(
             });
         }
     }
-    members
-        .iter()
-        .zip(layouts)
+    layouts
+        .into_iter()
         .zip(merged)
         .zip(data.into_iter().zip(budget))
-        .map(|((((scn, share), layout), w), (d, b))| {
-            assemble(scn, layout, w.expect("at least one thread"), Some(share), paths, d, b)
-        })
+        .map(|((layout, w), (d, b))| (layout, w.expect("at least one thread").tally(), d, b))
         .collect()
 }
 
@@ -691,14 +769,14 @@ fn simulate(
     });
     // Integer counts: the merge order does not matter (thread order here).
     let worker = workers.into_iter().reduce(Worker::merge).expect("at least one thread");
-    assemble(scn, layout, worker, share, paths, data, budget)
+    assemble(scn, layout, worker.tally(), share, paths, data, budget)
 }
 
 /// The results of a run from its merged worker and its per-path values.
 fn assemble(
     scn: &Scenario,
     layout: Layout,
-    worker: Worker,
+    worker: Tally,
     share: Option<&Share<'_>>,
     paths: u64,
     data: Vec<f64>,

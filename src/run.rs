@@ -254,7 +254,7 @@ impl Simulator {
     /// Variants or cases of the base run: what they share with it is copied
     /// (`engine::run_from`), and they run in lockstep where they can
     /// (`engine::run_many`), with identical results.
-    fn run_many(&mut self, scns: &[&Scenario], base: (&Scenario, &Results)) -> Vec<Results> {
+    fn run_many<'a>(&mut self, scns: &[&'a Scenario], base: (&'a Scenario, &'a Results)) -> engine::Batch<'a> {
         let offset = self.done_before;
         let bar = &self.bar;
         let progress = |n| {
@@ -264,8 +264,23 @@ impl Simulator {
         };
         let paths = scns.first().map_or(0, |s| s.paths);
         let r = engine::run_many(scns, paths, self.threads, &progress, base);
-        self.done_before += paths * scns.len() as u64;
+        self.done_before += r.simulated();
         r
+    }
+
+    /// The next results of a batch of `run_many` (simulated now unless they
+    /// ran in lockstep).
+    fn next(&mut self, batch: &mut engine::Batch<'_>) -> Option<Results> {
+        let offset = self.done_before;
+        let bar = &self.bar;
+        let progress = |n| {
+            if let Some(b) = bar {
+                b.set_position(offset + n);
+            }
+        };
+        let (r, simulated) = batch.next_with(&progress)?;
+        self.done_before += simulated;
+        Some(r)
     }
 
     fn finish(&self) {
@@ -292,17 +307,17 @@ fn write_sweep(
     let keys: Vec<String> = scn.sweeps.iter().map(|a| a.key.clone()).collect();
     let mut sweep_csv = SweepWriter::new(&dir.join("sweep.csv"), &keys)?;
     // The variants after the base, a batch at a time in lockstep.
-    let mut runs = Vec::new().into_iter();
+    let mut runs: Option<engine::Batch<'_>> = None;
     for (i, v) in variants.iter().enumerate() {
         let values: Vec<String> = v.label.iter().map(|(_, x)| x.clone()).collect();
         let vdir = dir.join("variants").join(i.to_string());
         std::fs::create_dir_all(&vdir)?;
-        if i > 0 && runs.len() == 0 {
+        if i > 0 && runs.as_ref().is_none_or(|r| r.len() == 0) {
             let batch: Vec<&Scenario> =
                 variants[i..].iter().take(engine::LOCKSTEP_BATCH).map(|v| &v.scenario).collect();
-            runs = sim.run_many(&batch, (base_scn, base)).into_iter();
+            runs = Some(sim.run_many(&batch, (base_scn, base)));
         }
-        let r = if i == 0 { None } else { runs.next() };
+        let r = if i == 0 { None } else { runs.as_mut().and_then(|r| sim.next(r)) };
         let r = r.as_ref().unwrap_or(base);
         if !no_paths {
             tables::write_paths(&vdir.join("paths.csv"), r)?;
@@ -334,14 +349,15 @@ fn write_sensitivity_cases(
     let mut swings = Vec::new();
     // The cases a batch at a time in lockstep (an even batch: a lever's
     // low and high case together).
-    let mut runs = Vec::new().into_iter();
+    let mut runs: Option<engine::Batch<'_>> = None;
     for (i, ((key, low, high), _)) in sens.levers.iter().zip(cases).enumerate() {
-        if runs.len() == 0 {
+        if runs.as_ref().is_none_or(|r| r.len() == 0) {
             let batch: Vec<&Scenario> =
                 cases[i..].iter().take(engine::LOCKSTEP_BATCH / 2).flat_map(|(lo, hi)| [lo, hi]).collect();
-            runs = sim.run_many(&batch, (base_scn, base)).into_iter();
+            runs = Some(sim.run_many(&batch, (base_scn, base)));
         }
-        let (l, h) = (runs.next().expect("a low case"), runs.next().expect("a high case"));
+        let runs = runs.as_mut().expect("a batch in hand");
+        let (l, h) = (sim.next(runs).expect("a low case"), sim.next(runs).expect("a high case"));
         swings.push(Swing::measure(key, low, high, &target, &sweep::column(&l, j), &sweep::column(&h, j)));
     }
     let target_name = format!("{}.{}", sens.vehicle, sens.metric);

@@ -60,7 +60,7 @@ fn check_many(scns: &[(String, Scenario)], base: &Scenario, base_r: &Results) ->
         return 0;
     }
     let refs: Vec<&Scenario> = scns.iter().map(|(_, s)| s).collect();
-    let together = engine::run_many(&refs, base.paths, 2, &|_| {}, (base, base_r));
+    let together: Vec<Results> = engine::run_many(&refs, base.paths, 2, &|_| {}, (base, base_r)).collect();
     assert_eq!(together.len(), scns.len());
     for ((what, scn), r) in scns.iter().zip(&together) {
         let alone = engine::run(scn, scn.paths, 1, &|_| {});

@@ -111,11 +111,19 @@ impl Decision {
 /// default). The same for every variant of a lockstep run.
 #[derive(Debug, Clone)]
 pub(super) struct Applicant {
-    first: bool,
+    pub(super) first: bool,
     has_ip: bool,
     risk: f64,
     reading: f64,
     pub(super) stream: Stream,
+}
+
+/// A cohort's loss kept by the bank and PD factor on the borrower, by
+/// [unpledged, pledged] (`LoanProgram::terms`).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Terms {
+    kept: [f64; 2],
+    uplift: [f64; 2],
 }
 
 /// What the bank decides on one applicant it lends to.
@@ -142,13 +150,57 @@ impl LoanProgram {
         Applicant { first, has_ip, risk, reading, stream: a }
     }
 
+    /// The bank's reading of applicant `a`: its one-year threshold and the
+    /// perceived PD, the posterior mean given the signal s = c + τ n. It
+    /// depends on the applicant's class alone (`ApplicantClass`), so
+    /// lockstep variants with the same class share it.
+    #[inline]
+    pub(super) fn perceive(class: &ApplicantClass, model: &CompanyModel, a: &Applicant) -> (f64, f64) {
+        let phi: &CdfTable = &model.phi;
+        let threshold = class.mean_threshold + class.dispersion * a.risk;
+        let signal = threshold + class.noise * a.reading;
+        let perceived = phi.cdf((class.mean_threshold * (1.0 - class.weight) + class.weight * signal) * class.scale);
+        (threshold, perceived)
+    }
+
     /// The bank's decision on applicant `a` (with the policy, and without
     /// it for the baseline, on the same draws); `None` when it does not
     /// lend. The decision is monotone: every lever can only raise an
     /// applicant's expected return to the bank, so the baseline loans are
     /// among the loans made.
     #[inline]
-    pub(super) fn decide(&self, d: &Decision, model: &CompanyModel, a: &Applicant, pool_open: bool) -> Option<Loan> {
+    pub(super) fn decide(&self, d: &Decision, model: &CompanyModel, a: &Applicant, terms: &Terms) -> Option<Loan> {
+        self.choose(d, model, a, Self::perceive(&d.classes[a.first as usize], model, a), terms)
+    }
+
+    /// What the policy leaves the bank of a loss and the PD factor it
+    /// puts on the borrower, for an unpledged and a pledged loan, with the
+    /// pool open or closed: the same for every applicant of a cohort.
+    pub(super) fn terms(&self, d: &Decision, pool_open: bool) -> Terms {
+        let lending = self.spec.lending.as_ref().expect("a decision comes with a lending table");
+        let term = |pledged: bool| {
+            let lgd = if pledged { d.lgd_pledged } else { d.lgd };
+            let kept = d.kept(lgd, pool_open);
+            // The subsidy's relief, and moral hazard rising with the share
+            // of the loss passed on.
+            let passed_on = if lgd > 0.0 { 1.0 - kept / lgd } else { 0.0 };
+            (kept, d.relief * (1.0 + lending.moral_hazard * passed_on))
+        };
+        let (unpledged, pledged) = (term(false), term(true));
+        Terms { kept: [unpledged.0, pledged.0], uplift: [unpledged.1, pledged.1] }
+    }
+
+    /// `decide` given the applicant's threshold and perceived PD and the
+    /// cohort's `terms`.
+    #[inline]
+    pub(super) fn choose(
+        &self,
+        d: &Decision,
+        model: &CompanyModel,
+        a: &Applicant,
+        (threshold, perceived): (f64, f64),
+        terms: &Terms,
+    ) -> Option<Loan> {
         let spec = &self.spec;
         let lending = spec.lending.as_ref().expect("a decision comes with a lending table");
         let phi: &CdfTable = &model.phi;
@@ -156,28 +208,20 @@ impl LoanProgram {
         // Probability of default within the term for an annual PD.
         let within_term = |pd: f64| if term_years == 1.0 { pd } else { 1.0 - (1.0 - pd).powf(term_years) };
         let class = &d.classes[a.first as usize];
-        // The applicant's one-year threshold and the bank's estimate of
-        // its PD: the posterior mean given the signal s = c + τ n.
-        let threshold = class.mean_threshold + class.dispersion * a.risk;
-        let signal = threshold + class.noise * a.reading;
-        let perceived = phi.cdf((class.mean_threshold * (1.0 - class.weight) + class.weight * signal) * class.scale);
         let needs_collateral = lending.collateral_pd.is_some_and(|x| perceived > x);
         // Without the policy: no risk sharing, no reward, no IP pledge.
         let baseline = !needs_collateral
             && d.margin_baseline - within_term(perceived) * d.lgd / term_years >= class.hurdle_baseline;
         // With it: an applicant with IP pledges it (item 八).
         let pledged = a.has_ip;
-        let lgd = if pledged { d.lgd_pledged } else { d.lgd };
-        let kept = d.kept(lgd, pool_open);
+        let kept = terms.kept[pledged as usize];
         let lends = (!needs_collateral || pledged)
             && d.margin_policy - within_term(perceived * d.relief) * kept / term_years >= class.hurdle_policy;
         if !lends {
             return None;
         }
-        // The borrower's own PD under the policy: the subsidy's relief,
-        // and moral hazard rising with the share of the loss passed on.
-        let passed_on = if lgd > 0.0 { 1.0 - kept / lgd } else { 0.0 };
-        let uplift = d.relief * (1.0 + lending.moral_hazard * passed_on);
+        // The borrower's own PD under the policy.
+        let uplift = terms.uplift[pledged as usize];
         let threshold = if uplift == 1.0 { threshold } else { inverse_cdf((phi.cdf(threshold) * uplift).min(1.0)) };
         Some(Loan { baseline, pledged, threshold })
     }
@@ -294,10 +338,11 @@ impl LoanProgram {
         let salt = cohort_salt(c);
         let key = self.key ^ salt;
         let warrants = spec.warrant_coverage > 0.0;
+        let terms = self.terms(d, pool_open);
         let mut made = 0u64;
         for i in 0..lending.applicants as u64 {
             let a = self.applicant(path_key, salt, i);
-            let Some(loan) = self.decide(d, model, &a, pool_open) else { continue };
+            let Some(loan) = self.decide(d, model, &a, &terms) else { continue };
             made += 1;
             let company_key = company_key(path_key, key, i);
             let defaulted = if warrants {

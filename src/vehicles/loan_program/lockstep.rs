@@ -22,6 +22,7 @@
 
 use super::counts::CountMemo;
 use super::input::{KeyClass, key_class};
+use super::lending::{ApplicantClass, Terms};
 use super::{LoanOutcome, LoanProgram, LoanWorkspace, PathState, cohort_salt};
 use crate::model::company::CompanyModel;
 use crate::model::market::MarketPath;
@@ -112,7 +113,10 @@ pub(crate) struct LockstepScratch {
     /// loan-steps).
     fates: Vec<(u64, Option<usize>, u64)>,
     made: Vec<u64>,
-    open: Vec<bool>,
+    /// Per variant: the cohort's terms (`LoanProgram::terms`).
+    terms: Vec<Terms>,
+    /// Per variant and applicant class: reads like the variant before.
+    reads_as_before: Vec<[bool; 2]>,
 }
 
 /// Simulate one path of every programme of `programs` (pairwise
@@ -175,6 +179,13 @@ pub(crate) fn simulate(
     programs.iter().zip(states).zip(wss.iter_mut()).zip(series).map(|(((p, st), ws), s)| p.finish(st, ws, s)).collect()
 }
 
+/// Whether two classes read an applicant alike, bit for bit
+/// (`LoanProgram::perceive` reads these five numbers).
+fn same_reading(a: &ApplicantClass, b: &ApplicantClass) -> bool {
+    let bits = |c: &ApplicantClass| [c.mean_threshold, c.dispersion, c.noise, c.weight, c.scale].map(f64::to_bits);
+    bits(a) == bits(b)
+}
+
 /// Cohort `c` of programmes with a lending table, in lockstep: each
 /// applicant drawn once, decided by every variant, its fate followed once
 /// per distinct threshold (with warrants, per variant: the warrant's gain
@@ -197,17 +208,37 @@ fn lend(
     let salt = cohort_salt(c);
     let key = lead.key ^ salt;
     let warrants = lead.spec.warrant_coverage > 0.0;
-    scratch.open.clear();
-    scratch.open.extend(states.iter().map(|s| s.pool.left > 0.0));
+    scratch.terms.clear();
+    scratch.terms.extend(programs.iter().zip(states.iter()).map(|(p, s)| {
+        p.terms(p.decision.as_ref().expect("compatible programmes all decide"), s.pool.left > 0.0)
+    }));
     scratch.made.clear();
     scratch.made.resize(programs.len(), 0);
+    // Whether each variant reads an applicant of each class as the variant
+    // before it does (then its reading is the one in hand).
+    scratch.reads_as_before.clear();
+    scratch.reads_as_before.extend(programs.iter().enumerate().map(|(v, p)| {
+        let class = |q: &LoanProgram, f: usize| q.decision.as_ref().map(|d| d.classes[f]);
+        [0, 1].map(|f| {
+            v > 0
+                && match (class(programs[v - 1], f), class(p, f)) {
+                    (Some(x), Some(y)) => same_reading(&x, &y),
+                    _ => false,
+                }
+        })
+    }));
     for i in 0..lending.applicants as u64 {
         let a = lead.applicant(path_key, salt, i);
         let company_key = company_key(path_key, key, i);
         scratch.fates.clear();
+        let (mut threshold, mut perceived) = (0.0, 0.0);
         for (v, p) in programs.iter().enumerate() {
             let d = p.decision.as_ref().expect("compatible programmes all decide");
-            let Some(loan) = p.decide(d, model, &a, scratch.open[v]) else { continue };
+            let f = a.first as usize;
+            if !scratch.reads_as_before[v][f] {
+                (threshold, perceived) = LoanProgram::perceive(&d.classes[f], model, &a);
+            }
+            let Some(loan) = p.choose(d, model, &a, (threshold, perceived), &scratch.terms[v]) else { continue };
             scratch.made[v] += 1;
             let (o, ws) = (&mut states[v].o, &mut *wss[v]);
             let defaulted = if warrants {
