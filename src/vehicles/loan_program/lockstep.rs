@@ -4,13 +4,13 @@
 //!
 //! Per path and cohort the applicants' draws (class, IP, risk, the noise
 //! of the bank's reading) are drawn once for all variants; each variant
-//! then decides with its own levers and its own pool state. A borrower's
-//! fate depends only on its company draws and its one-year threshold, so
-//! it is followed once per distinct threshold (variants whose levers leave
-//! it unchanged share it) and each variant books it with its own loss. The
-//! default allocation, pool, subsidies and series run per variant, in the
-//! same code as a run alone (`LoanProgram::simulate` is the one-variant
-//! case of the same phases). One-step cohorts drawn by counts look their
+//! then decides on the whole cohort, in applicant order, with its own
+//! levers and its own pool state. A borrower's fate depends only on its
+//! company draws and its one-year threshold, so the first variant to lend
+//! to it follows it and every later one at the same threshold reuses it;
+//! each variant books it with its own loss. The default allocation, pool,
+//! subsidies and series run per variant, in the same code as a run alone
+//! (`LoanProgram::simulate` is the one-variant case of the same phases). One-step cohorts drawn by counts look their
 //! counts up in a memo shared by the variants (`counts::CountMemo`: a
 //! count is a pure function of its tree's key, size and cut). A programme
 //! without a lending table has no decision: variants whose fates and
@@ -22,7 +22,7 @@
 
 use super::counts::CountMemo;
 use super::input::{KeyClass, key_class};
-use super::lending::{ApplicantClass, Terms};
+use super::lending::{Applicant, ApplicantClass};
 use super::{LoanOutcome, LoanProgram, LoanWorkspace, PathState, cohort_salt};
 use crate::model::company::CompanyModel;
 use crate::model::market::MarketPath;
@@ -109,14 +109,15 @@ pub(crate) fn compatible(a: &LoanProgram, b: &LoanProgram) -> bool {
 #[derive(Debug, Default)]
 pub(crate) struct LockstepScratch {
     memo: CountMemo,
-    /// Fates of the applicant in hand: (threshold bits, default step,
-    /// loan-steps).
-    fates: Vec<(u64, Option<usize>, u64)>,
+    /// The cohort's applicants, and the bank's reading of each (threshold,
+    /// perceived PD) by the variant in hand.
+    applicants: Vec<Applicant>,
+    readings: Vec<(f64, f64)>,
+    /// Per applicant: the first fate followed (threshold bits, default
+    /// step, loan-steps).
+    fates: Vec<Option<(u64, Option<usize>, u64)>>,
+    /// Per variant: loans made in the cohort.
     made: Vec<u64>,
-    /// Per variant: the cohort's terms (`LoanProgram::terms`).
-    terms: Vec<Terms>,
-    /// Per variant and applicant class: reads like the variant before.
-    reads_as_before: Vec<[bool; 2]>,
 }
 
 /// Simulate one path of every programme of `programs` (pairwise
@@ -186,10 +187,13 @@ fn same_reading(a: &ApplicantClass, b: &ApplicantClass) -> bool {
     bits(a) == bits(b)
 }
 
-/// Cohort `c` of programmes with a lending table, in lockstep: each
-/// applicant drawn once, decided by every variant, its fate followed once
-/// per distinct threshold (with warrants, per variant: the warrant's gain
-/// is the variant's), booked by every variant that lends.
+/// Cohort `c` of programmes with a lending table, in lockstep: the
+/// applicants drawn once, then each variant in turn decides on all of them
+/// in applicant order (as it does alone), reading them as the variant
+/// before it when its classes read alike, and following a borrower's fate
+/// only when no variant before it has followed it at the same threshold
+/// (with warrants, always: the warrant's gain is the variant's). Each
+/// variant books its loans with its own loss.
 #[allow(clippy::too_many_arguments)]
 fn lend(
     programs: &[&LoanProgram],
@@ -208,48 +212,43 @@ fn lend(
     let salt = cohort_salt(c);
     let key = lead.key ^ salt;
     let warrants = lead.spec.warrant_coverage > 0.0;
-    scratch.terms.clear();
-    scratch.terms.extend(programs.iter().zip(states.iter()).map(|(p, s)| {
-        p.terms(p.decision.as_ref().expect("compatible programmes all decide"), s.pool.left > 0.0)
-    }));
+    let n = lending.applicants as usize;
+    scratch.applicants.clear();
+    scratch.applicants.extend((0..n as u64).map(|i| lead.applicant(path_key, salt, i)));
+    scratch.fates.clear();
+    scratch.fates.resize(n, None);
     scratch.made.clear();
-    scratch.made.resize(programs.len(), 0);
-    // Whether each variant reads an applicant of each class as the variant
-    // before it does (then its reading is the one in hand).
-    scratch.reads_as_before.clear();
-    scratch.reads_as_before.extend(programs.iter().enumerate().map(|(v, p)| {
-        let class = |q: &LoanProgram, f: usize| q.decision.as_ref().map(|d| d.classes[f]);
-        [0, 1].map(|f| {
-            v > 0
-                && match (class(programs[v - 1], f), class(p, f)) {
-                    (Some(x), Some(y)) => same_reading(&x, &y),
-                    _ => false,
-                }
-        })
-    }));
-    for i in 0..lending.applicants as u64 {
-        let a = lead.applicant(path_key, salt, i);
-        let company_key = company_key(path_key, key, i);
-        scratch.fates.clear();
-        let (mut threshold, mut perceived) = (0.0, 0.0);
-        for (v, p) in programs.iter().enumerate() {
-            let d = p.decision.as_ref().expect("compatible programmes all decide");
-            let f = a.first as usize;
-            if !scratch.reads_as_before[v][f] {
-                (threshold, perceived) = LoanProgram::perceive(&d.classes[f], model, &a);
-            }
-            let Some(loan) = p.choose(d, model, &a, (threshold, perceived), &scratch.terms[v]) else { continue };
-            scratch.made[v] += 1;
-            let (o, ws) = (&mut states[v].o, &mut *wss[v]);
+    let mut before: Option<&LoanProgram> = None;
+    for ((p, st), ws) in programs.iter().zip(states.iter_mut()).zip(wss.iter_mut()) {
+        let d = p.decision.as_ref().expect("compatible programmes all decide");
+        let reads_alike = before.and_then(|q| q.decision.as_ref()).is_some_and(|e| {
+            same_reading(&e.classes[0], &d.classes[0]) && same_reading(&e.classes[1], &d.classes[1])
+        });
+        if !reads_alike {
+            scratch.readings.clear();
+            scratch
+                .readings
+                .extend(scratch.applicants.iter().map(|a| LoanProgram::perceive(&d.classes[a.first as usize], model, a)));
+        }
+        before = Some(p);
+        let terms = p.terms(d, st.pool.left > 0.0);
+        let (o, ws) = (&mut st.o, &mut **ws);
+        let mut made = 0u64;
+        for (i, (a, &reading)) in scratch.applicants.iter().zip(&scratch.readings).enumerate() {
+            let Some(loan) = p.choose(d, model, a, reading, &terms) else { continue };
+            made += 1;
+            let company_key = company_key(path_key, key, i as u64);
             let defaulted = if warrants {
                 p.warrant_fate(market, model, company_key, loan.threshold, start, end, ws, o)
             } else {
                 let bits = loan.threshold.to_bits();
-                let (defaulted, steps) = match scratch.fates.iter().find(|f| f.0 == bits) {
-                    Some(&(_, d, s)) => (d, s),
-                    None => {
+                let (defaulted, steps) = match scratch.fates[i] {
+                    Some((b, d, s)) if b == bits => (d, s),
+                    known => {
                         let (d, s) = p.lean_fate(market, model, company_key, loan.threshold, start, end);
-                        scratch.fates.push((bits, d, s));
+                        if known.is_none() {
+                            scratch.fates[i] = Some((bits, d, s));
+                        }
                         (d, s)
                     }
                 };
@@ -258,8 +257,7 @@ fn lend(
             };
             p.book(loan, defaulted, &a.stream, market, end, ws, o);
         }
-    }
-    for (st, &made) in states.iter_mut().zip(&scratch.made) {
-        st.o.loans_made += made;
+        o.loans_made += made;
+        scratch.made.push(made);
     }
 }
