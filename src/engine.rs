@@ -14,7 +14,11 @@
 //! A sweep variant or sensitivity case runs through `run_from`: where it
 //! has the base run's economy, the vehicles whose resolved tables are the
 //! base's are copied from the base path by path (their series and deal
-//! counts too), and only the others are simulated.
+//! counts too), and only the others are simulated. Several variants run
+//! through `run_many`: those whose loan programmes differ only in keys of
+//! the decision, settlement and output classes run in lockstep, the
+//! applicants and their fates drawn once per path for all of them
+//! (`vehicles::loan_program::lockstep`).
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -34,8 +38,9 @@ use crate::vehicles::{FiscalRole, PathContext, VehicleKind, Workspace};
 pub(crate) const BLOCK: usize = 64;
 
 /// Variants and cases a sweep or sensitivity table runs at once
-/// (`run_many`): more share more work, and each holds its results and a
-/// set of per-step sketches per thread in memory until it is written.
+/// (`run_many`): more share more work, and each variant run in lockstep
+/// holds its per-path values and its sketches in memory until it is
+/// written.
 pub const LOCKSTEP_BATCH: usize = 8;
 
 /// Relative accuracy of the per-step quantile sketches.
@@ -426,8 +431,10 @@ pub fn run_from(
 /// (`loan_program::input::KEY_CLASSES`) run in lockstep path by path (the
 /// market once, each such programme's applicants and fates once for all
 /// of them, `loan_program::lockstep`); the others run as `run_from` runs
-/// them. The results, in the order of `scns`, are those of `run` bit for
-/// bit (tests/sharing.rs). `progress` counts the paths of all of them.
+/// them when they are taken from the batch (`Batch::next_with`). The
+/// results, in the order of `scns`, are those of `run` bit for bit
+/// (tests/sharing.rs). `progress` counts the paths of the lockstep pass
+/// (as many per path as variants in it).
 pub fn run_many<'a>(
     scns: &[&'a Scenario],
     paths: u64,
