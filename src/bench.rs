@@ -133,3 +133,115 @@ pub(crate) fn write_csv(rows: &[BenchRow], path: &Path) -> io::Result<()> {
     }
     w.flush()
 }
+
+/// The cost of a scenario's sweep and sensitivity table at one thread
+/// (issue 19): the base run and every variant and case, simulated (no
+/// outputs) three ways, each the best of a few repeats, against one plain
+/// run of the base.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ExperimentRow {
+    pub scenario: String,
+    pub paths: u64,
+    /// Simulations besides the base.
+    pub runs: usize,
+    /// One plain run of the base.
+    pub plain: f64,
+    /// Every variant run alone (`engine::run`).
+    pub rerun: f64,
+    /// Every variant copying the vehicles it shares (`engine::run_from`).
+    pub shared: f64,
+    /// As `fundsim run` runs them: in batches, in lockstep where they can
+    /// (`engine::run_many`).
+    pub lockstep: f64,
+    /// Variants and cases that ran in lockstep.
+    pub in_lockstep: usize,
+}
+
+/// Measure the experiments of `base` (the base run: variant 0 of the
+/// sweep, if any): the sweep's other variants `variants`, then the
+/// sensitivity cases `cases`.
+pub(crate) fn measure_experiments(
+    name: &str,
+    base: &Scenario,
+    variants: &[&Scenario],
+    cases: &[&Scenario],
+    repeats: usize,
+) -> ExperimentRow {
+    let paths = base.paths;
+    let plain = best(repeats, || {
+        engine::run(base, paths, 1, &|_| {});
+    });
+    let all: Vec<&Scenario> = variants.iter().chain(cases).copied().collect();
+    let rerun = best(repeats, || {
+        engine::run(base, paths, 1, &|_| {});
+        for s in &all {
+            engine::run(s, paths, 1, &|_| {});
+        }
+    });
+    let shared = best(repeats, || {
+        let r = engine::run(base, paths, 1, &|_| {});
+        for s in &all {
+            engine::run_from(s, paths, 1, &|_| {}, (base, &r));
+        }
+    });
+    let mut in_lockstep = 0;
+    let lockstep = best(repeats, || {
+        let r = engine::run(base, paths, 1, &|_| {});
+        in_lockstep = 0;
+        // The batches of `fundsim run`: the sweep's, then the cases'.
+        for list in [variants, cases] {
+            for batch in list.chunks(engine::LOCKSTEP_BATCH) {
+                in_lockstep += engine::lockstep_count(batch, paths, (base, &r));
+                for results in engine::run_many(batch, paths, 1, &|_| {}, (base, &r)) {
+                    drop(results);
+                }
+            }
+        }
+    });
+    ExperimentRow { scenario: name.to_string(), paths, runs: all.len(), plain, rerun, shared, lockstep, in_lockstep }
+}
+
+/// The fastest of `repeats` timings of `f`, in seconds.
+fn best(repeats: usize, mut f: impl FnMut()) -> f64 {
+    let mut best = f64::INFINITY;
+    for _ in 0..repeats.max(1) {
+        let started = Instant::now();
+        f();
+        best = best.min(started.elapsed().as_secs_f64());
+    }
+    best
+}
+
+/// Print the experiments' table: seconds, and each in plain runs.
+pub(crate) fn print_experiments(rows: &[ExperimentRow], out: &mut impl Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "{:<28} {:>6} {:>5} {:>9} {:>16} {:>16} {:>16} {:>10} {:>9}",
+        "experiments (1 thread)",
+        "paths",
+        "runs",
+        "plain s",
+        "re-run s (x)",
+        "shared s (x)",
+        "lockstep s (x)",
+        "lockstep",
+        "speed-up"
+    )?;
+    for r in rows {
+        let x = |s: f64| format!("{s:.3} ({:.2})", s / r.plain);
+        writeln!(
+            out,
+            "{:<28} {:>6} {:>5} {:>9.3} {:>16} {:>16} {:>16} {:>10} {:>8.2}x",
+            r.scenario,
+            r.paths,
+            r.runs,
+            r.plain,
+            x(r.rerun),
+            x(r.shared),
+            x(r.lockstep),
+            r.in_lockstep,
+            r.rerun / r.lockstep
+        )?;
+    }
+    Ok(())
+}

@@ -185,6 +185,40 @@ where
     }
 }
 
+/// The sweep and sensitivity table of a scenario measured at one thread
+/// (`bench::measure_experiments`), variants built as `fundsim run` builds
+/// them.
+fn bench_experiments(
+    loaded: &scenario::Loaded,
+    file: &std::path::Path,
+    name: &str,
+    paths: Option<u64>,
+    repeats: usize,
+) -> Result<crate::bench::ExperimentRow, Error> {
+    let scn = &loaded.scenario;
+    let text = file.display().to_string();
+    let mut variants = if scn.sweeps.is_empty() {
+        Vec::new()
+    } else {
+        crate::sweep::variants(&loaded.source, &text, &[], &scn.sweeps)?
+    };
+    let base_sets: Vec<String> =
+        variants.first().map(|v| v.label.iter().map(|(k, x)| format!("{k}={x}")).collect()).unwrap_or_default();
+    let levers = scn.sensitivity.as_ref().map(|s| s.levers.clone()).unwrap_or_default();
+    let mut cases: Vec<scenario::Scenario> =
+        crate::sweep::sensitivity_cases(&loaded.source, &text, &base_sets, &levers)?
+            .into_iter()
+            .flat_map(|(lo, hi)| [lo, hi])
+            .collect();
+    for s in variants.iter_mut().map(|v| &mut v.scenario).chain(cases.iter_mut()) {
+        apply_flags(s, file, paths, None)?;
+    }
+    let base = variants.first().map_or(scn, |v| &v.scenario);
+    let others: Vec<&scenario::Scenario> = variants.iter().skip(1).map(|v| &v.scenario).collect();
+    let cases: Vec<&scenario::Scenario> = cases.iter().collect();
+    Ok(crate::bench::measure_experiments(name, base, &others, &cases, repeats))
+}
+
 pub(crate) fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
         Command::Check { scenario, sets } => {
@@ -223,6 +257,7 @@ pub(crate) fn run(cli: Cli) -> Result<(), Error> {
                 ));
             }
             let mut rows = Vec::new();
+            let mut experiments = Vec::new();
             for file in &scenarios {
                 let mut loaded = scenario::load(file, &[])?;
                 apply_flags(&mut loaded.scenario, file, paths, None)?;
@@ -231,9 +266,16 @@ pub(crate) fn run(cli: Cli) -> Result<(), Error> {
                 let name = file.file_stem().map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned());
                 let scn = &loaded.scenario;
                 rows.extend(crate::bench::measure(&name, scn, scn.paths, &threads, repeats));
+                if !scn.sweeps.is_empty() || scn.sensitivity.is_some() {
+                    experiments.push(bench_experiments(&loaded, file, &name, paths, repeats)?);
+                }
             }
             crate::bench::print(&rows, &mut std::io::stdout())
                 .map_err(|source| Error::Io { path: "stdout".into(), source })?;
+            if !experiments.is_empty() {
+                crate::bench::print_experiments(&experiments, &mut std::io::stdout())
+                    .map_err(|source| Error::Io { path: "stdout".into(), source })?;
+            }
             crate::bench::write_csv(&rows, &csv).map_err(|source| Error::Io { path: csv.clone(), source })?;
             Ok(())
         }

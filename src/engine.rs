@@ -16,7 +16,11 @@
 //! A sweep variant or sensitivity case runs through `run_from`: where it
 //! has the base run's economy, the vehicles whose resolved tables are the
 //! base's are copied from the base path by path (their series and deal
-//! counts too), and only the others are simulated.
+//! counts too), and only the others are simulated. Several variants run
+//! through `run_many`: those whose loan programmes differ only in keys of
+//! the decision, settlement and output classes run in lockstep, the
+//! applicants and their fates drawn once per path for all of them
+//! (`vehicles::loan_program::lockstep`).
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -31,10 +35,17 @@ use crate::stats::sketch::QuantileSketch;
 use crate::stats::stream::ColumnStats;
 use crate::vehicles::catalogue::{self, MetricKind, Unit};
 use crate::vehicles::equity::DealCounts;
-use crate::vehicles::{FiscalRole, PathContext, Workspace};
+use crate::vehicles::loan_program;
+use crate::vehicles::{FiscalRole, PathContext, VehicleKind, Workspace};
 
 /// Paths per block of work.
 pub(crate) const BLOCK: usize = 64;
+
+/// Variants and cases a sweep or sensitivity table runs at once
+/// (`run_many`): more share more work, and each variant run in lockstep
+/// holds its per-path values and its sketches in memory until it is
+/// written.
+pub const LOCKSTEP_BATCH: usize = 8;
 
 /// Relative accuracy of the per-step quantile sketches.
 pub(crate) const SKETCH_ALPHA: f64 = 0.005;
@@ -237,6 +248,14 @@ impl Layout {
     }
 }
 
+/// What a run's workers counted, merged: the per-step sketches, the deal
+/// counts and the work.
+struct Tally {
+    sketches: Vec<QuantileSketch>,
+    deals: Vec<DealCounts>,
+    work: u64,
+}
+
 /// Per-worker state: reusable buffers plus integer-count accumulators.
 struct Worker {
     market: MarketPath,
@@ -270,6 +289,10 @@ impl Worker {
         }
     }
 
+    fn tally(self) -> Tally {
+        Tally { sketches: self.sketches, deals: self.deals, work: self.work }
+    }
+
     fn merge(mut self, other: Worker) -> Worker {
         for (a, b) in self.sketches.iter_mut().zip(&other.sketches) {
             a.merge(b);
@@ -288,7 +311,11 @@ impl Worker {
     /// outlay by year into `budget`; with `share`, the vehicles it does not
     /// simulate are copied from the base run (whose row `path - first` is
     /// this path). Without a matrix, the path's values are folded into the
-    /// worker's column statistics.
+    /// worker's column statistics. With `done` (a lockstep run,
+    /// `run_many`), the market is already in `self.market` and the
+    /// vehicles marked done are already simulated into `row`, the series
+    /// and their workspaces.
+    #[allow(clippy::too_many_arguments)]
     fn path(
         &mut self,
         scn: &Scenario,
@@ -297,9 +324,12 @@ impl Worker {
         row: &mut [f64],
         budget: &mut [f64],
         share: Option<&Share<'_>>,
+        done: Option<&[bool]>,
     ) {
         let h = scn.horizon_steps();
-        self.market.simulate(&scn.market, h, scn.steps_per_year, &mut stream(scn.seed, path, MARKET));
+        if done.is_none() {
+            self.market.simulate(&scn.market, h, scn.steps_per_year, &mut stream(scn.seed, path, MARKET));
+        }
         let key = path_key(scn.seed, path);
         let p = share.map_or(0, |s| (path - s.first) as usize);
         let base_row = share.map(|s| s.base.matrix.row(p));
@@ -318,6 +348,9 @@ impl Worker {
                 for c in cols {
                     row[c] = base_row[c];
                 }
+                continue;
+            }
+            if done.is_some_and(|d| d[i]) {
                 continue;
             }
             let s0 = layout.series_offsets[i] * h;
@@ -404,7 +437,9 @@ impl<'a> Share<'a> {
     /// the same economy: those whose resolved table differs, those that
     /// read an earlier vehicle that is re-simulated (an S fund whose seller
     /// changed), and the earlier vehicles such a reader needs on the path.
-    /// `None` when nothing can be shared.
+    /// `None` when the economy differs (then nothing can be shared); with
+    /// every vehicle simulated, only the economy is shared (a lockstep run
+    /// shares it, `run_many`).
     fn new(
         scn: &Scenario,
         base: &Scenario,
@@ -432,9 +467,6 @@ impl<'a> Share<'a> {
         for i in 0..n {
             rerun[i] = a.vehicles[i].1 != b.vehicles[i].1
                 || (scn.vehicles[i].reads_earlier() && rerun[..i].iter().any(|&x| x));
-        }
-        if rerun.iter().all(|&x| x) {
-            return None;
         }
         let mut simulate = rerun.clone();
         for k in 0..n {
@@ -522,7 +554,10 @@ pub fn run_range(
     base: Option<(&Scenario, &Results)>,
 ) -> Results {
     let layout = Layout::new(scn);
-    let share = base.filter(|_| keep_paths).and_then(|(b, r)| Share::new(scn, b, r, (first, paths), &layout));
+    let share = base
+        .filter(|_| keep_paths)
+        .and_then(|(b, r)| Share::new(scn, b, r, (first, paths), &layout))
+        .filter(|s| s.simulate.contains(&false));
     let threads = if threads == 0 { rayon::current_num_threads() } else { threads };
     let threads = crate::limits::effective_threads(threads, paths);
     let ncols = layout.columns.len();
@@ -558,12 +593,12 @@ pub fn run_range(
             match chunk {
                 Some((rows, budget)) => {
                     for (i, (row, budget)) in rows.chunks_mut(ncols).zip(budget.chunks_mut(nbudget)).enumerate() {
-                        w.path(scn, &layout, path0 + i as u64, row, budget, share.as_ref());
+                        w.path(scn, &layout, path0 + i as u64, row, budget, share.as_ref(), None);
                     }
                 }
                 None => {
                     for i in 0..n {
-                        w.path(scn, &layout, path0 + i, &mut scratch.0, &mut scratch.1, None);
+                        w.path(scn, &layout, path0 + i, &mut scratch.0, &mut scratch.1, None, None);
                     }
                 }
             }
@@ -583,19 +618,337 @@ pub fn run_range(
         stream: worker.stream,
     };
     if let Some(share) = &share {
-        // The vehicles not simulated: their series and deals are the base's.
-        let h = scn.horizon_steps();
-        for (i, v) in scn.vehicles.iter().enumerate() {
-            if !share.simulate[i] {
-                let s0 = layout.series_offsets[i];
-                let steps = s0 * h..(s0 + v.series().len()) * h;
-                let base_steps = share.base.series[s0..s0 + v.series().len()].iter().flat_map(|s| &s.steps);
-                parts.sketches[steps].clone_from_slice(&base_steps.cloned().collect::<Vec<_>>());
-                parts.deals[i] = share.base.deals[i].1.clone();
-            }
-        }
+        copy_shared(scn, &layout, share, &mut parts);
     }
     assemble(scn, layout, rows, parts)
+}
+
+/// The vehicles a variant did not simulate: their series and deals are
+/// the base's.
+fn copy_shared(scn: &Scenario, layout: &Layout, share: &Share<'_>, parts: &mut Parts) {
+    let h = scn.horizon_steps();
+    for (i, v) in scn.vehicles.iter().enumerate() {
+        if !share.simulate[i] {
+            let s0 = layout.series_offsets[i];
+            let steps = s0 * h..(s0 + v.series().len()) * h;
+            let base_steps = share.base.series[s0..s0 + v.series().len()].iter().flat_map(|s| &s.steps);
+            parts.sketches[steps].clone_from_slice(&base_steps.cloned().collect::<Vec<_>>());
+            parts.deals[i] = share.base.deals[i].1.clone();
+        }
+    }
+}
+
+/// `run_from` for several variants or cases `scns` of the base run `base`
+/// at once (issue 19): the variants whose loan programmes differ from the
+/// base only in keys of the decision, settlement and output classes
+/// (`loan_program::input::KEY_CLASSES`) run in lockstep path by path (the
+/// market once, each such programme's applicants and fates once for all
+/// of them, `loan_program::lockstep`); the others run as `run_from` runs
+/// them when they are taken from the batch (`Batch::next_with`). The
+/// results, in the order of `scns`, are those of `run` bit for bit
+/// (tests/sharing.rs). `progress` counts the paths of the lockstep pass
+/// (as many per path as variants in it).
+pub fn run_many<'a>(
+    scns: &[&'a Scenario],
+    paths: u64,
+    threads: usize,
+    progress: &(dyn Fn(u64) + Sync),
+    base: (&'a Scenario, &'a Results),
+) -> Batch<'a> {
+    let mut out: Vec<Option<Item<'a>>> = scns.iter().map(|_| None).collect();
+    // The variants that share with the base, with their share.
+    let mut members = Vec::new();
+    for (j, &s) in scns.iter().enumerate() {
+        match Share::new(s, base.0, base.1, (0, paths), &Layout::new(s)) {
+            Some(share) => members.push((j, share)),
+            None => out[j] = Some(Item::Later(s)),
+        }
+    }
+    let groups = lockstep_groups(scns, base.0, &members);
+    let in_group = |m: usize| groups.iter().any(|g| g.members.contains(&m));
+    let mut lockstep = Vec::new();
+    for (m, (j, share)) in members.into_iter().enumerate() {
+        if in_group(m) {
+            lockstep.push((j, share));
+        } else {
+            out[j] = Some(Item::Later(scns[j]));
+        }
+    }
+    let simulated = paths * lockstep.len() as u64;
+    if !lockstep.is_empty() {
+        // The groups' members renumbered among the variants run in lockstep.
+        let groups = lockstep_groups(scns, base.0, &lockstep);
+        let members: Vec<(&Scenario, &Share<'_>)> = lockstep.iter().map(|(j, s)| (scns[*j], s)).collect();
+        let parts = simulate_lockstep(&members, &groups, paths, threads, progress);
+        for ((j, share), (layout, tally, data, budget)) in lockstep.into_iter().zip(parts) {
+            let pending = Pending { scn: scns[j], share, layout, tally, data, budget };
+            out[j] = Some(Item::Pending(Box::new(pending)));
+        }
+    }
+    let items = out.into_iter().map(|r| r.expect("every variant is run")).collect::<Vec<_>>().into_iter();
+    Batch { items, paths, threads, simulated, base }
+}
+
+/// The results of `run_many`, in the order of its scenarios. Those run in
+/// lockstep are assembled as they are taken (each then copies the base
+/// run's series of the vehicles it shares), the others simulated as they
+/// are taken (`run_from`), so a batch holds its lockstep variants'
+/// per-path values and counts, and one variant's full results at a time.
+pub struct Batch<'a> {
+    items: std::vec::IntoIter<Item<'a>>,
+    paths: u64,
+    threads: usize,
+    /// Paths simulated by `run_many` itself (the lockstep pass).
+    simulated: u64,
+    base: (&'a Scenario, &'a Results),
+}
+
+enum Item<'a> {
+    /// Run when taken (`run_from`: with what it shares with the base).
+    Later(&'a Scenario),
+    Pending(Box<Pending<'a>>),
+}
+
+impl Batch<'_> {
+    /// The paths `run_many` simulated before returning (all variants run in
+    /// lockstep); the others are simulated by `next_with`.
+    pub fn simulated(&self) -> u64 {
+        self.simulated
+    }
+
+    /// The next variant's results and the paths simulated to get them;
+    /// `progress` is called as `run` calls it.
+    pub fn next_with(&mut self, progress: &(dyn Fn(u64) + Sync)) -> Option<(Results, u64)> {
+        let (paths, threads, base) = (self.paths, self.threads, self.base);
+        self.items.next().map(|item| match item {
+            Item::Later(scn) => (run_from(scn, paths, threads, progress, base), paths),
+            Item::Pending(p) => {
+                let Pending { scn, share, layout, tally, data, budget } = *p;
+                let mut parts = Parts {
+                    data,
+                    budget,
+                    sketches: tally.sketches,
+                    deals: tally.deals,
+                    work: tally.work,
+                    stream: None,
+                };
+                copy_shared(scn, &layout, &share, &mut parts);
+                (assemble(scn, layout, paths as usize, parts), 0)
+            }
+        })
+    }
+}
+
+/// A variant run in lockstep, not yet assembled.
+struct Pending<'a> {
+    scn: &'a Scenario,
+    share: Share<'a>,
+    layout: Layout,
+    tally: Tally,
+    data: Vec<f64>,
+    budget: Vec<f64>,
+}
+
+impl Iterator for Batch<'_> {
+    type Item = Results;
+
+    fn next(&mut self) -> Option<Results> {
+        self.next_with(&|_| {}).map(|(r, _)| r)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.items.size_hint()
+    }
+}
+
+impl ExactSizeIterator for Batch<'_> {}
+
+/// How many of `scns` `run_many` runs in lockstep with another (for tests
+/// and `fundsim bench`: sharing changes no result, so only this shows it).
+pub fn lockstep_count(scns: &[&Scenario], paths: u64, base: (&Scenario, &Results)) -> usize {
+    let members: Vec<(usize, Share<'_>)> = scns
+        .iter()
+        .enumerate()
+        .filter_map(|(j, s)| Share::new(s, base.0, base.1, (0, paths), &Layout::new(s)).map(|sh| (j, sh)))
+        .collect();
+    let groups = lockstep_groups(scns, base.0, &members);
+    (0..members.len()).filter(|m| groups.iter().any(|g| g.members.contains(m))).count()
+}
+
+/// A loan programme that several variants simulate in lockstep: its
+/// position among the vehicles and the variants (positions in the
+/// members), the first the leader.
+struct Group {
+    vehicle: usize,
+    members: Vec<usize>,
+}
+
+/// For each loan programme, the members that simulate it (`Share`) with a
+/// table that differs from the base's only in keys of the decision,
+/// settlement and output classes, and that can run in lockstep with the
+/// first of them (`lockstep::compatible`); groups of at least two.
+fn lockstep_groups(scns: &[&Scenario], base: &Scenario, members: &[(usize, Share<'_>)]) -> Vec<Group> {
+    fn loan(s: &Scenario, k: usize) -> Option<&loan_program::LoanProgram> {
+        match &s.vehicles[k].kind {
+            VehicleKind::LoanProgram(l) => Some(l),
+            _ => None,
+        }
+    }
+    let mut groups = Vec::new();
+    for k in 0..base.vehicles.len() {
+        let mut g: Vec<usize> = Vec::new();
+        for (m, (j, share)) in members.iter().enumerate() {
+            let s = scns[*j];
+            let Some(l) = loan(s, k) else { continue };
+            let downstream = || {
+                loan_program::lockstep::differ_only_downstream(
+                    &s.fingerprint.vehicles[k].1,
+                    &base.fingerprint.vehicles[k].1,
+                )
+            };
+            let fits = |lead: &usize| {
+                loan(scns[members[*lead].0], k).is_some_and(|x| loan_program::lockstep::compatible(x, l))
+            };
+            if share.simulate[k] && downstream() && g.first().is_none_or(fits) {
+                g.push(m);
+            }
+        }
+        if g.len() >= 2 {
+            groups.push(Group { vehicle: k, members: g });
+        }
+    }
+    groups
+}
+
+/// The lockstep pass of `run_many`: every member simulated path by path
+/// on one pool of workers, each worker holding one `Worker` per member.
+/// Per path the market is simulated once and copied to every member, each
+/// group's programme is simulated for all its members at once, then each
+/// member's path runs as in `simulate` with those vehicles done.
+fn simulate_lockstep(
+    members: &[(&Scenario, &Share<'_>)],
+    groups: &[Group],
+    paths: u64,
+    threads: usize,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Vec<(Layout, Tally, Vec<f64>, Vec<f64>)> {
+    let threads = if threads == 0 { rayon::current_num_threads() } else { threads };
+    let threads = crate::limits::effective_threads(threads, paths);
+    let layouts: Vec<Layout> = members.iter().map(|(s, _)| Layout::new(s)).collect();
+    let mut done_of = vec![vec![false; members[0].0.vehicles.len()]; members.len()];
+    for g in groups {
+        for &m in &g.members {
+            done_of[m][g.vehicle] = true;
+        }
+    }
+    let mut data: Vec<Vec<f64>> = layouts.iter().map(|l| vec![0.0; paths as usize * l.columns.len()]).collect();
+    let mut budget: Vec<Vec<f64>> = layouts.iter().map(|l| vec![0.0; paths as usize * l.budget_cells()]).collect();
+    let nblocks = (paths as usize).div_ceil(BLOCK);
+    let mut blocks: Vec<Vec<(&mut [f64], &mut [f64])>> = (0..nblocks).map(|_| Vec::new()).collect();
+    for ((d, b), l) in data.iter_mut().zip(budget.iter_mut()).zip(&layouts) {
+        let chunks = d.chunks_mut(BLOCK * l.columns.len()).zip(b.chunks_mut(BLOCK * l.budget_cells()));
+        for (block, part) in blocks.iter_mut().zip(chunks) {
+            block.push(part);
+        }
+    }
+    let done = AtomicU64::new(0);
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("thread pool");
+    let queue = Mutex::new(blocks.into_iter().enumerate());
+    let (scn0, h) = (members[0].0, members[0].0.horizon_steps());
+    let workers = pool.broadcast(|_| {
+        let mut ws: Vec<Worker> = members.iter().zip(&layouts).map(|((s, _), l)| Worker::new(s, l, true)).collect();
+        let mut market = MarketPath::default();
+        let mut scratch = loan_program::lockstep::LockstepScratch::default();
+        loop {
+            let next = queue.lock().expect("block queue").next();
+            let Some((block, mut parts)) = next else { break };
+            let n = parts[0].0.len() / layouts[0].columns.len();
+            for i in 0..n {
+                let path = (block * BLOCK + i) as u64;
+                market.simulate(&scn0.market, h, scn0.steps_per_year, &mut stream(scn0.seed, path, MARKET));
+                for w in &mut ws {
+                    w.market.clone_from(&market);
+                }
+                let key = path_key(scn0.seed, path);
+                for g in groups {
+                    lockstep_group(g, members, &layouts, &mut ws, &mut parts, i, key, &market, &mut scratch);
+                }
+                for (m, (w, (rows, budget))) in ws.iter_mut().zip(parts.iter_mut()).enumerate() {
+                    let (nc, nb) = (layouts[m].columns.len(), layouts[m].budget_cells());
+                    let (row, budget) = (&mut rows[i * nc..(i + 1) * nc], &mut budget[i * nb..(i + 1) * nb]);
+                    let (scn, share) = members[m];
+                    w.path(scn, &layouts[m], path, row, budget, Some(share), Some(&done_of[m]));
+                }
+            }
+            let n = (n * members.len()) as u64;
+            progress(done.fetch_add(n, Ordering::Relaxed) + n);
+        }
+        ws
+    });
+    // Per member, its workers merged in thread order (integer counts).
+    let mut merged: Vec<Option<Worker>> = members.iter().map(|_| None).collect();
+    for ws in workers {
+        for (slot, w) in merged.iter_mut().zip(ws) {
+            *slot = Some(match slot.take() {
+                Some(a) => a.merge(w),
+                None => w,
+            });
+        }
+    }
+    layouts
+        .into_iter()
+        .zip(merged)
+        .zip(data.into_iter().zip(budget))
+        .map(|((layout, w), (d, b))| (layout, w.expect("at least one thread").tally(), d, b))
+        .collect()
+}
+
+/// Path `i` of the block in hand of group `g`'s programme, for all its
+/// members at once: their rows, series, workspaces and work.
+#[allow(clippy::too_many_arguments)]
+fn lockstep_group(
+    g: &Group,
+    members: &[(&Scenario, &Share<'_>)],
+    layouts: &[Layout],
+    ws: &mut [Worker],
+    parts: &mut [(&mut [f64], &mut [f64])],
+    i: usize,
+    path_key: u64,
+    market: &MarketPath,
+    scratch: &mut loan_program::lockstep::LockstepScratch,
+) {
+    let k = g.vehicle;
+    let h = market.z.len();
+    let (mut programs, mut lws, mut series, mut rows, mut works) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (m, (w, (data, _))) in ws.iter_mut().zip(parts.iter_mut()).enumerate() {
+        if !g.members.contains(&m) {
+            continue;
+        }
+        let VehicleKind::LoanProgram(l) = &members[m].0.vehicles[k].kind else {
+            unreachable!("a group is of loan programmes")
+        };
+        let Worker { workspaces, series_buf, work, .. } = w;
+        let Workspace::LoanProgram(lw) = &mut workspaces[k] else { unreachable!("a loan programme's workspace") };
+        let layout = &layouts[m];
+        let s0 = layout.series_offsets[k] * h;
+        let (a, rest) = series_buf[s0..s0 + 4 * h].split_at_mut(h);
+        let (b, rest) = rest.split_at_mut(h);
+        let (c, d) = rest.split_at_mut(h);
+        let nc = layout.columns.len();
+        let at = i * nc + layout.offsets[k];
+        programs.push(l);
+        lws.push(lw);
+        series.push([a, b, c, d]);
+        rows.push(&mut data[at..at + loan_program::METRICS.len()]);
+        works.push(work);
+    }
+    let model = &members[g.members[0]].0.company_model;
+    let outcomes = loan_program::lockstep::simulate(&programs, path_key, market, model, &mut lws, series, scratch);
+    for (((p, o), row), work) in programs.iter().zip(outcomes).zip(rows).zip(works) {
+        row.copy_from_slice(&p.metrics(&o));
+        *work += o.loan_steps;
+    }
 }
 
 /// The raw parts of a run's results (or of several shards' results put

@@ -140,7 +140,17 @@ pub fn run(loaded: &Loaded, file: &Path, out: &Path, sets: &[String], opts: &Run
     let started = Instant::now();
     let staging = Staging::new(out).map_err(io)?;
     let dir = staging.dir().to_path_buf();
-    write_outputs(&dir, scn, &plan, opts.no_paths, &mut |s, base| Ok(sim.run(s, base).1)).map_err(io)?;
+    let order = plan.scenarios(scn);
+    let mut k = 0;
+    write_outputs(&dir, scn, &plan, opts.no_paths, &mut |s, base| {
+        let r = match base {
+            Some(base) => sim.run_variant(&order, k, base),
+            None => sim.run(s, None).1,
+        };
+        k += 1;
+        Ok(r)
+    })
+    .map_err(io)?;
     sim.finish();
     let wall = started.elapsed().as_secs_f64();
     manifest(loaded, &name, sets, threads, wall).write(&dir.join("manifest.json")).map_err(io)?;
@@ -428,6 +438,11 @@ struct Simulator {
     keep_paths: bool,
     /// The results of every simulation, computed together (`prepare`).
     prepared: Option<std::collections::VecDeque<Results>>,
+    /// The rest of a batch of variants or cases run in lockstep
+    /// (`run_variant`).
+    batch: std::collections::VecDeque<Results>,
+    /// One past the last sweep variant in `Plan::scenarios`.
+    variants_end: usize,
 }
 
 impl Simulator {
@@ -440,13 +455,23 @@ impl Simulator {
             );
             bar
         });
-        Simulator { bar, threads, done_before: 0, shard, keep_paths, prepared: None }
+        Simulator {
+            bar,
+            threads,
+            done_before: 0,
+            shard,
+            keep_paths,
+            prepared: None,
+            batch: Default::default(),
+            variants_end: 0,
+        }
     }
 
     /// Without a matrix, a run with more than one simulation runs them all
     /// together, chunk by chunk (`paired`); `run` then hands out their
     /// results in order.
     fn prepare(&mut self, scn: &Scenario, plan: &Plan) {
+        self.variants_end = 1 + plan.other_variants();
         if self.keep_paths || plan.runs() < 2 {
             return;
         }
@@ -478,6 +503,47 @@ impl Simulator {
         let r = engine::run_range(s, (first, count), self.threads, self.keep_paths, &progress, base);
         self.done_before += count;
         (first, r)
+    }
+
+    /// Simulation `k` of `order` (`Plan::scenarios`), a variant or case of
+    /// the base run `base`: what they share with it is copied
+    /// (`engine::run_from`), and the variants and cases run in lockstep in
+    /// batches where they can (`engine::run_many`; a batch never mixes
+    /// sweep variants with lever cases, and holds whole levers), with
+    /// identical results. Shards and runs without a matrix run them one by
+    /// one (`run`).
+    fn run_variant(&mut self, order: &[&Scenario], k: usize, base: (&Scenario, &Results)) -> Results {
+        if self.prepared.is_some() || self.shard.is_some() {
+            return self.run(order[k], Some(base)).1;
+        }
+        if let Some(r) = self.batch.pop_front() {
+            return r;
+        }
+        let end = if k < self.variants_end { self.variants_end } else { order.len() };
+        let scns = &order[k..end.min(k + engine::LOCKSTEP_BATCH)];
+        let offset = self.done_before;
+        let bar = &self.bar;
+        let progress = |n| {
+            if let Some(b) = bar {
+                b.set_position(offset + n);
+            }
+        };
+        let paths = order[k].paths;
+        let mut batch = engine::run_many(scns, paths, self.threads, &progress, base);
+        self.done_before += batch.simulated();
+        while let Some(r) = {
+            let offset = self.done_before;
+            let progress = |n| {
+                if let Some(b) = bar {
+                    b.set_position(offset + n);
+                }
+            };
+            batch.next_with(&progress)
+        } {
+            self.done_before += r.1;
+            self.batch.push_back(r.0);
+        }
+        self.batch.pop_front().expect("a batch of at least one")
     }
 
     fn finish(&self) {

@@ -91,6 +91,34 @@ pub(super) struct CountPlan {
     cells: [[[Cell; 2]; 2]; 2],
 }
 
+/// The counts of one path's cohort already drawn, shared by the variants
+/// of a lockstep run (`lockstep.rs`): `count_at_most` of a key, a size and
+/// a cut is a pure function of the three (the tree is descended from its
+/// root on every query), so a count looked up here is the count the
+/// variant would draw alone, bit for bit.
+#[derive(Debug, Default)]
+pub(super) struct CountMemo {
+    /// (key, size, cut bits) and the count.
+    counts: Vec<((u64, u64, u64), u64)>,
+}
+
+impl CountMemo {
+    /// Forget the counts of the last cohort.
+    pub(super) fn clear(&mut self) {
+        self.counts.clear();
+    }
+
+    fn count(&mut self, key: u64, n: u64, cut: f64) -> u64 {
+        let id = (key, n, cut.to_bits());
+        if let Some(&(_, c)) = self.counts.iter().find(|(k, _)| *k == id) {
+            return c;
+        }
+        let c = count_at_most(key, n, cut);
+        self.counts.push((id, c));
+        c
+    }
+}
+
 /// The largest perceived annual PD at which the bank lends: the return
 /// margin - within_term(PD x relief) x kept / term clears the hurdle.
 /// Below 0 nobody qualifies; at 1 or more everybody does.
@@ -271,9 +299,16 @@ impl LoanProgram {
         pool_open: bool,
         ws: &mut LoanWorkspace,
         o: &mut LoanOutcome,
+        mut memo: Option<&mut CountMemo>,
     ) -> u64 {
         let spec = &self.spec;
         let lending = spec.lending.as_ref().expect("a plan comes with a lending table");
+        // Every count is a pure function of its tree's key, its size and
+        // the cut; lockstep variants look up the ones already counted.
+        let mut count = |key: u64, n: u64, cut: f64| match memo.as_deref_mut() {
+            Some(m) => m.count(key, n, cut),
+            None => count_at_most(key, n, cut),
+        };
         let end = start + 1;
         let y = market.year_factor[start];
         let base = self.key ^ COUNTS ^ cohort_salt(c);
@@ -297,16 +332,16 @@ impl LoanProgram {
             for (h, size) in [(0usize, class_size - pledging), (1, pledging)] {
                 let cell = &plan.cells[pool_open as usize][f][h];
                 let id = 1 + 4 * (2 * f + h) as u64;
-                let lent = count_at_most(key(id), size, cell.policy_cut);
-                let baseline = count_at_most(key(id), size, cell.baseline_cut).min(lent);
+                let lent = count(key(id), size, cell.policy_cut);
+                let baseline = count(key(id), size, cell.baseline_cut).min(lent);
                 let additional = lent - baseline;
                 let baseline_defaults = if baseline > 0 {
-                    count_at_most(key(id + 1), baseline, cell.baseline.default_probability(model, y))
+                    count(key(id + 1), baseline, cell.baseline.default_probability(model, y))
                 } else {
                     0
                 };
                 let additional_defaults = if additional > 0 {
-                    count_at_most(key(id + 2), additional, cell.additional.default_probability(model, y))
+                    count(key(id + 2), additional, cell.additional.default_probability(model, y))
                 } else {
                     0
                 };
@@ -427,7 +462,7 @@ mod tests {
                 // Independent draws for the two loops: another path key.
                 let key = if which == 0 { pk } else { !pk };
                 let made = match &program.counts {
-                    Some(plan) => program.lend_by_counts(plan, key, &market, model, 0, 0, true, &mut ws, &mut o),
+                    Some(plan) => program.lend_by_counts(plan, key, &market, model, 0, 0, true, &mut ws, &mut o, None),
                     None => program.lend(key, &market, model, program.decision.as_ref().unwrap(), 0, 0, true, &mut ws, &mut o),
                 };
                 for (k, v) in [made as f64, o.baseline_loans as f64, o.baseline_defaults as f64, o.additional_defaults as f64]

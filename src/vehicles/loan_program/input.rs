@@ -195,6 +195,101 @@ impl Default for RawRiskCompensation {
     }
 }
 
+/// The stage of the simulation a key first affects (issue 19): what a
+/// sweep variant or sensitivity case that changes only such keys can share
+/// with the others. `Market` keys shape the economy, `Borrowers` keys the
+/// loans or applicants, their risk and their fates, `Decision` keys the
+/// bank's decision on each applicant (and, through it, which loans are
+/// made), `Settlement` keys how a default's loss and the programme's flows
+/// are valued and shared (guarantee, insurance, pool, subsidies, fees),
+/// `Output` keys only how results are reported. Variants that differ only
+/// in `Decision`, `Settlement` and `Output` keys run in lockstep
+/// (`lockstep.rs`); a key of any other class, or without one, makes its
+/// variant run on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyClass {
+    Market,
+    Borrowers,
+    Decision,
+    Settlement,
+    Output,
+}
+
+/// Every key of the resolved table (dotted within `[vehicles.<name>]`)
+/// with its class, in the order of the structs above (docs/PERFORMANCE.md
+/// lists the counts). A test checks that every key the table can hold is
+/// listed.
+pub const KEY_CLASSES: [(&str, KeyClass); 45] = {
+    use KeyClass::*;
+    [
+        ("kind", Borrowers),
+        ("loans", Borrowers),
+        // The principal scales each loss, interest and subsidy; the bank
+        // decides per yuan lent.
+        ("loan_size", Settlement),
+        ("borrower_stage", Borrowers),
+        ("term_years", Borrowers),
+        ("interest_rate", Decision),
+        ("funding_cost", Decision),
+        ("pd", Borrowers),
+        ("first_loan_share", Borrowers),
+        ("first_loan_pd_multiplier", Borrowers),
+        // The bank's expected loss, then each default's loss.
+        ("lgd", Decision),
+        ("ip_pledge_share", Borrowers),
+        ("ip_recovery", Decision),
+        // Only the recovery drawn on a default.
+        ("ip_recovery_sd", Settlement),
+        // The warrant's share of an exit (a programme with warrants
+        // follows its borrowers beyond their loans: switching warrants on
+        // or off changes the loop, `lockstep::compatible`).
+        ("warrant_coverage", Settlement),
+        ("downturn_lgd", Settlement),
+        ("cohorts", Borrowers),
+        ("borrowers_from", Borrowers),
+        ("follow_on_loans", Borrowers),
+        ("loan_share", Borrowers),
+        ("coinvest_share", Borrowers),
+        // The levers: each reaches the decision through the return the
+        // bank keeps (a share, a ratio, a cap, a reward, a subsidy's
+        // relief) or the pool's state when a cohort is lent (its size and
+        // top-ups); the rest only value the flows.
+        ("policy.guarantee.share", Decision),
+        ("policy.guarantee.fee", Settlement),
+        ("policy.guarantee.fee_subsidy", Settlement),
+        ("policy.guarantee.reguarantee_share", Settlement),
+        ("policy.insurance.share", Decision),
+        ("policy.insurance.premium", Settlement),
+        ("policy.insurance.bank_reward", Decision),
+        ("policy.insurance.insurer_reward", Settlement),
+        ("policy.risk_compensation.ratio", Decision),
+        ("policy.risk_compensation.pool_size", Decision),
+        ("policy.risk_compensation.per_loan_cap", Decision),
+        ("policy.risk_compensation.annual_top_up", Decision),
+        ("policy.interest_subsidy", Decision),
+        ("policy.subsidy_pd_elasticity", Decision),
+        // Only the `npl_breach` indicator.
+        ("policy.npl_tolerance", Output),
+        ("policy.first_loan_relief", Decision),
+        ("lending.applicants", Borrowers),
+        ("lending.hurdle", Decision),
+        ("lending.pd_dispersion", Borrowers),
+        ("lending.screening_noise", Decision),
+        ("lending.first_loan_screening_noise", Decision),
+        ("lending.first_loan_premium", Decision),
+        ("lending.collateral_pd", Decision),
+        // The borrower's PD under the policy, from the share of the loss
+        // the decision passes on.
+        ("lending.moral_hazard", Decision),
+    ]
+};
+
+/// The class of a key of the resolved table (see `KEY_CLASSES`); `None`
+/// for a key without one.
+pub fn key_class(key: &str) -> Option<KeyClass> {
+    KEY_CLASSES.iter().find(|(k, _)| *k == key).map(|&(_, c)| c)
+}
+
 /// Loan programme keys (MODEL.md 4.4).
 pub(crate) fn loan_program_spec(prefix: &str, l: &RawLoanProgram, years: u32, v: &mut Validator<'_>) -> LoanProgramSpec {
     let key = |k: &str| format!("{prefix}.{k}");

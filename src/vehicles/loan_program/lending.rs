@@ -105,13 +105,219 @@ impl Decision {
     }
 }
 
+/// One applicant's own draws: first-time borrower or not, IP to pledge or
+/// not, its risk and the noise of the bank's reading (standard normals),
+/// and its attribute stream after them (which gives its IP recovery on
+/// default). The same for every variant of a lockstep run.
+#[derive(Debug, Clone)]
+pub(super) struct Applicant {
+    pub(super) first: bool,
+    has_ip: bool,
+    risk: f64,
+    reading: f64,
+    pub(super) stream: Stream,
+}
+
+/// A cohort's loss kept by the bank and PD factor on the borrower, by
+/// [unpledged, pledged] (`LoanProgram::terms`).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Terms {
+    kept: [f64; 2],
+    uplift: [f64; 2],
+}
+
+/// What the bank decides on one applicant it lends to.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Loan {
+    /// Lent without the policy too.
+    pub(super) baseline: bool,
+    pub(super) pledged: bool,
+    /// The borrower's one-year probit threshold under the policy (its
+    /// fate's only input besides its company draws).
+    pub(super) threshold: f64,
+}
+
 impl LoanProgram {
+    /// The draws of applicant `i` of the cohort with salt `salt`.
+    #[inline]
+    pub(super) fn applicant(&self, path_key: u64, salt: u64, i: u64) -> Applicant {
+        let spec = &self.spec;
+        let mut a = Stream::from_key(company_key(path_key, self.key ^ ATTRIBUTES ^ salt, i));
+        let first = a.random::<f64>() < spec.first_loan_share;
+        let has_ip = a.random::<f64>() < spec.ip_pledge_share;
+        let risk: f64 = a.sample(StandardNormal);
+        let reading: f64 = a.sample(StandardNormal);
+        Applicant { first, has_ip, risk, reading, stream: a }
+    }
+
+    /// The bank's reading of applicant `a`: its one-year threshold and the
+    /// perceived PD, the posterior mean given the signal s = c + τ n. It
+    /// depends on the applicant's class alone (`ApplicantClass`), so
+    /// lockstep variants with the same class share it.
+    #[inline]
+    pub(super) fn perceive(class: &ApplicantClass, model: &CompanyModel, a: &Applicant) -> (f64, f64) {
+        let phi: &CdfTable = &model.phi;
+        let threshold = class.mean_threshold + class.dispersion * a.risk;
+        let signal = threshold + class.noise * a.reading;
+        let perceived = phi.cdf((class.mean_threshold * (1.0 - class.weight) + class.weight * signal) * class.scale);
+        (threshold, perceived)
+    }
+
+    /// The bank's decision on applicant `a` (with the policy, and without
+    /// it for the baseline, on the same draws); `None` when it does not
+    /// lend. The decision is monotone: every lever can only raise an
+    /// applicant's expected return to the bank, so the baseline loans are
+    /// among the loans made.
+    #[inline]
+    pub(super) fn decide(&self, d: &Decision, model: &CompanyModel, a: &Applicant, terms: &Terms) -> Option<Loan> {
+        self.choose(d, model, a, Self::perceive(&d.classes[a.first as usize], model, a), terms)
+    }
+
+    /// What the policy leaves the bank of a loss and the PD factor it
+    /// puts on the borrower, for an unpledged and a pledged loan, with the
+    /// pool open or closed: the same for every applicant of a cohort.
+    pub(super) fn terms(&self, d: &Decision, pool_open: bool) -> Terms {
+        let lending = self.spec.lending.as_ref().expect("a decision comes with a lending table");
+        let term = |pledged: bool| {
+            let lgd = if pledged { d.lgd_pledged } else { d.lgd };
+            let kept = d.kept(lgd, pool_open);
+            // The subsidy's relief, and moral hazard rising with the share
+            // of the loss passed on.
+            let passed_on = if lgd > 0.0 { 1.0 - kept / lgd } else { 0.0 };
+            (kept, d.relief * (1.0 + lending.moral_hazard * passed_on))
+        };
+        let (unpledged, pledged) = (term(false), term(true));
+        Terms { kept: [unpledged.0, pledged.0], uplift: [unpledged.1, pledged.1] }
+    }
+
+    /// `decide` given the applicant's threshold and perceived PD and the
+    /// cohort's `terms`.
+    #[inline]
+    pub(super) fn choose(
+        &self,
+        d: &Decision,
+        model: &CompanyModel,
+        a: &Applicant,
+        (threshold, perceived): (f64, f64),
+        terms: &Terms,
+    ) -> Option<Loan> {
+        let spec = &self.spec;
+        let lending = spec.lending.as_ref().expect("a decision comes with a lending table");
+        let phi: &CdfTable = &model.phi;
+        let term_years = spec.term_years;
+        // Probability of default within the term for an annual PD.
+        let within_term = |pd: f64| if term_years == 1.0 { pd } else { 1.0 - (1.0 - pd).powf(term_years) };
+        let class = &d.classes[a.first as usize];
+        let needs_collateral = lending.collateral_pd.is_some_and(|x| perceived > x);
+        // Without the policy: no risk sharing, no reward, no IP pledge.
+        let baseline = !needs_collateral
+            && d.margin_baseline - within_term(perceived) * d.lgd / term_years >= class.hurdle_baseline;
+        // With it: an applicant with IP pledges it (item 八).
+        let pledged = a.has_ip;
+        let kept = terms.kept[pledged as usize];
+        let lends = (!needs_collateral || pledged)
+            && d.margin_policy - within_term(perceived * d.relief) * kept / term_years >= class.hurdle_policy;
+        if !lends {
+            return None;
+        }
+        // The borrower's own PD under the policy.
+        let uplift = terms.uplift[pledged as usize];
+        let threshold = if uplift == 1.0 { threshold } else { inverse_cdf((phi.cdf(threshold) * uplift).min(1.0)) };
+        Some(Loan { baseline, pledged, threshold })
+    }
+
+    /// The fate of a loan without warrants lent at `start` until `end` to
+    /// the borrower with company key `company_key` and one-year threshold
+    /// `threshold`: its default step, if any, and the loan-steps followed.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    pub(super) fn lean_fate(
+        &self,
+        market: &MarketPath,
+        model: &CompanyModel,
+        company_key: u64,
+        threshold: f64,
+        start: usize,
+        end: usize,
+    ) -> (Option<usize>, u64) {
+        let mut company = Company::enter_lean(self.spec.borrower_stage, company_key);
+        let mut p = 0.0;
+        let mut steps = 0;
+        for t in start..end {
+            if t == start || t % self.steps_per_year as usize == 0 {
+                p = model.conditional_failure(threshold, market.year_factor[t]);
+            }
+            steps += 1;
+            if t + 1 == end {
+                if company.fails(t, failure_threshold_bits(p)) {
+                    return (Some(t), steps);
+                }
+                break;
+            }
+            match company.step_lean(model, t, market.regime[t] as usize, p) {
+                Event::Failed => return (Some(t), steps),
+                Event::Ipo { .. } | Event::Acquired { .. } => break,
+                _ => {}
+            }
+        }
+        (None, steps)
+    }
+
+    /// A loan made and its fate (`defaulted`): the baseline and default
+    /// counts, and the default's loss (drawn from the applicant's
+    /// attribute stream `stream` as it stands after its draws) recorded.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    pub(super) fn book(
+        &self,
+        loan: Loan,
+        defaulted: Option<usize>,
+        stream: &Stream,
+        market: &MarketPath,
+        end: usize,
+        ws: &mut LoanWorkspace,
+        o: &mut LoanOutcome,
+    ) {
+        if loan.baseline {
+            o.baseline_loans += 1;
+        }
+        if let Some(t) = defaulted {
+            if loan.baseline {
+                o.baseline_defaults += 1;
+            } else {
+                o.additional_defaults += 1;
+            }
+            // The stream is read once, after the applicant's draws: each
+            // variant of a lockstep run reads its own copy of it.
+            let loss = self.loss(loan.pledged, &mut stream.clone(), market.year_factor[t]);
+            self.record(ws, t, end, loss);
+        }
+    }
+
+    /// The fate of a loan with warrants: its borrower followed over the
+    /// horizon (`follow`), exits paying the warrant into `o`.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn warrant_fate(
+        &self,
+        market: &MarketPath,
+        model: &CompanyModel,
+        company_key: u64,
+        threshold: f64,
+        start: usize,
+        end: usize,
+        ws: &LoanWorkspace,
+        o: &mut LoanOutcome,
+    ) -> Option<usize> {
+        let mut company = Company::enter(model, self.spec.borrower_stage, company_key);
+        let failure =
+            |t: usize, _: usize, _: &LoanWorkspace| model.conditional_failure(threshold, market.year_factor[t]);
+        self.follow(&mut company, market, model, start, end, ws, o, failure)
+    }
+
     /// Cohort `c` with a lending table: each applicant's risk and the
     /// bank's reading of it are drawn, the bank decides with the policy and
     /// without it (the baseline, on the same draws), and the loans made are
-    /// followed to maturity. Returns the loans made. The decision is
-    /// monotone: every lever can only raise an applicant's expected return
-    /// to the bank, so the baseline loans are among the loans made.
+    /// followed to maturity. Returns the loans made.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn lend(
         &self,
@@ -131,89 +337,22 @@ impl LoanProgram {
         let end = (start + self.term_steps).min(horizon);
         let salt = cohort_salt(c);
         let key = self.key ^ salt;
-        let phi: &CdfTable = &model.phi;
-        let term_years = spec.term_years;
-        // Probability of default within the term for an annual PD.
-        let within_term = |pd: f64| if term_years == 1.0 { pd } else { 1.0 - (1.0 - pd).powf(term_years) };
         let warrants = spec.warrant_coverage > 0.0;
+        let terms = self.terms(d, pool_open);
         let mut made = 0u64;
         for i in 0..lending.applicants as u64 {
-            let mut a = Stream::from_key(company_key(path_key, self.key ^ ATTRIBUTES ^ salt, i));
-            let first = a.random::<f64>() < spec.first_loan_share;
-            let has_ip = a.random::<f64>() < spec.ip_pledge_share;
-            let risk: f64 = a.sample(StandardNormal);
-            let reading: f64 = a.sample(StandardNormal);
-            let class = &d.classes[first as usize];
-            // The applicant's one-year threshold and the bank's estimate of
-            // its PD: the posterior mean given the signal s = c + τ n.
-            let threshold = class.mean_threshold + class.dispersion * risk;
-            let signal = threshold + class.noise * reading;
-            let perceived =
-                phi.cdf((class.mean_threshold * (1.0 - class.weight) + class.weight * signal) * class.scale);
-            let needs_collateral = lending.collateral_pd.is_some_and(|x| perceived > x);
-            // Without the policy: no risk sharing, no reward, no IP pledge.
-            let baseline = !needs_collateral
-                && d.margin_baseline - within_term(perceived) * d.lgd / term_years >= class.hurdle_baseline;
-            // With it: an applicant with IP pledges it (item 八).
-            let pledged = has_ip;
-            let lgd = if pledged { d.lgd_pledged } else { d.lgd };
-            let kept = d.kept(lgd, pool_open);
-            let lends = (!needs_collateral || pledged)
-                && d.margin_policy - within_term(perceived * d.relief) * kept / term_years >= class.hurdle_policy;
-            if !lends {
-                continue;
-            }
+            let a = self.applicant(path_key, salt, i);
+            let Some(loan) = self.decide(d, model, &a, &terms) else { continue };
             made += 1;
-            // The borrower's own PD under the policy: the subsidy's relief,
-            // and moral hazard rising with the share of the loss passed on.
-            let passed_on = if lgd > 0.0 { 1.0 - kept / lgd } else { 0.0 };
-            let uplift = d.relief * (1.0 + lending.moral_hazard * passed_on);
-            let threshold = if uplift == 1.0 { threshold } else { inverse_cdf((phi.cdf(threshold) * uplift).min(1.0)) };
             let company_key = company_key(path_key, key, i);
             let defaulted = if warrants {
-                let mut company = Company::enter(model, spec.borrower_stage, company_key);
-                let failure = |t: usize, _: usize, _: &LoanWorkspace| {
-                    model.conditional_failure(threshold, market.year_factor[t])
-                };
-                self.follow(&mut company, market, model, start, end, ws, o, failure)
+                self.warrant_fate(market, model, company_key, loan.threshold, start, end, ws, o)
             } else {
-                let mut company = Company::enter_lean(spec.borrower_stage, company_key);
-                let mut p = 0.0;
-                let mut defaulted = None;
-                for t in start..end {
-                    if t == start || t % self.steps_per_year as usize == 0 {
-                        p = model.conditional_failure(threshold, market.year_factor[t]);
-                    }
-                    o.loan_steps += 1;
-                    if t + 1 == end {
-                        if company.fails(t, failure_threshold_bits(p)) {
-                            defaulted = Some(t);
-                        }
-                        break;
-                    }
-                    match company.step_lean(model, t, market.regime[t] as usize, p) {
-                        Event::Failed => {
-                            defaulted = Some(t);
-                            break;
-                        }
-                        Event::Ipo { .. } | Event::Acquired { .. } => break,
-                        _ => {}
-                    }
-                }
+                let (defaulted, steps) = self.lean_fate(market, model, company_key, loan.threshold, start, end);
+                o.loan_steps += steps;
                 defaulted
             };
-            if baseline {
-                o.baseline_loans += 1;
-            }
-            if let Some(t) = defaulted {
-                if baseline {
-                    o.baseline_defaults += 1;
-                } else {
-                    o.additional_defaults += 1;
-                }
-                let loss = self.loss(pledged, &mut a, market.year_factor[t]);
-                self.record(ws, t, end, loss);
-            }
+            self.book(loan, defaulted, &a.stream, market, end, ws, o);
         }
         o.loans_made += made;
         made

@@ -36,6 +36,7 @@ mod counts;
 mod lending;
 mod linkage;
 mod linked_lending;
+pub(crate) mod lockstep;
 mod settle;
 mod spec;
 
@@ -320,6 +321,18 @@ struct Pool {
     finite: bool,
 }
 
+/// One programme's running state along a path while its cohorts are lent
+/// (`simulate`, and each variant of `lockstep::simulate`).
+struct PathState {
+    pool: Pool,
+    o: LoanOutcome,
+    finite_pool: Option<f64>,
+    /// Loan-steps with funding outstanding.
+    funded_steps: u64,
+    /// The first default of the cohort being lent, in `ws.defaults`.
+    first_default: usize,
+}
+
 impl LoanProgram {
     pub fn new(spec: LoanProgramSpec, key: u64, model: &CompanyModel, fiscal: FiscalBasis) -> LoanProgram {
         let k = model.steps_per_year;
@@ -372,11 +385,22 @@ impl LoanProgram {
         ws: &mut LoanWorkspace,
         series: [&mut [f64]; 4],
     ) -> LoanOutcome {
+        let mut st = self.begin(market, model, ws);
+        for c in 0..self.spec.cohorts {
+            let start = self.open_cohort(c, &mut st, ws);
+            let made = self.lend_cohort(path_key, market, model, c, start, st.pool.left > 0.0, ws, &mut st.o, None);
+            self.close_cohort(c, start, made, &mut st, ws, market.z.len());
+        }
+        self.finish(st, ws, series)
+    }
+
+    /// The path's start: the workspace cleared and sized, the failure
+    /// tables of a programme without a lending table filled, the pool full.
+    fn begin(&self, market: &MarketPath, model: &CompanyModel, ws: &mut LoanWorkspace) -> PathState {
         let spec = &self.spec;
         let policy = &spec.policy;
         let horizon = market.z.len();
         let k = self.steps_per_year as usize;
-        let size = spec.loan_size;
         let warrants = spec.warrant_coverage > 0.0;
         let term = self.term_steps.min(horizon);
         let last_start = (spec.cohorts as usize - 1) * k;
@@ -409,63 +433,106 @@ impl LoanProgram {
         ws.defaults.clear();
 
         let finite_pool = policy.risk_compensation.as_ref().and_then(|r| r.pool_size);
-        let mut pool = Pool { left: finite_pool.unwrap_or(f64::INFINITY), finite: finite_pool.is_some() };
-        let mut o = LoanOutcome { pool_funded: finite_pool.unwrap_or(0.0), ..LoanOutcome::default() };
-        // Loan-steps with funding outstanding.
-        let mut funded_steps = 0u64;
-        for c in 0..spec.cohorts {
-            let start = c as usize * k;
-            if c > 0 {
-                // The city's annual budget tops up a finite pool.
-                let top_up = policy.risk_compensation.as_ref().map_or(0.0, |r| r.annual_top_up);
-                if top_up > 0.0 && finite_pool.is_some() {
-                    pool.left += top_up;
-                    o.pool_funded += top_up;
-                    ws.pool[start] += top_up;
-                }
+        let pool = Pool { left: finite_pool.unwrap_or(f64::INFINITY), finite: finite_pool.is_some() };
+        let o = LoanOutcome { pool_funded: finite_pool.unwrap_or(0.0), ..LoanOutcome::default() };
+        PathState { pool, o, finite_pool, funded_steps: 0, first_default: 0 }
+    }
+
+    /// Cohort `c` opens: a later cohort's top-up of a finite pool, its
+    /// applicants (or loans) offered. Returns its first step.
+    fn open_cohort(&self, c: u32, st: &mut PathState, ws: &mut LoanWorkspace) -> usize {
+        let spec = &self.spec;
+        let start = c as usize * self.steps_per_year as usize;
+        if c > 0 {
+            // The city's annual budget tops up a finite pool.
+            let top_up = spec.policy.risk_compensation.as_ref().map_or(0.0, |r| r.annual_top_up);
+            if top_up > 0.0 && st.finite_pool.is_some() {
+                st.pool.left += top_up;
+                st.o.pool_funded += top_up;
+                ws.pool[start] += top_up;
             }
-            let first_default = ws.defaults.len();
-            o.loans_offered += spec.lending.as_ref().map_or(spec.loans, |l| l.applicants) as u64;
-            let made = if let Some(plan) = &self.counts {
-                self.lend_by_counts(plan, path_key, market, model, c, start, pool.left > 0.0, ws, &mut o)
-            } else if let Some(decision) = &self.decision {
-                self.lend(path_key, market, model, decision, c, start, pool.left > 0.0, ws, &mut o)
-            } else if warrants {
-                self.warrant_loans(path_key, market, model, c, start, ws, &mut o)
-            } else {
-                o.loan_steps += self.lean_defaults(path_key, c, start, market, model, ws, term, true);
-                let n = spec.loans as u64;
-                o.loans_made += n;
-                o.baseline_loans += n;
-                n
-            };
-            o.defaults += (ws.defaults.len() - first_default) as u32;
-            if self.decision.is_none() {
-                o.baseline_defaults += (ws.defaults.len() - first_default) as u32;
-            }
-            // Every loan is funded until it defaults (that step included)
-            // or matures.
-            funded_steps += made * term as u64;
-            for d in &ws.defaults[first_default..] {
-                funded_steps -= (d.end - 1 - d.step) as u64;
-            }
-            ws.alive[start] += made as i64;
-            ws.alive[(start + term).min(horizon)] -= made as i64;
-            // Rewards for microloan guarantee insurance are paid on the
-            // amounts lent and insured, when the loans are made.
-            if let Some(ins) = &policy.insurance {
-                ws.step_fiscal[start] += (ins.bank_reward + ins.insurer_reward) * made as f64 * size;
-            }
-            // Allocate the defaults before the next cohort is lent.
-            let until = if c + 1 == spec.cohorts { horizon } else { start + k };
-            ws.defaults.sort_by_key(|d| d.step);
-            let due = ws.defaults.partition_point(|d| (d.step as usize) < until);
-            for i in 0..due {
-                let d = ws.defaults[i];
-                self.allocate(d, d.principal, &mut pool, ws, &mut o);
-            }
-            ws.defaults.drain(..due);
         }
+        st.first_default = ws.defaults.len();
+        st.o.loans_offered += spec.lending.as_ref().map_or(spec.loans, |l| l.applicants) as u64;
+        start
+    }
+
+    /// The loans of cohort `c` made and followed, their defaults recorded
+    /// in `ws`; returns the loans made. `memo` shares the count draws of
+    /// one-step cohorts between lockstep variants (`lockstep.rs`).
+    #[allow(clippy::too_many_arguments)]
+    fn lend_cohort(
+        &self,
+        path_key: u64,
+        market: &MarketPath,
+        model: &CompanyModel,
+        c: u32,
+        start: usize,
+        pool_open: bool,
+        ws: &mut LoanWorkspace,
+        o: &mut LoanOutcome,
+        memo: Option<&mut counts::CountMemo>,
+    ) -> u64 {
+        let spec = &self.spec;
+        let term = self.term_steps.min(market.z.len());
+        if let Some(plan) = &self.counts {
+            self.lend_by_counts(plan, path_key, market, model, c, start, pool_open, ws, o, memo)
+        } else if let Some(decision) = &self.decision {
+            self.lend(path_key, market, model, decision, c, start, pool_open, ws, o)
+        } else if spec.warrant_coverage > 0.0 {
+            self.warrant_loans(path_key, market, model, c, start, ws, o)
+        } else {
+            o.loan_steps += self.lean_defaults(path_key, c, start, market, model, ws, term, true);
+            let n = spec.loans as u64;
+            o.loans_made += n;
+            o.baseline_loans += n;
+            n
+        }
+    }
+
+    /// Cohort `c` (lent at `start`, `made` loans) closes: its defaults
+    /// counted, its funding and rewards booked, and the defaults due
+    /// before the next cohort allocated in order.
+    fn close_cohort(&self, c: u32, start: usize, made: u64, st: &mut PathState, ws: &mut LoanWorkspace, horizon: usize) {
+        let spec = &self.spec;
+        let policy = &spec.policy;
+        let k = self.steps_per_year as usize;
+        let term = self.term_steps.min(horizon);
+        let first_default = st.first_default;
+        let o = &mut st.o;
+        o.defaults += (ws.defaults.len() - first_default) as u32;
+        if self.decision.is_none() {
+            o.baseline_defaults += (ws.defaults.len() - first_default) as u32;
+        }
+        // Every loan is funded until it defaults (that step included)
+        // or matures.
+        st.funded_steps += made * term as u64;
+        for d in &ws.defaults[first_default..] {
+            st.funded_steps -= (d.end - 1 - d.step) as u64;
+        }
+        ws.alive[start] += made as i64;
+        ws.alive[(start + term).min(horizon)] -= made as i64;
+        // Rewards for microloan guarantee insurance are paid on the
+        // amounts lent and insured, when the loans are made.
+        if let Some(ins) = &policy.insurance {
+            ws.step_fiscal[start] += (ins.bank_reward + ins.insurer_reward) * made as f64 * spec.loan_size;
+        }
+        // Allocate the defaults before the next cohort is lent.
+        let until = if c + 1 == spec.cohorts { horizon } else { start + k };
+        ws.defaults.sort_by_key(|d| d.step);
+        let due = ws.defaults.partition_point(|d| (d.step as usize) < until);
+        for i in 0..due {
+            let d = ws.defaults[i];
+            self.allocate(d, d.principal, &mut st.pool, ws, o);
+        }
+        ws.defaults.drain(..due);
+    }
+
+    /// The path's end: rewards, subsidies, interest, fees and premiums on
+    /// the loan-steps paid, the series and the fiscal cost.
+    fn finish(&self, st: PathState, ws: &mut LoanWorkspace, series: [&mut [f64]; 4]) -> LoanOutcome {
+        let size = self.spec.loan_size;
+        let PathState { mut o, finite_pool, funded_steps, .. } = st;
         o.lent = o.loans_made as f64 * size;
         let book = settle::Book { unit: size, funded: funded_steps as f64, finite_pool };
         // Loans within their term and defaulted ones among them, from the
