@@ -716,25 +716,24 @@ impl Batch<'_> {
         self.simulated
     }
 
+    /// The next variant's results if it ran in lockstep (`Some(None)`
+    /// when it did not: its caller runs it, `run_from`, when it needs it,
+    /// so the batch never holds its results).
+    pub fn next_ready(&mut self) -> Option<Option<Results>> {
+        let paths = self.paths;
+        self.items.next().map(|item| match item {
+            Item::Later(_) => None,
+            Item::Pending(p) => Some(p.assemble(paths)),
+        })
+    }
+
     /// The next variant's results and the paths simulated to get them;
     /// `progress` is called as `run` calls it.
     pub fn next_with(&mut self, progress: &(dyn Fn(u64) + Sync)) -> Option<(Results, u64)> {
         let (paths, threads, base) = (self.paths, self.threads, self.base);
         self.items.next().map(|item| match item {
             Item::Later(scn) => (run_from(scn, paths, threads, progress, base), paths),
-            Item::Pending(p) => {
-                let Pending { scn, share, layout, tally, data, budget } = *p;
-                let mut parts = Parts {
-                    data,
-                    budget,
-                    sketches: tally.sketches,
-                    deals: tally.deals,
-                    work: tally.work,
-                    stream: None,
-                };
-                copy_shared(scn, &layout, &share, &mut parts);
-                (assemble(scn, layout, paths as usize, parts), 0)
-            }
+            Item::Pending(p) => (p.assemble(paths), 0),
         })
     }
 }
@@ -747,6 +746,17 @@ struct Pending<'a> {
     tally: Tally,
     data: Vec<f64>,
     budget: Vec<f64>,
+}
+
+impl Pending<'_> {
+    /// Its results (the base's series and deals for what it shares).
+    fn assemble(self, paths: u64) -> Results {
+        let Pending { scn, share, layout, tally, data, budget } = self;
+        let mut parts =
+            Parts { data, budget, sketches: tally.sketches, deals: tally.deals, work: tally.work, stream: None };
+        copy_shared(scn, &layout, &share, &mut parts);
+        assemble(scn, layout, paths as usize, parts)
+    }
 }
 
 impl Iterator for Batch<'_> {

@@ -438,9 +438,9 @@ struct Simulator {
     keep_paths: bool,
     /// The results of every simulation, computed together (`prepare`).
     prepared: Option<std::collections::VecDeque<Results>>,
-    /// The rest of a batch of variants or cases run in lockstep
-    /// (`run_variant`).
-    batch: std::collections::VecDeque<Results>,
+    /// The rest of a batch of variants or cases (`run_variant`): the
+    /// results of those run in lockstep, `None` for those to run alone.
+    batch: std::collections::VecDeque<Option<Results>>,
     /// One past the last sweep variant in `Plan::scenarios`.
     variants_end: usize,
 }
@@ -516,8 +516,10 @@ impl Simulator {
         if self.prepared.is_some() || self.shard.is_some() {
             return self.run(order[k], Some(base)).1;
         }
-        if let Some(r) = self.batch.pop_front() {
-            return r;
+        match self.batch.pop_front() {
+            Some(Some(r)) => return r,
+            Some(None) => return self.run(order[k], Some(base)).1,
+            None => {}
         }
         let end = if k < self.variants_end { self.variants_end } else { order.len() };
         let scns = &order[k..end.min(k + engine::LOCKSTEP_BATCH)];
@@ -531,19 +533,10 @@ impl Simulator {
         let paths = order[k].paths;
         let mut batch = engine::run_many(scns, paths, self.threads, &progress, base);
         self.done_before += batch.simulated();
-        while let Some(r) = {
-            let offset = self.done_before;
-            let progress = |n| {
-                if let Some(b) = bar {
-                    b.set_position(offset + n);
-                }
-            };
-            batch.next_with(&progress)
-        } {
-            self.done_before += r.1;
-            self.batch.push_back(r.0);
-        }
-        self.batch.pop_front().expect("a batch of at least one")
+        // The lockstep results now; the others are run when their turn
+        // comes, so at most the lockstep ones and one other are held.
+        self.batch.extend(std::iter::from_fn(|| batch.next_ready()));
+        self.run_variant(order, k, base)
     }
 
     fn finish(&self) {
