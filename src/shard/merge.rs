@@ -220,19 +220,20 @@ fn part_path(dir: &Path, run: usize) -> PathBuf {
 /// Simulation `run` of the merged run: every shard's rows in path order,
 /// their sketches and deal counts added (integer counts: exact).
 fn read_run(shards: &[Shard], run: usize, scn: &Scenario) -> std::io::Result<engine::Results> {
-    let mut data = Vec::new();
+    let shape = engine::part_shape(scn);
+    let mut rows = part::Rows::new(shape.columns, shape.budget);
     let mut headers = Vec::with_capacity(shards.len());
     for s in shards {
-        headers.push(part::read(&part_path(&s.dir, run), &mut data)?);
+        headers.push(part::read(&part_path(&s.dir, run), &mut rows)?);
     }
-    combine(headers, data, scn, run)
+    combine(headers, rows, scn, run)
 }
 
 /// The results of simulation `run` from its parts' headers, in path
-/// order, and their rows (already concatenated in that order into `data`).
+/// order, and their rows (already read in that order into `rows`).
 pub(crate) fn combine(
     headers: Vec<part::Header>,
-    data: Vec<f64>,
+    rows: part::Rows,
     scn: &Scenario,
     run: usize,
 ) -> std::io::Result<engine::Results> {
@@ -255,25 +256,9 @@ pub(crate) fn combine(
             Some(all) => all.iter_mut().zip(&h.deals).for_each(|(a, b)| a.merge(b)),
         }
     }
-    // Each path's values are its result row, then its budget row.
-    let shape = engine::part_shape(scn);
-    let width = shape.columns + shape.budget;
-    if width == 0 || !data.len().is_multiple_of(width) {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!("simulation {run}: the shards' rows are not whole"),
-        ));
-    }
-    let paths = data.len() / width;
-    let (mut rows, mut budget) = (Vec::with_capacity(paths * shape.columns), Vec::with_capacity(paths * shape.budget));
-    for record in data.chunks_exact(width) {
-        rows.extend_from_slice(&record[..shape.columns]);
-        budget.extend_from_slice(&record[shape.columns..]);
-    }
-    drop(data);
     let parts = Parts {
-        data: rows,
-        budget,
+        data: rows.data,
+        budget: rows.budget,
         sketches: sketches.unwrap_or_default(),
         deals: deals.unwrap_or_default(),
         work,

@@ -118,20 +118,21 @@ pub fn run(loaded: &Loaded, file: &Path, out: &Path, sets: &[String], opts: &Run
     let dir = staging.dir().to_path_buf();
     let mut next_run = 0usize;
     run::write_outputs(&dir, scn, &plan, opts.no_paths, &mut |s: &Scenario, _| {
-        let mut data = Vec::new();
+        let shape = crate::engine::part_shape(s);
+        let mut rows = part::Rows::new(shape.columns, shape.budget);
         let mut headers = Vec::with_capacity(size as usize);
         let own = simulate(s)?;
         let label = Path::new("rank 0");
-        headers.push(part::read_from(label, &mut &own[..], &mut data)?);
+        headers.push(part::read_from(label, &mut &own[..], &mut rows)?);
         drop(own);
         for from in 1..size {
             let bytes = receive(&world, from);
             let label = format!("rank {from}");
-            headers.push(part::read_from(Path::new(&label), &mut &bytes[..], &mut data)?);
+            headers.push(part::read_from(Path::new(&label), &mut &bytes[..], &mut rows)?);
         }
         let i = next_run;
         next_run += 1;
-        merge::combine(headers, data, s, i)
+        merge::combine(headers, rows, s, i)
     })
     .map_err(io)?;
     let wall = started.elapsed().as_secs_f64();

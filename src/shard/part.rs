@@ -176,23 +176,57 @@ pub(crate) fn header(path: &Path) -> io::Result<Header> {
     read_header(path, &mut BufReader::new(File::open(path)?))
 }
 
-/// Read the part file at `path`, appending its rows to `data`.
-pub(crate) fn read(path: &Path, data: &mut Vec<f64>) -> io::Result<Header> {
-    read_from(path, &mut BufReader::with_capacity(1 << 20, File::open(path)?), data)
+/// The per-path values of a simulation read back from its parts, in path
+/// order: result rows and budget rows (a part file interleaves them, path
+/// by path), read straight into their own matrices.
+#[derive(Debug, Default)]
+pub(crate) struct Rows {
+    /// Result columns and budget cells per path.
+    pub columns: usize,
+    pub budget_cells: usize,
+    pub data: Vec<f64>,
+    pub budget: Vec<f64>,
+}
+
+impl Rows {
+    pub(crate) fn new(columns: usize, budget_cells: usize) -> Rows {
+        Rows { columns, budget_cells, ..Rows::default() }
+    }
+}
+
+/// Read the part file at `path`, appending its rows to `rows`.
+pub(crate) fn read(path: &Path, rows: &mut Rows) -> io::Result<Header> {
+    read_from(path, &mut BufReader::with_capacity(1 << 20, File::open(path)?), rows)
 }
 
 /// As [`read`], from any reader (`path` names it in messages).
-pub(crate) fn read_from(path: &Path, r: &mut impl Read, data: &mut Vec<f64>) -> io::Result<Header> {
+pub(crate) fn read_from(path: &Path, r: &mut impl Read, rows: &mut Rows) -> io::Result<Header> {
     let h = read_header(path, r)?;
+    let width = rows.columns + rows.budget_cells;
+    if h.rows > 0 && h.columns != width as u64 {
+        return Err(invalid(path, "its rows are of another width"));
+    }
     let cells = h.rows.checked_mul(h.columns).and_then(|c| usize::try_from(c).ok());
     let cells = cells.ok_or_else(|| invalid(path, "rows x columns overflows"))?;
-    data.try_reserve(cells).map_err(|_| invalid(path, "too many rows for memory"))?;
+    let n = h.rows as usize;
+    let room = |v: &mut Vec<f64>, per: usize| v.try_reserve(n.saturating_mul(per));
+    room(&mut rows.data, rows.columns)
+        .and(room(&mut rows.budget, rows.budget_cells))
+        .map_err(|_| invalid(path, "too many rows for memory"))?;
     let mut buf = vec![0u8; 1 << 16];
-    let mut left = cells;
+    let (mut left, mut j) = (cells, 0usize);
     while left > 0 {
         let n = left.min(buf.len() / 8);
         r.read_exact(&mut buf[..n * 8]).map_err(|_| invalid(path, "its rows end early"))?;
-        data.extend(buf[..n * 8].chunks_exact(8).map(|b| f64::from_bits(u64::from_le_bytes(b.try_into().unwrap()))));
+        for b in buf[..n * 8].chunks_exact(8) {
+            let x = f64::from_bits(u64::from_le_bytes(b.try_into().unwrap()));
+            if j < rows.columns {
+                rows.data.push(x)
+            } else {
+                rows.budget.push(x)
+            }
+            j = if j + 1 == width { 0 } else { j + 1 };
+        }
         left -= n;
     }
     let mut end = [0u8; 8];
