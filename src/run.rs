@@ -128,12 +128,12 @@ pub fn run(loaded: &Loaded, file: &Path, out: &Path, sets: &[String], opts: &Run
     let name = file.display().to_string();
     let scn = &loaded.scenario;
     check_threads(file, opts.threads)?;
-    check_memory(scn, file, opts.threads, opts.paths.is_some(), keeps_paths(opts.no_paths, scn))?;
+    check_memory(scn, file, opts.threads, opts.paths.is_some(), !opts.no_paths)?;
     refuse_swept_sets(scn, &name, sets)?;
     let plan = Plan::new(loaded, file, &name, sets, opts.paths, opts.seed)?;
     let threads = if opts.threads == 0 { rayon::current_num_threads() } else { opts.threads };
     let io = |source| Error::Io { path: out.to_path_buf(), source };
-    let keep_paths = keeps_paths(opts.no_paths, scn);
+    let keep_paths = !opts.no_paths;
     let mut sim = Simulator::new(scn.paths * plan.runs() as u64, threads, opts.quiet, None, keep_paths);
     sim.prepare(scn, &plan);
 
@@ -190,13 +190,6 @@ fn run_mpi(_: &Loaded, _: &Path, _: &Path, _: &[String], _: &RunOptions) -> Resu
     ))
 }
 
-/// Whether a run keeps the per-path matrix: always but with `--no-paths`
-/// (with a `[[sweep]]` or `[sensitivity]` too: their paired differences
-/// are then accumulated chunk by chunk, `paired`).
-pub(crate) fn keeps_paths(no_paths: bool, _scn: &Scenario) -> bool {
-    !no_paths
-}
-
 /// Every CSV of a run, from the results `next` gives for each simulation
 /// in the order of [`Plan::scenarios`]: the base run's tables, then the
 /// sweep's variants (`write_sweep`), then the sensitivity cases
@@ -248,12 +241,12 @@ fn run_shard(
     let (first, count) = spec.range(scn.paths);
     let mut part_scn = scn.clone();
     part_scn.paths = count;
-    check_memory(&part_scn, file, opts.threads, opts.paths.is_some(), keeps_paths(opts.no_paths, scn))?;
+    check_memory(&part_scn, file, opts.threads, opts.paths.is_some(), !opts.no_paths)?;
     refuse_swept_sets(scn, &name, sets)?;
     let plan = Plan::new(loaded, file, &name, sets, opts.paths, opts.seed)?;
     let threads = if opts.threads == 0 { rayon::current_num_threads() } else { opts.threads };
     let io = |source| Error::Io { path: out.to_path_buf(), source };
-    let keep_paths = keeps_paths(opts.no_paths, scn);
+    let keep_paths = !opts.no_paths;
     let mut sim = Simulator::new(count * plan.runs() as u64, threads, opts.quiet, Some(spec), keep_paths);
     sim.prepare(scn, &plan);
 

@@ -138,7 +138,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path, charts: Option<&ChartOptions>, quiet:
             shards[0].dir.display()
         )));
     }
-    let keep_paths = run::keeps_paths(r.no_paths, scn);
+    let keep_paths = !r.no_paths;
     run::check_memory(scn, &file, 1, r.paths_flag.is_some(), keep_paths)?;
     let plan = Plan::new(&loaded, &file, &m.scenario_file, &m.sets, r.paths_flag, r.seed_flag)?;
     let scenarios = plan.scenarios(scn);

@@ -61,7 +61,7 @@ pub fn run(loaded: &Loaded, file: &Path, out: &Path, sets: &[String], opts: &Run
                 format!("starts more ranks than the run has paths ({})", scn.paths),
             ));
         }
-        run::check_memory(scn, file, opts.threads, opts.paths.is_some(), run::keeps_paths(opts.no_paths, scn))?;
+        run::check_memory(scn, file, opts.threads, opts.paths.is_some(), !opts.no_paths)?;
         Plan::new(loaded, file, &name, sets, opts.paths, opts.seed)
     })();
     let plan = match checked {
@@ -69,7 +69,7 @@ pub fn run(loaded: &Loaded, file: &Path, out: &Path, sets: &[String], opts: &Run
         Err(e) if rank == 0 => return Err(e),
         Err(_) => std::process::exit(2),
     };
-    let keep_paths = run::keeps_paths(opts.no_paths, scn);
+    let keep_paths = !opts.no_paths;
     let threads = if opts.threads == 0 { rayon::current_num_threads() } else { opts.threads };
     // Each rank keeps its part of the base run, from which its part of a
     // variant or case copies what they share (`engine::run_from`).
