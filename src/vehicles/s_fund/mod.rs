@@ -42,6 +42,7 @@ use crate::vehicles::{BuildContext, FiscalRole, PathContext, ScenarioFacts, Vehi
 use input::{RawSFund, s_fund_spec};
 
 pub mod input;
+mod memo;
 
 /// Metrics of `s_fund`, in column order (MODEL.md 4.3).
 pub(crate) const METRICS: [Metric; 19] = [
@@ -99,7 +100,11 @@ impl VehicleModel for SFund {
     }
 
     fn build(spec: SFundSpec, cx: &BuildContext<'_>) -> Self {
-        SFund::new(spec, cx.key, cx.steps_per_year, cx.lockup_steps, cx.sales, Some((cx.market, cx.model)))
+        // With a seller the targets are its sub-funds and `sell_from`
+        // fits the underwriting on them: a fit on the S fund's own target
+        // terms would be thrown away.
+        let pilot = spec.seller.is_none().then_some((cx.market, cx.model));
+        SFund::new(spec, cx.key, cx.steps_per_year, cx.lockup_steps, cx.sales, pilot)
     }
 
     fn fiscal_role(&self) -> FiscalRole {
@@ -316,6 +321,15 @@ impl SFund {
     /// age's pooled fit standing in for a state with fewer than 30 pilots.
     /// Returns the fits indexed by age (empty for ages not asked for).
     fn underwrite(&self, ages: &[usize], market: &Market, model: &CompanyModel) -> Vec<Vec<[f64; 3]>> {
+        // Everything the fit reads, for the memo (`memo.rs`): a variant of
+        // a sweep that changes none of it gets the same fit without the
+        // pilots.
+        let inputs = (&self.target, self.key, self.steps_per_year, self.target_rate(), ages, market, model, PILOT_PATHS);
+        memo::fit_once(&inputs, || self.fit(ages, market, model))
+    }
+
+    /// `underwrite` without the memo: the pilots and the least squares.
+    fn fit(&self, ages: &[usize], market: &Market, model: &CompanyModel) -> Vec<Vec<[f64; 3]>> {
         let life = self.target.life_steps() as usize;
         let k = self.steps_per_year as f64;
         let y = self.target_rate();
@@ -640,5 +654,38 @@ mod tests {
             assert!((got[i] - x[i]).abs() < 1e-12, "{got:?}");
         }
         assert!(solve3(&[[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [0.0, 0.0, 1.0]], &[1.0, 2.0, 3.0]).is_none());
+    }
+
+    /// The memo of fits (`memo.rs`) returns the fit a new fit computes, bit
+    /// for bit, and a change of any input the fit reads misses it.
+    #[test]
+    fn the_underwriting_memo_returns_the_fit_its_inputs_give() {
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/s_fund.toml")).unwrap();
+        let scn = crate::scenario::load_str(&text, "s_fund.toml", &[]).unwrap().scenario;
+        let sf = scn
+            .vehicles
+            .iter()
+            .find_map(|v| match &v.kind {
+                crate::vehicles::VehicleKind::SFund(s) if s.spec.pricing == super::Pricing::Underwriting => Some(s),
+                _ => None,
+            })
+            .expect("an underwriting S fund");
+        let (market, model) = (&scn.market, &scn.company_model);
+        let ages = [sf.purchase_age];
+        let fresh = sf.fit(&ages, market, model);
+        let bits = |f: &Vec<Vec<[f64; 3]>>| f.iter().flatten().flatten().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert!(!bits(&fresh).is_empty());
+        // Filled by the scenario's load (or now), then read back.
+        assert_eq!(bits(&sf.underwrite(&ages, market, model)), bits(&fresh));
+        assert_eq!(bits(&sf.underwrite(&ages, market, model)), bits(&fresh));
+        assert_eq!(bits(&sf.underwriting), bits(&fresh));
+        // Another buyer's rate, another age: another fit, not the memo's.
+        let mut other = sf.clone();
+        other.spec.target_return += 0.01;
+        assert_eq!(bits(&other.underwrite(&ages, market, model)), bits(&other.fit(&ages, market, model)));
+        assert_ne!(bits(&other.underwrite(&ages, market, model)), bits(&fresh));
+        let older = [sf.purchase_age + 4];
+        assert_eq!(bits(&sf.underwrite(&older, market, model)), bits(&sf.fit(&older, market, model)));
+        assert_ne!(bits(&sf.underwrite(&older, market, model)), bits(&fresh));
     }
 }
