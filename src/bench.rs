@@ -186,15 +186,21 @@ pub(crate) fn measure_experiments(
     });
     let mut in_lockstep = 0;
     let lockstep = best(repeats, || {
-        let r = engine::run(base, paths, 1, &|_| {});
         in_lockstep = 0;
-        // The batches of `fundsim run`: the sweep's, then the cases'.
-        for list in [variants, cases] {
-            for batch in list.chunks(engine::LOCKSTEP_BATCH) {
-                in_lockstep += engine::lockstep_count(batch, paths, (base, &r));
-                for results in engine::run_many(batch, paths, 1, &|_| {}, (base, &r)) {
-                    drop(results);
-                }
+        // The batches of `fundsim run`: the sweep's, then the cases'; the
+        // first with the base in its pass.
+        let mut batches = variants.chunks(engine::LOCKSTEP_BATCH).chain(cases.chunks(engine::LOCKSTEP_BATCH));
+        let first = batches.next().unwrap_or(&[]);
+        in_lockstep += engine::lockstep_count(first, base, true);
+        let (r, mut batch) = engine::run_with_base(base, first, (0, paths), 1, &|_| {}, false);
+        while let Some(results) = batch.next_with(&|_| {}, (base, &r)) {
+            drop(results);
+        }
+        for list in batches {
+            in_lockstep += engine::lockstep_count(list, base, false);
+            let mut batch = engine::run_batch(list, (0, paths), 1, &|_| {}, (base, &r), false);
+            while let Some(results) = batch.next_with(&|_| {}, (base, &r)) {
+                drop(results);
             }
         }
     });

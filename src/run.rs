@@ -134,18 +134,18 @@ pub fn run(loaded: &Loaded, file: &Path, out: &Path, sets: &[String], opts: &Run
     let threads = if opts.threads == 0 { rayon::current_num_threads() } else { opts.threads };
     let io = |source| Error::Io { path: out.to_path_buf(), source };
     let keep_paths = !opts.no_paths;
+    let order = plan.scenarios(scn);
     let mut sim = Simulator::new(scn.paths * plan.runs() as u64, threads, opts.quiet, None, keep_paths);
     sim.prepare(scn, &plan);
 
     let started = Instant::now();
     let staging = Staging::new(out).map_err(io)?;
     let dir = staging.dir().to_path_buf();
-    let order = plan.scenarios(scn);
     let mut k = 0;
-    write_outputs(&dir, scn, &plan, opts.no_paths, &mut |s, base| {
+    write_outputs(&dir, scn, &plan, opts.no_paths, &mut |_, base| {
         let r = match base {
             Some(base) => sim.run_variant(&order, k, base),
-            None => sim.run(s, None).1,
+            None => sim.run_base(&order),
         };
         k += 1;
         Ok(r)
@@ -247,6 +247,7 @@ fn run_shard(
     let threads = if opts.threads == 0 { rayon::current_num_threads() } else { opts.threads };
     let io = |source| Error::Io { path: out.to_path_buf(), source };
     let keep_paths = !opts.no_paths;
+    let scenarios = plan.scenarios(scn);
     let mut sim = Simulator::new(count * plan.runs() as u64, threads, opts.quiet, Some(spec), keep_paths);
     sim.prepare(scn, &plan);
 
@@ -254,14 +255,11 @@ fn run_shard(
     let staging = Staging::new(out).map_err(io)?;
     let dir = staging.dir().join("shard");
     std::fs::create_dir_all(&dir).map_err(io)?;
-    let scenarios = plan.scenarios(scn);
-    let mut base: Option<Results> = None;
-    for (i, s) in scenarios.iter().enumerate() {
-        let (first, r) = sim.run(s, base.as_ref().map(|b| (scenarios[0], b)));
+    let base = sim.run_base(&scenarios);
+    part::write(&dir.join("0.bin"), first, &base).map_err(io)?;
+    for i in 1..scenarios.len() {
+        let r = sim.run_variant(&scenarios, i, (scenarios[0], &base));
         part::write(&dir.join(format!("{i}.bin")), first, &r).map_err(io)?;
-        if i == 0 {
-            base = Some(r);
-        }
     }
     sim.finish();
     let wall = started.elapsed().as_secs_f64();
@@ -421,7 +419,7 @@ impl Plan {
 
 /// Runs the engine on one scenario after another, with one progress bar
 /// (on a terminal, without `--quiet`) over all of them.
-struct Simulator {
+pub(crate) struct Simulator<'a> {
     bar: Option<ProgressBar>,
     threads: usize,
     done_before: u64,
@@ -431,15 +429,21 @@ struct Simulator {
     keep_paths: bool,
     /// The results of every simulation, computed together (`prepare`).
     prepared: Option<std::collections::VecDeque<Results>>,
-    /// The rest of a batch of variants or cases (`run_variant`): the
-    /// results of those run in lockstep, `None` for those to run alone.
-    batch: std::collections::VecDeque<Option<Results>>,
+    /// The rest of the batch of variants or cases in hand (`run_base`,
+    /// `run_variant`).
+    batch: Option<engine::Batch<'a>>,
     /// One past the last sweep variant in `Plan::scenarios`.
     variants_end: usize,
 }
 
-impl Simulator {
-    fn new(total_paths: u64, threads: usize, quiet: bool, shard: Option<ShardSpec>, keep_paths: bool) -> Simulator {
+impl<'a> Simulator<'a> {
+    pub(crate) fn new(
+        total_paths: u64,
+        threads: usize,
+        quiet: bool,
+        shard: Option<ShardSpec>,
+        keep_paths: bool,
+    ) -> Simulator<'a> {
         let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
             let bar = ProgressBar::new(total_paths);
             bar.set_style(
@@ -448,22 +452,13 @@ impl Simulator {
             );
             bar
         });
-        Simulator {
-            bar,
-            threads,
-            done_before: 0,
-            shard,
-            keep_paths,
-            prepared: None,
-            batch: Default::default(),
-            variants_end: 0,
-        }
+        Simulator { bar, threads, done_before: 0, shard, keep_paths, prepared: None, batch: None, variants_end: 0 }
     }
 
     /// Without a matrix, a run with more than one simulation runs them all
     /// together, chunk by chunk (`paired`); `run` then hands out their
     /// results in order.
-    fn prepare(&mut self, scn: &Scenario, plan: &Plan) {
+    pub(crate) fn prepare(&mut self, scn: &Scenario, plan: &Plan) {
         self.variants_end = 1 + plan.other_variants();
         if self.keep_paths || plan.runs() < 2 {
             return;
@@ -478,16 +473,48 @@ impl Simulator {
         self.prepared = Some(all.into());
     }
 
+    /// The paths this process simulates of a run of `paths` paths: all of
+    /// them, or its shard's.
+    fn range(&self, paths: u64) -> (u64, u64) {
+        self.shard.map_or((0, paths), |spec| spec.range(paths))
+    }
+
+    /// The base run, simulation 0 of `order` (`Plan::scenarios`). With a
+    /// matrix and other simulations to run, it runs in one pass with the
+    /// first batch of them (`engine::run_with_base`: the variants whose
+    /// loan programmes can run in lockstep with its own share its
+    /// applicants and fates), with identical results.
+    pub(crate) fn run_base(&mut self, order: &[&'a Scenario]) -> Results {
+        if self.prepared.is_some() || !self.keep_paths || order.len() < 2 {
+            return self.run(order[0], None).1;
+        }
+        let end = if self.variants_end > 1 { self.variants_end } else { order.len() };
+        let scns = &order[1..end.min(1 + engine::LOCKSTEP_BATCH)];
+        let offset = self.done_before;
+        let bar = &self.bar;
+        let progress = |n| {
+            if let Some(b) = bar {
+                b.set_position(offset + n);
+            }
+        };
+        let range = self.range(order[0].paths);
+        // No variant's series is written: they are not summarised.
+        let (r, batch) = engine::run_with_base(order[0], scns, range, self.threads, &progress, false);
+        self.done_before += batch.simulated();
+        self.batch = Some(batch);
+        r
+    }
+
     /// The first path simulated and the results; with `base` (the base
     /// run of the same paths), what they share is copied
     /// (`engine::run_from`), with identical results.
     fn run(&mut self, s: &Scenario, base: Option<(&Scenario, &Results)>) -> (u64, Results) {
         if let Some(r) = self.prepared.as_mut().and_then(|q| q.pop_front()) {
-            return (self.shard.map_or(0, |spec| spec.range(s.paths).0), r);
+            return (self.range(s.paths).0, r);
         }
         let offset = self.done_before;
         let bar = &self.bar;
-        let (first, count) = self.shard.map_or((0, s.paths), |spec| spec.range(s.paths));
+        let (first, count) = self.range(s.paths);
         let progress = |n| {
             if let Some(b) = bar {
                 b.set_position(offset + n);
@@ -503,19 +530,13 @@ impl Simulator {
     /// (`engine::run_from`), and the variants and cases run in lockstep in
     /// batches where they can (`engine::run_many`; a batch never mixes
     /// sweep variants with lever cases, and holds whole levers), with
-    /// identical results. Shards and runs without a matrix run them one by
-    /// one (`run`).
-    fn run_variant(&mut self, order: &[&Scenario], k: usize, base: (&Scenario, &Results)) -> Results {
-        if self.prepared.is_some() || self.shard.is_some() {
+    /// identical results; each is assembled or simulated when its turn
+    /// comes, so one variant's full results are held at a time. Runs
+    /// without a matrix run them one by one (`run`).
+    pub(crate) fn run_variant(&mut self, order: &[&'a Scenario], k: usize, base: (&Scenario, &Results)) -> Results {
+        if self.prepared.is_some() || !self.keep_paths {
             return self.run(order[k], Some(base)).1;
         }
-        match self.batch.pop_front() {
-            Some(Some(r)) => return r,
-            Some(None) => return self.run(order[k], Some(base)).1,
-            None => {}
-        }
-        let end = if k < self.variants_end { self.variants_end } else { order.len() };
-        let scns = &order[k..end.min(k + engine::LOCKSTEP_BATCH)];
         let offset = self.done_before;
         let bar = &self.bar;
         let progress = |n| {
@@ -523,12 +544,16 @@ impl Simulator {
                 b.set_position(offset + n);
             }
         };
-        let paths = order[k].paths;
-        let mut batch = engine::run_many(scns, paths, self.threads, &progress, base);
+        if let Some((r, n)) = self.batch.as_mut().and_then(|b| b.next_with(&progress, base)) {
+            self.done_before += n;
+            return r;
+        }
+        let end = if k < self.variants_end { self.variants_end } else { order.len() };
+        let scns = &order[k..end.min(k + engine::LOCKSTEP_BATCH)];
+        let range = self.range(order[k].paths);
+        let batch = engine::run_batch(scns, range, self.threads, &progress, base, false);
         self.done_before += batch.simulated();
-        // The lockstep results now; the others are run when their turn
-        // comes, so at most the lockstep ones and one other are held.
-        self.batch.extend(std::iter::from_fn(|| batch.next_ready()));
+        self.batch = Some(batch);
         self.run_variant(order, k, base)
     }
 

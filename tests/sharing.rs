@@ -53,23 +53,46 @@ fn check(scn: &Scenario, base: &Scenario, base_r: &Results, what: &str) -> bool 
     shared.work < alone.work
 }
 
-/// Run `scns` together with `engine::run_many` (two threads) and each
-/// alone (one thread); assert equality. Returns how many ran in lockstep.
+/// Run `scns` together with `engine::run_many` (two threads), with the
+/// base in the same pass (`engine::run_with_base`, as `fundsim run` runs
+/// its first batch), and the same without the variants' series (as
+/// `fundsim run` runs every batch), and each alone (one thread); assert
+/// equality (without series: everything but the series, which are
+/// empty). Returns how many ran in lockstep.
 fn check_many(scns: &[(String, Scenario)], base: &Scenario, base_r: &Results) -> usize {
     if scns.is_empty() {
         return 0;
     }
     let refs: Vec<&Scenario> = scns.iter().map(|(_, s)| s).collect();
-    let together: Vec<Results> = engine::run_many(&refs, base.paths, 2, &|_| {}, (base, base_r)).collect();
+    let alone: Vec<Results> = refs.iter().map(|s| engine::run(s, s.paths, 1, &|_| {})).collect();
+    let together: Vec<Results> = engine::run_many(&refs, (0, base.paths), 2, &|_| {}, (base, base_r)).collect();
     assert_eq!(together.len(), scns.len());
-    for ((what, scn), r) in scns.iter().zip(&together) {
-        let alone = engine::run(scn, scn.paths, 1, &|_| {});
-        assert_identical(r, &alone, &format!("{what} (run_many)"));
+    for ((what, _), (r, alone)) in scns.iter().zip(together.iter().zip(&alone)) {
+        assert_identical(r, alone, &format!("{what} (run_many)"));
         // Lockstep changes no count of work: each variant counts the
         // loan-steps it would follow alone.
         assert!(r.work <= alone.work, "{what}");
     }
-    engine::lockstep_count(&refs, base.paths, (base, base_r))
+    for series in [true, false] {
+        let (b, mut batch) = engine::run_with_base(base, &refs, (0, base.paths), 2, &|_| {}, series);
+        assert_identical(&b, base_r, &format!("the base run in the pass of {} variants", scns.len()));
+        for ((what, _), alone) in scns.iter().zip(&alone) {
+            let (mut r, _) = batch.next_with(&|_| {}, (base, &b)).expect("one result per variant");
+            let what = format!("{what} (run_with_base, series {series})");
+            if !series && r.series.iter().any(|s| s.steps.iter().any(|k| k.count() > 0)) {
+                // Run alone (not in lockstep): summarised as `run` does.
+                assert_identical(&r, alone, &what);
+                continue;
+            }
+            if !series {
+                assert!(r.series.iter().all(|s| s.steps.iter().all(|k| k.count() == 0)), "{what}: series");
+                r.series = alone.series.clone();
+            }
+            assert_identical(&r, alone, &what);
+        }
+        assert!(batch.next_with(&|_| {}, (base, &b)).is_none());
+    }
+    engine::lockstep_count(&refs, base, false)
 }
 
 #[test]

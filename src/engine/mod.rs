@@ -32,7 +32,7 @@ use ndarray::Array2;
 mod lockstep;
 mod parts;
 
-pub use lockstep::{Batch, LOCKSTEP_BATCH, lockstep_count, run_many};
+pub use lockstep::{Batch, Bound, LOCKSTEP_BATCH, lockstep_count, run_batch, run_many, run_with_base};
 use parts::assemble;
 pub(crate) use parts::{Parts, part_shape, results_from_parts};
 
@@ -270,6 +270,9 @@ struct Worker {
     /// ran, and the buffer of one path's values for them.
     stream: Option<ColumnStats>,
     stream_buf: Vec<f64>,
+    /// Whether the per-step series go into the sketches (a lockstep
+    /// variant whose series nothing writes skips them, `run_with_base`).
+    summarise: bool,
 }
 
 impl Worker {
@@ -288,6 +291,7 @@ impl Worker {
             work: 0,
             stream: (!keep_paths).then(|| ColumnStats::new(layout.stream_width())),
             stream_buf: Vec::with_capacity(if keep_paths { 0 } else { layout.stream_width() }),
+            summarise: true,
         }
     }
 
@@ -310,13 +314,14 @@ impl Worker {
     }
 
     /// Simulate path `path`, writing its metrics into `row` and its fiscal
-    /// outlay by year into `budget`; with `share`, the vehicles it does not
-    /// simulate are copied from the base run (whose row `path - first` is
-    /// this path). Without a matrix, the path's values are folded into the
-    /// worker's column statistics. With `done` (a lockstep run,
-    /// `run_many`), the market is already in `self.market` and the
-    /// vehicles marked done are already simulated into `row`, the series
-    /// and their workspaces.
+    /// outlay by year into `budget`; with `share` (and the base run's row
+    /// and budget row of this path), the vehicles it does not simulate are
+    /// copied from the base run, and their series are not summarised (the
+    /// base's replace them, `copy_shared`). Without a matrix, the path's
+    /// values are folded into the worker's column statistics. With `done`
+    /// (a lockstep run, `run_many`), the market is already in
+    /// `self.market` and the vehicles marked done are already simulated
+    /// into `row`, the series and their workspaces.
     #[allow(clippy::too_many_arguments)]
     fn path(
         &mut self,
@@ -325,7 +330,7 @@ impl Worker {
         path: u64,
         row: &mut [f64],
         budget: &mut [f64],
-        share: Option<&Share<'_>>,
+        share: Option<(&Share, &[f64], &[f64])>,
         done: Option<&[bool]>,
     ) {
         let h = scn.horizon_steps();
@@ -333,18 +338,18 @@ impl Worker {
             self.market.simulate(&scn.market, h, scn.steps_per_year, &mut stream(scn.seed, path, MARKET));
         }
         let key = path_key(scn.seed, path);
-        let p = share.map_or(0, |s| (path - s.first) as usize);
-        let base_row = share.map(|s| s.base.matrix.row(p));
+        // The series of the vehicles copied from the base are the base's.
+        let copied = |i: usize| share.is_some_and(|(s, _, _)| !s.simulate[i]);
         // A NaN in a copied value that enters the totals (a column, or a
         // year of the budget) may stand for an infinity that the totals
         // would have seen: simulate the whole path.
-        let share = share.filter(|s| {
-            !s.checked.iter().any(|&c| s.base.matrix[[p, c]].is_nan())
-                && !s.checked_budget.iter().any(|&c| s.base.budget.matrix[[p, c]].is_nan())
+        let share = share.filter(|(s, base_row, base_budget)| {
+            !s.checked.iter().any(|&c| base_row[c].is_nan())
+                && !s.checked_budget.iter().any(|&c| base_budget[c].is_nan())
         });
         for (i, v) in scn.vehicles.iter().enumerate() {
             let cols = layout.offsets[i]..layout.offsets[i] + v.metrics().len();
-            if let (Some(s), Some(base_row)) = (share, &base_row)
+            if let Some((s, base_row, _)) = share
                 && !s.simulate[i]
             {
                 for c in cols {
@@ -370,11 +375,11 @@ impl Worker {
         let total = (layout.budget_groups.len() - 1) * years;
         for (i, v) in scn.vehicles.iter().enumerate() {
             let Some(g) = layout.budget_group[i] else { continue };
-            if let Some(s) = share
+            if let Some((s, _, base_budget)) = share
                 && !s.simulate[i]
             {
                 let own = g * years..(g + 1) * years;
-                budget[own.clone()].copy_from_slice(&s.base.budget.matrix.row(p).as_slice().expect("row-major")[own]);
+                budget[own.clone()].copy_from_slice(&base_budget[own]);
                 continue;
             }
             for (t, &x) in v.fiscal_flows(&self.workspaces[i]).iter().take(years * k).enumerate() {
@@ -408,8 +413,14 @@ impl Worker {
                 *x = f64::NAN;
             }
         }
-        for (sketch, &x) in self.sketches.iter_mut().zip(&self.series_buf) {
-            sketch.add(x);
+        for (i, v) in scn.vehicles.iter().enumerate() {
+            if copied(i) || !self.summarise {
+                continue;
+            }
+            let steps = layout.series_offsets[i] * h..(layout.series_offsets[i] + v.series().len()) * h;
+            for (sketch, &x) in self.sketches[steps.clone()].iter_mut().zip(&self.series_buf[steps]) {
+                sketch.add(x);
+            }
         }
         if let Some(stream) = &mut self.stream {
             self.stream_buf.clear();
@@ -421,11 +432,10 @@ impl Worker {
     }
 }
 
-/// What a variant shares with its base run (`run_from`).
-struct Share<'a> {
-    base: &'a Results,
-    /// The path of the base's first row (a shard's first path).
-    first: u64,
+/// What a variant shares with its base run (`run_from`, `run_many`): the
+/// base's rows come with each path (`Worker::path`), its series and deals
+/// at assembly (`copy_shared`).
+struct Share {
     /// Vehicles simulated on each path; the others are copied.
     simulate: Vec<bool>,
     /// The copied columns that enter the totals, and the copied budget
@@ -434,21 +444,15 @@ struct Share<'a> {
     checked_budget: Vec<usize>,
 }
 
-impl<'a> Share<'a> {
-    /// The vehicles `scn` must simulate when `base` (with results `r`) has
-    /// the same economy: those whose resolved table differs, those that
-    /// read an earlier vehicle that is re-simulated (an S fund whose seller
-    /// changed), and the earlier vehicles such a reader needs on the path.
-    /// `None` when the economy differs (then nothing can be shared); with
-    /// every vehicle simulated, only the economy is shared (a lockstep run
-    /// shares it, `run_many`).
-    fn new(
-        scn: &Scenario,
-        base: &Scenario,
-        r: &'a Results,
-        (first, paths): (u64, u64),
-        layout: &Layout,
-    ) -> Option<Share<'a>> {
+impl Share {
+    /// The vehicles `scn` (with layout `layout`) must simulate when `base`
+    /// (with layout `base_layout`) has the same economy: those whose
+    /// resolved table differs, those that read an earlier vehicle that is
+    /// re-simulated (an S fund whose seller changed), and the earlier
+    /// vehicles such a reader needs on the path. `None` when the economy
+    /// differs (then nothing can be shared); with every vehicle simulated,
+    /// only the economy is shared (a lockstep run shares it, `run_many`).
+    fn new(scn: &Scenario, layout: &Layout, base: &Scenario, base_layout: &Layout) -> Option<Share> {
         let (a, b) = (&scn.fingerprint, &base.fingerprint);
         let same_economy = !a.shared.is_empty() && a.shared == b.shared;
         let same_vehicles = a.vehicles.len() == scn.vehicles.len()
@@ -456,11 +460,9 @@ impl<'a> Share<'a> {
             && scn.vehicles.iter().map(|v| &v.name).eq(a.vehicles.iter().map(|(n, _)| n));
         if !same_economy
             || !same_vehicles
-            || r.stream.is_some()
-            || r.matrix.nrows() != paths as usize
-            || r.columns != layout.columns
-            || r.budget.groups != layout.budget_groups
-            || r.budget.years != layout.years
+            || base_layout.columns != layout.columns
+            || base_layout.budget_groups != layout.budget_groups
+            || base_layout.years != layout.years
         {
             return None;
         }
@@ -493,8 +495,55 @@ impl<'a> Share<'a> {
                 checked_budget.extend(g * layout.years..(g + 1) * layout.years);
             }
         }
-        Some(Share { base: r, first, simulate, checked, checked_budget })
+        Some(Share { simulate, checked, checked_budget })
     }
+
+    /// Every vehicle simulated, nothing copied (the base run itself when
+    /// it runs in a lockstep pass, `run_with_base`).
+    fn none(vehicles: usize) -> Share {
+        Share { simulate: vec![true; vehicles], checked: Vec::new(), checked_budget: Vec::new() }
+    }
+
+    /// The result columns and budget cells a run with this share computes
+    /// itself (those of the vehicles it simulates, the totals and the
+    /// budget's total); the others are the base's on every path.
+    fn own(&self, layout: &Layout, scn: &Scenario) -> (Vec<usize>, Vec<usize>) {
+        let mut cols = Vec::new();
+        for (i, v) in scn.vehicles.iter().enumerate() {
+            if self.simulate[i] {
+                cols.extend(layout.offsets[i]..layout.offsets[i] + v.metrics().len());
+            }
+        }
+        cols.extend(layout.totals..layout.columns.len());
+        let mut cells = Vec::new();
+        let total = layout.budget_groups.len() - 1;
+        for (i, g) in layout.budget_group.iter().enumerate() {
+            if let (true, Some(g)) = (self.simulate[i], g) {
+                cells.extend(g * layout.years..(g + 1) * layout.years);
+            }
+        }
+        cells.extend(total * layout.years..(total + 1) * layout.years);
+        (cols, cells)
+    }
+}
+
+/// Whether `r` can be a base run of a run of `paths` paths from its first
+/// with layout `layout`: a matrix of those paths, of the same columns.
+fn base_fits(r: &Results, paths: u64, layout: &Layout) -> bool {
+    r.stream.is_none()
+        && r.matrix.nrows() == paths as usize
+        && r.columns == layout.columns
+        && r.budget.groups == layout.budget_groups
+        && r.budget.years == layout.years
+}
+
+/// Row `p` of the base run's result and budget matrices.
+fn base_rows(r: &Results, p: usize) -> (&[f64], &[f64]) {
+    fn row(m: &Array2<f64>, p: usize) -> &[f64] {
+        let n = m.ncols();
+        &m.as_slice().expect("row-major")[p * n..(p + 1) * n]
+    }
+    (row(&r.matrix, p), row(&r.budget.matrix, p))
 }
 
 /// The number of per-path values (result columns and budget cells) and of
@@ -557,9 +606,9 @@ pub fn run_range(
 ) -> Results {
     let layout = Layout::new(scn);
     let share = base
-        .filter(|_| keep_paths)
-        .and_then(|(b, r)| Share::new(scn, b, r, (first, paths), &layout))
-        .filter(|s| s.simulate.contains(&false));
+        .filter(|(_, r)| keep_paths && base_fits(r, paths, &layout))
+        .and_then(|(b, r)| Share::new(scn, &layout, b, &Layout::new(b)).map(|s| (s, r)))
+        .filter(|(s, _)| s.simulate.contains(&false));
     let threads = if threads == 0 { rayon::current_num_threads() } else { threads };
     let threads = crate::limits::effective_threads(threads, paths);
     let ncols = layout.columns.len();
@@ -595,7 +644,12 @@ pub fn run_range(
             match chunk {
                 Some((rows, budget)) => {
                     for (i, (row, budget)) in rows.chunks_mut(ncols).zip(budget.chunks_mut(nbudget)).enumerate() {
-                        w.path(scn, &layout, path0 + i as u64, row, budget, share.as_ref(), None);
+                        let p = (block * BLOCK as u64) as usize + i;
+                        let share = share.as_ref().map(|(s, r)| {
+                            let (base_row, base_budget) = base_rows(r, p);
+                            (s, base_row, base_budget)
+                        });
+                        w.path(scn, &layout, path0 + i as u64, row, budget, share, None);
                     }
                 }
                 None => {
@@ -619,23 +673,28 @@ pub fn run_range(
         work: worker.work,
         stream: worker.stream,
     };
-    if let Some(share) = &share {
-        copy_shared(scn, &layout, share, &mut parts);
+    if let Some((share, r)) = &share {
+        copy_shared(scn, &layout, share, r, &mut parts, true);
     }
     assemble(scn, layout, rows, parts)
 }
 
-/// The vehicles a variant did not simulate: their series and deals are
-/// the base's.
-fn copy_shared(scn: &Scenario, layout: &Layout, share: &Share<'_>, parts: &mut Parts) {
+/// The vehicles a variant did not simulate: their deals are the base's,
+/// and their series too when the variant's are summarised (`series`).
+fn copy_shared(scn: &Scenario, layout: &Layout, share: &Share, base: &Results, parts: &mut Parts, series: bool) {
     let h = scn.horizon_steps();
     for (i, v) in scn.vehicles.iter().enumerate() {
         if !share.simulate[i] {
+            parts.deals[i] = base.deals[i].1.clone();
+            if !series {
+                // A variant whose series were not summarised (`Worker`)
+                // keeps them all empty.
+                continue;
+            }
             let s0 = layout.series_offsets[i];
             let steps = s0 * h..(s0 + v.series().len()) * h;
-            let base_steps = share.base.series[s0..s0 + v.series().len()].iter().flat_map(|s| &s.steps);
+            let base_steps = base.series[s0..s0 + v.series().len()].iter().flat_map(|s| &s.steps);
             parts.sketches[steps].clone_from_slice(&base_steps.cloned().collect::<Vec<_>>());
-            parts.deals[i] = share.base.deals[i].1.clone();
         }
     }
 }

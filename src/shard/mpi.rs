@@ -6,8 +6,8 @@
 //! writes the outputs with the writers of `fundsim run`: CSVs byte-identical
 //! to the single run's. Only rank 0 writes.
 //!
-//! Status: not yet compiled or run (docs/CLUSTER.md); `tests/mpi.rs` is
-//! its equality test under `mpirun -n 2` and `-n 3`.
+//! `tests/mpi.rs` is its equality test under `mpirun -n 2` and `-n 3`
+//! (run by `.ci/run`; docs/CLUSTER.md).
 
 use std::path::Path;
 
@@ -71,45 +71,35 @@ pub fn run(loaded: &Loaded, file: &Path, out: &Path, sets: &[String], opts: &Run
     };
     let keep_paths = !opts.no_paths;
     let threads = if opts.threads == 0 { rayon::current_num_threads() } else { opts.threads };
-    // Each rank keeps its part of the base run, from which its part of a
-    // variant or case copies what they share (`engine::run_from`).
+    // Each rank runs its paths of every simulation as a shard does
+    // (`run::Simulator`): the base run, from which each variant or case
+    // copies what they share, with its first batch in one lockstep pass,
+    // the later batches in lockstep where they can; without a matrix all
+    // of them together, chunk by chunk (`paired`).
     let scenarios = plan.scenarios(scn);
-    let own_base: std::cell::RefCell<Option<crate::engine::Results>> = std::cell::RefCell::new(None);
-    // Without a matrix, a run with more than one simulation runs them all
-    // together, chunk by chunk (`paired`), and hands them out in order.
-    let prepared: std::cell::RefCell<std::collections::VecDeque<crate::engine::Results>> =
-        std::cell::RefCell::new(if !keep_paths && plan.runs() > 1 {
-            crate::paired::run(scn, &plan, spec.range(scn.paths), threads, &|_| {}).into()
-        } else {
-            Default::default()
-        });
-    let simulate = |s: &Scenario| -> std::io::Result<Vec<u8>> {
-        let (first, count) = spec.range(s.paths);
-        let next = prepared.borrow_mut().pop_front();
-        let r = if let Some(r) = next {
-            r
-        } else {
-            let base = own_base.borrow();
-            crate::engine::run_range(
-                s,
-                (first, count),
-                threads,
-                keep_paths,
-                &|_| {},
-                base.as_ref().map(|b| (scenarios[0], b)),
-            )
+    let mut sim = run::Simulator::new(0, threads, true, Some(spec), keep_paths);
+    sim.prepare(scn, &plan);
+    let mut own_base: Option<crate::engine::Results> = None;
+    let mut next = 0usize;
+    let (first, _) = spec.range(scn.paths);
+    let mut simulate = || -> std::io::Result<Vec<u8>> {
+        let i = next;
+        next += 1;
+        let r = match &own_base {
+            None => sim.run_base(&scenarios),
+            Some(b) => sim.run_variant(&scenarios, i, (scenarios[0], b)),
         };
         let mut bytes = Vec::new();
         part::write_to(&mut bytes, first, &r)?;
-        if std::ptr::eq(s, scenarios[0]) {
-            *own_base.borrow_mut() = Some(r);
+        if i == 0 {
+            own_base = Some(r);
         }
         Ok(bytes)
     };
     let io = |source| Error::Io { path: out.to_path_buf(), source };
     if rank != 0 {
-        for s in &scenarios {
-            send(&world, &simulate(s).map_err(io)?);
+        for _ in 0..plan.runs() {
+            send(&world, &simulate().map_err(io)?);
         }
         return Ok(());
     }
@@ -121,7 +111,7 @@ pub fn run(loaded: &Loaded, file: &Path, out: &Path, sets: &[String], opts: &Run
         let shape = crate::engine::part_shape(s);
         let mut rows = part::Rows::new(shape.columns, shape.budget);
         let mut headers = Vec::with_capacity(size as usize);
-        let own = simulate(s)?;
+        let own = simulate()?;
         let label = Path::new("rank 0");
         headers.push(part::read_from(label, &mut &own[..], &mut rows)?);
         drop(own);

@@ -181,6 +181,14 @@ impl QuantileSketch {
     ///
     /// # Panics
     /// If the two sketches have different `alpha`.
+    /// Give back the spare capacity of the stores (they grow by doubling):
+    /// for a sketch kept a while before it is read (a lockstep variant's,
+    /// `engine::run_many`). Changes no count.
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.pos.counts.shrink_to_fit();
+        self.neg.counts.shrink_to_fit();
+    }
+
     pub(crate) fn merge(&mut self, other: &Self) {
         assert!(
             self.alpha.to_bits() == other.alpha.to_bits(),
@@ -196,7 +204,7 @@ impl QuantileSketch {
     }
 
     /// Number of values inserted (NaN and infinities excluded).
-    pub(crate) fn count(&self) -> u64 {
+    pub fn count(&self) -> u64 {
         self.pos_count + self.neg_count + self.zero_count
     }
 
