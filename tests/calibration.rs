@@ -157,6 +157,11 @@ fn venture_fund_lifetime_exit_moments_against_their_published_bands() {
 }
 
 #[test]
+fn s_fund_underwritten_prices_against_published_secondary_pricing() {
+    check_table("s_fund");
+}
+
+#[test]
 fn a_moment_is_read_from_the_row_its_keys_name() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(

@@ -37,7 +37,8 @@ Generator, PCG64). Per path:
     p_round(stage): the stage advances (late stays late) and, if ln V -
     ln mark >= ln step_up, a priced round: ln V += -ln(1 - dilution) (the new
     money), mark = exp(ln V - s^2/2 + s N) (s = step_up_sigma), and the
-    fund follows on pro rata (ownership x dilution x mark) from its pool of
+    fund follows on up to follow_on_limit x pro rata (ownership x dilution x
+    mark, at most the round's new money) from its pool of
     released capital while the term runs, else it is diluted; ownership
     becomes ownership (1 - dilution) + follow-on / mark; then ln V drifts by
     (mu + high_growth_drift for that type - sigma^2/2)/k + sigma/sqrt(k)
@@ -144,6 +145,11 @@ TERM_YEARS, EXTENSION_YEARS = _FUND["term_years"], _FUND["extension_years"]
 HAIRCUT = _FUND["terminal_haircut"]
 HURDLE, CATCH_UP, CARRY = _FUND["hurdle"], _FUND["catch_up"], _FUND["carry"]
 assert _FUND["reserve_ratio"] == 0.0, "the peer models a fund without reserves"
+# Reserve release: follow-ons in priced rounds up to FOLLOW_ON_LIMIT x pro
+# rata (at most the round's new money) from released capital; without
+# earmarks (reserve_ratio 0) the release of a deal's earmark at a milestone
+# without a step-up has nothing to release.
+FOLLOW_ON_LIMIT = _FUND["follow_on_limit"] if _FUND["reserve_release"] else 1.0
 
 # ---- derived, as fundsim's CompanyModel / VentureFund::new ----------------
 INVESTMENT_STEPS = max(round(INVESTMENT_YEARS * K), 1)
@@ -346,7 +352,11 @@ def simulate_chunk(rng, n):
                     post = np.exp(logv.flat[ri] - 0.5 * sig * sig + sig * n_price)
                     logmark.flat[ri] = np.log(post)
                     dil = DILUTION[c]
-                    want = own.flat[ri] * dil * post if age < TERM_STEPS else np.zeros(ri.size)
+                    want = (
+                        np.minimum(own.flat[ri] * FOLLOW_ON_LIMIT, 1.0) * dil * post
+                        if age < TERM_STEPS
+                        else np.zeros(ri.size)
+                    )
                     # Deal order within a path: ri is sorted by flat index.
                     p_of = ri // DEALS
                     cum = np.cumsum(want)

@@ -6,8 +6,10 @@
 //! value, is cut to it), follows on pro rata in a
 //! company's priced rounds (each a step-up, see `model::company`) from the
 //! reserve earmarked for that company, then from the reserve released by
-//! companies that exited or failed and by cut tickets, then from recycled
-//! proceeds (else it is diluted), recycles proceeds received in the
+//! companies that exited or failed, reached a milestone without a step-up,
+//! or had their ticket cut, then from recycled proceeds (else it is
+//! diluted), and above pro rata (up to `follow_on_limit` times it) from
+//! released reserve and recycled proceeds only, recycles proceeds received in the
 //! investment period up to `recycling_cap` of commitment (they are
 //! distributed and may be called again, so calls can exceed the commitment
 //! by what is recycled), charges
@@ -44,6 +46,17 @@ pub struct VentureFundSpec {
     /// Proceeds received in the investment period that the fund may
     /// reinvest instead of distributing, as a share of commitment.
     pub recycling_cap: f64,
+    /// Reserve release (default on): a deal's earmark is released when its
+    /// company reaches a milestone without raising at a step-up, and
+    /// follow-ons in priced rounds may go above pro rata (up to
+    /// `follow_on_limit` times it) from released reserve and recallable
+    /// distributions. Off: pro-rata follow-ons only, earmarks released
+    /// only when a deal closes (the behaviour before).
+    pub reserve_release: bool,
+    /// The most a priced round's follow-on may be with reserve release, as
+    /// a multiple of the fund's pro-rata share (capped at the round's new
+    /// money).
+    pub follow_on_limit: f64,
     pub management_fee: f64,
     pub term_years: f64,
     pub extension_years: f64,
@@ -534,8 +547,16 @@ impl VentureFund {
         out.company_steps += 1;
         let p_fail = failure[deal.company.stage.index()];
         debug_assert!(!p_fail.is_nan(), "a deal below the fund's lowest stage");
+        let stage = deal.company.stage;
         match deal.company.step(model, step.t, step.z, step.regime, p_fail) {
-            Event::None => {}
+            Event::None => {
+                // A milestone without a round at a step-up (the stage moved
+                // but value had not grown enough): the company did not earn
+                // its reserve, which goes to the fund's other deals.
+                if self.spec.reserve_release && deal.company.stage != stage {
+                    pools.released += std::mem::take(&mut deal.earmark);
+                }
+            }
             Event::Failed => {
                 let recovery = model.stages[deal.company.stage.index()].liquidation_recovery;
                 let proceeds = recovery * deal.cost;
@@ -575,12 +596,22 @@ impl VentureFund {
                 // Pro-rata follow-on while the term runs: from the deal's
                 // earmark, then released reserve, then recallable
                 // distributions, all called; what is not funded is diluted.
-                let want = if step.age < self.term_steps { deal.ownership * dilution * post_money } else { 0.0 };
-                let from_earmark = want.min(deal.earmark);
+                // Above pro rata (super pro rata, up to `follow_on_limit`
+                // times it and at most the round's new money) only from
+                // released reserve and recallable distributions: reserve
+                // the fund's other deals no longer need goes to this winner.
+                let (pro_rata, most) = if step.age < self.term_steps {
+                    let pro_rata = deal.ownership * dilution * post_money;
+                    let limit = if self.spec.reserve_release { self.spec.follow_on_limit } else { 1.0 };
+                    (pro_rata, (pro_rata * limit).min(dilution * post_money).max(pro_rata))
+                } else {
+                    (0.0, 0.0)
+                };
+                let from_earmark = pro_rata.min(deal.earmark);
                 deal.earmark -= from_earmark;
-                let from_released = (want - from_earmark).min(pools.released);
+                let from_released = (most - from_earmark).min(pools.released);
                 pools.released -= from_released;
-                let from_recycled = (want - from_earmark - from_released).min(pools.recyclable);
+                let from_recycled = (most - from_earmark - from_released).min(pools.recyclable);
                 pools.recyclable -= from_recycled;
                 let invest = from_earmark + from_released + from_recycled;
                 cash.calls += invest;
