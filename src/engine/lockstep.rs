@@ -19,7 +19,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::{
-    BLOCK, Layout, Parts, Results, Share, Tally, Worker, assemble, base_fits, base_rows, copy_shared, run_range,
+    BLOCK, Layout, Parts, Results, Share, Tally, Worker, assemble, base_fits, base_rows, copy_shared, run_range_series,
 };
 use crate::model::market::MarketPath;
 use crate::rng::{MARKET, path_key, stream};
@@ -57,10 +57,10 @@ pub fn run_many<'a>(
 
 /// `run_many` unbound from its base: the batch, whose items are taken
 /// with the base given (`Batch::next_with`). `series: false`: the
-/// variants run in lockstep do not summarise their per-step series (every
-/// sketch of their results is empty; `fundsim run` writes no variant's
-/// series), which saves their sketches' memory and time; every other part
-/// of their results is unchanged.
+/// variants do not summarise their per-step series (every sketch of their
+/// results is empty; `fundsim run` writes no variant's series), which
+/// saves their sketches' memory and time; every other part of their
+/// results is unchanged.
 pub fn run_batch<'a>(
     scns: &[&'a Scenario],
     range: (u64, u64),
@@ -178,9 +178,11 @@ fn batch<'a>(
         let parts = simulate_lockstep(&lockstep, &groups, (first, paths), threads, progress, base_r, series);
         for (member, (mut tally, data, budget)) in lockstep.into_iter().zip(parts) {
             let Member { scn, variant, part } = member;
-            // Held until the variant is taken: without the stores' spare
-            // capacity (about a third of them).
-            tally.sketches.iter_mut().for_each(|s| s.shrink_to_fit());
+            if series && variant.is_some() {
+                // Held until the variant is taken: without the stores'
+                // spare capacity (about a third of them).
+                tally.sketches.iter_mut().for_each(|s| s.shrink_to_fit());
+            }
             match variant {
                 Some(j) => {
                     let pending = Pending { scn: scns[j], part, tally, data, budget, series };
@@ -194,7 +196,7 @@ fn batch<'a>(
         }
     }
     let items = items.into_iter().map(|r| r.expect("every variant is run")).collect::<Vec<_>>().into_iter();
-    (base_results, Batch { items, first, paths, threads, simulated })
+    (base_results, Batch { items, first, paths, threads, simulated, series })
 }
 
 /// The variants of a batch (`run_many`, `run_with_base`), in the order of
@@ -211,6 +213,8 @@ pub struct Batch<'a> {
     /// Paths simulated before the batch was returned: its lockstep pass
     /// and, from `run_with_base`, the base's.
     simulated: u64,
+    /// Whether the variants' series are summarised (`run_batch`).
+    series: bool,
 }
 
 enum Item<'a> {
@@ -234,9 +238,11 @@ impl Batch<'_> {
         progress: &(dyn Fn(u64) + Sync),
         base: (&Scenario, &Results),
     ) -> Option<(Results, u64)> {
-        let (first, paths, threads) = (self.first, self.paths, self.threads);
+        let (first, paths, threads, series) = (self.first, self.paths, self.threads, self.series);
         self.items.next().map(|item| match item {
-            Item::Later(scn) => (run_range(scn, (first, paths), threads, true, progress, Some(base)), paths),
+            Item::Later(scn) => {
+                (run_range_series(scn, (first, paths), threads, true, progress, Some(base), series), paths)
+            }
             Item::Pending(p) => (p.assemble(paths, Some(base.1)), 0),
         })
     }

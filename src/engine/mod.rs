@@ -598,11 +598,26 @@ pub fn run_from(
 /// memory does not grow with `paths`. Nothing is shared then.
 pub fn run_range(
     scn: &Scenario,
+    range: (u64, u64),
+    threads: usize,
+    keep_paths: bool,
+    progress: &(dyn Fn(u64) + Sync),
+    base: Option<(&Scenario, &Results)>,
+) -> Results {
+    run_range_series(scn, range, threads, keep_paths, progress, base, true)
+}
+
+/// `run_range`; `series: false` (a sweep variant whose series nothing
+/// writes, `run_batch`): the per-step series are not summarised and every
+/// sketch of the results is empty.
+fn run_range_series(
+    scn: &Scenario,
     (first, paths): (u64, u64),
     threads: usize,
     keep_paths: bool,
     progress: &(dyn Fn(u64) + Sync),
     base: Option<(&Scenario, &Results)>,
+    series: bool,
 ) -> Results {
     let layout = Layout::new(scn);
     let share = base
@@ -629,6 +644,7 @@ pub fn run_range(
     let queue = Mutex::new((0u64, data.chunks_mut(BLOCK * ncols).zip(budget.chunks_mut(BLOCK * nbudget))));
     let workers = pool.broadcast(|_| {
         let mut w = Worker::new(scn, &layout, keep_paths);
+        w.summarise = series;
         let mut scratch = if keep_paths { (Vec::new(), Vec::new()) } else { (vec![0.0; ncols], vec![0.0; nbudget]) };
         loop {
             // The lock is held only to take the next block.
@@ -674,7 +690,7 @@ pub fn run_range(
         stream: worker.stream,
     };
     if let Some((share, r)) = &share {
-        copy_shared(scn, &layout, share, r, &mut parts, true);
+        copy_shared(scn, &layout, share, r, &mut parts, series);
     }
     assemble(scn, layout, rows, parts)
 }
