@@ -16,6 +16,7 @@
 
 pub mod catalogue;
 pub mod equity;
+pub(crate) mod pilots;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;

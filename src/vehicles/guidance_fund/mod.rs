@@ -412,7 +412,10 @@ impl GuidanceFund {
             sale: None,
         };
         if let (Some(_), Some((market, model))) = (g.spec.fundraising, pilot) {
-            g.offered = g.pilot_offered(market, model);
+            // The whole fund as built so far is the memo's key
+            // (`vehicles/pilots.rs`): a sweep variant that changes none of
+            // it gets the same offer without the pilots.
+            g.offered = crate::vehicles::pilots::once(&(&g, market, model, PILOT_PATHS), || g.pilot_offered(market, model));
         }
         g
     }

@@ -42,7 +42,6 @@ use crate::vehicles::{BuildContext, FiscalRole, PathContext, ScenarioFacts, Vehi
 use input::{RawSFund, s_fund_spec};
 
 pub mod input;
-mod memo;
 
 /// Metrics of `s_fund`, in column order (MODEL.md 4.3).
 pub(crate) const METRICS: [Metric; 19] = [
@@ -321,11 +320,11 @@ impl SFund {
     /// age's pooled fit standing in for a state with fewer than 30 pilots.
     /// Returns the fits indexed by age (empty for ages not asked for).
     fn underwrite(&self, ages: &[usize], market: &Market, model: &CompanyModel) -> Vec<Vec<[f64; 3]>> {
-        // Everything the fit reads, for the memo (`memo.rs`): a variant of
-        // a sweep that changes none of it gets the same fit without the
-        // pilots.
+        // Everything the fit reads, for the memo (`vehicles/pilots.rs`): a
+        // variant of a sweep that changes none of it gets the same fit
+        // without the pilots.
         let inputs = (&self.target, self.key, self.steps_per_year, self.target_rate(), ages, market, model, PILOT_PATHS);
-        memo::fit_once(&inputs, || self.fit(ages, market, model))
+        crate::vehicles::pilots::once(&inputs, || self.fit(ages, market, model))
     }
 
     /// `underwrite` without the memo: the pilots and the least squares.
@@ -656,7 +655,7 @@ mod tests {
         assert!(solve3(&[[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [0.0, 0.0, 1.0]], &[1.0, 2.0, 3.0]).is_none());
     }
 
-    /// The memo of fits (`memo.rs`) returns the fit a new fit computes, bit
+    /// The memo of fits (`vehicles/pilots.rs`) returns the fit a new fit computes, bit
     /// for bit, and a change of any input the fit reads misses it.
     #[test]
     fn the_underwriting_memo_returns_the_fit_its_inputs_give() {
