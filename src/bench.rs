@@ -189,18 +189,30 @@ pub(crate) fn measure_experiments(
         in_lockstep = 0;
         // The batches of `fundsim run`: the sweep's, then the cases'; the
         // first with the base in its pass.
-        let mut batches = variants.chunks(engine::LOCKSTEP_BATCH).chain(cases.chunks(engine::LOCKSTEP_BATCH));
-        let first = batches.next().unwrap_or(&[]);
-        in_lockstep += engine::lockstep_count(first, base, true);
-        let (r, mut batch) = engine::run_with_base(base, first, (0, paths), 1, &|_| {}, false);
-        while let Some(results) = batch.next_with(&|_| {}, (base, &r)) {
-            drop(results);
-        }
-        for list in batches {
-            in_lockstep += engine::lockstep_count(list, base, false);
-            let mut batch = engine::run_batch(list, (0, paths), 1, &|_| {}, (base, &r), false);
-            while let Some(results) = batch.next_with(&|_| {}, (base, &r)) {
-                drop(results);
+        let mut r: Option<engine::Results> = None;
+        // A list with nothing in it is skipped, unless the base has not run.
+        let lists = [variants, cases];
+        let nonempty = lists.iter().filter(|l| !l.is_empty()).count();
+        for list in lists.into_iter().filter(|l| !l.is_empty() || nonempty == 0) {
+            let mut rest = list;
+            while !rest.is_empty() || r.is_none() {
+                let (list, after) = rest.split_at(engine::lockstep_batch_len(base, rest, paths).min(rest.len()));
+                rest = after;
+                let (base_r, mut batch) = match r.take() {
+                    None => {
+                        in_lockstep += engine::lockstep_count(list, base, true);
+                        engine::run_with_base(base, list, (0, paths), 1, &|_| {}, false)
+                    }
+                    Some(b) => {
+                        in_lockstep += engine::lockstep_count(list, base, false);
+                        let batch = engine::run_batch(list, (0, paths), 1, &|_| {}, (base, &b), false);
+                        (b, batch)
+                    }
+                };
+                while let Some(results) = batch.next_with(&|_| {}, (base, &base_r)) {
+                    drop(results);
+                }
+                r = Some(base_r);
             }
         }
     });

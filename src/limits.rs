@@ -83,6 +83,9 @@ pub struct MemoryEstimate {
     pub matrix_bytes: u64,
     /// Series sketches: threads × series × steps × [`SKETCH_BYTES`].
     pub sketch_bytes: u64,
+    /// With a sweep or levers and a matrix: the most a batch of variants
+    /// run in lockstep holds besides (`engine::lockstep_bytes_bound`).
+    pub lockstep_bytes: u64,
     pub total: u64,
 }
 
@@ -121,8 +124,13 @@ pub fn memory_estimate(scn: &Scenario, threads: usize, keep_paths: bool) -> Memo
     let sketch_bytes = threads
         .saturating_mul(series.saturating_mul(scn.horizon_steps() as u64) + column_sketches)
         .saturating_mul(SKETCH_BYTES);
-    let total = matrix_bytes.saturating_add(scratch).saturating_add(sketch_bytes).saturating_add(BASE_BYTES);
-    MemoryEstimate { paths, columns, matrices, matrix_bytes, sketch_bytes, total }
+    let lockstep_bytes = if keep_paths && matrices > 1 { engine::lockstep_bytes_bound(scn, paths) } else { 0 };
+    let total = matrix_bytes
+        .saturating_add(scratch)
+        .saturating_add(sketch_bytes)
+        .saturating_add(lockstep_bytes)
+        .saturating_add(BASE_BYTES);
+    MemoryEstimate { paths, columns, matrices, matrix_bytes, sketch_bytes, lockstep_bytes, total }
 }
 
 /// The memory a run may use, and where the figure comes from.
@@ -158,10 +166,11 @@ pub fn memory_rule(scn: &Scenario, threads: usize, keep_paths: bool) -> Option<S
     if e.total <= limit {
         return None;
     }
-    let per_path = (e.columns * 8 * e.matrices).max(1);
+    let lockstep = e.lockstep_bytes / e.paths.max(1);
+    let per_path = (e.columns * 8 * e.matrices + lockstep).max(1);
     let fits = limit.saturating_sub(e.sketch_bytes + BASE_BYTES) / (per_path + 16);
     Some(format!(
-        "needs about {} of memory ({} paths x {} columns x 8 bytes{} for the per-path results, plus {} of series \
+        "needs about {} of memory ({} paths x {} columns x 8 bytes{}{} for the per-path results, plus {} of series \
          sketches and the program), more than the {} of {source}; run at most about {fits} paths, or keep no \
          per-path matrix with --no-paths (exact means and standard deviations, quantiles from sketches within \
          0.5 %; a scenario with [[sweep]] or [sensitivity] keeps its matrices, as its paired differences need \
@@ -171,6 +180,11 @@ pub fn memory_rule(scn: &Scenario, threads: usize, keep_paths: bool) -> Option<S
         e.paths,
         e.columns,
         if e.matrices > 1 { format!(" x {} runs held at once", e.matrices) } else { String::new() },
+        if e.lockstep_bytes > 0 {
+            format!(" and {} for the variants run in lockstep", bytes(e.lockstep_bytes))
+        } else {
+            String::new()
+        },
         bytes(e.sketch_bytes),
         bytes(limit),
     ))

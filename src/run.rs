@@ -489,7 +489,9 @@ impl<'a> Simulator<'a> {
             return self.run(order[0], None).1;
         }
         let end = if self.variants_end > 1 { self.variants_end } else { order.len() };
-        let scns = &order[1..end.min(1 + engine::LOCKSTEP_BATCH)];
+        let range = self.range(order[0].paths);
+        let scns = &order[1..end];
+        let scns = &scns[..engine::lockstep_batch_len(order[0], scns, range.1)];
         let offset = self.done_before;
         let bar = &self.bar;
         let progress = |n| {
@@ -497,7 +499,6 @@ impl<'a> Simulator<'a> {
                 b.set_position(offset + n);
             }
         };
-        let range = self.range(order[0].paths);
         // No variant's series is written: they are not summarised.
         let (r, batch) = engine::run_with_base(order[0], scns, range, self.threads, &progress, false);
         self.done_before += batch.simulated();
@@ -549,8 +550,9 @@ impl<'a> Simulator<'a> {
             return r;
         }
         let end = if k < self.variants_end { self.variants_end } else { order.len() };
-        let scns = &order[k..end.min(k + engine::LOCKSTEP_BATCH)];
         let range = self.range(order[k].paths);
+        let scns = &order[k..end];
+        let scns = &scns[..engine::lockstep_batch_len(order[0], scns, range.1)];
         let batch = engine::run_batch(scns, range, self.threads, &progress, base, false);
         self.done_before += batch.simulated();
         self.batch = Some(batch);

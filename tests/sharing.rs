@@ -335,3 +335,29 @@ fn every_loan_programme_key_has_a_class_and_every_class_names_a_key() {
         [15, 20, 9, 1]
     );
 }
+
+#[test]
+fn a_lockstep_batch_is_as_long_as_memory_allows() {
+    // The 3 x 3 grid's 8 variants: all in one batch at the benchmark's
+    // 400 paths; fewer as the paths grow (each keeps its loan columns,
+    // totals and their budget cells per path), never none, never more
+    // than LOCKSTEP_BATCH; the batch size changes no result (the other
+    // tests run batches of every composition against runs alone).
+    let text = read(&shipped_dir().join("bench_grid.toml"));
+    let variants = fundsim::sweep::variants(&text, "bench_grid.toml", &[], &load(&text, &[]).sweeps).unwrap();
+    let base = &variants[0].scenario;
+    let refs: Vec<&Scenario> = variants.iter().skip(1).map(|v| &v.scenario).collect();
+    assert_eq!(refs.len(), 8);
+    let lens: Vec<usize> =
+        [400, 20_000, 1_000_000, 100_000_000].iter().map(|&p| engine::lockstep_batch_len(base, &refs, p)).collect();
+    assert_eq!(lens[0], engine::LOCKSTEP_BATCH);
+    assert!(lens.windows(2).all(|w| w[0] >= w[1]), "{lens:?}");
+    assert_eq!(lens[3], 1, "{lens:?}");
+    assert!(lens[2] < engine::LOCKSTEP_BATCH, "{lens:?}");
+    // The memory check counts a batch: more with a sweep than without.
+    let plain = load(text.split("[[sweep]]").next().unwrap(), &[]);
+    let with = fundsim::limits::memory_estimate(base, 1, true);
+    let without = fundsim::limits::memory_estimate(&plain, 1, true);
+    assert!(with.lockstep_bytes > 0 && without.lockstep_bytes == 0);
+    assert!(with.total > without.total + with.lockstep_bytes);
+}

@@ -29,9 +29,54 @@ use crate::vehicles::{VehicleKind, Workspace};
 
 /// Variants and cases a sweep or sensitivity table runs at once
 /// (`run_many`): more share more work, and each variant run in lockstep
-/// holds the per-path values it computes itself and its sketches in memory
-/// until it is written.
+/// holds the per-path values it computes itself in memory until it is
+/// written. At most this many, and fewer for large runs
+/// (`lockstep_batch_len`).
 pub const LOCKSTEP_BATCH: usize = 8;
+
+/// What the variants of one lockstep batch may hold at once: the larger of
+/// this and one run's per-path values (`lockstep_batch_len`).
+pub const LOCKSTEP_BYTES: u64 = 64 << 20;
+
+/// How many of `scns` (variants of `base`, in order; a run of `paths`
+/// paths) `fundsim run` puts in one lockstep batch: at most
+/// `LOCKSTEP_BATCH`, and no more than the per-path values they keep
+/// (`Share::own`: the columns and budget cells they compute themselves; 0
+/// for one that runs alone, held only when it is taken) fit in the larger
+/// of one run's per-path values and `LOCKSTEP_BYTES`; at least 1. At 400
+/// paths of the policy package a batch holds 8; at 10^6 paths about 1-2.
+/// The batch size changes no result, only the memory held and the work
+/// shared.
+pub fn lockstep_batch_len(base: &Scenario, scns: &[&Scenario], paths: u64) -> usize {
+    let base_layout = Layout::new(base);
+    let row = (base_layout.columns.len() + base_layout.budget_cells()) as u64;
+    let allowance = paths.saturating_mul(row).saturating_mul(8).max(LOCKSTEP_BYTES);
+    let (mut used, mut n) = (0u64, 0);
+    for &s in scns.iter().take(LOCKSTEP_BATCH) {
+        let layout = Layout::new(s);
+        let values = Share::new(s, &layout, base, &base_layout).map_or(0, |share| {
+            let (cols, cells) = share.own(&layout, s);
+            (cols.len() + cells.len()) as u64
+        });
+        let bytes = paths.saturating_mul(values).saturating_mul(8);
+        if n > 0 && used.saturating_add(bytes) > allowance {
+            break;
+        }
+        used = used.saturating_add(bytes);
+        n += 1;
+    }
+    n.max(1)
+}
+
+/// The most a lockstep batch of a run of `scn` can hold (for the memory
+/// estimate, before the variants are built): `LOCKSTEP_BATCH` variants at
+/// a whole row of values each, or the allowance of `lockstep_batch_len`
+/// if that is less.
+pub fn lockstep_bytes_bound(scn: &Scenario, paths: u64) -> u64 {
+    let (values, _) = super::shape(scn);
+    let per_run = paths.saturating_mul(values as u64).saturating_mul(8);
+    per_run.saturating_mul(LOCKSTEP_BATCH as u64).min(per_run.max(LOCKSTEP_BYTES).saturating_add(per_run))
+}
 
 /// `run_from` for several variants or cases `scns` of the base run `base`
 /// at once (issue 19): the variants whose loan programmes differ from the

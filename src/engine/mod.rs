@@ -32,7 +32,10 @@ use ndarray::Array2;
 mod lockstep;
 mod parts;
 
-pub use lockstep::{Batch, Bound, LOCKSTEP_BATCH, lockstep_count, run_batch, run_many, run_with_base};
+pub use lockstep::{
+    Batch, Bound, LOCKSTEP_BATCH, LOCKSTEP_BYTES, lockstep_batch_len, lockstep_bytes_bound, lockstep_count, run_batch,
+    run_many, run_with_base,
+};
 use parts::assemble;
 pub(crate) use parts::{Parts, part_shape, results_from_parts};
 
