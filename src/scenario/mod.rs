@@ -272,11 +272,26 @@ fn resolve(raw: &RawScenario, vehicles: &[(String, RawVehicle)]) -> (String, Fin
     }
     full.vehicles = vehicles.iter().filter_map(|(name, v)| Some((name.clone(), v.resolved()?))).collect();
     let resolved = toml::to_string(&full).unwrap_or_default();
-    let vehicles = full.vehicles.iter().map(|(n, v)| (n.clone(), toml::to_string(v).unwrap_or_default())).collect();
-    // The shared part: no vehicles, no experiments, no titles, no path count.
+    // The fiscal basis only values each vehicle's fiscal flows: it is part
+    // of every vehicle's table here (key `fiscal.discount_rate`, of the
+    // settlement class for a loan programme, `KEY_CLASSES`), not of the
+    // shared economy, so a change of it re-simulates the vehicles but
+    // shares the economy and can run the loan programme in lockstep.
+    let fiscal = match toml::Value::try_from(&full) {
+        Ok(toml::Value::Table(t)) => t.get("fiscal").and_then(|f| toml::to_string(f).ok()),
+        _ => None,
+    }
+    .map_or_else(|| "\n[fiscal]\n# none\n".to_string(), |f| format!("\n[fiscal]\n{f}"));
+    let vehicles = full
+        .vehicles
+        .iter()
+        .map(|(n, v)| (n.clone(), toml::to_string(v).map(|t| t + &fiscal).unwrap_or_default()))
+        .collect();
+    // The shared part: no vehicles, no experiments, no titles, no path
+    // count, no fiscal basis (with each vehicle above).
     let shared = match toml::Value::try_from(&full) {
         Ok(toml::Value::Table(mut t)) => {
-            for k in ["vehicles", "sweep", "sensitivity", "name", "description"] {
+            for k in ["vehicles", "sweep", "sensitivity", "name", "description", "fiscal"] {
                 t.remove(k);
             }
             if let Some(toml::Value::Table(sim)) = t.get_mut("simulation") {

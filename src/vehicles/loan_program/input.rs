@@ -284,10 +284,15 @@ pub const KEY_CLASSES: [(&str, KeyClass); 45] = {
     ]
 };
 
-/// The class of a key of the resolved table (see `KEY_CLASSES`); `None`
-/// for a key without one.
+/// The scenario's fiscal basis, which the fingerprint that sharing
+/// compares adds to every vehicle's table (`scenario::resolve`): it only
+/// values the programme's fiscal flows, so it is of the settlement class.
+pub const FISCAL_KEY: (&str, KeyClass) = ("fiscal.discount_rate", KeyClass::Settlement);
+
+/// The class of a key of the resolved table (see `KEY_CLASSES`), or of
+/// `FISCAL_KEY`; `None` for a key without one.
 pub fn key_class(key: &str) -> Option<KeyClass> {
-    KEY_CLASSES.iter().find(|(k, _)| *k == key).map(|&(_, c)| c)
+    KEY_CLASSES.iter().chain([&FISCAL_KEY]).find(|(k, _)| *k == key).map(|&(_, c)| c)
 }
 
 /// Loan programme keys (MODEL.md 4.4).
