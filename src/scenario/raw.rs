@@ -116,6 +116,9 @@ pub(crate) struct RawMarket {
     pub high_growth_share: f64,
     pub high_growth_drift: f64,
     pub high_growth_exit_multiplier: f64,
+    pub ipo_value_elasticity: f64,
+    pub acquisition_value_elasticity: f64,
+    pub exit_value_cap: f64,
     pub regimes: RawRegimes,
 }
 
@@ -129,6 +132,9 @@ impl Default for RawMarket {
             high_growth_share: 0.14,
             high_growth_drift: 0.23,
             high_growth_exit_multiplier: 12.0,
+            ipo_value_elasticity: 0.0,
+            acquisition_value_elasticity: 0.0,
+            exit_value_cap: 3.0,
             regimes: RawRegimes::default(),
         }
     }
