@@ -323,18 +323,6 @@ pub enum Status {
     Acquired,
 }
 
-/// What a company's holder looks at, which decides how much of the step
-/// is simulated: `Lean` never values the company (loans without
-/// warrants, `Company::step_lean`), `Full` values it with exits at the
-/// stage hazards (`Company::step`), `Equity` with value-dependent exits
-/// (`Company::step_equity`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Holder {
-    Lean,
-    Full,
-    Equity,
-}
-
 /// What happened to a company in one step.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Event {
@@ -481,7 +469,10 @@ impl Company {
     /// warrants must not move its defaults, see `step_lean`).
     #[inline(always)]
     pub fn step(&mut self, model: &CompanyModel, t: usize, z: f64, regime: usize, failure: f64) -> Event {
-        self.step_with(model, t, z, regime, failure, Holder::Full)
+        match self.status {
+            Status::Private => self.step_private::<true, false>(model, t, z, regime, failure),
+            _ => self.step_public(model, t, z),
+        }
     }
 
     /// As `step`, with exits that depend on value: a private company's
@@ -491,31 +482,24 @@ impl Company {
     /// elasticities 0 it is `step`, draw for draw.
     #[inline(always)]
     pub fn step_equity(&mut self, model: &CompanyModel, t: usize, z: f64, regime: usize, failure: f64) -> Event {
-        self.step_with(model, t, z, regime, failure, Holder::Equity)
+        match self.status {
+            Status::Private => self.step_private::<true, true>(model, t, z, regime, failure),
+            _ => self.step_public(model, t, z),
+        }
     }
 
+    /// A listed company's price walk; failed and acquired companies do
+    /// not move.
     #[inline(always)]
-    fn step_with(
-        &mut self,
-        model: &CompanyModel,
-        t: usize,
-        z: f64,
-        regime: usize,
-        failure: f64,
-        holder: Holder,
-    ) -> Event {
-        match self.status {
-            Status::Private => self.step_private(model, t, z, regime, failure, holder),
-            Status::Listed => {
-                let mut rng = step_stream(self.key, t as u64);
-                let e: f64 = rng.sample(StandardNormal);
-                let shock = model.value_factor_loading * z + model.value_idio_loading * e;
-                self.log_value += model.public_log_drift + model.public_vol * shock;
-                self.mark = self.log_value.exp();
-                Event::None
-            }
-            Status::Failed | Status::Acquired => Event::None,
+    fn step_public(&mut self, model: &CompanyModel, t: usize, z: f64) -> Event {
+        if self.status == Status::Listed {
+            let mut rng = step_stream(self.key, t as u64);
+            let e: f64 = rng.sample(StandardNormal);
+            let shock = model.value_factor_loading * z + model.value_idio_loading * e;
+            self.log_value += model.public_log_drift + model.public_vol * shock;
+            self.mark = self.log_value.exp();
         }
+        Event::None
     }
 
     /// As `step` for a private company, without moving its value: the same
@@ -524,23 +508,20 @@ impl Company {
     #[inline]
     pub fn step_lean(&mut self, model: &CompanyModel, t: usize, regime: usize, failure: f64) -> Event {
         match self.status {
-            Status::Private => self.step_private(model, t, 0.0, regime, failure, Holder::Lean),
+            Status::Private => self.step_private::<false, false>(model, t, 0.0, regime, failure),
             _ => Event::None,
         }
     }
 
     #[inline(always)]
-    fn step_private(
+    fn step_private<const VALUES: bool, const VALUE_EXITS: bool>(
         &mut self,
         model: &CompanyModel,
         t: usize,
         z: f64,
         regime: usize,
         failure: f64,
-        holder: Holder,
     ) -> Event {
-        let values = holder != Holder::Lean;
-        let value_exits = holder == Holder::Equity;
         let mut rng = step_stream(self.key, t as u64);
         let s = &model.stages[self.stage.index()];
         let high = (self.prospect as u64) < model.high_growth_bits;
@@ -557,7 +538,7 @@ impl Company {
         let u_exit = low_uniform(first);
         let (ipo, acquisition) = if high { (&s.ipo_high, &s.acquisition_high) } else { (&s.ipo, &s.acquisition) };
         let (mut p_ipo, mut p_acquisition) = (ipo[regime], acquisition[regime]);
-        if value_exits && model.value_exits {
+        if VALUE_EXITS && model.value_exits {
             // The scaled probabilities are at most cap x the stage's: a
             // uniform above that is no exit whatever the value, and most
             // steps end here without an exponential.
@@ -589,7 +570,7 @@ impl Company {
         let u_round = high_uniform(rng.next_u64());
         let mut event = Event::None;
         if u_round < s.round {
-            if values {
+            if VALUES {
                 let n_price: f64 = rng.sample(StandardNormal);
                 if self.log_value - self.mark.ln() >= s.log_step_up {
                     self.log_value += s.log_new_money;
@@ -600,7 +581,7 @@ impl Company {
             }
             self.stage = self.stage.next();
         }
-        if values {
+        if VALUES {
             let n_value: f64 = rng.sample(StandardNormal);
             let shock = model.value_factor_loading * z + model.value_idio_loading * n_value;
             let drift = if high { s.log_drift_high } else { s.log_drift };
