@@ -31,7 +31,10 @@ Generator, PCG64). Per path:
     else IPO if U2 < p_ipo(stage, regime, type), acquisition if U2 < p_ipo +
     p_acq (per-step hazards from the annual rates x regime x registration
     multipliers, x high_growth_exit_multiplier for the high-growth type,
-    renormalised if they sum above 1), the IPO priced at V x valuation
+    renormalised if they sum above 1; with value-dependent exits each then x
+    min(exit_value_cap, (V / entry_valuation of the stage)^beta), beta
+    ipo_value_elasticity or acquisition_value_elasticity, each capped at 1
+    and renormalised again), the IPO priced at V x valuation
     multiplier x ipo_premium, the acquisition paying ownership x V x
     acquisition multiple x valuation multiplier; else a milestone if U3 <
     p_round(stage): the stage advances (late stays late) and, if ln V -
@@ -105,6 +108,10 @@ PUBLIC_VOL = _MARKET["public_vol"]
 HIGH_SHARE = _MARKET["high_growth_share"]
 HIGH_DRIFT = _MARKET["high_growth_drift"]
 HIGH_EXIT = _MARKET["high_growth_exit_multiplier"]
+BETA_IPO = _MARKET["ipo_value_elasticity"]
+BETA_ACQ = _MARKET["acquisition_value_elasticity"]
+EXIT_CAP = _MARKET["exit_value_cap"]
+VALUE_EXITS = BETA_IPO != 0.0 or BETA_ACQ != 0.0
 INITIAL = np.array(_REG["initial"])
 TRANSITION = np.array(_REG["transition"])
 IPO_MULT = np.array(_REG["ipo_multiplier"])
@@ -201,6 +208,9 @@ ACQ_PRICE = ACQ_MULTIPLE[:, None] * VAL_MULT[None, :]
 GROWTH = (1.0 + HURDLE) ** (1.0 / K)
 
 LISTED, CLOSED = 4, 5  # deal codes after the four stages
+# ln of the stage reference value of value-dependent exits by code (listed
+# and closed codes never exit; 0 keeps their x finite).
+LOG_REF6 = np.concatenate([np.log(ENTRY_VAL), [0.0, 0.0]])
 # Log-value drift and volatility by [type, code]: private stages, listed, closed.
 _MU = (DRIFT - 0.5 * VOL * VOL) / K
 MU6 = np.stack([np.concatenate([_MU + d / K, [-0.5 * PUBLIC_VOL ** 2 / K, 0.0]]) for d in (0.0, HIGH_DRIFT)]).ravel()
@@ -306,7 +316,20 @@ def simulate_chunk(rng, n):
             u3 = rng.random((n, DEALS), dtype=np.float32)
             fail = u1 < np.take_along_axis(pf_table, code, axis=1)
             flat = (high * 6 + code) * NREG + reg[:, None]  # [type, code, regime]
-            out = fail | (u2 < P_EXIT6[flat])  # failed or exited this step
+            if VALUE_EXITS:
+                # Stage hazards x min(cap, (V / E_stage)^beta), V at the
+                # start of the step; each at most 1, renormalised above 1.
+                p_i = P_IPO6[flat]
+                p_a = P_EXIT6[flat].astype(np.float64) - p_i
+                x = logv - LOG_REF6[code]
+                p_i = np.minimum(p_i * np.minimum(np.exp(BETA_IPO * x), EXIT_CAP), 1.0)
+                p_a = np.minimum(p_a * np.minimum(np.exp(BETA_ACQ * x), EXIT_CAP), 1.0)
+                tot = p_i + p_a
+                shrink = np.where(tot > 1.0, 1.0 / np.maximum(tot, 1.0), 1.0)
+                p_ipo_now, p_exit_now = p_i * shrink, tot * shrink
+            else:
+                p_ipo_now, p_exit_now = None, P_EXIT6[flat]
+            out = fail | (u2 < p_exit_now)  # failed or exited this step
             mile = ~out & (u3 < P_ROUND6[code])
             moving = ~out & (code < CLOSED)  # private and still private, or listed
             start_code = code.copy()  # the stage at the start of the step
@@ -323,7 +346,10 @@ def simulate_chunk(rng, n):
             if ei.size:
                 c = code.flat[ei]
                 r = reg[ei // DEALS]
-                is_ipo = u2.flat[ei] < P_IPO6[(high.flat[ei] * 6 + c) * NREG + r]
+                if VALUE_EXITS:
+                    is_ipo = u2.flat[ei] < p_ipo_now.flat[ei]
+                else:
+                    is_ipo = u2.flat[ei] < P_IPO6[(high.flat[ei] * 6 + c) * NREG + r]
                 ii, ai = ei[is_ipo], ei[~is_ipo]
                 # acquisition: ownership x V x multiple x valuation multiplier
                 ac, ar = c[~is_ipo], r[~is_ipo]

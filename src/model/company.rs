@@ -155,6 +155,17 @@ pub struct CompanyModel {
     pub valuation_multiplier: Vec<f64>,
     /// `policy.ipo_premium`: an IPO's price over private value.
     pub ipo_premium: f64,
+    /// Value-dependent exits (MODEL.md 4.1, `Company::step_equity`): a
+    /// private company's per-step IPO and acquisition probabilities are
+    /// multiplied by min(cap, (V / E_s)^β), E_s its stage's
+    /// `entry_valuation`, β `market.ipo_value_elasticity` and
+    /// `market.acquisition_value_elasticity`, cap `market.exit_value_cap`.
+    /// Both β 0: the stage hazards, bit for bit.
+    pub ipo_value_elasticity: f64,
+    pub acquisition_value_elasticity: f64,
+    pub exit_value_cap: f64,
+    /// Whether exits depend on value (either elasticity non-zero).
+    pub value_exits: bool,
     /// `failure_threshold_bits` of `market.high_growth_share`: a company is
     /// of the high-growth type when the high 32 bits of its type hash fall
     /// below it.
@@ -222,11 +233,47 @@ impl CompanyModel {
             value_idio_loading: (1.0 - market.value_correlation).sqrt(),
             valuation_multiplier: regimes.valuation_multiplier.clone(),
             ipo_premium: policy.ipo_premium,
+            ipo_value_elasticity: market.ipo_value_elasticity,
+            acquisition_value_elasticity: market.acquisition_value_elasticity,
+            exit_value_cap: market.exit_value_cap,
+            value_exits: market.ipo_value_elasticity != 0.0 || market.acquisition_value_elasticity != 0.0,
             high_growth_bits: failure_threshold_bits(market.high_growth_share),
             public_log_drift: -0.5 * market.public_vol * market.public_vol * dt,
             public_vol: market.public_vol * dt.sqrt(),
             phi: CdfTable::new(),
         }
+    }
+
+    /// The IPO and acquisition hazard multipliers of a private company at
+    /// `stage` with ln value `log_value`: min(cap, exp(β x)) for
+    /// x = ln V - ln E_s, E_s the stage's `entry_valuation`, β each route's
+    /// elasticity. A company worth its stage's reference value exits at the
+    /// stage hazards; one worth e times more, e^β times as often (Korteweg
+    /// and Sorensen 2010 model exit as a selection on log value).
+    #[inline]
+    pub fn exit_multipliers(&self, stage: Stage, log_value: f64) -> (f64, f64) {
+        let x = log_value - self.stages[stage.index()].entry_log_valuation;
+        let m = |beta: f64| if beta == 0.0 { 1.0 } else { (beta * x).exp().min(self.exit_value_cap) };
+        (m(self.ipo_value_elasticity), m(self.acquisition_value_elasticity))
+    }
+
+    /// Per-step IPO and acquisition probabilities `ipo`, `acquisition`
+    /// scaled by `exit_multipliers`, each at most 1 and, if together above
+    /// certainty, shrunk in proportion (as the stage hazards are).
+    #[inline]
+    pub fn scaled_exits(&self, ipo: f64, acquisition: f64, stage: Stage, log_value: f64) -> (f64, f64) {
+        let (mi, ma) = self.exit_multipliers(stage, log_value);
+        let (i, a) = ((ipo * mi).min(1.0), (acquisition * ma).min(1.0));
+        let total = i + a;
+        if total > 1.0 { (i / total, a / total) } else { (i, a) }
+    }
+
+    /// `scaled_exits` kept out of the company step: it runs only in the
+    /// few steps whose exit uniform falls below cap x the stage's
+    /// probabilities, and inlined it slows every other step.
+    #[inline(never)]
+    fn scaled_exits_out_of_line(&self, ipo: f64, acquisition: f64, stage: Stage, log_value: f64) -> (f64, f64) {
+        self.scaled_exits(ipo, acquisition, stage, log_value)
     }
 
     /// Failure threshold Φ⁻¹(pd) for an annual failure probability `pd`
@@ -417,21 +464,42 @@ impl Company {
 
     /// Advance through step `t` in factor `z` and regime `regime`;
     /// `failure` is the company's per-step failure probability conditional
-    /// on `z` (see `CompanyModel::conditional_failure`).
+    /// on `z` (see `CompanyModel::conditional_failure`). Exits come at the
+    /// stage hazards whatever the value (a borrower's: its lender's
+    /// warrants must not move its defaults, see `step_lean`).
     #[inline(always)]
     pub fn step(&mut self, model: &CompanyModel, t: usize, z: f64, regime: usize, failure: f64) -> Event {
         match self.status {
-            Status::Private => self.step_private(model, t, z, regime, failure, true),
-            Status::Listed => {
-                let mut rng = step_stream(self.key, t as u64);
-                let e: f64 = rng.sample(StandardNormal);
-                let shock = model.value_factor_loading * z + model.value_idio_loading * e;
-                self.log_value += model.public_log_drift + model.public_vol * shock;
-                self.mark = self.log_value.exp();
-                Event::None
-            }
-            Status::Failed | Status::Acquired => Event::None,
+            Status::Private => self.step_private::<true, false>(model, t, z, regime, failure),
+            _ => self.step_public(model, t, z),
         }
+    }
+
+    /// As `step`, with exits that depend on value: a private company's
+    /// IPO and acquisition probabilities are scaled by
+    /// `CompanyModel::exit_multipliers` of its value at the start of the
+    /// step (the venture fund's companies, MODEL.md 4.1). With both
+    /// elasticities 0 it is `step`, draw for draw.
+    #[inline(always)]
+    pub fn step_equity(&mut self, model: &CompanyModel, t: usize, z: f64, regime: usize, failure: f64) -> Event {
+        match self.status {
+            Status::Private => self.step_private::<true, true>(model, t, z, regime, failure),
+            _ => self.step_public(model, t, z),
+        }
+    }
+
+    /// A listed company's price walk; failed and acquired companies do
+    /// not move.
+    #[inline(always)]
+    fn step_public(&mut self, model: &CompanyModel, t: usize, z: f64) -> Event {
+        if self.status == Status::Listed {
+            let mut rng = step_stream(self.key, t as u64);
+            let e: f64 = rng.sample(StandardNormal);
+            let shock = model.value_factor_loading * z + model.value_idio_loading * e;
+            self.log_value += model.public_log_drift + model.public_vol * shock;
+            self.mark = self.log_value.exp();
+        }
+        Event::None
     }
 
     /// As `step` for a private company, without moving its value: the same
@@ -440,20 +508,19 @@ impl Company {
     #[inline]
     pub fn step_lean(&mut self, model: &CompanyModel, t: usize, regime: usize, failure: f64) -> Event {
         match self.status {
-            Status::Private => self.step_private(model, t, 0.0, regime, failure, false),
+            Status::Private => self.step_private::<false, false>(model, t, 0.0, regime, failure),
             _ => Event::None,
         }
     }
 
     #[inline(always)]
-    fn step_private(
+    fn step_private<const VALUES: bool, const VALUE_EXITS: bool>(
         &mut self,
         model: &CompanyModel,
         t: usize,
         z: f64,
         regime: usize,
         failure: f64,
-        values: bool,
     ) -> Event {
         let mut rng = step_stream(self.key, t as u64);
         let s = &model.stages[self.stage.index()];
@@ -470,7 +537,18 @@ impl Company {
         // 2. Exit by IPO or acquisition, at the company's type's hazards.
         let u_exit = low_uniform(first);
         let (ipo, acquisition) = if high { (&s.ipo_high, &s.acquisition_high) } else { (&s.ipo, &s.acquisition) };
-        let p_ipo = ipo[regime];
+        let (mut p_ipo, mut p_acquisition) = (ipo[regime], acquisition[regime]);
+        if VALUE_EXITS && model.value_exits {
+            // The scaled probabilities are at most cap x the stage's: a
+            // uniform above that is no exit whatever the value, and most
+            // steps end here without an exponential.
+            if u_exit < model.exit_value_cap * (p_ipo + p_acquisition) {
+                (p_ipo, p_acquisition) =
+                    model.scaled_exits_out_of_line(p_ipo, p_acquisition, self.stage, self.log_value);
+            } else {
+                (p_ipo, p_acquisition) = (0.0, 0.0);
+            }
+        }
         if u_exit < p_ipo {
             let price = self.value() * model.valuation_multiplier[regime] * model.ipo_premium;
             self.status = Status::Listed;
@@ -478,7 +556,7 @@ impl Company {
             self.mark = price;
             return Event::Ipo { price };
         }
-        if u_exit < p_ipo + acquisition[regime] {
+        if u_exit < p_ipo + p_acquisition {
             let price = self.value() * s.acquisition_multiple * model.valuation_multiplier[regime];
             self.status = Status::Acquired;
             self.log_value = price.ln();
@@ -492,7 +570,7 @@ impl Company {
         let u_round = high_uniform(rng.next_u64());
         let mut event = Event::None;
         if u_round < s.round {
-            if values {
+            if VALUES {
                 let n_price: f64 = rng.sample(StandardNormal);
                 if self.log_value - self.mark.ln() >= s.log_step_up {
                     self.log_value += s.log_new_money;
@@ -503,7 +581,7 @@ impl Company {
             }
             self.stage = self.stage.next();
         }
-        if values {
+        if VALUES {
             let n_value: f64 = rng.sample(StandardNormal);
             let shock = model.value_factor_loading * z + model.value_idio_loading * n_value;
             let drift = if high { s.log_drift_high } else { s.log_drift };

@@ -25,6 +25,12 @@ pub struct Market {
     pub high_growth_share: f64,
     pub high_growth_drift: f64,
     pub high_growth_exit_multiplier: f64,
+    /// Value-dependent exits (MODEL.md 4.1): β of the IPO and acquisition
+    /// hazard multipliers min(cap, (V / stage entry valuation)^β) of a
+    /// venture fund's private companies, and the cap.
+    pub ipo_value_elasticity: f64,
+    pub acquisition_value_elasticity: f64,
+    pub exit_value_cap: f64,
     pub regimes: Regimes,
 }
 
@@ -140,6 +146,9 @@ mod tests {
             high_growth_share: 0.0,
             high_growth_drift: 0.0,
             high_growth_exit_multiplier: 1.0,
+            ipo_value_elasticity: 0.0,
+            acquisition_value_elasticity: 0.0,
+            exit_value_cap: 1.0,
             regimes: Regimes {
                 states: vec!["closed".into(), "normal".into(), "hot".into()],
                 initial: vec![0.2, 0.6, 0.2],

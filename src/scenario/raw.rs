@@ -116,6 +116,9 @@ pub(crate) struct RawMarket {
     pub high_growth_share: f64,
     pub high_growth_drift: f64,
     pub high_growth_exit_multiplier: f64,
+    pub ipo_value_elasticity: f64,
+    pub acquisition_value_elasticity: f64,
+    pub exit_value_cap: f64,
     pub regimes: RawRegimes,
 }
 
@@ -123,12 +126,15 @@ impl Default for RawMarket {
     fn default() -> Self {
         RawMarket {
             factor_correlation: 0.12,
-            value_correlation: 0.03,
+            value_correlation: 0.02,
             factor_persistence: 0.0,
             public_vol: 0.45,
-            high_growth_share: 0.14,
+            high_growth_share: 0.15,
             high_growth_drift: 0.23,
-            high_growth_exit_multiplier: 12.0,
+            high_growth_exit_multiplier: 5.4,
+            ipo_value_elasticity: 0.7,
+            acquisition_value_elasticity: 0.23,
+            exit_value_cap: 3.0,
             regimes: RawRegimes::default(),
         }
     }
@@ -247,10 +253,10 @@ impl RawStage {
         // liquidation recovery
         #[rustfmt::skip]
         let v: [f64; 13] = match stage {
-            0 => [0.110, 0.000, 0.013, 0.70, 15.0, 0.50, 1.25, 0.50, 0.20, 0.24, 0.70, 1.00, 0.00],
-            1 => [0.011, 0.008, 0.013, 0.16, 60.0, 0.50, 1.05, 0.50, 0.18, 0.09, 0.80, 1.00, 0.00],
-            2 => [0.050, 0.0015, 0.027, 0.21, 250.0, 0.50, 1.50, 0.40, 0.15, 0.32, 0.14, 1.30, 0.05],
-            _ => [0.125, 0.043, 0.092, 0.20, 1000.0, 0.50, 1.30, 0.30, 0.10, 0.09, 0.28, 1.30, 0.10],
+            0 => [0.060, 0.000, 0.0053, 0.55, 15.0, 0.50, 1.25, 0.50, 0.20, 0.22, 0.85, 1.00, 0.00],
+            1 => [0.011, 0.0054, 0.023, 0.16, 60.0, 0.50, 1.05, 0.50, 0.18, 0.088, 0.82, 1.00, 0.00],
+            2 => [0.050, 0.0117, 0.051, 0.22, 250.0, 0.50, 1.50, 0.40, 0.15, 0.32, 0.14, 1.30, 0.05],
+            _ => [0.125, 0.122, 0.092, 0.36, 1000.0, 0.50, 1.30, 0.30, 0.10, 0.09, 0.28, 1.30, 0.10],
         };
         RawStage {
             failure_rate: Some(v[0]),

@@ -424,6 +424,10 @@ fn market(m: &RawMarket, v: &mut Validator<'_>) -> Market {
     let high_growth_drift = v.within("market.high_growth_drift", m.high_growth_drift, -5.0, 5.0);
     let high_growth_exit_multiplier =
         v.within("market.high_growth_exit_multiplier", m.high_growth_exit_multiplier, 0.0, 100.0);
+    let ipo_value_elasticity = v.within("market.ipo_value_elasticity", m.ipo_value_elasticity, -5.0, 5.0);
+    let acquisition_value_elasticity =
+        v.within("market.acquisition_value_elasticity", m.acquisition_value_elasticity, -5.0, 5.0);
+    let exit_value_cap = v.within("market.exit_value_cap", m.exit_value_cap, 1.0, 1000.0);
     let r = &m.regimes;
     let n = r.states.len();
     if n == 0 {
@@ -473,6 +477,9 @@ fn market(m: &RawMarket, v: &mut Validator<'_>) -> Market {
         high_growth_share,
         high_growth_drift,
         high_growth_exit_multiplier,
+        ipo_value_elasticity,
+        acquisition_value_elasticity,
+        exit_value_cap,
         regimes: Regimes {
             states: r.states.clone(),
             initial: r.initial.clone(),

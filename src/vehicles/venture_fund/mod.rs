@@ -548,7 +548,7 @@ impl VentureFund {
         let p_fail = failure[deal.company.stage.index()];
         debug_assert!(!p_fail.is_nan(), "a deal below the fund's lowest stage");
         let stage = deal.company.stage;
-        match deal.company.step(model, step.t, step.z, step.regime, p_fail) {
+        match deal.company.step_equity(model, step.t, step.z, step.regime, p_fail) {
             Event::None => {
                 // A milestone without a round at a step-up (the stage moved
                 // but value had not grown enough): the company did not earn
