@@ -177,10 +177,6 @@ impl QuantileSketch {
         }
     }
 
-    /// Add all counts of `other` (exact; order and grouping do not matter).
-    ///
-    /// # Panics
-    /// If the two sketches have different `alpha`.
     /// Give back the spare capacity of the stores (they grow by doubling):
     /// for a sketch kept a while before it is read (a lockstep variant's,
     /// `engine::run_many`). Changes no count.
@@ -189,6 +185,10 @@ impl QuantileSketch {
         self.neg.counts.shrink_to_fit();
     }
 
+    /// Add all counts of `other` (exact; order and grouping do not matter).
+    ///
+    /// # Panics
+    /// If the two sketches have different `alpha`.
     pub(crate) fn merge(&mut self, other: &Self) {
         assert!(
             self.alpha.to_bits() == other.alpha.to_bits(),
