@@ -462,11 +462,20 @@ impl VentureFund {
         let mut pools = Pools { recycle_left: self.spec.recycling_cap * self.spec.commitment, ..Pools::default() };
         let mut next_deal = 0u32;
         // Failure probability given the factor, per step and stage held, in
-        // one pass before the deals need them: the evaluations are independent,
-        // so they overlap in the pipeline instead of each waiting inside the
-        // deal loop.
+        // one pass before the deals need them. The factor is the year's, the
+        // same in each of the year's steps, so a step whose factor is the
+        // step before's takes that step's probabilities (the same bits)
+        // instead of evaluating Φ, a log1p and an expm1 per stage again.
         ws.failure.clear();
-        ws.failure.extend(market.year_factor[start..end].iter().map(|&y| model.stage_failure(y, self.lowest_stage)));
+        let mut last: Option<(u64, [f64; 4])> = None;
+        for &y in &market.year_factor[start..end] {
+            let p = match last {
+                Some((bits, p)) if bits == y.to_bits() => p,
+                _ => model.stage_failure(y, self.lowest_stage),
+            };
+            last = Some((y.to_bits(), p));
+            ws.failure.push(p);
+        }
 
         for t in start..end {
             let age = (t - start) as u32;
