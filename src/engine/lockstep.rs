@@ -41,8 +41,9 @@ pub const LOCKSTEP_BYTES: u64 = 64 << 20;
 /// How many of `scns` (variants of `base`, in order; a run of `paths`
 /// paths) `fundsim run` puts in one lockstep batch: at most
 /// `LOCKSTEP_BATCH`, and no more than the per-path values they keep
-/// (`Share::own`: the columns and budget cells they compute themselves; 0
-/// for one that runs alone, held only when it is taken) fit in the larger
+/// (`Share::own`: the columns and budget cells they compute themselves,
+/// counted for every variant that shares with the base; 0 for one that
+/// shares nothing, which runs alone when it is taken) fit in the larger
 /// of one run's per-path values and `LOCKSTEP_BYTES`; at least 1. At 400
 /// paths of the policy package a batch holds 8; at 10^6 paths about 1-2.
 /// The batch size changes no result, only the memory held and the work
@@ -71,11 +72,12 @@ pub fn lockstep_batch_len(base: &Scenario, scns: &[&Scenario], paths: u64) -> us
 /// The most a lockstep batch of a run of `scn` can hold (for the memory
 /// estimate, before the variants are built): `LOCKSTEP_BATCH` variants at
 /// a whole row of values each, or the allowance of `lockstep_batch_len`
-/// if that is less.
+/// if that is less (a variant keeps at most a whole row, so the first,
+/// always admitted, fits in it too).
 pub fn lockstep_bytes_bound(scn: &Scenario, paths: u64) -> u64 {
     let (values, _) = super::shape(scn);
     let per_run = paths.saturating_mul(values as u64).saturating_mul(8);
-    per_run.saturating_mul(LOCKSTEP_BATCH as u64).min(per_run.max(LOCKSTEP_BYTES).saturating_add(per_run))
+    per_run.saturating_mul(LOCKSTEP_BATCH as u64).min(per_run.max(LOCKSTEP_BYTES))
 }
 
 /// `run_from` for several variants or cases `scns` of the base run `base`
