@@ -529,11 +529,13 @@ impl<'a> Simulator<'a> {
     /// Simulation `k` of `order` (`Plan::scenarios`), a variant or case of
     /// the base run `base`: what they share with it is copied
     /// (`engine::run_from`), and the variants and cases run in lockstep in
-    /// batches where they can (`engine::run_many`; a batch never mixes
-    /// sweep variants with lever cases, and holds whole levers), with
-    /// identical results; each is assembled or simulated when its turn
-    /// comes, so one variant's full results are held at a time. Runs
-    /// without a matrix run them one by one (`run`).
+    /// batches where they can (`engine::run_batch`; a batch never mixes
+    /// sweep variants with lever cases, and is as long as
+    /// `engine::lockstep_batch_len` allows), with identical results but
+    /// their series, which no output holds and which are not summarised;
+    /// each is assembled or simulated when its turn comes, so one
+    /// variant's full results are held at a time. Runs without a matrix
+    /// run them one by one (`run`).
     pub(crate) fn run_variant(&mut self, order: &[&'a Scenario], k: usize, base: (&Scenario, &Results)) -> Results {
         if self.prepared.is_some() || !self.keep_paths {
             return self.run(order[k], Some(base)).1;
