@@ -713,7 +713,9 @@ fn copy_shared(scn: &Scenario, layout: &Layout, share: &Share, base: &Results, p
             let s0 = layout.series_offsets[i];
             let steps = s0 * h..(s0 + v.series().len()) * h;
             let base_steps = base.series[s0..s0 + v.series().len()].iter().flat_map(|s| &s.steps);
-            parts.sketches[steps].clone_from_slice(&base_steps.cloned().collect::<Vec<_>>());
+            for (sketch, b) in parts.sketches[steps].iter_mut().zip(base_steps) {
+                sketch.clone_from(b);
+            }
         }
     }
 }

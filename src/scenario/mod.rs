@@ -277,11 +277,7 @@ fn resolve(raw: &RawScenario, vehicles: &[(String, RawVehicle)]) -> (String, Fin
     // settlement class for a loan programme, `KEY_CLASSES`), not of the
     // shared economy, so a change of it re-simulates the vehicles but
     // shares the economy and can run the loan programme in lockstep.
-    let fiscal = match toml::Value::try_from(&full) {
-        Ok(toml::Value::Table(t)) => t.get("fiscal").and_then(|f| toml::to_string(f).ok()),
-        _ => None,
-    }
-    .map_or_else(|| "\n[fiscal]\n# none\n".to_string(), |f| format!("\n[fiscal]\n{f}"));
+    let fiscal = format!("\n[fiscal]\n{}", toml::to_string(&full.fiscal).unwrap_or_default());
     let vehicles = full
         .vehicles
         .iter()
